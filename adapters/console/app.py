@@ -1,0 +1,74 @@
+"""The interactive console: one person at a terminal, using the same core as the chat apps.
+
+A screen prints with numbered buttons; type a number to press one, ``/command args`` for a
+command, or any other text to send it as a message. ``/quit`` (or end of input) leaves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import TextIO
+
+from adapters.console.recorder import Recorder
+from bot.actions import Action, Edit, Send, SendFile, Toast
+from bot.core import Core
+from bot.markup import plain
+
+
+def render(action: Action) -> str:
+    if isinstance(action, Send | Edit):
+        lines = ["", "─" * 60, plain(action.screen.text)]
+        numbered = action.screen.buttons()
+        if numbered:
+            lines.append("")
+            lines.extend(f"  [{i}] {b.label}" for i, b in enumerate(numbered, start=1))
+        return "\n".join(lines)
+    if isinstance(action, Toast):
+        return f"  ({action.text})"
+    return f"  [file {action.name}, {len(action.data)} bytes]"
+
+
+async def run_console(
+    core: Core, user_id: str = "you", name: str = "You", first: tuple[str, ...] = (),
+    stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
+) -> None:
+    """Read lines until /quit or end of input; `first` are lines handled before reading."""
+    recorder = Recorder(core)
+    person = recorder.person(user_id, name)
+    loop = asyncio.get_running_loop()
+    pending = list(first)
+
+    def out(actions: list[Action]) -> None:
+        for action in actions:
+            if isinstance(action, SendFile):
+                continue
+            print(render(action), file=stdout)
+        stdout.flush()
+
+    while True:
+        if pending:
+            line = pending.pop(0)
+        else:
+            print("\n> ", end="", file=stdout, flush=True)
+            line = await loop.run_in_executor(None, stdin.readline)
+            if not line:
+                return
+        line = line.strip()
+        if not line:
+            continue
+        if line in ("/quit", "/exit"):
+            return
+        if line.isdigit():
+            message = person.chat.last_with_buttons()
+            buttons = message.screen.buttons() if message else []
+            index = int(line) - 1
+            if not 0 <= index < len(buttons) or message is None:
+                print(f"  (no button {line} on screen)", file=stdout)
+                continue
+            out(await person.tap_token(buttons[index].token, message.id))
+        elif line.startswith("/"):
+            name_, *args = line[1:].split()
+            out(await person.command(name_, *args))
+        else:
+            out(await person.text(line))

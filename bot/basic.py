@@ -1,0 +1,102 @@
+"""Commands everyone has: start (join with an invite), next, progress, guide, help."""
+
+from __future__ import annotations
+
+from bot.context import Ctx
+from bot.guide import guide_screens
+from bot.markup import escape
+from bot.work import day_start, next_screen
+from storage.contract import NotFound
+from storage.models import Identity, Member, Project
+
+HELP = """*tapmark* — label with one tap.
+
+/next — your next task
+/progress — how much you have done
+/guide — the project's guideline
+/help — this message
+
+On a task: tap a label to answer. *Skip* passes it on, *Report* tells us the item
+is unclear or broken, *Guide* shows the rules."""
+
+NOT_JOINED = (
+    "You are not in a project yet. Ask your manager for an invite code and send /start CODE."
+)
+
+
+async def on_start(ctx: Ctx, args: tuple[str, ...]) -> None:
+    if not args:
+        if ctx.member is None or ctx.member.project_id is None:
+            ctx.say("Welcome to *tapmark*! " + NOT_JOINED)
+            return
+        project = await ctx.tx.project(ctx.member.project_id)
+        ctx.say(f"Welcome back to *{escape(project.title)}*.")
+        ctx.send(await next_screen(ctx, ctx.member, project))
+        return
+    try:
+        invite = await ctx.tx.use_invite(args[0], ctx.now)
+    except NotFound as exc:
+        ctx.say(f"Sorry, {exc}. Check the code with your manager.")
+        return
+    member = ctx.member
+    if member is None:
+        identity = Identity(
+            platform=ctx.actor.platform, user_id=ctx.actor.user_id, member_id=0,
+            name=ctx.actor.name,
+        )
+        member = await ctx.tx.create_member(identity, ctx.now)
+    await ctx.tx.grant_role(invite.project_id, member.id, invite.role, ctx.now)
+    await ctx.tx.set_current_project(member.id, invite.project_id)
+    await ctx.tx.audit(
+        invite.project_id, member.id, "join", {"role": invite.role.value, "code": invite.code},
+        ctx.now,
+    )
+    member = await ctx.tx.member(member.id)
+    ctx.member = member
+    project = await ctx.tx.project(invite.project_id)
+    welcome = [f"Welcome to *{escape(project.title)}*! You joined as {invite.role.value}."]
+    if project.spec.instructions:
+        welcome.append(escape(project.spec.instructions))
+    welcome.append("Tap a label to answer; the next task replaces this one. /help lists commands.")
+    ctx.say("\n\n".join(welcome))
+    ctx.send(await next_screen(ctx, member, project))
+
+
+async def joined(ctx: Ctx) -> tuple[Member, Project] | None:
+    project = await ctx.project()
+    if ctx.member is None or project is None:
+        ctx.say(NOT_JOINED)
+        return None
+    return ctx.member, project
+
+
+async def on_next(ctx: Ctx) -> None:
+    found = await joined(ctx)
+    if found:
+        ctx.send(await next_screen(ctx, *found))
+
+
+async def on_progress(ctx: Ctx) -> None:
+    found = await joined(ctx)
+    if not found:
+        return
+    member, project = found
+    mine = await ctx.tx.member_stats(project.id, member.id, day_start(ctx.now))
+    total = await ctx.tx.project_stats(project.id)
+    ctx.say(
+        f"*Your progress in {escape(project.title)}*\n\n"
+        f"Today: {mine.answers_since} answers\n"
+        f"In all: {mine.answers} answers, {mine.skipped} skipped\n\n"
+        f"The project: {total.done} of {total.items} items finished"
+    )
+
+
+async def on_guide(ctx: Ctx) -> None:
+    found = await joined(ctx)
+    if found:
+        for screen in await guide_screens(ctx, found[1]):
+            ctx.send(screen)
+
+
+async def on_help(ctx: Ctx) -> None:
+    ctx.say(HELP)

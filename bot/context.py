@@ -1,0 +1,32 @@
+"""What a handler works with: the transaction, the clock, the person, their project."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from bot.actions import Action, Screen, Send
+from bot.events import Actor
+from storage.contract import Tx
+from storage.models import Member, Project
+
+
+@dataclass
+class Ctx:
+    tx: Tx
+    now: float
+    actor: Actor
+    rng: random.Random
+    member: Member | None = None
+    actions: list[Action] = field(default_factory=list)
+
+    def send(self, screen: Screen) -> None:
+        self.actions.append(Send(to=self.actor, screen=screen))
+
+    def say(self, text: str) -> None:
+        self.send(Screen(text=text))
+
+    async def project(self) -> Project | None:
+        if self.member is None or self.member.project_id is None:
+            return None
+        return await self.tx.project(self.member.project_id)

@@ -1,0 +1,118 @@
+"""The core: one event in, a list of actions out, with one committed transaction in between.
+
+Adapters call `Core.handle` for every update. Whatever the actions confirm to a person has been
+committed before they are returned; if the adapter then fails to deliver them, a repeated event
+(a redelivered update, a second tap) finds the same state and answers the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+
+from bot import basic
+from bot.actions import Action, Toast
+from bot.context import Ctx
+from bot.events import Command, Event, Tap, Text, Upload
+from bot.screens import GUIDE, NEXT, PROGRESS, split_token
+from bot.work import (
+    NO_LONGER_YOURS,
+    next_screen,
+    on_report_tap,
+    on_report_text,
+    on_task_tap,
+    show,
+)
+from storage.contract import Store
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Ctx, tuple[str, ...]], Awaitable[None]]
+
+
+
+COMMANDS: dict[str, Handler] = {
+    "start": basic.on_start,
+    "next": lambda ctx, args: basic.on_next(ctx),
+    "progress": lambda ctx, args: basic.on_progress(ctx),
+    "guide": lambda ctx, args: basic.on_guide(ctx),
+    "help": lambda ctx, args: basic.on_help(ctx),
+}
+
+
+class Core:
+    """The platform-neutral bot. `clock` and `rng` are injectable for tests and simulations."""
+
+    def __init__(
+        self, store: Store, clock: Callable[[], float] = time.time,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.rng = rng or random.Random()
+
+    async def handle(self, event: Event) -> list[Action]:
+        async with self.store.transaction() as tx:
+            member = await tx.member_by_identity(event.actor.platform, event.actor.user_id)
+            ctx = Ctx(tx=tx, now=self.clock(), actor=event.actor, rng=self.rng, member=member)
+            if isinstance(event, Command):
+                await self._command(ctx, event)
+            elif isinstance(event, Tap):
+                await self._tap(ctx, event)
+            elif isinstance(event, Text):
+                await self._text(ctx, event)
+            elif isinstance(event, Upload):
+                ctx.say(
+                    "I cannot take files in chat yet. A manager can import a batch with "
+                    "`tapmark batch import`."
+                )
+        return ctx.actions
+
+    async def _command(self, ctx: Ctx, event: Command) -> None:
+        handler = COMMANDS.get(event.name.lower())
+        if handler is None:
+            ctx.say(f"I do not know /{event.name}. /help lists what I understand.")
+            return
+        await handler(ctx, event.args)
+
+    async def _tap(self, ctx: Ctx, tap: Tap) -> None:
+        token, code = split_token(tap.token)
+        ref = await ctx.tx.token(token) if token else None
+        if ref is None or ctx.member is None or ref.member_id != ctx.member.id:
+            ctx.actions.append(Toast(tap, NO_LONGER_YOURS))
+            return
+        member = ctx.member
+        if ref.kind == "task":
+            await on_task_tap(ctx, tap, member, int(ref.ref["a"]), code)
+        elif ref.kind == "report":
+            await on_report_tap(ctx, tap, member, int(ref.ref["a"]), code)
+        elif ref.kind == "menu":
+            await self._menu(ctx, tap, code)
+        else:
+            ctx.actions.append(Toast(tap, NO_LONGER_YOURS))
+
+    async def _menu(self, ctx: Ctx, tap: Tap, code: str) -> None:
+        found = await basic.joined(ctx)
+        if found is None:
+            return
+        member, project = found
+        if code == NEXT:
+            show(ctx, tap, await next_screen(ctx, member, project))
+        elif code == PROGRESS:
+            await basic.on_progress(ctx)
+        elif code == GUIDE:
+            await basic.on_guide(ctx)
+        else:
+            ctx.actions.append(Toast(tap, "That button is not valid."))
+            return
+        ctx.actions.insert(0, Toast(tap, "OK"))
+
+    async def _text(self, ctx: Ctx, event: Text) -> None:
+        member = ctx.member
+        pending = member.pending if member else None
+        if member is not None and pending and pending.get("kind") == "report":
+            await on_report_text(ctx, member, int(pending["a"]), event.text)
+            return
+        ctx.say("Use the buttons to answer, or send /help to see what I can do.")

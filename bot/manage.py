@@ -1,0 +1,101 @@
+"""Manager operations shared by the CLI and (later) the chat: projects, batches, invites.
+
+Each runs in one transaction: a batch is imported whole or not at all.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from bot.projectfile import ProjectFile
+from storage.contract import NotFound, Store, Tx
+from storage.models import Batch, BatchStatus, Invite, Project, Role
+from tasks.readers import read_batch
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSummary:
+    batch: Batch
+    items: int
+    gold: int
+    label_counts: dict[str, int]
+
+
+async def require_project(tx: Tx, name: str) -> Project:
+    project = await tx.project_by_name(name)
+    if project is None:
+        known = ", ".join(p.name for p in await tx.projects()) or "none yet"
+        raise NotFound(f"no project named {name!r} (projects: {known})")
+    return project
+
+
+async def save_project(store: Store, pf: ProjectFile, update: bool) -> tuple[Project, bool]:
+    """Create the project, or update it when `update`; returns it and whether it was created."""
+    now = time.time()
+    async with store.transaction() as tx:
+        existing = await tx.project_by_name(pf.spec.name)
+        if existing is not None and update:
+            project = await tx.update_project(pf.spec, now)
+            created = False
+        else:
+            project = await tx.create_project(pf.spec, now)
+            created = True
+        current = await tx.guideline(project.id)
+        if pf.guideline is not None and (current is None or current.body != pf.guideline):
+            await tx.add_guideline(project.id, pf.guideline, now)
+        await tx.audit(project.id, None, "project.save", {"created": created}, now)
+    return project, created
+
+
+async def import_batch(
+    store: Store, project_name: str, filename: str, content: bytes, publish: bool,
+    batch_name: str | None = None,
+) -> ImportSummary:
+    """Check a batch file whole, then add all its items in one transaction (or none)."""
+    now = time.time()
+    async with store.transaction() as tx:
+        project = await require_project(tx, project_name)
+        items = read_batch(filename, content, project.spec)
+        name = batch_name or PurePath(filename).stem
+        status = BatchStatus.PUBLISHED if publish else BatchStatus.DRAFT
+        batch = await tx.create_batch(
+            project.id, name, items, status, project.spec.quality.min_overlap, now
+        )
+        gold_counts: dict[str, int] = {}
+        for item in items:
+            if item.gold is not None:
+                gold_counts[item.gold] = gold_counts.get(item.gold, 0) + 1
+        await tx.audit(
+            project.id, None, "batch.import",
+            {"batch": batch.name, "items": len(items), "published": publish}, now,
+        )
+    return ImportSummary(
+        batch=batch, items=len(items), gold=sum(gold_counts.values()), label_counts=gold_counts
+    )
+
+
+async def publish_batch(store: Store, project_name: str, batch_name: str) -> Batch:
+    async with store.transaction() as tx:
+        project = await require_project(tx, project_name)
+        for batch in await tx.batches(project.id):
+            if batch.name == batch_name:
+                await tx.set_batch_status(batch.id, BatchStatus.PUBLISHED)
+                await tx.audit(project.id, None, "batch.publish", {"batch": batch_name},
+                               time.time())
+                return batch.model_copy(update={"status": BatchStatus.PUBLISHED})
+    raise NotFound(f"no batch named {batch_name!r} in {project_name!r}")
+
+
+async def make_invite(
+    store: Store, project_name: str, role: Role, uses: int | None, expires_days: float | None
+) -> Invite:
+    now = time.time()
+    expires_at = None if expires_days is None else now + expires_days * 86_400
+    async with store.transaction() as tx:
+        project = await require_project(tx, project_name)
+        invite = await tx.create_invite(project.id, role, uses, expires_at, now)
+        await tx.audit(project.id, None, "invite.create",
+                       {"role": role.value, "uses": uses}, now)
+    return invite

@@ -1,0 +1,65 @@
+"""The small Markdown subset screens are written in: ``*bold*``, ``_italic_`` and backslash escapes.
+
+People's content (item text, names) is escaped with `escape`; adapters turn the subset into their
+platform's formatting, or into plain text with `plain`.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SPECIAL = re.compile(r"([\\*_`])")
+_TOKEN = re.compile(r"\\(.)|\*([^*]*)\*|_([^_]*)_", re.S)
+
+
+def escape(text: str) -> str:
+    return _SPECIAL.sub(r"\\\1", text)
+
+
+def plain(text: str) -> str:
+    """The text without markup, as a terminal or a notification shows it."""
+    return _TOKEN.sub(lambda m: m.group(1) or m.group(2) or m.group(3) or "", text)
+
+
+def to_html(text: str) -> str:
+    """The subset as Telegram-style HTML (``<b>``, ``<i>``), with &, < and > escaped."""
+
+    def html_escape(s: str) -> str:
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+    out: list[str] = []
+    pos = 0
+    for m in _TOKEN.finditer(text):
+        out.append(html_escape(text[pos : m.start()]))
+        if m.group(1) is not None:
+            out.append(html_escape(m.group(1)))
+        elif m.group(2) is not None:
+            out.append(f"<b>{html_escape(_unescape(m.group(2)))}</b>")
+        else:
+            out.append(f"<i>{html_escape(_unescape(m.group(3) or ''))}</i>")
+        pos = m.end()
+    out.append(html_escape(text[pos:]))
+    return "".join(out)
+
+
+def _unescape(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Split a long text at paragraph or line breaks into parts of at most `limit` characters."""
+    parts: list[str] = []
+    rest = text.strip()
+    while len(rest) > limit:
+        cut = rest.rfind("\n\n", 0, limit)
+        if cut <= 0:
+            cut = rest.rfind("\n", 0, limit)
+        if cut <= 0:
+            cut = rest.rfind(" ", 0, limit)
+        if cut <= 0:
+            cut = limit
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        parts.append(rest)
+    return parts

@@ -1,0 +1,91 @@
+"""Screens people see: the task card, the report menu, messages. Buttons carry opaque tokens.
+
+A screen's buttons share one stored token; each button adds a short code after a colon
+(``<token>:<code>``), so a screen costs one row however many buttons it has, and the whole
+callback data stays far under Telegram's 64 bytes.
+"""
+
+from __future__ import annotations
+
+from bot.actions import Button, Screen
+from bot.markup import escape
+from storage.contract import Tx
+from storage.models import Assignment, Item, MemberStats, Project
+from tasks import TaskView, task_type
+
+GUIDE, NEXT, SKIP, REPORT, BACK, PROGRESS = "g", "n", "s", "r", "k", "p"
+REPORT_REASONS = {
+    "u": ("Unclear", "unclear"),
+    "b": ("Broken", "broken"),
+    "o": ("Offensive", "offensive"),
+    "x": ("Other…", "other"),
+}
+SHORT_LABEL = 14
+
+
+def button_token(token: str, code: str) -> str:
+    return f"{token}:{code}"
+
+
+def split_token(data: str) -> tuple[str, str]:
+    token, _, code = data.partition(":")
+    return token, code
+
+
+def label_rows(buttons: list[Button]) -> list[tuple[Button, ...]]:
+    """Short labels two or three to a row, long ones one to a row, as a thumb reaches them."""
+    if all(len(b.label) <= SHORT_LABEL for b in buttons):
+        per_row = 2 if len(buttons) in (2, 4) else 3
+    else:
+        per_row = 1
+    return [tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
+
+
+def progress_line(stats: MemberStats) -> str:
+    return f"_{stats.answers_since} done today · {stats.answers} in all_"
+
+
+async def task_screen(
+    tx: Tx, project: Project, assignment: Assignment, item: Item, stats: MemberStats,
+    now: float,
+) -> Screen:
+    view: TaskView = task_type(project.spec.task).render(project.spec, item.data)
+    token = await tx.issue_token(assignment.member_id, "task", {"a": assignment.id}, now)
+    labels = [
+        Button(label=o.label, token=button_token(token, str(i)))
+        for i, o in enumerate(view.options)
+    ]
+    tools = (
+        Button("Skip", button_token(token, SKIP)),
+        Button("Report", button_token(token, REPORT)),
+        Button("Guide", button_token(token, GUIDE)),
+    )
+    parts = [f"*{escape(project.title)}*"]
+    if view.prompt:
+        parts.append(escape(view.prompt))
+    parts.append(escape(view.body))
+    parts.append(progress_line(stats))
+    return Screen(text="\n\n".join(parts), keyboard=(*label_rows(labels), tools))
+
+
+async def report_screen(tx: Tx, member_id: int, assignment_id: int, now: float) -> Screen:
+    token = await tx.issue_token(member_id, "report", {"a": assignment_id}, now)
+    buttons = [Button(label, button_token(token, code)) for code, (label, _) in
+               REPORT_REASONS.items()]
+    return Screen(
+        text="What is wrong with this item?",
+        keyboard=(*label_rows(buttons), (Button("Back to the task", button_token(token, BACK)),)),
+    )
+
+
+async def idle_screen(tx: Tx, member_id: int, text: str, now: float) -> Screen:
+    """A message with the buttons someone needs when there is no task on screen."""
+    token = await tx.issue_token(member_id, "menu", {}, now)
+    return Screen(
+        text=text,
+        keyboard=((
+            Button("Check for tasks", button_token(token, NEXT)),
+            Button("Progress", button_token(token, PROGRESS)),
+            Button("Guide", button_token(token, GUIDE)),
+        ),),
+    )

@@ -1,0 +1,178 @@
+"""The labeling loop: hand out the next task, take an answer, skip, report an item."""
+
+from __future__ import annotations
+
+from bot.actions import Edit, Screen, Toast
+from bot.context import Ctx
+from bot.events import Tap
+from bot.guide import guide_screens
+from bot.outcome import settle_item
+from bot.screens import (
+    BACK,
+    GUIDE,
+    REPORT,
+    REPORT_REASONS,
+    SKIP,
+    idle_screen,
+    report_screen,
+    task_screen,
+)
+from storage.models import Assignment, Member, Project, Role
+from tasks import AnswerError, task_type
+
+DAY = 86_400.0
+NO_LONGER_YOURS = "This task is no longer yours."
+
+
+def day_start(now: float) -> float:
+    return now - now % DAY
+
+
+async def next_screen(ctx: Ctx, member: Member, project: Project) -> Screen:
+    """The member's current task, or a newly leased one, or a message saying there is none."""
+    tx = ctx.tx
+    roles = await tx.roles(project.id, member.id)
+    status = roles.get(Role.ANNOTATOR)
+    if status is None:
+        return Screen(text=f"You are not an annotator in *{project.title}*.")
+    if status != "active":
+        return Screen(text=f"Your work in *{project.title}* is on hold ({status}).")
+    await tx.reclaim_expired(project.id, ctx.now)
+    assignment = await tx.open_assignment(project.id, member.id)
+    if assignment is None:
+        assignment = await _lease(ctx, member, project)
+    if assignment is None:
+        return await idle_screen(
+            tx, member.id, "No tasks for you right now. I will have more later.", ctx.now
+        )
+    item = await tx.item(assignment.item_id)
+    stats = await tx.member_stats(project.id, member.id, day_start(ctx.now))
+    return await task_screen(tx, project, assignment, item, stats, ctx.now)
+
+
+async def _lease(ctx: Ctx, member: Member, project: Project) -> Assignment | None:
+    policy = project.spec.quality
+    lease_s = project.spec.lease_minutes * 60.0
+    if policy.gold_rate > 0 and ctx.rng.random() < policy.gold_rate:
+        gold = await ctx.tx.assign(project.id, member.id, True, ctx.now, lease_s)
+        if gold is not None:
+            return gold
+    return await ctx.tx.assign(project.id, member.id, False, ctx.now, lease_s)
+
+
+def show(ctx: Ctx, tap: Tap, screen: Screen) -> None:
+    """Put a screen where the tapped message was, or send it anew when there is none."""
+    if tap.message is not None:
+        ctx.actions.append(Edit(message=tap.message, screen=screen, to=tap.actor))
+    else:
+        ctx.send(screen)
+
+
+async def on_task_tap(
+    ctx: Ctx, tap: Tap, member: Member, assignment_id: int, code: str
+) -> None:
+    tx = ctx.tx
+    assignment = await tx.assignment(assignment_id)
+    if assignment is None or assignment.member_id != member.id:
+        ctx.actions.append(Toast(tap, NO_LONGER_YOURS))
+        return
+    project = await tx.project(assignment.project_id)
+    if code == GUIDE:
+        for screen in await guide_screens(ctx, project):
+            ctx.send(screen)
+        ctx.actions.append(Toast(tap, "Guide sent below."))
+        return
+    if assignment.status == "answered":
+        ctx.actions.append(Toast(tap, "Already saved ✓"))
+        show(ctx, tap, await next_screen(ctx, member, project))
+        return
+    if assignment.status != "leased":
+        ctx.actions.append(Toast(tap, NO_LONGER_YOURS))
+        return
+    if code == SKIP:
+        await tx.release(assignment, "skipped")
+        ctx.actions.append(Toast(tap, "Skipped."))
+        show(ctx, tap, await next_screen(ctx, member, project))
+    elif code == REPORT:
+        show(ctx, tap, await report_screen(tx, member.id, assignment.id, ctx.now))
+    elif code.isdigit():
+        await _answer(ctx, tap, member, project, assignment, int(code))
+    else:
+        ctx.actions.append(Toast(tap, "That button is not valid."))
+
+
+async def _answer(
+    ctx: Ctx, tap: Tap, member: Member, project: Project, assignment: Assignment, index: int
+) -> None:
+    tx = ctx.tx
+    item = await tx.item(assignment.item_id)
+    view = task_type(project.spec.task).render(project.spec, item.data)
+    if index >= len(view.options):
+        ctx.actions.append(Toast(tap, "That button is not valid."))
+        return
+    try:
+        value = task_type(project.spec.task).validate(project.spec, view.options[index].value)
+    except AnswerError as exc:
+        ctx.actions.append(Toast(tap, str(exc)[:200]))
+        return
+    correct = None if item.gold is None else value == item.gold
+    await tx.record_answer(assignment, value, ctx.now, correct)
+    if item.gold is None:
+        await settle_item(tx, project, await tx.item(item.id), ctx.now)
+    ctx.actions.append(Toast(tap, "Saved ✓"))
+    show(ctx, tap, await next_screen(ctx, member, project))
+
+
+async def on_report_tap(
+    ctx: Ctx, tap: Tap, member: Member, assignment_id: int, code: str
+) -> None:
+    tx = ctx.tx
+    assignment = await tx.assignment(assignment_id)
+    if assignment is None or assignment.member_id != member.id or assignment.status != "leased":
+        ctx.actions.append(Toast(tap, NO_LONGER_YOURS))
+        return
+    project = await tx.project(assignment.project_id)
+    if code == BACK:
+        item = await tx.item(assignment.item_id)
+        stats = await tx.member_stats(project.id, member.id, day_start(ctx.now))
+        show(ctx, tap, await task_screen(tx, project, assignment, item, stats, ctx.now))
+        return
+    reason = REPORT_REASONS.get(code)
+    if reason is None:
+        ctx.actions.append(Toast(tap, "That button is not valid."))
+        return
+    kind = reason[1]
+    if kind == "other":
+        await tx.set_pending(member.id, {"kind": "report", "a": assignment.id})
+        show(ctx, tap, Screen(text="Tell me in one message what is wrong with this item."))
+        return
+    await file_report(ctx, member, assignment, kind, "")
+    ctx.actions.append(Toast(tap, "Thanks, reported."))
+    show(ctx, tap, await next_screen(ctx, member, project))
+
+
+async def file_report(
+    ctx: Ctx, member: Member, assignment: Assignment, kind: str, reason: str
+) -> None:
+    flag_id = await ctx.tx.add_flag(
+        assignment.project_id, assignment.item_id, member.id, kind, reason, ctx.now
+    )
+    await ctx.tx.release(assignment, "reported")
+    await ctx.tx.audit(
+        assignment.project_id, member.id, "report",
+        {"flag": flag_id, "item": assignment.item_id, "kind": kind}, ctx.now,
+    )
+
+
+async def on_report_text(ctx: Ctx, member: Member, assignment_id: int, text: str) -> None:
+    """The reason someone typed after choosing Report → Other."""
+    tx = ctx.tx
+    await tx.set_pending(member.id, None)
+    assignment = await tx.assignment(assignment_id)
+    if assignment is None or assignment.member_id != member.id or assignment.status != "leased":
+        ctx.say("That task is no longer yours, so I did not file the report.")
+        return
+    await file_report(ctx, member, assignment, "other", text.strip()[:1000])
+    ctx.say("Thanks, reported.")
+    project = await tx.project(assignment.project_id)
+    ctx.send(await next_screen(ctx, member, project))

@@ -1,0 +1,29 @@
+"""Storage: the Store contract, the models, and the engines behind them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from storage.contract import Store, StoreError
+
+
+class BadDatabaseURL(StoreError):
+    pass
+
+
+def open_store(url: str) -> Store:
+    """A Store for a database URL (``sqlite:///path``); call ``open()`` or use ``async with``."""
+    if url.startswith("sqlite:///"):
+        from storage.sqlite import SqliteStore
+
+        path = url.removeprefix("sqlite:///")
+        if path != ":memory:":
+            Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        return SqliteStore(Path(path).expanduser() if path != ":memory:" else path)
+    if url.startswith(("postgresql://", "postgres://")):
+        raise BadDatabaseURL(
+            "PostgreSQL is not supported yet: use sqlite:///PATH (TAPMARK_DATABASE_URL or --db)"
+        )
+    raise BadDatabaseURL(
+        f"unknown database URL {url!r}: expected sqlite:///PATH (TAPMARK_DATABASE_URL or --db)"
+    )

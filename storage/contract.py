@@ -1,0 +1,196 @@
+"""The Store contract: every engine (SQLite, later PostgreSQL) implements these operations.
+
+All work happens inside a transaction: ``async with store.transaction() as tx: ...``. Leaving the
+block normally commits; an exception rolls everything back. The core runs one transaction per
+event, so what a person is told has always been committed first.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from storage.models import (
+    Answer,
+    Assignment,
+    Batch,
+    BatchStatus,
+    ExportRow,
+    Guideline,
+    Identity,
+    Invite,
+    Item,
+    Member,
+    MemberStats,
+    NewItem,
+    Project,
+    ProjectSpec,
+    ProjectStats,
+    Result,
+    Role,
+    TokenRef,
+)
+
+
+class StoreError(Exception):
+    """A request the data cannot satisfy, with a message fit to show a person."""
+
+
+class NotFound(StoreError):
+    pass
+
+
+class Conflict(StoreError):
+    pass
+
+
+class Tx(ABC):
+    """The operations available inside one transaction."""
+
+    # projects and guidelines
+    @abstractmethod
+    async def create_project(self, spec: ProjectSpec, now: float) -> Project: ...
+    @abstractmethod
+    async def update_project(self, spec: ProjectSpec, now: float) -> Project: ...
+    @abstractmethod
+    async def project(self, project_id: int) -> Project: ...
+    @abstractmethod
+    async def project_by_name(self, name: str) -> Project | None: ...
+    @abstractmethod
+    async def projects(self) -> list[Project]: ...
+    @abstractmethod
+    async def add_guideline(self, project_id: int, body: str, now: float) -> Guideline: ...
+    @abstractmethod
+    async def guideline(self, project_id: int) -> Guideline | None: ...
+
+    # batches and items
+    @abstractmethod
+    async def create_batch(
+        self, project_id: int, name: str, items: Sequence[NewItem], status: BatchStatus,
+        n_target: int, now: float,
+    ) -> Batch:
+        """Add a batch with all its items, or raise Conflict (duplicate name or item id)."""
+    @abstractmethod
+    async def set_batch_status(self, batch_id: int, status: BatchStatus) -> None: ...
+    @abstractmethod
+    async def batches(self, project_id: int) -> list[Batch]: ...
+    @abstractmethod
+    async def item(self, item_id: int) -> Item: ...
+    @abstractmethod
+    async def item_answers(self, item_id: int) -> list[Answer]: ...
+    @abstractmethod
+    async def set_item_outcome(
+        self, item_id: int, status: str, result: Result | None, now: float
+    ) -> None:
+        """Record an item's status (open, done, disputed, held) and its aggregated result."""
+    @abstractmethod
+    async def set_item_target(self, item_id: int, n_target: int) -> None: ...
+
+    # members, identities, roles, invites
+    @abstractmethod
+    async def member_by_identity(self, platform: str, user_id: str) -> Member | None: ...
+    @abstractmethod
+    async def member(self, member_id: int) -> Member: ...
+    @abstractmethod
+    async def create_member(self, identity: Identity, now: float) -> Member:
+        """Create a member with a fresh pseudonym for this identity (member_id is ignored)."""
+    @abstractmethod
+    async def identities(self, member_id: int) -> list[Identity]: ...
+    @abstractmethod
+    async def set_current_project(self, member_id: int, project_id: int) -> None: ...
+    @abstractmethod
+    async def set_pending(self, member_id: int, pending: dict[str, Any] | None) -> None: ...
+    @abstractmethod
+    async def grant_role(self, project_id: int, member_id: int, role: Role, now: float) -> None: ...
+    @abstractmethod
+    async def roles(self, project_id: int, member_id: int) -> dict[Role, str]:
+        """The member's roles in a project, each with its status (active, suspended, removed)."""
+    @abstractmethod
+    async def create_invite(
+        self, project_id: int, role: Role, uses: int | None, expires_at: float | None, now: float
+    ) -> Invite: ...
+    @abstractmethod
+    async def use_invite(self, code: str, now: float) -> Invite:
+        """Spend one use of an invite, or raise NotFound for an unknown, expired or spent code."""
+
+    # work
+    @abstractmethod
+    async def reclaim_expired(self, project_id: int, now: float) -> int:
+        """Drop unanswered leases that expired; their items can be handed out again."""
+    @abstractmethod
+    async def open_assignment(self, project_id: int, member_id: int) -> Assignment | None:
+        """The member's current unanswered lease in this project, if any."""
+    @abstractmethod
+    async def assign(
+        self, project_id: int, member_id: int, gold: bool, now: float, lease_s: float
+    ) -> Assignment | None:
+        """Lease the next item to the member: a gold item they have not seen if `gold`, else the
+        open item with most answers so far that still wants answers and that they have not had."""
+    @abstractmethod
+    async def assignment(self, assignment_id: int) -> Assignment | None: ...
+    @abstractmethod
+    async def answer_of(self, assignment_id: int) -> Answer | None: ...
+    @abstractmethod
+    async def record_answer(
+        self, assignment: Assignment, value: str, now: float, correct: bool | None
+    ) -> Answer:
+        """Store the answer to a leased assignment (the assignment becomes answered)."""
+    @abstractmethod
+    async def release(self, assignment: Assignment, status: str) -> None:
+        """End a lease without an answer (skipped or reported); the item is not offered again."""
+    @abstractmethod
+    async def add_flag(
+        self, project_id: int, item_id: int | None, member_id: int | None, kind: str,
+        reason: str, now: float,
+    ) -> int: ...
+    @abstractmethod
+    async def open_flags(self, project_id: int) -> int: ...
+
+    # tokens
+    @abstractmethod
+    async def issue_token(
+        self, member_id: int, kind: str, ref: dict[str, Any], now: float
+    ) -> str: ...
+    @abstractmethod
+    async def token(self, token: str) -> TokenRef | None: ...
+
+    # figures and export
+    @abstractmethod
+    async def member_stats(self, project_id: int, member_id: int, since: float) -> MemberStats: ...
+    @abstractmethod
+    async def all_member_stats(self, project_id: int) -> dict[str, MemberStats]:
+        """Figures per member of the project, keyed by pseudonym."""
+    @abstractmethod
+    async def project_stats(self, project_id: int) -> ProjectStats: ...
+    @abstractmethod
+    def export_rows(self, project_id: int) -> AsyncIterator[ExportRow]: ...
+
+    # audit
+    @abstractmethod
+    async def audit(
+        self, project_id: int | None, member_id: int | None, action: str,
+        details: dict[str, Any], now: float,
+    ) -> None: ...
+
+
+class Store(ABC):
+    """A database. Open it once, run transactions, close it."""
+
+    @abstractmethod
+    async def open(self) -> None:
+        """Connect and bring the schema up to date (numbered migrations)."""
+    @abstractmethod
+    async def close(self) -> None: ...
+    @abstractmethod
+    def transaction(self) -> AbstractAsyncContextManager[Tx]: ...
+    @abstractmethod
+    async def schema_version(self) -> int: ...
+
+    async def __aenter__(self) -> Store:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()

@@ -1,0 +1,233 @@
+"""Domain models shared by the core and the storage engines."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class Role(StrEnum):
+    ANNOTATOR = "annotator"
+    QA = "qa"
+    MANAGER = "manager"
+
+
+class BatchStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    PAUSED = "paused"
+    CLOSED = "closed"
+
+
+class LabelSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    value: str = Field(min_length=1, max_length=64)
+    title: str = ""
+    description: str = ""
+
+    @property
+    def shown(self) -> str:
+        return self.title or self.value
+
+
+class QualityPolicy(BaseModel):
+    """How many answers an item gets and how gold questions are mixed in."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min_overlap: int = Field(3, ge=1, le=100)
+    max_overlap: int = Field(5, ge=1, le=100)
+    confidence: float = Field(0.9, gt=0.0, le=1.0)
+    gold_rate: float = Field(0.1, ge=0.0, le=1.0)
+    qualification: int = Field(0, ge=0, le=1000)
+    min_gold_accuracy: float = Field(0.7, ge=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _overlap_order(self) -> QualityPolicy:
+        if self.max_overlap < self.min_overlap:
+            raise ValueError("max_overlap must be at least min_overlap")
+        return self
+
+
+class ProjectSpec(BaseModel):
+    """A project as its TOML file describes it (the guideline body travels separately)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
+    title: str = Field(min_length=1, max_length=200)
+    task: str
+    labels: tuple[LabelSpec, ...]
+    instructions: str = ""
+    guideline: str | None = None
+    lease_minutes: int = Field(30, ge=1, le=24 * 60)
+    quality: QualityPolicy = QualityPolicy()
+
+    @field_validator("labels", mode="before")
+    @classmethod
+    def _labels_from_strings(cls, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            return [{"value": v} if isinstance(v, str) else v for v in value]
+        return value
+
+    @model_validator(mode="after")
+    def _labels_unique(self) -> ProjectSpec:
+        values = [label.value for label in self.labels]
+        if len(set(values)) != len(values):
+            raise ValueError("labels must be distinct")
+        return self
+
+    def label_values(self) -> list[str]:
+        return [label.value for label in self.labels]
+
+
+class Project(BaseModel):
+    id: int
+    name: str
+    title: str
+    spec: ProjectSpec
+
+
+class Guideline(BaseModel):
+    project_id: int
+    version: int
+    body: str
+    created_at: float
+
+
+class Batch(BaseModel):
+    id: int
+    project_id: int
+    name: str
+    status: BatchStatus
+    created_at: float
+
+
+class NewItem(BaseModel):
+    """An item as a batch file gives it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ext_id: str
+    data: dict[str, Any]
+    gold: str | None = None
+    explanation: str | None = None
+
+
+class Item(BaseModel):
+    id: int
+    project_id: int
+    batch_id: int
+    ext_id: str
+    data: dict[str, Any]
+    gold: str | None
+    explanation: str | None
+    status: str
+    n_answers: int
+    n_target: int
+
+
+class Member(BaseModel):
+    id: int
+    pseudonym: str
+    name: str
+    project_id: int | None
+    pending: dict[str, Any] | None = None
+
+
+class Identity(BaseModel):
+    platform: str
+    user_id: str
+    member_id: int
+    name: str = ""
+
+
+class Invite(BaseModel):
+    code: str
+    project_id: int
+    role: Role
+    uses_left: int | None
+    expires_at: float | None
+
+
+class Assignment(BaseModel):
+    id: int
+    project_id: int
+    item_id: int
+    member_id: int
+    status: str
+    is_gold: bool
+    shown_at: float
+    expires_at: float
+
+
+class Answer(BaseModel):
+    id: int
+    assignment_id: int
+    item_id: int
+    member_id: int
+    value: str
+    time_ms: int
+    at: float
+    correct: bool | None
+
+
+class Flag(BaseModel):
+    id: int
+    project_id: int
+    item_id: int | None
+    member_id: int | None
+    kind: str
+    reason: str
+    status: str
+    created_at: float
+
+
+class Result(BaseModel):
+    item_id: int
+    label: str
+    confidence: float
+    method: str
+
+
+class TokenRef(BaseModel):
+    """What an opaque button token was issued for, and to whom."""
+
+    token: str
+    member_id: int
+    kind: str
+    ref: dict[str, Any]
+    created_at: float
+
+
+class MemberStats(BaseModel):
+    answers: int = 0
+    answers_since: int = 0
+    skipped: int = 0
+    gold_total: int = 0
+    gold_correct: int = 0
+
+
+class ProjectStats(BaseModel):
+    items: int = 0
+    gold_items: int = 0
+    done: int = 0
+    disputed: int = 0
+    answers: int = 0
+    members: int = 0
+
+
+class ExportAnswer(BaseModel):
+    annotator: str
+    label: str
+    time_ms: int
+    at: float
+
+
+class ExportRow(BaseModel):
+    item: Item
+    result: Result | None
+    answers: list[ExportAnswer]

@@ -1,0 +1,3 @@
+from storage.sqlite.store import SqliteStore
+
+__all__ = ["SqliteStore"]

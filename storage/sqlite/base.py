@@ -1,0 +1,54 @@
+"""Small helpers shared by the SQLite operation groups."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import aiosqlite
+
+from storage.models import Assignment, Item
+
+
+class SqliteBase:
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self.db = db
+
+    async def _one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
+        async with self.db.execute(sql, tuple(params)) as cur:
+            return await cur.fetchone()
+
+    async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        async with self.db.execute(sql, tuple(params)) as cur:
+            return list(await cur.fetchall())
+
+    async def _exec(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """Run a statement; returns lastrowid for an insert, else the rows changed."""
+        async with self.db.execute(sql, tuple(params)) as cur:
+            if sql.lstrip().upper().startswith("INSERT"):
+                return int(cur.lastrowid or 0)
+            return int(cur.rowcount)
+
+
+ITEM_COLUMNS = (
+    "id, project_id, batch_id, ext_id, data, gold, explanation, status, n_answers, n_target"
+)
+ASSIGNMENT_COLUMNS = "id, project_id, item_id, member_id, status, is_gold, shown_at, expires_at"
+
+
+def item_from(row: aiosqlite.Row) -> Item:
+    return Item(
+        id=row["id"], project_id=row["project_id"], batch_id=row["batch_id"],
+        ext_id=row["ext_id"], data=json.loads(row["data"]), gold=row["gold"],
+        explanation=row["explanation"], status=row["status"], n_answers=row["n_answers"],
+        n_target=row["n_target"],
+    )
+
+
+def assignment_from(row: aiosqlite.Row) -> Assignment:
+    return Assignment(
+        id=row["id"], project_id=row["project_id"], item_id=row["item_id"],
+        member_id=row["member_id"], status=row["status"], is_gold=bool(row["is_gold"]),
+        shown_at=row["shown_at"], expires_at=row["expires_at"],
+    )

@@ -1,0 +1,143 @@
+"""SQLite: members, identities, roles, invites, button tokens and the audit log."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+from storage.contract import NotFound
+from storage.models import Identity, Invite, Member, Role, TokenRef
+from storage.sqlite.base import SqliteBase
+
+INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def new_invite_code() -> str:
+    return "".join(secrets.choice(INVITE_ALPHABET) for _ in range(8))
+
+
+def _member(row: Any) -> Member:
+    pending = json.loads(row["pending"]) if row["pending"] else None
+    return Member(
+        id=row["id"], pseudonym=row["pseudonym"], name=row["name"],
+        project_id=row["project_id"], pending=pending,
+    )
+
+
+class MemberOps(SqliteBase):
+    async def member_by_identity(self, platform: str, user_id: str) -> Member | None:
+        row = await self._one(
+            "SELECT m.* FROM identities i JOIN members m ON m.id = i.member_id"
+            " WHERE i.platform = ? AND i.user_id = ?",
+            (platform, user_id),
+        )
+        return None if row is None else _member(row)
+
+    async def member(self, member_id: int) -> Member:
+        row = await self._one("SELECT * FROM members WHERE id = ?", (member_id,))
+        if row is None:
+            raise NotFound(f"no member with id {member_id}")
+        return _member(row)
+
+    async def create_member(self, identity: Identity, now: float) -> Member:
+        pseudonym = "a-" + secrets.token_hex(5)
+        member_id = await self._exec(
+            "INSERT INTO members (pseudonym, name, created_at) VALUES (?,?,?)",
+            (pseudonym, identity.name, now),
+        )
+        await self._exec(
+            "INSERT INTO identities (platform, user_id, member_id, name) VALUES (?,?,?,?)",
+            (identity.platform, identity.user_id, member_id, identity.name),
+        )
+        return await self.member(member_id)
+
+    async def identities(self, member_id: int) -> list[Identity]:
+        rows = await self._all(
+            "SELECT platform, user_id, member_id, name FROM identities WHERE member_id = ?"
+            " ORDER BY platform",
+            (member_id,),
+        )
+        return [Identity(**dict(r)) for r in rows]
+
+    async def set_current_project(self, member_id: int, project_id: int) -> None:
+        await self._exec("UPDATE members SET project_id = ? WHERE id = ?", (project_id, member_id))
+
+    async def set_pending(self, member_id: int, pending: dict[str, Any] | None) -> None:
+        await self._exec(
+            "UPDATE members SET pending = ? WHERE id = ?",
+            (None if pending is None else json.dumps(pending), member_id),
+        )
+
+    async def grant_role(self, project_id: int, member_id: int, role: Role, now: float) -> None:
+        await self._exec(
+            "INSERT INTO roles (project_id, member_id, role, joined_at) VALUES (?,?,?,?)"
+            " ON CONFLICT (project_id, member_id, role) DO NOTHING",
+            (project_id, member_id, role.value, now),
+        )
+
+    async def roles(self, project_id: int, member_id: int) -> dict[Role, str]:
+        rows = await self._all(
+            "SELECT role, status FROM roles WHERE project_id = ? AND member_id = ?",
+            (project_id, member_id),
+        )
+        return {Role(r["role"]): r["status"] for r in rows}
+
+    async def create_invite(
+        self, project_id: int, role: Role, uses: int | None, expires_at: float | None, now: float
+    ) -> Invite:
+        code = new_invite_code()
+        await self._exec(
+            "INSERT INTO invites (code, project_id, role, uses_left, expires_at, created_at)"
+            " VALUES (?,?,?,?,?,?)",
+            (code, project_id, role.value, uses, expires_at, now),
+        )
+        return Invite(
+            code=code, project_id=project_id, role=role, uses_left=uses, expires_at=expires_at
+        )
+
+    async def use_invite(self, code: str, now: float) -> Invite:
+        row = await self._one("SELECT * FROM invites WHERE code = ?", (code.strip().upper(),))
+        if row is None:
+            raise NotFound("that invite code is unknown")
+        if row["expires_at"] is not None and row["expires_at"] < now:
+            raise NotFound("that invite code has expired")
+        if row["uses_left"] is not None:
+            if row["uses_left"] <= 0:
+                raise NotFound("that invite code has been used up")
+            await self._exec(
+                "UPDATE invites SET uses_left = uses_left - 1 WHERE code = ?", (row["code"],)
+            )
+        return Invite(
+            code=row["code"], project_id=row["project_id"], role=Role(row["role"]),
+            uses_left=None if row["uses_left"] is None else row["uses_left"] - 1,
+            expires_at=row["expires_at"],
+        )
+
+    async def issue_token(
+        self, member_id: int, kind: str, ref: dict[str, Any], now: float
+    ) -> str:
+        token = secrets.token_urlsafe(12)
+        await self._exec(
+            "INSERT INTO tokens (token, member_id, kind, ref, created_at) VALUES (?,?,?,?,?)",
+            (token, member_id, kind, json.dumps(ref), now),
+        )
+        return token
+
+    async def token(self, token: str) -> TokenRef | None:
+        row = await self._one("SELECT * FROM tokens WHERE token = ?", (token,))
+        if row is None:
+            return None
+        return TokenRef(
+            token=row["token"], member_id=row["member_id"], kind=row["kind"],
+            ref=json.loads(row["ref"]), created_at=row["created_at"],
+        )
+
+    async def audit(
+        self, project_id: int | None, member_id: int | None, action: str,
+        details: dict[str, Any], now: float,
+    ) -> None:
+        await self._exec(
+            "INSERT INTO audit (at, project_id, member_id, action, details) VALUES (?,?,?,?,?)",
+            (now, project_id, member_id, action, json.dumps(details, ensure_ascii=False)),
+        )

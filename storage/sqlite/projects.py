@@ -1,0 +1,153 @@
+"""SQLite: projects, guidelines, batches and items."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+
+from storage.contract import Conflict, NotFound
+from storage.models import (
+    Answer,
+    Batch,
+    BatchStatus,
+    Guideline,
+    Item,
+    NewItem,
+    Project,
+    ProjectSpec,
+    Result,
+)
+from storage.sqlite.base import ITEM_COLUMNS, SqliteBase, item_from
+
+
+def _project(row: sqlite3.Row) -> Project:
+    return Project(
+        id=row["id"], name=row["name"], title=row["title"],
+        spec=ProjectSpec.model_validate_json(row["spec"]),
+    )
+
+
+class ProjectOps(SqliteBase):
+    async def create_project(self, spec: ProjectSpec, now: float) -> Project:
+        if await self.project_by_name(spec.name) is not None:
+            raise Conflict(f"project {spec.name!r} already exists (use --update to change it)")
+        project_id = await self._exec(
+            "INSERT INTO projects (name, title, spec, created_at, updated_at) VALUES (?,?,?,?,?)",
+            (spec.name, spec.title, spec.model_dump_json(), now, now),
+        )
+        return await self.project(project_id)
+
+    async def update_project(self, spec: ProjectSpec, now: float) -> Project:
+        changed = await self._exec(
+            "UPDATE projects SET title = ?, spec = ?, updated_at = ? WHERE name = ?",
+            (spec.title, spec.model_dump_json(), now, spec.name),
+        )
+        if not changed:
+            raise NotFound(f"no project named {spec.name!r}")
+        project = await self.project_by_name(spec.name)
+        assert project is not None
+        return project
+
+    async def project(self, project_id: int) -> Project:
+        row = await self._one("SELECT * FROM projects WHERE id = ?", (project_id,))
+        if row is None:
+            raise NotFound(f"no project with id {project_id}")
+        return _project(row)
+
+    async def project_by_name(self, name: str) -> Project | None:
+        row = await self._one("SELECT * FROM projects WHERE name = ?", (name,))
+        return None if row is None else _project(row)
+
+    async def projects(self) -> list[Project]:
+        return [_project(r) for r in await self._all("SELECT * FROM projects ORDER BY name")]
+
+    async def add_guideline(self, project_id: int, body: str, now: float) -> Guideline:
+        row = await self._one(
+            "SELECT COALESCE(MAX(version), 0) + 1 FROM guidelines WHERE project_id = ?",
+            (project_id,),
+        )
+        version = int(row[0]) if row else 1
+        await self._exec(
+            "INSERT INTO guidelines (project_id, version, body, created_at) VALUES (?,?,?,?)",
+            (project_id, version, body, now),
+        )
+        return Guideline(project_id=project_id, version=version, body=body, created_at=now)
+
+    async def guideline(self, project_id: int) -> Guideline | None:
+        row = await self._one(
+            "SELECT project_id, version, body, created_at FROM guidelines"
+            " WHERE project_id = ? ORDER BY version DESC LIMIT 1",
+            (project_id,),
+        )
+        return None if row is None else Guideline(**dict(row))
+
+    async def create_batch(
+        self, project_id: int, name: str, items: Sequence[NewItem], status: BatchStatus,
+        n_target: int, now: float,
+    ) -> Batch:
+        if await self._one(
+            "SELECT 1 FROM batches WHERE project_id = ? AND name = ?", (project_id, name)
+        ):
+            raise Conflict(f"batch {name!r} already exists in this project")
+        batch_id = await self._exec(
+            "INSERT INTO batches (project_id, name, status, created_at) VALUES (?,?,?,?)",
+            (project_id, name, status.value, now),
+        )
+        try:
+            await self.db.executemany(
+                "INSERT INTO items (project_id, batch_id, ext_id, data, gold, explanation,"
+                " n_target) VALUES (?,?,?,?,?,?,?)",
+                [
+                    (project_id, batch_id, it.ext_id, json.dumps(it.data, ensure_ascii=False),
+                     it.gold, it.explanation, n_target)
+                    for it in items
+                ],
+            )
+        except sqlite3.IntegrityError as exc:
+            raise Conflict(f"an item id in this batch is already in the project ({exc})") from None
+        return Batch(id=batch_id, project_id=project_id, name=name, status=status, created_at=now)
+
+    async def set_batch_status(self, batch_id: int, status: BatchStatus) -> None:
+        if not await self._exec(
+            "UPDATE batches SET status = ? WHERE id = ?", (status.value, batch_id)
+        ):
+            raise NotFound(f"no batch with id {batch_id}")
+
+    async def batches(self, project_id: int) -> list[Batch]:
+        rows = await self._all(
+            "SELECT * FROM batches WHERE project_id = ? ORDER BY id", (project_id,)
+        )
+        return [Batch(**dict(r)) for r in rows]
+
+    async def item(self, item_id: int) -> Item:
+        row = await self._one(f"SELECT {ITEM_COLUMNS} FROM items WHERE id = ?", (item_id,))
+        if row is None:
+            raise NotFound(f"no item with id {item_id}")
+        return item_from(row)
+
+    async def item_answers(self, item_id: int) -> list[Answer]:
+        rows = await self._all(
+            "SELECT id, assignment_id, item_id, member_id, value, time_ms, at, correct"
+            " FROM answers WHERE item_id = ? ORDER BY id",
+            (item_id,),
+        )
+        return [Answer(**dict(r)) for r in rows]
+
+    async def set_item_outcome(
+        self, item_id: int, status: str, result: Result | None, now: float
+    ) -> None:
+        await self._exec("UPDATE items SET status = ? WHERE id = ?", (status, item_id))
+        if result is None:
+            await self._exec("DELETE FROM results WHERE item_id = ?", (item_id,))
+        else:
+            await self._exec(
+                "INSERT INTO results (item_id, label, confidence, method, updated_at)"
+                " VALUES (?,?,?,?,?) ON CONFLICT (item_id) DO UPDATE SET label = excluded.label,"
+                " confidence = excluded.confidence, method = excluded.method,"
+                " updated_at = excluded.updated_at",
+                (item_id, result.label, result.confidence, result.method, now),
+            )
+
+    async def set_item_target(self, item_id: int, n_target: int) -> None:
+        await self._exec("UPDATE items SET n_target = ? WHERE id = ?", (n_target, item_id))

@@ -1,0 +1,125 @@
+"""SQLite: leases, answers and flags — the hot path of labeling."""
+
+from __future__ import annotations
+
+from storage.models import Answer, Assignment
+from storage.sqlite.base import ASSIGNMENT_COLUMNS, SqliteBase, assignment_from
+
+_PICK_OPEN = """
+SELECT i.id FROM items i JOIN batches b ON b.id = i.batch_id
+WHERE i.project_id = ? AND i.status = 'open' AND i.gold IS NULL AND b.status = 'published'
+  AND i.n_load < i.n_target
+  AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = i.id AND a.member_id = ?)
+ORDER BY i.n_answers DESC, i.n_load DESC, i.id
+LIMIT 1
+"""
+
+_PICK_GOLD = """
+SELECT i.id FROM items i JOIN batches b ON b.id = i.batch_id
+WHERE i.project_id = ? AND i.gold IS NOT NULL AND b.status = 'published'
+  AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = i.id AND a.member_id = ?)
+ORDER BY random()
+LIMIT 1
+"""
+
+
+class WorkOps(SqliteBase):
+    async def reclaim_expired(self, project_id: int, now: float) -> int:
+        await self._exec(
+            "UPDATE items SET n_load = n_load - 1 WHERE id IN (SELECT item_id FROM assignments"
+            " WHERE project_id = ? AND status = 'leased' AND expires_at < ?)",
+            (project_id, now),
+        )
+        return await self._exec(
+            "DELETE FROM assignments WHERE project_id = ? AND status = 'leased'"
+            " AND expires_at < ?",
+            (project_id, now),
+        )
+
+    async def open_assignment(self, project_id: int, member_id: int) -> Assignment | None:
+        row = await self._one(
+            f"SELECT {ASSIGNMENT_COLUMNS} FROM assignments"
+            " WHERE member_id = ? AND status = 'leased' AND project_id = ? LIMIT 1",
+            (member_id, project_id),
+        )
+        return None if row is None else assignment_from(row)
+
+    async def assign(
+        self, project_id: int, member_id: int, gold: bool, now: float, lease_s: float
+    ) -> Assignment | None:
+        row = await self._one(_PICK_GOLD if gold else _PICK_OPEN, (project_id, member_id))
+        if row is None:
+            return None
+        item_id = int(row[0])
+        assignment_id = await self._exec(
+            "INSERT INTO assignments (project_id, item_id, member_id, status, is_gold, shown_at,"
+            " expires_at) VALUES (?,?,?,'leased',?,?,?)",
+            (project_id, item_id, member_id, int(gold), now, now + lease_s),
+        )
+        await self._exec("UPDATE items SET n_load = n_load + 1 WHERE id = ?", (item_id,))
+        return Assignment(
+            id=assignment_id, project_id=project_id, item_id=item_id, member_id=member_id,
+            status="leased", is_gold=gold, shown_at=now, expires_at=now + lease_s,
+        )
+
+    async def assignment(self, assignment_id: int) -> Assignment | None:
+        row = await self._one(
+            f"SELECT {ASSIGNMENT_COLUMNS} FROM assignments WHERE id = ?", (assignment_id,)
+        )
+        return None if row is None else assignment_from(row)
+
+    async def answer_of(self, assignment_id: int) -> Answer | None:
+        row = await self._one(
+            "SELECT id, assignment_id, item_id, member_id, value, time_ms, at, correct"
+            " FROM answers WHERE assignment_id = ?",
+            (assignment_id,),
+        )
+        return None if row is None else Answer(**dict(row))
+
+    async def record_answer(
+        self, assignment: Assignment, value: str, now: float, correct: bool | None
+    ) -> Answer:
+        time_ms = max(0, round((now - assignment.shown_at) * 1000))
+        answer_id = await self._exec(
+            "INSERT INTO answers (assignment_id, project_id, item_id, member_id, value, time_ms,"
+            " at, correct) VALUES (?,?,?,?,?,?,?,?)",
+            (assignment.id, assignment.project_id, assignment.item_id, assignment.member_id,
+             value, time_ms, now, None if correct is None else int(correct)),
+        )
+        await self._exec(
+            "UPDATE assignments SET status = 'answered' WHERE id = ?", (assignment.id,)
+        )
+        await self._exec(
+            "UPDATE items SET n_answers = n_answers + 1 WHERE id = ?", (assignment.item_id,)
+        )
+        return Answer(
+            id=answer_id, assignment_id=assignment.id, item_id=assignment.item_id,
+            member_id=assignment.member_id, value=value, time_ms=time_ms, at=now,
+            correct=correct,
+        )
+
+    async def release(self, assignment: Assignment, status: str) -> None:
+        changed = await self._exec(
+            "UPDATE assignments SET status = ? WHERE id = ? AND status = 'leased'",
+            (status, assignment.id),
+        )
+        if changed:
+            await self._exec(
+                "UPDATE items SET n_load = n_load - 1 WHERE id = ?", (assignment.item_id,)
+            )
+
+    async def add_flag(
+        self, project_id: int, item_id: int | None, member_id: int | None, kind: str,
+        reason: str, now: float,
+    ) -> int:
+        return await self._exec(
+            "INSERT INTO flags (project_id, item_id, member_id, kind, reason, created_at)"
+            " VALUES (?,?,?,?,?,?)",
+            (project_id, item_id, member_id, kind, reason, now),
+        )
+
+    async def open_flags(self, project_id: int) -> int:
+        row = await self._one(
+            "SELECT COUNT(*) FROM flags WHERE project_id = ? AND status = 'open'", (project_id,)
+        )
+        return int(row[0]) if row else 0

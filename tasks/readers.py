@@ -1,0 +1,165 @@
+"""Batch file readers: JSONL and CSV into items, checked whole before anything is written.
+
+Every problem names the file, the line and the field. A file with any problem yields no items.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from storage.models import NewItem, ProjectSpec
+from tasks import task_type
+
+ITEM_KEYS = {"id", "data", "gold", "explanation"}
+MAX_ERRORS_SHOWN = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" if self.line else "file"
+        if not self.field:
+            return f"{where}: {self.message}"
+        return f"{where}: {self.field}: {self.message}"
+
+
+class BatchFileError(ValueError):
+    def __init__(self, filename: str, problems: list[Problem]) -> None:
+        self.filename = filename
+        self.problems = problems
+        shown = "\n".join(f"{filename}: {p}" for p in problems[:MAX_ERRORS_SHOWN])
+        more = len(problems) - MAX_ERRORS_SHOWN
+        if more > 0:
+            shown += f"\n... and {more} more problems"
+        super().__init__(shown)
+
+
+def read_batch(filename: str, content: bytes, spec: ProjectSpec) -> list[NewItem]:
+    """Parse a batch file by its extension (.jsonl, .csv) and check it against the project."""
+    lower = filename.lower()
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BatchFileError(filename, [Problem(0, "", f"not UTF-8 text ({exc.reason})")]) from None
+    if lower.endswith((".jsonl", ".ndjson")):
+        rows = _jsonl_rows(text)
+    elif lower.endswith(".csv"):
+        rows = _csv_rows(text)
+    else:
+        raise BatchFileError(
+            filename, [Problem(0, "", "unknown batch format: use .jsonl or .csv")]
+        )
+    items, problems = _check(rows, spec)
+    if problems:
+        raise BatchFileError(filename, problems)
+    if not items:
+        raise BatchFileError(filename, [Problem(0, "", "the file holds no items")])
+    return items
+
+
+Row = tuple[int, dict[str, Any] | None, list[Problem]]
+
+
+def _jsonl_rows(text: str) -> list[Row]:
+    rows: list[Row] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            rows.append((number, None, [Problem(number, "", f"invalid JSON ({exc.msg})")]))
+            continue
+        if not isinstance(obj, dict):
+            rows.append((number, None, [Problem(number, "", "expected a JSON object")]))
+            continue
+        problems = [
+            Problem(number, key, "unknown field (expected id, data, gold, explanation)")
+            for key in obj
+            if key not in ITEM_KEYS
+        ]
+        if "data" not in obj:
+            problems.append(Problem(number, "data", "missing"))
+        elif not isinstance(obj["data"], dict):
+            problems.append(Problem(number, "data", "must be an object"))
+        rows.append((number, obj, problems))
+    return rows
+
+
+def _csv_rows(text: str) -> list[Row]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        return []
+    header = [h.strip() for h in header]
+    if "id" not in header:
+        return [(1, None, [Problem(1, "id", "the header has no 'id' column")])]
+    data_fields = [h for h in header if h not in ITEM_KEYS]
+    if not data_fields:
+        return [(1, None, [Problem(1, "", "the header has no data column (such as 'text')")])]
+    rows: list[Row] = []
+    for cells in reader:
+        number = reader.line_num
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) != len(header):
+            message = f"{len(cells)} cells where the header has {len(header)}"
+            rows.append((number, None, [Problem(number, "", message)]))
+            continue
+        record = dict(zip(header, cells, strict=True))
+        obj: dict[str, Any] = {
+            "id": record["id"],
+            "data": {k: record[k] for k in data_fields},
+        }
+        for key in ("gold", "explanation"):
+            if record.get(key, "").strip():
+                obj[key] = record[key].strip()
+        rows.append((number, obj, []))
+    return rows
+
+
+def _check(rows: list[Row], spec: ProjectSpec) -> tuple[list[NewItem], list[Problem]]:
+    kind = task_type(spec.task)
+    labels = spec.label_values()
+    seen: dict[str, int] = {}
+    items: list[NewItem] = []
+    problems: list[Problem] = []
+    for number, obj, row_problems in rows:
+        problems.extend(row_problems)
+        if obj is None or row_problems:
+            continue
+        raw_id = obj.get("id")
+        if isinstance(raw_id, bool) or not isinstance(raw_id, str | int) or not str(raw_id):
+            problems.append(Problem(number, "id", "missing or not a string"))
+            continue
+        ext_id = str(raw_id).strip()
+        if ext_id in seen:
+            problems.append(Problem(number, "id", f"{ext_id!r} repeats line {seen[ext_id]}"))
+            continue
+        seen[ext_id] = number
+        gold = obj.get("gold")
+        if gold is not None and (not isinstance(gold, str) or gold not in labels):
+            problems.append(
+                Problem(number, "gold", f"{gold!r} is not a label (labels: {', '.join(labels)})")
+            )
+            continue
+        explanation = obj.get("explanation")
+        if explanation is not None and not isinstance(explanation, str):
+            problems.append(Problem(number, "explanation", "must be a string"))
+            continue
+        item_problems = kind.check_item(spec, obj["data"])
+        problems.extend(Problem(number, "", p) for p in item_problems)
+        if not item_problems:
+            items.append(
+                NewItem(ext_id=ext_id, data=obj["data"], gold=gold, explanation=explanation)
+            )
+    return items, problems

@@ -1,0 +1,102 @@
+"""Fixtures shared by the suite: a real SQLite file per test, the core, console people."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from adapters.console.recorder import Recorder
+from bot.core import Core
+from bot.manage import import_batch, make_invite, save_project
+from bot.projectfile import parse_project
+from storage import open_store
+from storage.contract import Store
+from storage.models import Role
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "reviews"
+
+PROJECT_TOML = """
+name = "{name}"
+title = "Test sentiment"
+task = "single_choice"
+labels = ["pos", "neg", "neu"]
+instructions = "How does the writer feel?"
+lease_minutes = 30
+
+[quality]
+min_overlap = {overlap}
+max_overlap = {overlap}
+gold_rate = {gold_rate}
+"""
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, start: float = 1_800_000_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'tapmark.db'}"
+
+
+@pytest.fixture
+async def store(db_url: str) -> AsyncIterator[Store]:
+    async with open_store(db_url) as s:
+        yield s
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def core(store: Store, clock: Clock) -> Core:
+    return Core(store, clock=clock, rng=random.Random(7))
+
+
+@pytest.fixture
+def recorder(core: Core) -> Recorder:
+    return Recorder(core)
+
+
+def batch_lines(n: int, gold_every: int = 0, prefix: str = "i") -> bytes:
+    rows = []
+    for i in range(n):
+        row: dict[str, object] = {"id": f"{prefix}{i}", "data": {"text": f"item number {i}"}}
+        if gold_every and i % gold_every == 0:
+            row["gold"] = "pos"
+            row["explanation"] = "It says so."
+        rows.append(json.dumps(row))
+    return ("\n".join(rows) + "\n").encode()
+
+
+@pytest.fixture
+def make_project(store: Store) -> Callable[..., object]:
+    """Create a project with a published batch; returns an invite code for annotators."""
+
+    async def make(
+        items: int = 10, overlap: int = 3, gold_rate: float = 0.0, gold_every: int = 0,
+        name: str = "t",
+    ) -> str:
+        text = PROJECT_TOML.format(name=name, overlap=overlap, gold_rate=gold_rate)
+        await save_project(store, parse_project("test.toml", text), update=False)
+        await import_batch(store, name, "b1.jsonl", batch_lines(items, gold_every), True)
+        invite = await make_invite(store, name, Role.ANNOTATOR, None, None)
+        return invite.code
+
+    return make
