@@ -1,0 +1,174 @@
+"""A simulated crowd: annotators of known skill label the example through the real core.
+
+Each simulated person uses the console recorder exactly as a person at a chat would: they join
+with an invite, read the task on screen, tap a label (right with their skill's probability), and
+stop when the bot has nothing left for them. The truth they are measured against stays hidden
+from the core.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import random
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from adapters.console.recorder import PLATFORM, Person, Recorder
+from bot.core import Core
+from bot.manage import import_batch, make_invite, require_project, save_project
+from bot.markup import plain
+from bot.projectfile import load_project_file
+from storage import open_store
+from storage.contract import Store
+from storage.models import MemberStats, Role
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "reviews"
+MAX_STEPS = 100_000
+
+
+@dataclass
+class Worker:
+    user_id: str
+    kind: str
+    skill: float
+    pseudonym: str = ""
+
+
+@dataclass
+class Crowd:
+    workers: list[Worker]
+    truth_by_text: dict[str, str]
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+def make_workers(n: int, rng: random.Random) -> list[Worker]:
+    """One spammer, about a fifth careless, the rest skilled."""
+    workers = [Worker("spammer-1", "spammer", 0.0)]
+    careless = max(1, n // 5) if n > 2 else 0
+    for i in range(careless):
+        workers.append(Worker(f"careless-{i + 1}", "careless", rng.uniform(0.55, 0.65)))
+    for i in range(n - 1 - careless):
+        workers.append(Worker(f"skilled-{i + 1}", "skilled", rng.uniform(0.82, 0.97)))
+    return workers[:n]
+
+
+def example_items(count: int) -> tuple[bytes, dict[str, str]]:
+    """The first `count` non-gold items of the example batch (plus the gold items among them)
+    as a JSONL file, and the hidden truth by item id."""
+    with open(EXAMPLE / "truth.csv", encoding="utf-8") as f:
+        truth = {row["id"]: row["label"] for row in csv.DictReader(f)}
+    lines: list[str] = []
+    taken = 0
+    for line in (EXAMPLE / "batch.jsonl").read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        if "gold" not in row:
+            if taken == count:
+                break
+            taken += 1
+        lines.append(line)
+    if taken < count:
+        raise ValueError(f"the example holds only {taken} items; ask for at most that many")
+    return ("\n".join(lines) + "\n").encode(), truth
+
+
+async def _work(person: Person, worker: Worker, crowd: Crowd, rng: random.Random) -> None:
+    label_values = list(crowd.labels)
+    for _ in range(MAX_STEPS):
+        screen = person.screen
+        if screen is None or not screen.buttons() or screen.buttons()[0].label not in {
+            crowd.labels[v] for v in label_values
+        }:
+            return
+        parts = plain(screen.text).split("\n\n")
+        truth = next((crowd.truth_by_text[p] for p in parts if p in crowd.truth_by_text), None)
+        if truth is None:
+            return
+        if worker.kind == "spammer":
+            choice = rng.choice(label_values)
+        elif rng.random() < worker.skill:
+            choice = truth
+        else:
+            choice = rng.choice([v for v in label_values if v != truth])
+        await person.tap(crowd.labels[choice])
+        await asyncio.sleep(0)
+
+
+async def simulate(
+    crowd_size: int, items: int, seed: int, db_url: str | None = None
+) -> dict[str, Any]:
+    """Run the whole simulation and return the report."""
+    rng = random.Random(seed)
+    pf = load_project_file(EXAMPLE / "project.toml")
+    content, truth = example_items(items)
+    with tempfile.TemporaryDirectory(prefix="tapmark-demo-") as tmp:
+        url = db_url or f"sqlite:///{Path(tmp) / 'demo.db'}"
+        async with open_store(url) as store:
+            project, _ = await save_project(store, pf, update=True)
+            await import_batch(store, project.name, "demo.jsonl", content, True,
+                               batch_name=f"demo-{seed}-{items}")
+            invite = await make_invite(store, project.name, Role.ANNOTATOR, None, None)
+            core = Core(store, rng=random.Random(seed))
+            recorder = Recorder(core)
+            by_id = {json.loads(line)["id"]: json.loads(line) for line in
+                     content.decode().splitlines()}
+            crowd = Crowd(
+                workers=make_workers(crowd_size, rng),
+                truth_by_text={row["data"]["text"]: truth[i] for i, row in by_id.items()},
+                labels={label.value: label.shown for label in pf.spec.labels},
+            )
+            people = []
+            for worker in crowd.workers:
+                person = recorder.person(worker.user_id, worker.user_id)
+                await person.command("start", invite.code)
+                people.append(person)
+            await asyncio.gather(*(
+                _work(p, w, crowd, random.Random(rng.random()))
+                for p, w in zip(people, crowd.workers, strict=True)
+            ))
+            return await _report(store, project.name, crowd, truth, by_id)
+
+
+async def _report(
+    store: Store, project_name: str, crowd: Crowd, truth: dict[str, str],
+    by_id: dict[str, Any],
+) -> dict[str, Any]:
+    done = correct = answers = 0
+    async with store.transaction() as tx:
+        project = await require_project(tx, project_name)
+        members = await tx.all_member_stats(project.id)
+        async for row in tx.export_rows(project.id):
+            if row.item.ext_id not in by_id:
+                continue
+            answers += len(row.answers)
+            if row.item.gold is None and row.item.status == "done" and row.result is not None:
+                done += 1
+                correct += row.result.label == truth[row.item.ext_id]
+        for worker in crowd.workers:
+            member = await tx.member_by_identity(PLATFORM, worker.user_id)
+            worker.pseudonym = member.pseudonym if member else ""
+    annotators = []
+    for w in crowd.workers:
+        stats = members.get(w.pseudonym, MemberStats())
+        annotators.append({
+            "annotator": w.pseudonym,
+            "simulated_as": w.kind,
+            "true_skill": round(w.skill, 3),
+            "answers": stats.answers,
+            "gold_answers": stats.gold_total,
+            "gold_correct": stats.gold_correct,
+            "gold_accuracy": round(stats.gold_correct / stats.gold_total, 3)
+            if stats.gold_total else None,
+        })
+    return {
+        "project": project_name,
+        "crowd": len(crowd.workers),
+        "items": sum(1 for r in by_id.values() if "gold" not in r),
+        "items_finished": done,
+        "answers": answers,
+        "accuracy": round(correct / done, 4) if done else None,
+        "annotators": annotators,
+    }

@@ -1,0 +1,140 @@
+"""The platform-neutral half of the `tapmark` command: projects, batches, invites, exports,
+migrations. The console script itself lives in `adapters/cli.py`, the one place that wires the
+adapters in, so that `bot/` never imports one.
+
+Every subcommand takes ``--db URL``; the default is TAPMARK_DATABASE_URL, else
+``sqlite:///./tapmark.db``. A command returns its exit status: 0 done, 1 bad input, 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from bot.config import load_settings
+from bot.export import export_csv, export_jsonl
+from bot.manage import import_batch, make_invite, require_project, save_project
+from bot.projectfile import load_project_file
+from storage import open_store
+from storage.contract import Store
+from storage.models import Role
+
+
+def database_url(args: argparse.Namespace) -> str:
+    return args.db or load_settings().database_url
+
+
+def with_store(fn: Callable[[Store, argparse.Namespace], Awaitable[int]]) -> Callable[
+    [argparse.Namespace], int
+]:
+    """Run an async command against the database named by --db."""
+
+    def run(args: argparse.Namespace) -> int:
+        async def go() -> int:
+            async with open_store(database_url(args)) as store:
+                return await fn(store, args)
+
+        return asyncio.run(go())
+
+    return run
+
+
+def add_db(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", metavar="URL", help="database URL (sqlite:///PATH)")
+
+
+async def _project_create(store: Store, args: argparse.Namespace) -> int:
+    pf = load_project_file(Path(args.file))
+    project, created = await save_project(store, pf, update=args.update)
+    verb = "created" if created else "updated"
+    print(f"project {project.name!r} {verb}: {project.title} ({project.spec.task}, "
+          f"{len(project.spec.labels)} labels)")
+    return 0
+
+
+async def _batch_import(store: Store, args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        print(f"{path}: cannot read ({exc.strerror})", file=sys.stderr)
+        return 1
+    summary = await import_batch(store, args.project, path.name, content, args.publish,
+                                 args.name)
+    state = "published" if args.publish else "draft (not visible until published)"
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(summary.label_counts.items()))
+    print(f"batch {summary.batch.name!r}: {summary.items} items, {summary.gold} gold"
+          f"{f' ({counts})' if counts else ''}; {state}")
+    return 0
+
+
+async def _invite(store: Store, args: argparse.Namespace) -> int:
+    invite = await make_invite(store, args.project, Role(args.role), args.uses, args.expires_days)
+    uses = "unlimited uses" if invite.uses_left is None else f"{invite.uses_left} uses"
+    expiry = "" if args.expires_days is None else f", expires in {args.expires_days:g} days"
+    print(f"invite for {args.role}s of {args.project!r} ({uses}{expiry}); "
+          f"in Telegram send: /start {invite.code}")
+    print(invite.code)
+    return 0
+
+
+async def _export(store: Store, args: argparse.Namespace) -> int:
+    async with store.transaction() as tx:
+        project = await require_project(tx, args.project)
+        chunks = export_jsonl if args.format == "jsonl" else export_csv
+        if args.out:
+            with open(args.out, "w", encoding="utf-8", newline="") as out:
+                async for chunk in chunks(tx, project.id):
+                    out.write(chunk)
+            print(f"wrote {args.out}", file=sys.stderr)
+        else:
+            async for chunk in chunks(tx, project.id):
+                sys.stdout.write(chunk)
+    return 0
+
+
+async def _migrate(store: Store, args: argparse.Namespace) -> int:
+    print(f"schema at version {await store.schema_version()}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    project = sub.add_parser("project", help="create or update a project from a TOML file")
+    project_sub = project.add_subparsers(dest="action", required=True)
+    create = project_sub.add_parser("create", help="create (or with --update, update) a project")
+    create.add_argument("file", help="project file (TOML)")
+    create.add_argument("--update", action="store_true", help="update it if it exists")
+    add_db(create)
+    create.set_defaults(func=with_store(_project_create))
+
+    batch = sub.add_parser("batch", help="import task batches")
+    batch_sub = batch.add_subparsers(dest="action", required=True)
+    imp = batch_sub.add_parser("import", help="import a JSONL or CSV batch, all or nothing")
+    imp.add_argument("project")
+    imp.add_argument("file")
+    imp.add_argument("--publish", action="store_true", help="make it visible to annotators now")
+    imp.add_argument("--name", help="batch name (default: the file name)")
+    add_db(imp)
+    imp.set_defaults(func=with_store(_batch_import))
+
+    invite = sub.add_parser("invite", help="create an invite code")
+    invite.add_argument("project")
+    invite.add_argument("--role", required=True, choices=[r.value for r in Role])
+    invite.add_argument("--uses", type=int, help="how many people may use it (default: any)")
+    invite.add_argument("--expires-days", type=float, help="days until it expires")
+    add_db(invite)
+    invite.set_defaults(func=with_store(_invite))
+
+    export = sub.add_parser("export", help="export items, answers and results")
+    export.add_argument("project")
+    export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    export.add_argument("--out", help="file to write (default: standard output)")
+    add_db(export)
+    export.set_defaults(func=with_store(_export))
+
+    migrate = sub.add_parser("migrate", help="bring the database schema up to date")
+    add_db(migrate)
+    migrate.set_defaults(func=with_store(_migrate))
