@@ -24,6 +24,10 @@ NOT_JOINED = (
 )
 
 
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 async def on_start(ctx: Ctx, args: tuple[str, ...]) -> None:
     if not args:
         if ctx.member is None or ctx.member.project_id is None:
@@ -85,8 +89,8 @@ async def on_progress(ctx: Ctx) -> None:
     total = await ctx.tx.project_stats(project.id)
     ctx.say(
         f"*Your progress in {escape(project.title)}*\n\n"
-        f"Today: {mine.answers_since} answers\n"
-        f"In all: {mine.answers} answers, {mine.skipped} skipped\n\n"
+        f"Today: {plural(mine.answers_since, 'answer')}\n"
+        f"In all: {plural(mine.answers, 'answer')}, {mine.skipped} skipped\n\n"
         f"The project: {total.done} of {total.items} items finished"
     )
 

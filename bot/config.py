@@ -60,4 +60,5 @@ def load_settings() -> Settings:
     except ValidationError as exc:
         err = exc.errors()[0]
         name = "TAPMARK_" + "_".join(str(p) for p in err["loc"]).upper()
-        raise ConfigError(f"bad setting {name}: {err['msg']}") from None
+        message = str(err["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"bad setting {name}: {message}") from None

@@ -16,19 +16,24 @@ class SqliteBase:
         self.db = db
 
     async def _one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
-        async with self.db.execute(sql, tuple(params)) as cur:
-            return await cur.fetchone()
+        rows = await self.db.execute_fetchall(sql, tuple(params))
+        for row in rows:
+            return row
+        return None
 
     async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        async with self.db.execute(sql, tuple(params)) as cur:
-            return list(await cur.fetchall())
+        return list(await self.db.execute_fetchall(sql, tuple(params)))
 
     async def _exec(self, sql: str, params: Iterable[Any] = ()) -> int:
-        """Run a statement; returns lastrowid for an insert, else the rows changed."""
-        async with self.db.execute(sql, tuple(params)) as cur:
-            if sql.lstrip().upper().startswith("INSERT"):
-                return int(cur.lastrowid or 0)
-            return int(cur.rowcount)
+        """Run a statement; returns lastrowid for an insert, else the rows changed.
+
+        Each call is one trip to aiosqlite's thread; the cursor is left to the collector
+        rather than closed, which would cost a second trip.
+        """
+        cur = await self.db.execute(sql, tuple(params))
+        if sql.lstrip().upper().startswith("INSERT"):
+            return int(cur.lastrowid or 0)
+        return int(cur.rowcount)
 
 
 ITEM_COLUMNS = (

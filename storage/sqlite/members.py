@@ -6,7 +6,7 @@ import json
 import secrets
 from typing import Any
 
-from storage.contract import NotFound
+from storage.contract import Conflict, NotFound
 from storage.models import Identity, Invite, Member, Role, TokenRef
 from storage.sqlite.base import SqliteBase
 
@@ -41,6 +41,8 @@ class MemberOps(SqliteBase):
         return _member(row)
 
     async def create_member(self, identity: Identity, now: float) -> Member:
+        if await self.member_by_identity(identity.platform, identity.user_id) is not None:
+            raise Conflict(f"{identity.platform} user {identity.user_id} is already a member")
         pseudonym = "a-" + secrets.token_hex(5)
         member_id = await self._exec(
             "INSERT INTO members (pseudonym, name, created_at) VALUES (?,?,?)",

@@ -90,22 +90,34 @@ class ProjectOps(SqliteBase):
             "SELECT 1 FROM batches WHERE project_id = ? AND name = ?", (project_id, name)
         ):
             raise Conflict(f"batch {name!r} already exists in this project")
+        ids = [it.ext_id for it in items]
+        repeated = sorted({i for i in ids if ids.count(i) > 1}) if len(set(ids)) < len(ids) else []
+        taken: list[str] = []
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            rows = await self._all(
+                f"SELECT ext_id FROM items WHERE project_id = ? AND ext_id IN"
+                f" ({','.join('?' * len(chunk))})",
+                (project_id, *chunk),
+            )
+            taken.extend(r[0] for r in rows)
+        if repeated or taken:
+            clash = (repeated or taken)[:5]
+            where = "repeat in the batch" if repeated else "are already in the project"
+            raise Conflict(f"item ids {', '.join(map(repr, clash))} {where}")
         batch_id = await self._exec(
             "INSERT INTO batches (project_id, name, status, created_at) VALUES (?,?,?,?)",
             (project_id, name, status.value, now),
         )
-        try:
-            await self.db.executemany(
-                "INSERT INTO items (project_id, batch_id, ext_id, data, gold, explanation,"
-                " n_target) VALUES (?,?,?,?,?,?,?)",
-                [
-                    (project_id, batch_id, it.ext_id, json.dumps(it.data, ensure_ascii=False),
-                     it.gold, it.explanation, n_target)
-                    for it in items
-                ],
-            )
-        except sqlite3.IntegrityError as exc:
-            raise Conflict(f"an item id in this batch is already in the project ({exc})") from None
+        await self.db.executemany(
+            "INSERT INTO items (project_id, batch_id, ext_id, data, gold, explanation,"
+            " n_target) VALUES (?,?,?,?,?,?,?)",
+            [
+                (project_id, batch_id, it.ext_id, json.dumps(it.data, ensure_ascii=False),
+                 it.gold, it.explanation, n_target)
+                for it in items
+            ],
+        )
         return Batch(id=batch_id, project_id=project_id, name=name, status=status, created_at=now)
 
     async def set_batch_status(self, batch_id: int, status: BatchStatus) -> None:

@@ -69,9 +69,7 @@ class SqliteStore(Store):
         async with self._lock:
             await self.db.execute("BEGIN IMMEDIATE")
             try:
-                async with self.db.execute("PRAGMA user_version") as cur:
-                    row = await cur.fetchone()
-                current = int(row[0]) if row else 0
+                current = await self.schema_version()
                 for number, sql in migrations():
                     if number > current:
                         for statement in _statements(sql):

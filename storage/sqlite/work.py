@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from storage.contract import Conflict
 from storage.models import Answer, Assignment
 from storage.sqlite.base import ASSIGNMENT_COLUMNS, SqliteBase, assignment_from
 
@@ -10,7 +11,7 @@ SELECT i.id FROM items i JOIN batches b ON b.id = i.batch_id
 WHERE i.project_id = ? AND i.status = 'open' AND i.gold IS NULL AND b.status = 'published'
   AND i.n_load < i.n_target
   AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = i.id AND a.member_id = ?)
-ORDER BY i.n_answers DESC, i.n_load DESC, i.id
+ORDER BY i.n_answers DESC, i.id
 LIMIT 1
 """
 
@@ -26,9 +27,11 @@ LIMIT 1
 class WorkOps(SqliteBase):
     async def reclaim_expired(self, project_id: int, now: float) -> int:
         await self._exec(
-            "UPDATE items SET n_load = n_load - 1 WHERE id IN (SELECT item_id FROM assignments"
+            "UPDATE items SET n_load = n_load - (SELECT COUNT(*) FROM assignments a"
+            " WHERE a.item_id = items.id AND a.status = 'leased' AND a.expires_at < ?)"
+            " WHERE id IN (SELECT item_id FROM assignments"
             " WHERE project_id = ? AND status = 'leased' AND expires_at < ?)",
-            (project_id, now),
+            (now, project_id, now),
         )
         return await self._exec(
             "DELETE FROM assignments WHERE project_id = ? AND status = 'leased'"
@@ -80,6 +83,8 @@ class WorkOps(SqliteBase):
         self, assignment: Assignment, value: str, now: float, correct: bool | None
     ) -> Answer:
         time_ms = max(0, round((now - assignment.shown_at) * 1000))
+        if await self._one("SELECT 1 FROM answers WHERE assignment_id = ?", (assignment.id,)):
+            raise Conflict(f"assignment {assignment.id} already has an answer")
         answer_id = await self._exec(
             "INSERT INTO answers (assignment_id, project_id, item_id, member_id, value, time_ms,"
             " at, correct) VALUES (?,?,?,?,?,?,?,?)",

@@ -1,0 +1,131 @@
+"""Benchmark of the answer cycle through the core on an SQLite file.
+
+    python -m bench.core --annotators 500 --items 20000 --overlap 3 --json
+
+Every simulated annotator joins, then loops: tap a label on the task on screen; the core stores
+the answer and hands out the next task in the same event. All annotators run at once on one event
+loop. The latency of a cycle is from the tap to the returned next screen, queueing included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bot.actions import Edit, Screen, Send
+from bot.core import Core
+from bot.events import Actor, Command, Tap
+from bot.manage import import_batch, make_invite, save_project
+from bot.projectfile import parse_project
+from storage import open_store
+from storage.models import Role
+
+PROJECT = """
+name = "bench"
+title = "Benchmark"
+task = "single_choice"
+labels = ["a", "b", "c"]
+[quality]
+min_overlap = {overlap}
+max_overlap = {overlap}
+gold_rate = {gold_rate}
+"""
+
+
+def batch(items: int, gold_every: int) -> bytes:
+    lines = []
+    for i in range(items):
+        row: dict[str, Any] = {"id": f"i{i}", "data": {"text": f"item {i}"}}
+        if gold_every and i % gold_every == 0:
+            row["gold"] = "a"
+        lines.append(json.dumps(row))
+    return ("\n".join(lines) + "\n").encode()
+
+
+def task_screen(actions: list[Any]) -> Screen | None:
+    for action in reversed(actions):
+        if isinstance(action, Send | Edit) and action.screen.keyboard:
+            screen: Screen = action.screen
+            if screen.buttons()[0].label == "a":
+                return screen
+    return None
+
+
+async def annotator(
+    core: Core, actor: Actor, screen: Screen | None, rng: random.Random,
+    latencies: list[float],
+) -> None:
+    while screen is not None:
+        token = screen.buttons()[rng.randrange(3)].token
+        started = time.perf_counter()
+        actions = await core.handle(Tap(actor, token, None))
+        latencies.append(time.perf_counter() - started)
+        screen = task_screen(actions)
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="tapmark-bench-") as tmp:
+        url = args.db or f"sqlite:///{Path(tmp) / 'bench.db'}"
+        async with open_store(url) as store:
+            spec = parse_project("bench.toml", PROJECT.format(
+                overlap=args.overlap, gold_rate=args.gold_rate))
+            await save_project(store, spec, update=True)
+            await import_batch(store, "bench", "bench.jsonl",
+                               batch(args.items, args.gold_every), True,
+                               batch_name=f"b{time.time_ns()}")
+            invite = await make_invite(store, "bench", Role.ANNOTATOR, None, None)
+            core = Core(store, rng=random.Random(args.seed))
+            actors = [Actor("bench", f"u{i}", f"u{i}") for i in range(args.annotators)]
+            screens = [task_screen(await core.handle(Command(a, "start", (invite.code,))))
+                       for a in actors]
+            latencies: list[float] = []
+            started = time.perf_counter()
+            await asyncio.gather(*(
+                annotator(core, a, s, random.Random(i), latencies)
+                for i, (a, s) in enumerate(zip(actors, screens, strict=True))
+            ))
+            elapsed = time.perf_counter() - started
+    latencies.sort()
+    ms = [x * 1000 for x in latencies]
+    return {
+        "benchmark": "core",
+        "engine": url.split(":", 1)[0],
+        "annotators": args.annotators,
+        "items": args.items,
+        "overlap": args.overlap,
+        "answers": len(ms),
+        "seconds": round(elapsed, 3),
+        "answers_per_s": round(len(ms) / elapsed, 1),
+        "p50_ms": round(statistics.median(ms), 2),
+        "p99_ms": round(ms[int(len(ms) * 0.99) - 1], 2),
+        "machine": f"{platform.machine()} {os.cpu_count()} cores, Python "
+                   f"{platform.python_version()}",
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--annotators", type=int, default=500)
+    parser.add_argument("--items", type=int, default=20000)
+    parser.add_argument("--overlap", type=int, default=3)
+    parser.add_argument("--gold-rate", type=float, default=0.0)
+    parser.add_argument("--gold-every", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--db", help="database URL (default: a fresh SQLite file)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args()
+    result = asyncio.run(run(args))
+    print(json.dumps(result) if args.json else json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

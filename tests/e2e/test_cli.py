@@ -1,0 +1,397 @@
+"""The `tapmark` command line, run as a real subprocess the way a person runs it.
+
+Each command runs in the test's own folder with no TAPMARK_* variable in its environment except
+those the test sets, and against its own SQLite file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "reviews"
+PROJECT_TOML = EXAMPLE / "project.toml"
+EXPORT_FIELDS = {"id", "data", "gold", "status", "result", "answers"}
+CSV_HEADER = [
+    "id", "gold", "status", "result", "confidence", "method", "annotator", "label", "time_ms",
+    "at", "data",
+]
+INVITE_ALPHABET = set("ABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+SIMULATED_PREFIXES = ("spammer-", "careless-", "skilled-")
+
+
+def clean_env(**settings: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TAPMARK_")}
+    env.update(settings)
+    return env
+
+
+def tapmark(
+    cwd: Path, *args: str, env: dict[str, str] | None = None, stdin: str | None = None,
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "adapters.cli", *args],
+        cwd=cwd, env=env if env is not None else clean_env(), input=stdin,
+        capture_output=True, text=True, encoding="utf-8", timeout=120, check=False,
+    )
+
+
+def ok(proc: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
+    assert proc.returncode == 0, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+    return proc
+
+
+def failed(proc: subprocess.CompletedProcess[str], code: int = 1) -> str:
+    """Assert the command failed with `code` and a clean message; return its stderr."""
+    assert proc.returncode == code, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stderr.strip(), "no message on stderr"
+    return proc.stderr
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def export_jsonl(cwd: Path, db: str, project: str = "reviews") -> list[dict[str, Any]]:
+    out = ok(tapmark(cwd, "export", project, "--db", db)).stdout
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def batch_statuses(db_path: Path) -> dict[str, str]:
+    with sqlite3.connect(db_path) as db:
+        return dict(db.execute("SELECT name, status FROM batches").fetchall())
+
+
+# --- fixtures ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def reviews_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database file holding the example project, made once through the CLI."""
+    folder = tmp_path_factory.mktemp("reviews")
+    path = folder / "reviews.db"
+    ok(tapmark(folder, "project", "create", str(PROJECT_TOML), "--db", sqlite_url(path)))
+    return path
+
+
+@pytest.fixture
+def reviews_db(reviews_template: Path, tmp_path: Path) -> Path:
+    """A private copy of the example project's database for one test."""
+    path = tmp_path / "reviews.db"
+    for suffix in ("", "-wal", "-shm"):
+        source = Path(str(reviews_template) + suffix)
+        if source.exists():
+            shutil.copy(source, str(path) + suffix)
+    return path
+
+
+@dataclass(frozen=True)
+class Simulation:
+    folder: Path
+    db: str
+    report: dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def simulation(tmp_path_factory: pytest.TempPathFactory) -> Simulation:
+    folder = tmp_path_factory.mktemp("sim")
+    db = sqlite_url(folder / "sim.db")
+    proc = ok(tapmark(folder, "demo", "--crowd", "5", "--items", "20", "--seed", "3", "--json",
+                      "--db", db))
+    return Simulation(folder, db, json.loads(proc.stdout))
+
+
+# --- projects ------------------------------------------------------------------------------
+
+
+def test_project_create_then_update(tmp_path: Path) -> None:
+    db = sqlite_url(tmp_path / "t.db")
+    created = ok(tapmark(tmp_path, "project", "create", str(PROJECT_TOML), "--db", db))
+    assert "'reviews' created" in created.stdout
+    assert "3 labels" in created.stdout
+    updated = ok(tapmark(tmp_path, "project", "create", str(PROJECT_TOML), "--update",
+                         "--db", db))
+    assert "'reviews' updated" in updated.stdout
+    with sqlite3.connect(tmp_path / "t.db") as conn:
+        assert conn.execute("SELECT name FROM projects").fetchall() == [("reviews",)]
+        # the guideline did not change, so the update added no new version
+        assert conn.execute("SELECT COUNT(*) FROM guidelines").fetchone() == (1,)
+
+
+def test_creating_a_project_twice_without_update_fails_clearly(
+    tmp_path: Path, reviews_db: Path
+) -> None:
+    proc = tapmark(tmp_path, "project", "create", str(PROJECT_TOML), "--db",
+                   sqlite_url(reviews_db))
+    err = failed(proc)
+    assert "'reviews' already exists" in err
+    assert "--update" in err
+
+
+def test_malformed_toml_names_the_file_and_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "broken.toml"
+    path.write_text(
+        'name = "broken"\ntitle = "Broken"\ntask = single_choice\nlabels = ["a", "b"]\n',
+        encoding="utf-8",
+    )
+    err = failed(tapmark(tmp_path, "project", "create", str(path), "--db",
+                         sqlite_url(tmp_path / "t.db")))
+    assert str(path) in err
+    assert "line 3" in err
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        ("min_overlap = 3", "min_overlap = 0", "quality.min_overlap"),
+        ('task = "single_choice"', 'task = "nope"', "task"),
+        ('name = "reviews"', 'name = "Bad Name!"', "name"),
+    ],
+)
+def test_a_bad_field_is_named(tmp_path: Path, old: str, new: str, field: str) -> None:
+    text = PROJECT_TOML.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "project.toml"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    shutil.copy(EXAMPLE / "guideline.md", tmp_path / "guideline.md")
+    err = failed(tapmark(tmp_path, "project", "create", str(path), "--db",
+                         sqlite_url(tmp_path / "t.db")))
+    assert f"{path}: {field}:" in err
+
+
+# --- batches -------------------------------------------------------------------------------
+
+
+def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_import_jsonl_and_csv_batches_with_and_without_publish(
+    tmp_path: Path, reviews_db: Path
+) -> None:
+    db = sqlite_url(reviews_db)
+    draft_jsonl = write_jsonl(tmp_path / "week1.jsonl", [
+        {"id": "j1", "data": {"text": "Lovely kettle."}},
+        {"id": "j2", "data": {"text": "The lid broke."}, "gold": "negative",
+         "explanation": "A fault."},
+        {"id": "j3", "data": {"text": "It is blue."}},
+    ])
+    out = ok(tapmark(tmp_path, "batch", "import", "reviews", str(draft_jsonl), "--db", db)).stdout
+    assert "'week1': 3 items, 1 gold (negative 1); draft" in out
+    live_jsonl = write_jsonl(tmp_path / "week2.jsonl", [{"id": "j4", "data": {"text": "Meh."}}])
+    out = ok(tapmark(tmp_path, "batch", "import", "reviews", str(live_jsonl), "--publish",
+                     "--db", db)).stdout
+    assert "'week2': 1 items, 0 gold; published" in out
+    live_csv = tmp_path / "week3.csv"
+    live_csv.write_text(
+        'id,text,gold\nc1,"Great, really great.",positive\nc2,Arrived on Monday.,\n',
+        encoding="utf-8",
+    )
+    out = ok(tapmark(tmp_path, "batch", "import", "reviews", str(live_csv), "--publish",
+                     "--name", "csv-live", "--db", db)).stdout
+    assert "'csv-live': 2 items, 1 gold (positive 1); published" in out
+    draft_csv = tmp_path / "week4.csv"
+    draft_csv.write_text("id,text\nc3,Too small.\n", encoding="utf-8")
+    out = ok(tapmark(tmp_path, "batch", "import", "reviews", str(draft_csv), "--db", db)).stdout
+    assert "'week4': 1 items, 0 gold; draft" in out
+    assert batch_statuses(reviews_db) == {
+        "week1": "draft", "week2": "published", "csv-live": "published", "week4": "draft",
+    }
+    rows = {r["id"]: r for r in export_jsonl(tmp_path, db)}
+    assert list(rows) == ["j1", "j2", "j3", "j4", "c1", "c2", "c3"]
+    assert all(r["status"] == "open" and r["answers"] == [] for r in rows.values())
+    assert [k for k, r in rows.items() if r["gold"]] == ["j2", "c1"]
+    assert rows["j1"]["data"] == {"text": "Lovely kettle."}
+    assert rows["c1"]["data"] == {"text": "Great, really great."}
+
+
+def test_a_bad_jsonl_names_every_problem_and_writes_nothing(
+    tmp_path: Path, reviews_db: Path
+) -> None:
+    db = sqlite_url(reviews_db)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(
+        '{"id": "b1", "data": {"text": "one"}}\n'
+        '{"id": "b2", "data": {"text": "two"}}\n'
+        '{"id": "b3", "data": {"text": "three"\n'
+        '{"id": "b4", "data": {"text": "four"}}\n'
+        '{"id": "b5", "data": {"text": "five"}, "gold": "superb"}\n',
+        encoding="utf-8",
+    )
+    err = failed(tapmark(tmp_path, "batch", "import", "reviews", str(bad), "--publish",
+                         "--db", db))
+    lines = err.strip().splitlines()
+    assert any("bad.jsonl" in line and "line 3" in line for line in lines), err
+    assert any(
+        "bad.jsonl" in line and "line 5" in line and "gold" in line for line in lines
+    ), err
+    assert "line 1:" not in err and "line 4:" not in err
+    assert export_jsonl(tmp_path, db) == []
+    assert batch_statuses(reviews_db) == {}
+
+
+def test_a_csv_without_an_id_column_is_refused(tmp_path: Path, reviews_db: Path) -> None:
+    path = tmp_path / "noid.csv"
+    path.write_text("text,gold\nNice.,positive\n", encoding="utf-8")
+    err = failed(tapmark(tmp_path, "batch", "import", "reviews", str(path), "--db",
+                         sqlite_url(reviews_db)))
+    assert "noid.csv" in err
+    assert "'id' column" in err
+    assert batch_statuses(reviews_db) == {}
+
+
+def test_an_unknown_project_lists_the_known_ones(tmp_path: Path, reviews_db: Path) -> None:
+    path = write_jsonl(tmp_path / "b.jsonl", [{"id": "1", "data": {"text": "x"}}])
+    err = failed(tapmark(tmp_path, "batch", "import", "nosuch", str(path), "--db",
+                         sqlite_url(reviews_db)))
+    assert "'nosuch'" in err
+    assert "projects: reviews" in err
+
+
+# --- invites -------------------------------------------------------------------------------
+
+
+def test_invite_prints_the_code_on_the_last_line(tmp_path: Path, reviews_db: Path) -> None:
+    proc = ok(tapmark(tmp_path, "invite", "reviews", "--role", "annotator", "--uses", "2",
+                      "--db", sqlite_url(reviews_db)))
+    lines = proc.stdout.strip().splitlines()
+    code = lines[-1]
+    assert len(code) == 8 and set(code) <= INVITE_ALPHABET
+    assert "2 uses" in lines[0] and f"/start {code}" in lines[0]
+    with sqlite3.connect(reviews_db) as conn:
+        assert conn.execute("SELECT uses_left FROM invites WHERE code = ?", (code,)).fetchone() \
+            == (2,)
+
+
+def test_a_bad_role_is_a_usage_error(tmp_path: Path, reviews_db: Path) -> None:
+    err = failed(tapmark(tmp_path, "invite", "reviews", "--role", "boss", "--db",
+                         sqlite_url(reviews_db)), code=2)
+    assert "--role" in err and "annotator" in err
+
+
+# --- export after a simulated run ----------------------------------------------------------
+
+
+def check_annotator(annotator: str, report: dict[str, Any]) -> None:
+    assert annotator.startswith("a-")
+    assert not annotator.startswith(SIMULATED_PREFIXES)
+    assert annotator in {a["annotator"] for a in report["annotators"]}
+
+
+def test_export_jsonl_after_a_simulated_run(simulation: Simulation) -> None:
+    proc = ok(tapmark(simulation.folder, "export", simulation.report["project"], "--format",
+                      "jsonl", "--db", simulation.db))
+    rows = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert len([r for r in rows if not r["gold"]]) == 20
+    annotators = set()
+    for row in rows:
+        assert set(row) == EXPORT_FIELDS
+        assert isinstance(row["data"]["text"], str)
+        for a in row["answers"]:
+            assert set(a) == {"annotator", "label", "time_ms", "at"}
+            check_annotator(a["annotator"], simulation.report)
+            annotators.add(a["annotator"])
+    finished = [r for r in rows if not r["gold"] and r["status"] == "done"]
+    assert len(finished) == simulation.report["items_finished"]
+    assert all(r["result"]["label"] in {"positive", "negative", "neutral"} for r in finished)
+    assert sum(len(r["answers"]) for r in rows) == simulation.report["answers"]
+    assert len(annotators) == 5
+
+
+def test_export_csv_after_a_simulated_run(simulation: Simulation) -> None:
+    proc = ok(tapmark(simulation.folder, "export", simulation.report["project"], "--format",
+                      "csv", "--db", simulation.db))
+    rows = list(csv.reader(io.StringIO(proc.stdout)))
+    assert rows[0] == CSV_HEADER
+    records = [dict(zip(CSV_HEADER, r, strict=True)) for r in rows[1:]]
+    assert len(records) == simulation.report["answers"]
+    for record in records:
+        check_annotator(record["annotator"], simulation.report)
+        assert json.loads(record["data"])["text"]
+        assert record["gold"] in {"0", "1"}
+
+
+def test_export_to_a_file(simulation: Simulation, tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    proc = ok(tapmark(simulation.folder, "export", simulation.report["project"], "--out",
+                      str(out), "--db", simulation.db))
+    assert proc.stdout == ""
+    assert str(out) in proc.stderr
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len([r for r in rows if not r["gold"]]) == 20
+    assert all(set(r) == EXPORT_FIELDS for r in rows)
+
+
+def test_demo_simulates_a_crowd_as_json(tmp_path: Path) -> None:
+    proc = ok(tapmark(tmp_path, "demo", "--crowd", "20", "--items", "200", "--seed", "1",
+                      "--json"))
+    assert len(proc.stdout.strip().splitlines()) == 1
+    report = json.loads(proc.stdout)
+    assert report["project"] == "reviews"
+    assert report["items_finished"] == 200
+    assert report["accuracy"] > 0.8
+    assert len(report["annotators"]) == 20
+    for a in report["annotators"]:
+        assert {"annotator", "gold_answers", "gold_correct", "gold_accuracy"} <= set(a)
+        assert 0 <= a["gold_correct"] <= a["gold_answers"]
+        check_annotator(a["annotator"], report)
+    assert sum(a["gold_answers"] for a in report["annotators"]) > 0
+    assert not (tmp_path / "tapmark.db").exists()
+
+
+# --- run, settings, migrate, the interactive demo ------------------------------------------
+
+
+def test_run_without_a_platform_explains_what_to_set(tmp_path: Path) -> None:
+    err = failed(tapmark(tmp_path, "run"), code=2)
+    assert "TAPMARK_TELEGRAM_TOKEN" in err
+    assert "tapmark demo" in err
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "command"),
+    [("TAPMARK_LISTEN", "nonsense", "run"), ("TAPMARK_DATABASE_URL", "mysql://x", "migrate")],
+)
+def test_a_bad_setting_is_one_clear_line(
+    tmp_path: Path, variable: str, value: str, command: str
+) -> None:
+    proc = tapmark(tmp_path, command, env=clean_env(**{variable: value}))
+    err = failed(proc)
+    assert len(err.strip().splitlines()) == 1, err
+    assert variable in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_migrate_creates_the_schema(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "new.db"
+    out = ok(tapmark(tmp_path, "migrate", "--db", sqlite_url(path))).stdout
+    assert "schema at version 1" in out
+    with sqlite3.connect(path) as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert conn.execute("PRAGMA user_version").fetchone() == (1,)
+    assert {"projects", "batches", "items", "assignments", "answers", "members"} <= tables
+
+
+def test_interactive_demo_through_stdin(tmp_path: Path) -> None:
+    proc = ok(tapmark(tmp_path, "demo", "--items", "20", stdin="1\n/progress\n/quit\n"))
+    out = proc.stdout
+    assert "Product review sentiment" in out
+    assert "[1] 👍 Positive" in out and "Skip" in out
+    assert "(Saved ✓)" in out
+    assert "Your progress" in out and "Today: 1 answer" in out
+    assert out.index("(Saved ✓)") < out.index("Your progress")
+    assert not (tmp_path / "tapmark.db").exists()

@@ -1,0 +1,56 @@
+"""Many annotators racing on one SQLite file: every item ends at exactly its overlap."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from adapters.console.recorder import Person, Recorder
+from bot.core import Core
+from storage.contract import Store
+
+ANNOTATORS = 200
+ITEMS = 1000
+OVERLAP = 3
+
+
+async def label_until_done(person: Person, rng: random.Random, saved: Counter[str]) -> None:
+    while person.screen is not None and person.screen.buttons()[0].label == "pos":
+        actions = await person.tap(rng.choice(["pos", "neg", "neu"]))
+        for action in actions:
+            text = getattr(action, "text", None)
+            if isinstance(text, str) and action.__class__.__name__ == "Toast":
+                saved[text] += 1
+        await asyncio.sleep(0)
+
+
+async def test_200_annotators_race_through_1000_items(
+    store: Store, make_project: Callable[..., Any]
+) -> None:
+    code = await make_project(items=ITEMS, overlap=OVERLAP)
+    recorder = Recorder(Core(store, rng=random.Random(11)))
+    people = [recorder.person(f"u{i}") for i in range(ANNOTATORS)]
+    await asyncio.gather(*(p.command("start", code) for p in people))
+    saved: Counter[str] = Counter()
+    await asyncio.gather(*(
+        label_until_done(p, random.Random(i), saved) for i, p in enumerate(people)
+    ))
+
+    async with store.transaction() as tx:
+        project = await tx.project_by_name("t")
+        assert project is not None
+        rows = [row async for row in tx.export_rows(project.id)]
+    assert len(rows) == ITEMS
+    total = 0
+    for row in rows:
+        annotators = [a.annotator for a in row.answers]
+        assert len(annotators) == OVERLAP, row.item.ext_id
+        assert len(set(annotators)) == OVERLAP, row.item.ext_id
+        assert row.item.status == "done"
+        total += len(annotators)
+    assert total == ITEMS * OVERLAP
+    assert saved["Saved ✓"] == total
+    assert saved["Already saved ✓"] == 0
