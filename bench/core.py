@@ -5,6 +5,10 @@
 Every simulated annotator joins, then loops: tap a label on the task on screen; the core stores
 the answer and hands out the next task in the same event. All annotators run at once on one event
 loop. The latency of a cycle is from the tap to the returned next screen, queueing included.
+
+With ``--think-ms 0`` (the default) every annotator taps again the moment the next screen is
+back, which measures the core's ceiling; latency then is mostly queueing (annotators / rate).
+``--think-ms`` adds a random pause like a person reading, to see latency under a given load.
 """
 
 from __future__ import annotations
@@ -62,9 +66,11 @@ def task_screen(actions: list[Any]) -> Screen | None:
 
 async def annotator(
     core: Core, actor: Actor, screen: Screen | None, rng: random.Random,
-    latencies: list[float],
+    latencies: list[float], think_s: float,
 ) -> None:
     while screen is not None:
+        if think_s:
+            await asyncio.sleep(rng.expovariate(1 / think_s))
         token = screen.buttons()[rng.randrange(3)].token
         started = time.perf_counter()
         actions = await core.handle(Tap(actor, token, None))
@@ -90,7 +96,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             latencies: list[float] = []
             started = time.perf_counter()
             await asyncio.gather(*(
-                annotator(core, a, s, random.Random(i), latencies)
+                annotator(core, a, s, random.Random(i), latencies, args.think_ms / 1000)
                 for i, (a, s) in enumerate(zip(actors, screens, strict=True))
             ))
             elapsed = time.perf_counter() - started
@@ -102,6 +108,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "annotators": args.annotators,
         "items": args.items,
         "overlap": args.overlap,
+        "think_ms": args.think_ms,
         "answers": len(ms),
         "seconds": round(elapsed, 3),
         "answers_per_s": round(len(ms) / elapsed, 1),
@@ -120,6 +127,8 @@ def main() -> None:
     parser.add_argument("--gold-rate", type=float, default=0.0)
     parser.add_argument("--gold-every", type=int, default=0)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--think-ms", type=float, default=0.0,
+                        help="mean pause between a screen and the tap (default 0: flat out)")
     parser.add_argument("--db", help="database URL (default: a fresh SQLite file)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()

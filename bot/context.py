@@ -18,6 +18,9 @@ class Ctx:
     actor: Actor
     rng: random.Random
     member: Member | None = None
+    sweep: bool = True
+    """Whether to reclaim expired leases before handing out work (the core does so now and
+    then, and always when it finds nothing to hand out)."""
     actions: list[Action] = field(default_factory=list)
 
     def send(self, screen: Screen) -> None:

@@ -29,6 +29,7 @@ from storage.contract import Store
 
 log = logging.getLogger(__name__)
 
+SWEEP_SECONDS = 10.0
 Handler = Callable[[Ctx, tuple[str, ...]], Awaitable[None]]
 
 
@@ -52,11 +53,17 @@ class Core:
         self.store = store
         self.clock = clock
         self.rng = rng or random.Random()
+        self._next_sweep = 0.0
 
     async def handle(self, event: Event) -> list[Action]:
         async with self.store.transaction() as tx:
             member = await tx.member_by_identity(event.actor.platform, event.actor.user_id)
-            ctx = Ctx(tx=tx, now=self.clock(), actor=event.actor, rng=self.rng, member=member)
+            now = self.clock()
+            sweep = now >= self._next_sweep
+            if sweep:
+                self._next_sweep = now + SWEEP_SECONDS
+            ctx = Ctx(tx=tx, now=now, actor=event.actor, rng=self.rng, member=member,
+                      sweep=sweep)
             if isinstance(event, Command):
                 await self._command(ctx, event)
             elif isinstance(event, Tap):

@@ -23,11 +23,11 @@ def majority(values: list[str], label_order: list[str]) -> Result | None:
     return Result(item_id=0, label=best, confidence=counts[best] / len(values), method=METHOD)
 
 
-async def settle_item(tx: Tx, project: Project, item: Item, now: float) -> None:
-    """Re-evaluate a non-gold item after it received an answer."""
-    answers = await tx.item_answers(item.id)
-    if len(answers) < item.n_target:
+async def settle_item(tx: Tx, project: Project, item: Item, n_answers: int, now: float) -> None:
+    """Re-evaluate a non-gold item that now has `n_answers` answers."""
+    if n_answers < item.n_target:
         return
+    answers = await tx.item_answers(item.id)
     result = majority([a.value for a in answers], project.spec.label_values())
     if result is not None:
         result = result.model_copy(update={"item_id": item.id})

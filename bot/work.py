@@ -37,9 +37,12 @@ async def next_screen(ctx: Ctx, member: Member, project: Project) -> Screen:
         return Screen(text=f"You are not an annotator in *{project.title}*.")
     if status != "active":
         return Screen(text=f"Your work in *{project.title}* is on hold ({status}).")
-    await tx.reclaim_expired(project.id, ctx.now)
+    if ctx.sweep:
+        await tx.reclaim_expired(project.id, ctx.now)
     assignment = await tx.open_assignment(project.id, member.id)
     if assignment is None:
+        assignment = await _lease(ctx, member, project)
+    if assignment is None and not ctx.sweep and await tx.reclaim_expired(project.id, ctx.now):
         assignment = await _lease(ctx, member, project)
     if assignment is None:
         return await idle_screen(
@@ -118,7 +121,7 @@ async def _answer(
     correct = None if item.gold is None else value == item.gold
     await tx.record_answer(assignment, value, ctx.now, correct)
     if item.gold is None:
-        await settle_item(tx, project, await tx.item(item.id), ctx.now)
+        await settle_item(tx, project, item, item.n_answers + 1, ctx.now)
     ctx.actions.append(Toast(tap, "Saved ✓"))
     show(ctx, tap, await next_screen(ctx, member, project))
 

@@ -9,26 +9,20 @@ from storage.sqlite.base import ITEM_COLUMNS, SqliteBase, item_from
 
 _MEMBER_STATS = """
 SELECT COUNT(*) AS answers,
-       COALESCE(SUM(an.at >= ?), 0) AS answers_since,
+       COALESCE(SUM(an.at >= ?3), 0) AS answers_since,
        COALESCE(SUM(an.correct IS NOT NULL), 0) AS gold_total,
-       COALESCE(SUM(an.correct = 1), 0) AS gold_correct
-FROM answers an WHERE an.project_id = ? AND an.member_id = ?
+       COALESCE(SUM(an.correct = 1), 0) AS gold_correct,
+       (SELECT COUNT(*) FROM assignments s WHERE s.project_id = ?1 AND s.member_id = ?2
+          AND s.status = 'skipped') AS skipped
+FROM answers an WHERE an.project_id = ?1 AND an.member_id = ?2
 """
 
 
 class ReportOps(SqliteBase):
     async def member_stats(self, project_id: int, member_id: int, since: float) -> MemberStats:
-        row = await self._one(_MEMBER_STATS, (since, project_id, member_id))
-        skipped = await self._one(
-            "SELECT COUNT(*) FROM assignments WHERE project_id = ? AND member_id = ?"
-            " AND status = 'skipped'",
-            (project_id, member_id),
-        )
-        assert row is not None and skipped is not None
-        return MemberStats(
-            answers=row["answers"], answers_since=row["answers_since"],
-            gold_total=row["gold_total"], gold_correct=row["gold_correct"], skipped=skipped[0],
-        )
+        row = await self._one(_MEMBER_STATS, (project_id, member_id, since))
+        assert row is not None
+        return MemberStats(**dict(row))
 
     async def all_member_stats(self, project_id: int) -> dict[str, MemberStats]:
         rows = await self._all(

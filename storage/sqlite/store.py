@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -61,9 +62,8 @@ class SqliteStore(Store):
         return self._db
 
     async def schema_version(self) -> int:
-        async with self.db.execute("PRAGMA user_version") as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row else 0
+        rows = list(await self.db.execute_fetchall("PRAGMA user_version"))
+        return int(rows[0][0]) if rows else 0
 
     async def _migrate(self) -> None:
         async with self._lock:
@@ -94,6 +94,18 @@ class SqliteStore(Store):
 
 
 def _statements(sql: str) -> list[str]:
-    """Split a migration into statements (executescript would commit the open transaction)."""
+    """Split a migration into statements (executescript would commit the open transaction).
+
+    A trigger body holds semicolons of its own, so pieces are joined until SQLite calls the
+    statement complete.
+    """
     lines = [line.split("--", 1)[0] for line in sql.splitlines()]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+    statements: list[str] = []
+    current = ""
+    for piece in "\n".join(lines).split(";"):
+        current += piece + ";"
+        if sqlite3.complete_statement(current):
+            if current.strip(" \n;"):
+                statements.append(current.strip())
+            current = ""
+    return statements

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from storage.contract import Conflict
 from storage.models import Answer, Assignment
 from storage.sqlite.base import ASSIGNMENT_COLUMNS, SqliteBase, assignment_from
+
+_LEASE = """
+INSERT INTO assignments (project_id, item_id, member_id, status, is_gold, shown_at, expires_at)
+SELECT ?, pick.id, ?, 'leased', ?, ?, ?
+FROM ({pick}) AS pick
+WHERE true
+RETURNING id, item_id
+"""
 
 _PICK_OPEN = """
 SELECT i.id FROM items i JOIN batches b ON b.id = i.batch_id
@@ -22,6 +32,10 @@ WHERE i.project_id = ? AND i.gold IS NOT NULL AND b.status = 'published'
 ORDER BY random()
 LIMIT 1
 """
+
+
+_LEASE_OPEN = _LEASE.format(pick=_PICK_OPEN.strip())
+_LEASE_GOLD = _LEASE.format(pick=_PICK_GOLD.strip())
 
 
 class WorkOps(SqliteBase):
@@ -50,16 +64,13 @@ class WorkOps(SqliteBase):
     async def assign(
         self, project_id: int, member_id: int, gold: bool, now: float, lease_s: float
     ) -> Assignment | None:
-        row = await self._one(_PICK_GOLD if gold else _PICK_OPEN, (project_id, member_id))
+        row = await self._one(
+            _LEASE_GOLD if gold else _LEASE_OPEN,
+            (project_id, member_id, int(gold), now, now + lease_s, project_id, member_id),
+        )
         if row is None:
             return None
-        item_id = int(row[0])
-        assignment_id = await self._exec(
-            "INSERT INTO assignments (project_id, item_id, member_id, status, is_gold, shown_at,"
-            " expires_at) VALUES (?,?,?,'leased',?,?,?)",
-            (project_id, item_id, member_id, int(gold), now, now + lease_s),
-        )
-        await self._exec("UPDATE items SET n_load = n_load + 1 WHERE id = ?", (item_id,))
+        assignment_id, item_id = int(row[0]), int(row[1])
         return Assignment(
             id=assignment_id, project_id=project_id, item_id=item_id, member_id=member_id,
             status="leased", is_gold=gold, shown_at=now, expires_at=now + lease_s,
@@ -83,20 +94,15 @@ class WorkOps(SqliteBase):
         self, assignment: Assignment, value: str, now: float, correct: bool | None
     ) -> Answer:
         time_ms = max(0, round((now - assignment.shown_at) * 1000))
-        if await self._one("SELECT 1 FROM answers WHERE assignment_id = ?", (assignment.id,)):
-            raise Conflict(f"assignment {assignment.id} already has an answer")
-        answer_id = await self._exec(
-            "INSERT INTO answers (assignment_id, project_id, item_id, member_id, value, time_ms,"
-            " at, correct) VALUES (?,?,?,?,?,?,?,?)",
-            (assignment.id, assignment.project_id, assignment.item_id, assignment.member_id,
-             value, time_ms, now, None if correct is None else int(correct)),
-        )
-        await self._exec(
-            "UPDATE assignments SET status = 'answered' WHERE id = ?", (assignment.id,)
-        )
-        await self._exec(
-            "UPDATE items SET n_answers = n_answers + 1 WHERE id = ?", (assignment.item_id,)
-        )
+        try:
+            answer_id = await self._exec(
+                "INSERT INTO answers (assignment_id, project_id, item_id, member_id, value,"
+                " time_ms, at, correct) VALUES (?,?,?,?,?,?,?,?)",
+                (assignment.id, assignment.project_id, assignment.item_id, assignment.member_id,
+                 value, time_ms, now, None if correct is None else int(correct)),
+            )
+        except sqlite3.IntegrityError:
+            raise Conflict(f"assignment {assignment.id} already has an answer") from None
         return Answer(
             id=answer_id, assignment_id=assignment.id, item_id=assignment.item_id,
             member_id=assignment.member_id, value=value, time_ms=time_ms, at=now,

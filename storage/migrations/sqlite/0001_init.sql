@@ -155,3 +155,13 @@ CREATE TABLE outbox (
     sent_at     REAL
 );
 CREATE INDEX outbox_pending ON outbox (platform, id) WHERE sent_at IS NULL;
+
+-- Counters on items follow the rows they count, inside the same statement.
+CREATE TRIGGER answers_count AFTER INSERT ON answers BEGIN
+    UPDATE assignments SET status = 'answered' WHERE id = NEW.assignment_id;
+    UPDATE items SET n_answers = n_answers + 1 WHERE id = NEW.item_id;
+END;
+
+CREATE TRIGGER assignments_load AFTER INSERT ON assignments BEGIN
+    UPDATE items SET n_load = n_load + 1 WHERE id = NEW.item_id;
+END;
