@@ -6,6 +6,7 @@ from bot.actions import Edit, Screen, Toast
 from bot.context import Ctx
 from bot.events import Tap
 from bot.guide import guide_screens
+from bot.markup import escape
 from bot.outcome import settle_item
 from bot.screens import (
     BACK,
@@ -17,7 +18,7 @@ from bot.screens import (
     report_screen,
     task_screen,
 )
-from storage.models import Assignment, Member, Project, Role
+from storage.models import Assignment, LeaseView, Member, Project, Role
 from tasks import AnswerError, task_type
 
 DAY = 86_400.0
@@ -31,12 +32,6 @@ def day_start(now: float) -> float:
 async def next_screen(ctx: Ctx, member: Member, project: Project) -> Screen:
     """The member's current task, or a newly leased one, or a message saying there is none."""
     tx = ctx.tx
-    roles = await tx.roles(project.id, member.id)
-    status = roles.get(Role.ANNOTATOR)
-    if status is None:
-        return Screen(text=f"You are not an annotator in *{project.title}*.")
-    if status != "active":
-        return Screen(text=f"Your work in *{project.title}* is on hold ({status}).")
     if ctx.sweep:
         await tx.reclaim_expired(project.id, ctx.now)
     assignment = await tx.open_assignment(project.id, member.id)
@@ -45,12 +40,22 @@ async def next_screen(ctx: Ctx, member: Member, project: Project) -> Screen:
     if assignment is None and not ctx.sweep and await tx.reclaim_expired(project.id, ctx.now):
         assignment = await _lease(ctx, member, project)
     if assignment is None:
+        status = (await tx.roles(project.id, member.id)).get(Role.ANNOTATOR)
+        if status is None:
+            return Screen(text=f"You are not an annotator in *{escape(project.title)}*.")
+        if status != "active":
+            return Screen(text=f"Your work in *{escape(project.title)}* is on hold ({status}).")
         return await idle_screen(
             tx, member.id, "No tasks for you right now. I will have more later.", ctx.now
         )
-    item = await tx.item(assignment.item_id)
-    stats = await tx.member_stats(project.id, member.id, day_start(ctx.now))
-    return await task_screen(tx, project, assignment, item, stats, ctx.now)
+    return await render_task(ctx, project, assignment)
+
+
+async def render_task(ctx: Ctx, project: Project, assignment: Assignment) -> Screen:
+    item, stats = await ctx.tx.screen_item(
+        assignment.item_id, project.id, assignment.member_id, day_start(ctx.now)
+    )
+    return await task_screen(ctx.tx, project, assignment, item, stats, ctx.now)
 
 
 async def _lease(ctx: Ctx, member: Member, project: Project) -> Assignment | None:
@@ -75,11 +80,11 @@ async def on_task_tap(
     ctx: Ctx, tap: Tap, member: Member, assignment_id: int, code: str
 ) -> None:
     tx = ctx.tx
-    assignment = await tx.assignment(assignment_id)
-    if assignment is None or assignment.member_id != member.id:
+    view = await tx.lease_view(assignment_id)
+    if view is None or view.assignment.member_id != member.id:
         ctx.actions.append(Toast(tap, NO_LONGER_YOURS))
         return
-    project = await tx.project(assignment.project_id)
+    assignment, project = view.assignment, view.project
     if code == GUIDE:
         for screen in await guide_screens(ctx, project):
             ctx.send(screen)
@@ -99,16 +104,14 @@ async def on_task_tap(
     elif code == REPORT:
         show(ctx, tap, await report_screen(tx, member.id, assignment.id, ctx.now))
     elif code.isdigit():
-        await _answer(ctx, tap, member, project, assignment, int(code))
+        await _answer(ctx, tap, member, view, int(code))
     else:
         ctx.actions.append(Toast(tap, "That button is not valid."))
 
 
-async def _answer(
-    ctx: Ctx, tap: Tap, member: Member, project: Project, assignment: Assignment, index: int
-) -> None:
+async def _answer(ctx: Ctx, tap: Tap, member: Member, lease: LeaseView, index: int) -> None:
     tx = ctx.tx
-    item = await tx.item(assignment.item_id)
+    assignment, item, project = lease.assignment, lease.item, lease.project
     view = task_type(project.spec.task).render(project.spec, item.data)
     if index >= len(view.options):
         ctx.actions.append(Toast(tap, "That button is not valid."))
@@ -136,9 +139,7 @@ async def on_report_tap(
         return
     project = await tx.project(assignment.project_id)
     if code == BACK:
-        item = await tx.item(assignment.item_id)
-        stats = await tx.member_stats(project.id, member.id, day_start(ctx.now))
-        show(ctx, tap, await task_screen(tx, project, assignment, item, stats, ctx.now))
+        show(ctx, tap, await render_task(ctx, project, assignment))
         return
     reason = REPORT_REASONS.get(code)
     if reason is None:

@@ -22,6 +22,7 @@ from storage.models import (
     Identity,
     Invite,
     Item,
+    LeaseView,
     Member,
     MemberStats,
     NewItem,
@@ -126,10 +127,20 @@ class Tx(ABC):
     async def assign(
         self, project_id: int, member_id: int, gold: bool, now: float, lease_s: float
     ) -> Assignment | None:
-        """Lease the next item to the member: a gold item they have not seen if `gold`, else the
-        open item with most answers so far that still wants answers and that they have not had."""
+        """Lease the next item to an active annotator of the project: a gold item they have not
+        seen if `gold`, else the open item with most answers so far that still wants answers and
+        that they have not had. None when there is none, or the member is not an active
+        annotator."""
     @abstractmethod
     async def assignment(self, assignment_id: int) -> Assignment | None: ...
+    @abstractmethod
+    async def lease_view(self, assignment_id: int) -> LeaseView | None:
+        """An assignment with its item and project, in one read (the hot path of a tap)."""
+    @abstractmethod
+    async def screen_item(
+        self, item_id: int, project_id: int, member_id: int, since: float
+    ) -> tuple[Item, MemberStats]:
+        """An item to show, with the member's figures for the progress line."""
     @abstractmethod
     async def answer_of(self, assignment_id: int) -> Answer | None: ...
     @abstractmethod

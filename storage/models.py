@@ -164,6 +164,12 @@ class Assignment(BaseModel):
     expires_at: float
 
 
+class LeaseView(BaseModel):
+    assignment: Assignment
+    item: Item
+    project: Project
+
+
 class Answer(BaseModel):
     id: int
     assignment_id: int

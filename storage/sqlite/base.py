@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 import aiosqlite
 
-from storage.models import Assignment, Item
+from storage.models import Assignment, Item, ProjectSpec
 
 
 class SqliteBase:
@@ -42,13 +43,22 @@ ITEM_COLUMNS = (
 ASSIGNMENT_COLUMNS = "id, project_id, item_id, member_id, status, is_gold, shown_at, expires_at"
 
 
-def item_from(row: aiosqlite.Row) -> Item:
+def item_from(row: aiosqlite.Row, prefix: str = "") -> Item:
+    def get(name: str) -> Any:
+        return row[prefix + name]
+
     return Item(
-        id=row["id"], project_id=row["project_id"], batch_id=row["batch_id"],
-        ext_id=row["ext_id"], data=json.loads(row["data"]), gold=row["gold"],
-        explanation=row["explanation"], status=row["status"], n_answers=row["n_answers"],
-        n_target=row["n_target"],
+        id=get("id"), project_id=get("project_id"), batch_id=get("batch_id"),
+        ext_id=get("ext_id"), data=json.loads(get("data")), gold=get("gold"),
+        explanation=get("explanation"), status=get("status"), n_answers=get("n_answers"),
+        n_target=get("n_target"),
     )
+
+
+@lru_cache(maxsize=256)
+def parse_spec(raw: str) -> ProjectSpec:
+    """Parsing is pure and a spec is frozen, so equal JSON can share one parsed spec."""
+    return ProjectSpec.model_validate_json(raw)
 
 
 def assignment_from(row: aiosqlite.Row) -> Assignment:

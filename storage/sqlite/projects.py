@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
-from functools import lru_cache
 
 from storage.contract import Conflict, NotFound
 from storage.models import (
@@ -19,17 +18,11 @@ from storage.models import (
     ProjectSpec,
     Result,
 )
-from storage.sqlite.base import ITEM_COLUMNS, SqliteBase, item_from
-
-
-@lru_cache(maxsize=256)
-def _spec(raw: str) -> ProjectSpec:
-    """Parsing is pure and a spec is frozen, so equal JSON can share one parsed spec."""
-    return ProjectSpec.model_validate_json(raw)
+from storage.sqlite.base import ITEM_COLUMNS, SqliteBase, item_from, parse_spec
 
 
 def _project(row: sqlite3.Row) -> Project:
-    return Project(id=row["id"], name=row["name"], title=row["title"], spec=_spec(row["spec"]))
+    return Project(id=row["id"], name=row["name"], title=row["title"], spec=parse_spec(row["spec"]))
 
 
 class ProjectOps(SqliteBase):

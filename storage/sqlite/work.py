@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import sqlite3
 
-from storage.contract import Conflict
-from storage.models import Answer, Assignment
-from storage.sqlite.base import ASSIGNMENT_COLUMNS, SqliteBase, assignment_from
+from storage.contract import Conflict, NotFound
+from storage.models import Answer, Assignment, Item, LeaseView, MemberStats, Project
+from storage.sqlite.base import (
+    ASSIGNMENT_COLUMNS,
+    ITEM_COLUMNS,
+    SqliteBase,
+    assignment_from,
+    item_from,
+    parse_spec,
+)
+
+_A = ", ".join(f"a.{c.strip()}" for c in ASSIGNMENT_COLUMNS.split(","))
+_I = ", ".join(f"i.{c.strip()} AS i_{c.strip()}" for c in ITEM_COLUMNS.split(","))
 
 _LEASE = """
 INSERT INTO assignments (project_id, item_id, member_id, status, is_gold, shown_at, expires_at)
 SELECT ?, pick.id, ?, 'leased', ?, ?, ?
 FROM ({pick}) AS pick
-WHERE true
+WHERE EXISTS (SELECT 1 FROM roles r WHERE r.project_id = ? AND r.member_id = ?
+              AND r.role = 'annotator' AND r.status = 'active')
 RETURNING id, item_id
 """
 
@@ -66,7 +77,8 @@ class WorkOps(SqliteBase):
     ) -> Assignment | None:
         row = await self._one(
             _LEASE_GOLD if gold else _LEASE_OPEN,
-            (project_id, member_id, int(gold), now, now + lease_s, project_id, member_id),
+            (project_id, member_id, int(gold), now, now + lease_s, project_id, member_id,
+             project_id, member_id),
         )
         if row is None:
             return None
@@ -81,6 +93,36 @@ class WorkOps(SqliteBase):
             f"SELECT {ASSIGNMENT_COLUMNS} FROM assignments WHERE id = ?", (assignment_id,)
         )
         return None if row is None else assignment_from(row)
+
+    async def lease_view(self, assignment_id: int) -> LeaseView | None:
+        row = await self._one(
+            f"SELECT {_A}, {_I}, p.name AS p_name, p.title AS p_title, p.spec AS p_spec"
+            " FROM assignments a JOIN items i ON i.id = a.item_id"
+            " JOIN projects p ON p.id = a.project_id WHERE a.id = ?",
+            (assignment_id,),
+        )
+        if row is None:
+            return None
+        assignment = assignment_from(row)
+        item = item_from(row, prefix="i_")
+        project = Project(id=assignment.project_id, name=row["p_name"], title=row["p_title"],
+                          spec=parse_spec(row["p_spec"]))
+        return LeaseView(assignment=assignment, item=item, project=project)
+
+    async def screen_item(
+        self, item_id: int, project_id: int, member_id: int, since: float
+    ) -> tuple[Item, MemberStats]:
+        row = await self._one(
+            f"SELECT {ITEM_COLUMNS}, (SELECT COUNT(*) FROM answers an WHERE an.member_id = ?2"
+            " AND an.project_id = ?3) AS answers, (SELECT COUNT(*) FROM answers an"
+            " WHERE an.member_id = ?2 AND an.project_id = ?3 AND an.at >= ?4) AS answers_since"
+            " FROM items WHERE id = ?1",
+            (item_id, member_id, project_id, since),
+        )
+        if row is None:
+            raise NotFound(f"no item with id {item_id}")
+        stats = MemberStats(answers=row["answers"], answers_since=row["answers_since"])
+        return item_from(row), stats
 
     async def answer_of(self, assignment_id: int) -> Answer | None:
         row = await self._one(
