@@ -1,0 +1,40 @@
+"""The screen markup: people's text is escaped, and adapters get the formatting right."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.markup import escape, plain, split_text, to_html
+
+
+def test_bold_and_italic_become_html_and_plain() -> None:
+    text = "*Title* and _note_ here"
+    assert to_html(text) == "<b>Title</b> and <i>note</i> here"
+    assert plain(text) == "Title and note here"
+
+
+def test_html_special_characters_are_escaped() -> None:
+    assert to_html("a < b & c > d") == "a &lt; b &amp; c &gt; d"
+    assert to_html("*<script>*") == "<b>&lt;script&gt;</b>"
+
+
+@given(st.text())
+def test_escaped_text_shows_exactly_as_written(text: str) -> None:
+    assert plain(escape(text)) == text
+    html = to_html(escape(text))
+    assert html.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&") == text
+
+
+def test_split_text_keeps_parts_under_the_limit_and_loses_nothing() -> None:
+    paragraphs = [f"Paragraph {i} " + "word " * 50 for i in range(40)]
+    text = "\n\n".join(paragraphs)
+    parts = split_text(text, 1000)
+    assert len(parts) > 1
+    assert all(len(p) <= 1000 for p in parts)
+    assert " ".join(" ".join(parts).split()) == " ".join(text.split())
+
+
+def test_split_text_cuts_a_long_word_hard() -> None:
+    parts = split_text("x" * 2500, 1000)
+    assert [len(p) for p in parts] == [1000, 1000, 500]
