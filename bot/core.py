@@ -13,9 +13,10 @@ import time
 from collections.abc import Awaitable, Callable
 
 from bot import basic
-from bot.actions import Action, Toast
+from bot.actions import Action, Send, Toast
 from bot.context import Ctx
-from bot.events import Command, Event, Tap, Text, Upload
+from bot.events import Actor, Command, Event, Tap, Text, Upload
+from bot.outbox import screen_from_dict
 from bot.screens import GUIDE, NEXT, PROGRESS, split_token
 from bot.work import (
     NO_LONGER_YOURS,
@@ -76,6 +77,20 @@ class Core:
                     "`tapmark batch import`."
                 )
         return ctx.actions
+
+    async def outbox(self, platform: str, limit: int = 50) -> list[tuple[int, Send]]:
+        """Messages waiting for this platform, each with the id to confirm once it is sent."""
+        async with self.store.transaction() as tx:
+            pending = await tx.outbox_pending(platform, limit)
+        return [
+            (m.id, Send(to=Actor(m.platform, m.user_id), screen=screen_from_dict(m.screen)))
+            for m in pending
+        ]
+
+    async def outbox_sent(self, message_ids: list[int]) -> None:
+        if message_ids:
+            async with self.store.transaction() as tx:
+                await tx.mark_sent(message_ids, self.clock())
 
     async def _command(self, ctx: Ctx, event: Command) -> None:
         handler = COMMANDS.get(event.name.lower())

@@ -26,6 +26,7 @@ from storage.models import (
     Member,
     MemberStats,
     NewItem,
+    OutboxMessage,
     Project,
     ProjectSpec,
     ProjectStats,
@@ -177,6 +178,17 @@ class Tx(ABC):
     async def project_stats(self, project_id: int) -> ProjectStats: ...
     @abstractmethod
     def export_rows(self, project_id: int) -> AsyncIterator[ExportRow]: ...
+
+    # outbox: messages the core starts on its own, served by each platform's adapter
+    @abstractmethod
+    async def enqueue(
+        self, member_id: int, platform: str, user_id: str, screen: dict[str, Any], now: float
+    ) -> int: ...
+    @abstractmethod
+    async def outbox_pending(self, platform: str, limit: int) -> list[OutboxMessage]:
+        """Unsent messages for one platform, oldest first."""
+    @abstractmethod
+    async def mark_sent(self, message_ids: Sequence[int], now: float) -> None: ...
 
     # audit
     @abstractmethod

@@ -209,6 +209,15 @@ class TokenRef(BaseModel):
     created_at: float
 
 
+class OutboxMessage(BaseModel):
+    id: int
+    member_id: int
+    platform: str
+    user_id: str
+    screen: dict[str, Any]
+    created_at: float
+
+
 class MemberStats(BaseModel):
     answers: int = 0
     answers_since: int = 0

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Sequence
 from typing import Any
 
 from storage.contract import Conflict, NotFound
-from storage.models import Identity, Invite, Member, Role, TokenRef
+from storage.models import Identity, Invite, Member, OutboxMessage, Role, TokenRef
 from storage.sqlite.base import SqliteBase
 
 INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -57,7 +58,7 @@ class MemberOps(SqliteBase):
     async def identities(self, member_id: int) -> list[Identity]:
         rows = await self._all(
             "SELECT platform, user_id, member_id, name FROM identities WHERE member_id = ?"
-            " ORDER BY platform",
+            " ORDER BY rowid",
             (member_id,),
         )
         return [Identity(**dict(r)) for r in rows]
@@ -133,6 +134,34 @@ class MemberOps(SqliteBase):
         return TokenRef(
             token=row["token"], member_id=row["member_id"], kind=row["kind"],
             ref=json.loads(row["ref"]), created_at=row["created_at"],
+        )
+
+    async def enqueue(
+        self, member_id: int, platform: str, user_id: str, screen: dict[str, Any], now: float
+    ) -> int:
+        return await self._exec(
+            "INSERT INTO outbox (member_id, platform, user_id, screen, created_at)"
+            " VALUES (?,?,?,?,?)",
+            (member_id, platform, user_id, json.dumps(screen, ensure_ascii=False), now),
+        )
+
+    async def outbox_pending(self, platform: str, limit: int) -> list[OutboxMessage]:
+        rows = await self._all(
+            "SELECT id, member_id, platform, user_id, screen, created_at FROM outbox"
+            " WHERE platform = ? AND sent_at IS NULL ORDER BY id LIMIT ?",
+            (platform, limit),
+        )
+        return [
+            OutboxMessage(
+                id=r["id"], member_id=r["member_id"], platform=r["platform"],
+                user_id=r["user_id"], screen=json.loads(r["screen"]), created_at=r["created_at"],
+            )
+            for r in rows
+        ]
+
+    async def mark_sent(self, message_ids: Sequence[int], now: float) -> None:
+        await self.db.executemany(
+            "UPDATE outbox SET sent_at = ? WHERE id = ?", [(now, i) for i in message_ids]
         )
 
     async def audit(
