@@ -29,12 +29,18 @@ def day_start(now: float) -> float:
     return now - now % DAY
 
 
-async def next_screen(ctx: Ctx, member: Member, project: Project) -> Screen:
-    """The member's current task, or a newly leased one, or a message saying there is none."""
+async def next_screen(
+    ctx: Ctx, member: Member, project: Project, lease_free: bool = False
+) -> Screen:
+    """The member's current task, or a newly leased one, or a message saying there is none.
+
+    `lease_free` says the member just ended their lease (a member holds at most one per
+    project, which the schema enforces), so there is no open one to look for.
+    """
     tx = ctx.tx
     if ctx.sweep:
         await tx.reclaim_expired(project.id, ctx.now)
-    assignment = await tx.open_assignment(project.id, member.id)
+    assignment = None if lease_free else await tx.open_assignment(project.id, member.id)
     if assignment is None:
         assignment = await _lease(ctx, member, project)
     if assignment is None and not ctx.sweep and await tx.reclaim_expired(project.id, ctx.now):
@@ -100,7 +106,7 @@ async def on_task_tap(
     if code == SKIP:
         await tx.release(assignment, "skipped")
         ctx.actions.append(Toast(tap, "Skipped."))
-        show(ctx, tap, await next_screen(ctx, member, project))
+        show(ctx, tap, await next_screen(ctx, member, project, lease_free=True))
     elif code == REPORT:
         show(ctx, tap, await report_screen(tx, member.id, assignment.id, ctx.now))
     elif code.isdigit():
@@ -126,7 +132,7 @@ async def _answer(ctx: Ctx, tap: Tap, member: Member, lease: LeaseView, index: i
     if item.gold is None:
         await settle_item(tx, project, item, item.n_answers + 1, ctx.now)
     ctx.actions.append(Toast(tap, "Saved ✓"))
-    show(ctx, tap, await next_screen(ctx, member, project))
+    show(ctx, tap, await next_screen(ctx, member, project, lease_free=True))
 
 
 async def on_report_tap(

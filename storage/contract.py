@@ -131,7 +131,8 @@ class Tx(ABC):
         """Lease the next item to an active annotator of the project: a gold item they have not
         seen if `gold`, else the open item with most answers so far that still wants answers and
         that they have not had. None when there is none, or the member is not an active
-        annotator."""
+        annotator. A member holds at most one unanswered lease per project: Conflict if they
+        already do."""
     @abstractmethod
     async def assignment(self, assignment_id: int) -> Assignment | None: ...
     @abstractmethod

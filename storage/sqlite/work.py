@@ -75,11 +75,14 @@ class WorkOps(SqliteBase):
     async def assign(
         self, project_id: int, member_id: int, gold: bool, now: float, lease_s: float
     ) -> Assignment | None:
-        row = await self._one(
-            _LEASE_GOLD if gold else _LEASE_OPEN,
-            (project_id, member_id, int(gold), now, now + lease_s, project_id, member_id,
-             project_id, member_id),
-        )
+        try:
+            row = await self._one(
+                _LEASE_GOLD if gold else _LEASE_OPEN,
+                (project_id, member_id, int(gold), now, now + lease_s, project_id, member_id,
+                 project_id, member_id),
+            )
+        except sqlite3.IntegrityError:
+            raise Conflict("the member already holds an unanswered lease here") from None
         if row is None:
             return None
         assignment_id, item_id = int(row[0]), int(row[1])

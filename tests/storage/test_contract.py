@@ -728,11 +728,13 @@ async def test_member_and_project_stats_count_the_work(engine_store: Store) -> N
         assert a is not None
         await answer(engine_store, a, now=now + 1)
     skipped = await lease(engine_store, w, first, T0 + 200)
-    g1 = await lease(engine_store, w, first, T0 + 300, gold=True)
-    g2 = await lease(engine_store, w, second, T0 + 300, gold=True)
-    assert skipped is not None and g1 is not None and g2 is not None
+    assert skipped is not None
     async with engine_store.transaction() as tx:
         await tx.release(skipped, "skipped")
+    g1 = await lease(engine_store, w, first, T0 + 300, gold=True)
+    g2 = await lease(engine_store, w, second, T0 + 300, gold=True)
+    assert g1 is not None and g2 is not None
+    async with engine_store.transaction() as tx:
         await tx.record_answer(g1, "pos", T0 + 301, True)
         await tx.record_answer(g2, "neg", T0 + 301, False)
         await tx.set_item_outcome(
@@ -789,3 +791,13 @@ async def test_export_rows_hold_every_item_with_answers_under_pseudonyms(
         for exported in row.answers:
             assert exported.annotator not in user_ids
             assert not any(u in exported.annotator for u in user_ids)
+
+
+async def test_a_member_holds_at_most_one_open_lease_per_project(engine_store: Store) -> None:
+    w = await world(engine_store, ids=("x", "y"), n_target=3, n_members=1)
+    first = await lease(engine_store, w, w.members[0])
+    assert first is not None
+    with pytest.raises(Conflict):
+        await lease(engine_store, w, w.members[0])
+    await answer(engine_store, first)
+    assert await lease(engine_store, w, w.members[0]) is not None

@@ -91,6 +91,9 @@ CREATE TABLE assignments (
     UNIQUE (item_id, member_id)
 );
 CREATE INDEX assignments_member ON assignments (member_id, status);
+-- A member holds at most one unanswered lease per project at a time.
+CREATE UNIQUE INDEX assignments_one_open ON assignments (member_id, project_id)
+    WHERE status = 'leased';
 CREATE INDEX assignments_expiry ON assignments (project_id, expires_at) WHERE status = 'leased';
 
 CREATE TABLE answers (
