@@ -27,6 +27,7 @@ from bot.work import (
     show,
 )
 from storage.contract import Store
+from storage.models import TokenRef
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,13 @@ class Core:
 
     async def handle(self, event: Event) -> list[Action]:
         async with self.store.transaction() as tx:
-            member = await tx.member_by_identity(event.actor.platform, event.actor.user_id)
+            ref: TokenRef | None = None
+            if isinstance(event, Tap):
+                ref, member = await tx.tap_lookup(
+                    split_token(event.token)[0], event.actor.platform, event.actor.user_id
+                )
+            else:
+                member = await tx.member_by_identity(event.actor.platform, event.actor.user_id)
             now = self.clock()
             sweep = now >= self._next_sweep
             if sweep:
@@ -68,7 +75,7 @@ class Core:
             if isinstance(event, Command):
                 await self._command(ctx, event)
             elif isinstance(event, Tap):
-                await self._tap(ctx, event)
+                await self._tap(ctx, event, ref)
             elif isinstance(event, Text):
                 await self._text(ctx, event)
             elif isinstance(event, Upload):
@@ -99,9 +106,8 @@ class Core:
             return
         await handler(ctx, event.args)
 
-    async def _tap(self, ctx: Ctx, tap: Tap) -> None:
-        token, code = split_token(tap.token)
-        ref = await ctx.tx.token(token) if token else None
+    async def _tap(self, ctx: Ctx, tap: Tap, ref: TokenRef | None) -> None:
+        code = split_token(tap.token)[1]
         if ref is None or ctx.member is None or ref.member_id != ctx.member.id:
             ctx.actions.append(Toast(tap, NO_LONGER_YOURS))
             return

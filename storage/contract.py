@@ -168,6 +168,11 @@ class Tx(ABC):
     ) -> str: ...
     @abstractmethod
     async def token(self, token: str) -> TokenRef | None: ...
+    @abstractmethod
+    async def tap_lookup(
+        self, token: str, platform: str, user_id: str
+    ) -> tuple[TokenRef | None, Member | None]:
+        """A button token and the member who pressed it, in one read."""
 
     # figures and export
     @abstractmethod

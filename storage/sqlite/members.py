@@ -164,6 +164,25 @@ class MemberOps(SqliteBase):
             "UPDATE outbox SET sent_at = ? WHERE id = ?", [(now, i) for i in message_ids]
         )
 
+    async def tap_lookup(
+        self, token: str, platform: str, user_id: str
+    ) -> tuple[TokenRef | None, Member | None]:
+        row = await self._one(
+            "SELECT m.*, t.token AS t_token, t.member_id AS t_member, t.kind AS t_kind,"
+            " t.ref AS t_ref, t.created_at AS t_created FROM (SELECT 1)"
+            " LEFT JOIN identities i ON i.platform = ? AND i.user_id = ?"
+            " LEFT JOIN members m ON m.id = i.member_id"
+            " LEFT JOIN tokens t ON t.token = ?",
+            (platform, user_id, token),
+        )
+        assert row is not None
+        member = None if row["id"] is None else _member(row)
+        ref = None
+        if row["t_token"] is not None:
+            ref = TokenRef(token=row["t_token"], member_id=row["t_member"], kind=row["t_kind"],
+                           ref=json.loads(row["t_ref"]), created_at=row["t_created"])
+        return ref, member
+
     async def audit(
         self, project_id: int | None, member_id: int | None, action: str,
         details: dict[str, Any], now: float,
