@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -76,8 +78,54 @@ def _run(args: argparse.Namespace) -> int:
         print("tapmark run: no chat platform is configured. Set " + ", or ".join(missing)
               + ". To try tapmark without any, run `tapmark demo`.", file=sys.stderr)
         return 2
-    print("tapmark run: the chat adapters are not part of this build yet.", file=sys.stderr)
-    return 2
+    if args.slack or settings.telegram_token is None:
+        print("tapmark run: the Slack adapter is not part of this build yet.", file=sys.stderr)
+        return 2
+    # Imported here: the library takes a while to load, and the other commands never need it.
+    from telegram.error import InvalidToken, TelegramError
+
+    from adapters.telegram import TelegramAdapter, TelegramConfig
+    from adapters.telegram.logsafe import protect_logs
+
+    config = TelegramConfig.from_settings(settings)
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    protect_logs(config.token, config.webhook_secret or "")
+    log = logging.getLogger("tapmark.run")
+    db_url = getattr(args, "db", None) or settings.database_url
+
+    async def serve() -> int:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        async with open_store(db_url) as store:
+            adapter = TelegramAdapter(Core(store), config)
+            try:
+                await adapter.start()
+            except InvalidToken:
+                print("tapmark run: Telegram rejected TAPMARK_TELEGRAM_TOKEN.", file=sys.stderr)
+                return 1
+            except TelegramError as exc:
+                reason = exc.message.replace(config.token, "<token>")
+                print(f"tapmark run: cannot reach the Telegram Bot API at {config.root}: "
+                      f"{reason}", file=sys.stderr)
+                return 1
+            except OSError as exc:  # the webhook's port is taken, or the host is not ours
+                print(f"tapmark run: cannot listen on {settings.listen}: {exc.strerror or exc}",
+                      file=sys.stderr)
+                return 1
+            log.info("tapmark run: serving @%s with the %s database; stop with Ctrl-C",
+                     adapter.username, db_url.partition(":")[0])
+            try:
+                await stop.wait()
+            finally:
+                await adapter.stop()
+        log.info("tapmark run: stopped")
+        return 0
+
+    return asyncio.run(serve())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the bot on the configured chat platforms")
     run.add_argument("--telegram", action="store_true", help="only Telegram")
     run.add_argument("--slack", action="store_true", help="only Slack")
+    core_cli.add_db(run)
     run.set_defaults(func=_run)
     return parser
 

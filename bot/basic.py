@@ -45,14 +45,19 @@ async def on_start(ctx: Ctx, args: tuple[str, ...]) -> None:
     member = ctx.member
     if member is None:
         identity = Identity(
-            platform=ctx.actor.platform, user_id=ctx.actor.user_id, member_id=0,
+            platform=ctx.actor.platform,
+            user_id=ctx.actor.user_id,
+            member_id=0,
             name=ctx.actor.name,
         )
         member = await ctx.tx.create_member(identity, ctx.now)
     await ctx.tx.grant_role(invite.project_id, member.id, invite.role, ctx.now)
     await ctx.tx.set_current_project(member.id, invite.project_id)
     await ctx.tx.audit(
-        invite.project_id, member.id, "join", {"role": invite.role.value, "code": invite.code},
+        invite.project_id,
+        member.id,
+        "join",
+        {"role": invite.role.value, "code": invite.code},
         ctx.now,
     )
     member = await ctx.tx.member(member.id)

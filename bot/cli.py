@@ -27,9 +27,9 @@ def database_url(args: argparse.Namespace) -> str:
     return args.db or load_settings().database_url
 
 
-def with_store(fn: Callable[[Store, argparse.Namespace], Awaitable[int]]) -> Callable[
-    [argparse.Namespace], int
-]:
+def with_store(
+    fn: Callable[[Store, argparse.Namespace], Awaitable[int]],
+) -> Callable[[argparse.Namespace], int]:
     """Run an async command against the database named by --db."""
 
     def run(args: argparse.Namespace) -> int:
@@ -50,8 +50,10 @@ async def _project_create(store: Store, args: argparse.Namespace) -> int:
     pf = load_project_file(Path(args.file))
     project, created = await save_project(store, pf, update=args.update)
     verb = "created" if created else "updated"
-    print(f"project {project.name!r} {verb}: {project.title} ({project.spec.task}, "
-          f"{len(project.spec.labels)} labels)")
+    print(
+        f"project {project.name!r} {verb}: {project.title} ({project.spec.task}, "
+        f"{len(project.spec.labels)} labels)"
+    )
     return 0
 
 
@@ -62,12 +64,13 @@ async def _batch_import(store: Store, args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"{path}: cannot read ({exc.strerror})", file=sys.stderr)
         return 1
-    summary = await import_batch(store, args.project, path.name, content, args.publish,
-                                 args.name)
+    summary = await import_batch(store, args.project, path.name, content, args.publish, args.name)
     state = "published" if args.publish else "draft (not visible until published)"
     counts = ", ".join(f"{k} {v}" for k, v in sorted(summary.label_counts.items()))
-    print(f"batch {summary.batch.name!r}: {summary.items} items, {summary.gold} gold"
-          f"{f' ({counts})' if counts else ''}; {state}")
+    print(
+        f"batch {summary.batch.name!r}: {summary.items} items, {summary.gold} gold"
+        f"{f' ({counts})' if counts else ''}; {state}"
+    )
     return 0
 
 
@@ -75,8 +78,10 @@ async def _invite(store: Store, args: argparse.Namespace) -> int:
     invite = await make_invite(store, args.project, Role(args.role), args.uses, args.expires_days)
     uses = "unlimited uses" if invite.uses_left is None else f"{invite.uses_left} uses"
     expiry = "" if args.expires_days is None else f", expires in {args.expires_days:g} days"
-    print(f"invite for {args.role}s of {args.project!r} ({uses}{expiry}); "
-          f"in Telegram send: /start {invite.code}")
+    print(
+        f"invite for {args.role}s of {args.project!r} ({uses}{expiry}); "
+        f"in Telegram send: /start {invite.code}"
+    )
     print(invite.code)
     return 0
 

@@ -35,7 +35,6 @@ SWEEP_SECONDS = 10.0
 Handler = Callable[[Ctx, tuple[str, ...]], Awaitable[None]]
 
 
-
 COMMANDS: dict[str, Handler] = {
     "start": basic.on_start,
     "next": lambda ctx, args: basic.on_next(ctx),
@@ -49,7 +48,9 @@ class Core:
     """The platform-neutral bot. `clock` and `rng` are injectable for tests and simulations."""
 
     def __init__(
-        self, store: Store, clock: Callable[[], float] = time.time,
+        self,
+        store: Store,
+        clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
     ) -> None:
         self.store = store
@@ -70,8 +71,7 @@ class Core:
             sweep = now >= self._next_sweep
             if sweep:
                 self._next_sweep = now + SWEEP_SECONDS
-            ctx = Ctx(tx=tx, now=now, actor=event.actor, rng=self.rng, member=member,
-                      sweep=sweep)
+            ctx = Ctx(tx=tx, now=now, actor=event.actor, rng=self.rng, member=member, sweep=sweep)
             if isinstance(event, Command):
                 await self._command(ctx, event)
             elif isinstance(event, Tap):

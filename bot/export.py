@@ -18,8 +18,17 @@ from storage.contract import Tx
 from storage.models import ExportRow
 
 CSV_COLUMNS = [
-    "id", "gold", "status", "result", "confidence", "method", "annotator", "label", "time_ms",
-    "at", "data",
+    "id",
+    "gold",
+    "status",
+    "result",
+    "confidence",
+    "method",
+    "annotator",
+    "label",
+    "time_ms",
+    "at",
+    "data",
 ]
 
 
@@ -60,8 +69,14 @@ async def export_csv(tx: Tx, project_id: int) -> AsyncIterator[str]:
     async for row in tx.export_rows(project_id):
         rec = record(row)
         res = rec["result"] or {}
-        base = [rec["id"], int(rec["gold"]), rec["status"], res.get("label", ""),
-                res.get("confidence", ""), res.get("method", "")]
+        base = [
+            rec["id"],
+            int(rec["gold"]),
+            rec["status"],
+            res.get("label", ""),
+            res.get("confidence", ""),
+            res.get("method", ""),
+        ]
         data = json.dumps(rec["data"], ensure_ascii=False)
         for a in rec["answers"] or [None]:
             if a is None:

@@ -50,7 +50,11 @@ async def save_project(store: Store, pf: ProjectFile, update: bool) -> tuple[Pro
 
 
 async def import_batch(
-    store: Store, project_name: str, filename: str, content: bytes, publish: bool,
+    store: Store,
+    project_name: str,
+    filename: str,
+    content: bytes,
+    publish: bool,
     batch_name: str | None = None,
 ) -> ImportSummary:
     """Check a batch file whole, then add all its items in one transaction (or none)."""
@@ -68,8 +72,11 @@ async def import_batch(
             if item.gold is not None:
                 gold_counts[item.gold] = gold_counts.get(item.gold, 0) + 1
         await tx.audit(
-            project.id, None, "batch.import",
-            {"batch": batch.name, "items": len(items), "published": publish}, now,
+            project.id,
+            None,
+            "batch.import",
+            {"batch": batch.name, "items": len(items), "published": publish},
+            now,
         )
     return ImportSummary(
         batch=batch, items=len(items), gold=sum(gold_counts.values()), label_counts=gold_counts
@@ -82,8 +89,9 @@ async def publish_batch(store: Store, project_name: str, batch_name: str) -> Bat
         for batch in await tx.batches(project.id):
             if batch.name == batch_name:
                 await tx.set_batch_status(batch.id, BatchStatus.PUBLISHED)
-                await tx.audit(project.id, None, "batch.publish", {"batch": batch_name},
-                               time.time())
+                await tx.audit(
+                    project.id, None, "batch.publish", {"batch": batch_name}, time.time()
+                )
                 return batch.model_copy(update={"status": BatchStatus.PUBLISHED})
     raise NotFound(f"no batch named {batch_name!r} in {project_name!r}")
 
@@ -96,6 +104,5 @@ async def make_invite(
     async with store.transaction() as tx:
         project = await require_project(tx, project_name)
         invite = await tx.create_invite(project.id, role, uses, expires_at, now)
-        await tx.audit(project.id, None, "invite.create",
-                       {"role": role.value, "uses": uses}, now)
+        await tx.audit(project.id, None, "invite.create", {"role": role.value, "uses": uses}, now)
     return invite

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 _SPECIAL = re.compile(r"([\\*_`])")
-_TOKEN = re.compile(r"\\(.)|\*([^*]*)\*|_([^_]*)_", re.S)
+_TOKEN = re.compile(r"\\(.)|\*([^*]*)\*|_([^_]*)_|`([^`]*)`", re.S)
 
 
 def escape(text: str) -> str:
@@ -18,11 +18,12 @@ def escape(text: str) -> str:
 
 def plain(text: str) -> str:
     """The text without markup, as a terminal or a notification shows it."""
-    return _TOKEN.sub(lambda m: m.group(1) or m.group(2) or m.group(3) or "", text)
+    return _TOKEN.sub(lambda m: m.group(1) or m.group(2) or m.group(3) or m.group(4) or "", text)
 
 
 def to_html(text: str) -> str:
-    """The subset as Telegram-style HTML (``<b>``, ``<i>``), with &, < and > escaped."""
+    """The subset as Telegram-style HTML (``<b>``, ``<i>``, ``<code>``), with &, < and >
+    escaped."""
 
     def html_escape(s: str) -> str:
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -35,8 +36,10 @@ def to_html(text: str) -> str:
             out.append(html_escape(m.group(1)))
         elif m.group(2) is not None:
             out.append(f"<b>{html_escape(_unescape(m.group(2)))}</b>")
+        elif m.group(3) is not None:
+            out.append(f"<i>{html_escape(_unescape(m.group(3)))}</i>")
         else:
-            out.append(f"<i>{html_escape(_unescape(m.group(3) or ''))}</i>")
+            out.append(f"<code>{html_escape(m.group(4) or '')}</code>")
         pos = m.end()
     out.append(html_escape(text[pos:]))
     return "".join(out)

@@ -46,14 +46,17 @@ def progress_line(stats: MemberStats) -> str:
 
 
 async def task_screen(
-    tx: Tx, project: Project, assignment: Assignment, item: Item, stats: MemberStats,
+    tx: Tx,
+    project: Project,
+    assignment: Assignment,
+    item: Item,
+    stats: MemberStats,
     now: float,
 ) -> Screen:
     view: TaskView = task_type(project.spec.task).render(project.spec, item.data)
     token = await tx.issue_token(assignment.member_id, "task", {"a": assignment.id}, now)
     labels = [
-        Button(label=o.label, token=button_token(token, str(i)))
-        for i, o in enumerate(view.options)
+        Button(label=o.label, token=button_token(token, str(i))) for i, o in enumerate(view.options)
     ]
     tools = (
         Button("Skip", button_token(token, SKIP)),
@@ -70,8 +73,9 @@ async def task_screen(
 
 async def report_screen(tx: Tx, member_id: int, assignment_id: int, now: float) -> Screen:
     token = await tx.issue_token(member_id, "report", {"a": assignment_id}, now)
-    buttons = [Button(label, button_token(token, code)) for code, (label, _) in
-               REPORT_REASONS.items()]
+    buttons = [
+        Button(label, button_token(token, code)) for code, (label, _) in REPORT_REASONS.items()
+    ]
     return Screen(
         text="What is wrong with this item?",
         keyboard=(*label_rows(buttons), (Button("Back to the task", button_token(token, BACK)),)),
@@ -83,9 +87,11 @@ async def idle_screen(tx: Tx, member_id: int, text: str, now: float) -> Screen:
     token = await tx.issue_token(member_id, "menu", {}, now)
     return Screen(
         text=text,
-        keyboard=((
-            Button("Check for tasks", button_token(token, NEXT)),
-            Button("Progress", button_token(token, PROGRESS)),
-            Button("Guide", button_token(token, GUIDE)),
-        ),),
+        keyboard=(
+            (
+                Button("Check for tasks", button_token(token, NEXT)),
+                Button("Progress", button_token(token, PROGRESS)),
+                Button("Guide", button_token(token, GUIDE)),
+            ),
+        ),
     )

@@ -82,9 +82,7 @@ def show(ctx: Ctx, tap: Tap, screen: Screen) -> None:
         ctx.send(screen)
 
 
-async def on_task_tap(
-    ctx: Ctx, tap: Tap, member: Member, assignment_id: int, code: str
-) -> None:
+async def on_task_tap(ctx: Ctx, tap: Tap, member: Member, assignment_id: int, code: str) -> None:
     tx = ctx.tx
     view = await tx.lease_view(assignment_id)
     if view is None or view.assignment.member_id != member.id:
@@ -135,9 +133,7 @@ async def _answer(ctx: Ctx, tap: Tap, member: Member, lease: LeaseView, index: i
     show(ctx, tap, await next_screen(ctx, member, project, lease_free=True))
 
 
-async def on_report_tap(
-    ctx: Ctx, tap: Tap, member: Member, assignment_id: int, code: str
-) -> None:
+async def on_report_tap(ctx: Ctx, tap: Tap, member: Member, assignment_id: int, code: str) -> None:
     tx = ctx.tx
     assignment = await tx.assignment(assignment_id)
     if assignment is None or assignment.member_id != member.id or assignment.status != "leased":
@@ -169,8 +165,11 @@ async def file_report(
     )
     await ctx.tx.release(assignment, "reported")
     await ctx.tx.audit(
-        assignment.project_id, member.id, "report",
-        {"flag": flag_id, "item": assignment.item_id, "kind": kind}, ctx.now,
+        assignment.project_id,
+        member.id,
+        "report",
+        {"flag": flag_id, "item": assignment.item_id, "kind": kind},
+        ctx.now,
     )
 
 

@@ -14,6 +14,11 @@ def test_bold_and_italic_become_html_and_plain() -> None:
     assert plain(text) == "Title and note here"
 
 
+def test_code_spans_become_code() -> None:
+    assert to_html("run `tapmark demo` now") == "run <code>tapmark demo</code> now"
+    assert plain("run `tapmark demo` now") == "run tapmark demo now"
+
+
 def test_html_special_characters_are_escaped() -> None:
     assert to_html("a < b & c > d") == "a &lt; b &amp; c &gt; d"
     assert to_html("*<script>*") == "<b>&lt;script&gt;</b>"

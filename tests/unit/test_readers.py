@@ -24,7 +24,7 @@ def test_jsonl_items_with_gold_and_explanation() -> None:
 
 
 def test_csv_columns_become_data_and_empty_gold_is_not_gold() -> None:
-    content = "id,text,source,gold\nx1,\"hello, world\",web,\nx2,bye,mail,pos\n".encode()
+    content = b'id,text,source,gold\nx1,"hello, world",web,\nx2,bye,mail,pos\n'
     items = read_batch("b.csv", content, SPEC)
     assert items[0].data == {"text": "hello, world", "source": "web"}
     assert items[0].gold is None and items[1].gold == "pos"
@@ -34,7 +34,7 @@ def test_every_problem_is_reported_with_line_and_field() -> None:
     content = (
         b'{"id": "a", "data": {"text": "one"}}\n'
         b'{"id": "a", "data": {"text": "dup"}}\n'
-        b'not json\n'
+        b"not json\n"
         b'{"id": "b", "data": "text"}\n'
         b'{"id": "c", "data": {"text": "x"}, "gold": "maybe"}\n'
         b'{"id": "d", "data": {"text": "x"}, "colour": "red"}\n'

@@ -1,0 +1,116 @@
+"""`TelegramAdapter`: the Application built against a Bot API root, run with the manual lifecycle.
+
+    adapter = TelegramAdapter(core, TelegramConfig(token=..., api_url=...))
+    await adapter.start()   # getMe, setMyCommands, polling or webhook, then handlers run
+    ...
+    await adapter.stop()    # in reverse; updates already fetched are handled first
+
+`start` and `stop` share the caller's event loop (tests, a benchmark, Slack in the same process).
+A stopped adapter is not started again: build a new one.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+
+from adapters.telegram.config import TelegramConfig
+from adapters.telegram.executor import Executor
+from adapters.telegram.handlers import ALLOWED_UPDATES, Handlers
+from adapters.telegram.ordering import PerChatOrder
+from adapters.telegram.outbox import OutboxPump
+from adapters.telegram.retry import Retry
+from bot.core import Core
+
+log = logging.getLogger(__name__)
+
+COMMANDS = [
+    BotCommand("start", "Join a project: /start CODE"),
+    BotCommand("next", "Your next task"),
+    BotCommand("progress", "How much you have done"),
+    BotCommand("guide", "The project's guideline"),
+    BotCommand("help", "What I understand"),
+]
+
+
+class TelegramAdapter:
+    def __init__(self, core: Core, config: TelegramConfig) -> None:
+        self.core = core
+        self.config = config
+        self.app: Application = (  # type: ignore[type-arg]
+            ApplicationBuilder()
+            .token(config.token)
+            .base_url(config.root + "/bot")
+            .base_file_url(config.root + "/file/bot")
+            .rate_limiter(AIORateLimiter(max_retries=config.max_retries))
+            .concurrent_updates(PerChatOrder())
+            .job_queue(None)  # scheduling is the core's, not the library's
+            .build()
+        )
+        self.retry = Retry(config.send_attempts, config.backoff)
+        self.executor = Executor(self.app.bot, self.retry)
+        Handlers(core, self.executor).install(self.app)
+        self.outbox = OutboxPump(core, self.executor, config.outbox_interval)
+        self._started = False
+
+    @property
+    def username(self) -> str:
+        return str(self.app.bot.username)
+
+    async def start(self) -> None:
+        app, config = self.app, self.config
+        await app.initialize()  # getMe: fails here on a wrong token or an unreachable server
+        try:
+            await self._set_commands()
+            assert app.updater is not None
+            if config.webhook_url:
+                host, port = config.listen
+                await app.updater.start_webhook(
+                    listen=host,
+                    port=port,
+                    url_path=config.webhook_path,
+                    webhook_url=config.webhook_url,
+                    secret_token=config.webhook_secret,
+                    allowed_updates=ALLOWED_UPDATES,
+                )
+                mode = f"webhook, listening on {host}:{port}"
+            else:
+                await app.updater.start_polling(
+                    poll_interval=0,
+                    timeout=config.poll_timeout,
+                    allowed_updates=ALLOWED_UPDATES,
+                )
+                mode = "long polling"
+            await app.start()
+            self.outbox.start()
+        except BaseException:
+            await self._halt()
+            raise
+        self._started = True
+        log.info("telegram: @%s is up (%s)", self.username, mode)
+
+    async def stop(self) -> None:
+        if self._started:
+            log.info("telegram: stopping @%s", self.username)
+        await self._halt()
+        self._started = False
+
+    async def _halt(self) -> None:
+        await self.outbox.stop()
+        app = self.app
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+
+    async def _set_commands(self) -> None:
+        try:
+            await self.retry(
+                "setMyCommands", lambda: self.app.bot.set_my_commands(COMMANDS), idempotent=True
+            )
+        except TelegramError as exc:  # the menu is a convenience: run without it
+            log.warning("setMyCommands failed: %s", exc.message)

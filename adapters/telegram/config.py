@@ -1,0 +1,58 @@
+"""What the Telegram adapter needs to run, taken from `bot.config.Settings` or given by a test."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from bot.config import ConfigError, Settings
+
+
+@dataclass(frozen=True)
+class TelegramConfig:
+    """`api_url` is the Bot API server root (``https://api.telegram.org`` or a local one).
+
+    With `webhook_url` set the adapter listens on `listen` (host, port) for Telegram's POSTs and
+    rejects any without `webhook_secret`; otherwise it long-polls.
+    """
+
+    token: str = field(repr=False)
+    api_url: str = "https://api.telegram.org"
+    webhook_url: str | None = None
+    webhook_secret: str | None = field(default=None, repr=False)
+    listen: tuple[str, int] = ("127.0.0.1", 8080)
+    max_retries: int = 3  # 429 retries, by AIORateLimiter, after retry_after
+    send_attempts: int = 3  # attempts per call on network errors, 5xx and safe timeouts
+    backoff: float = 0.5  # seconds before the second attempt; doubles after that
+    poll_timeout: int = 10  # long-polling getUpdates timeout, seconds
+    outbox_interval: float = 1.0  # seconds between rounds of the outbox
+
+    def __post_init__(self) -> None:
+        if self.webhook_url and not self.webhook_secret:
+            # Without the secret anyone who finds the URL could post updates as any person.
+            raise ConfigError(
+                "bad setting TAPMARK_TELEGRAM_WEBHOOK_SECRET: required when "
+                "TAPMARK_TELEGRAM_WEBHOOK_URL is set"
+            )
+
+    @property
+    def root(self) -> str:
+        return self.api_url.rstrip("/")
+
+    @property
+    def webhook_path(self) -> str:
+        """The path the local server answers on: the path of the public webhook URL."""
+        return urlsplit(self.webhook_url or "").path.strip("/")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TelegramConfig:
+        if settings.telegram_token is None:
+            raise ConfigError("bad setting TAPMARK_TELEGRAM_TOKEN: not set")
+        secret = settings.telegram_webhook_secret
+        return cls(
+            token=settings.telegram_token.get_secret_value(),
+            api_url=settings.telegram_api_url,
+            webhook_url=settings.telegram_webhook_url or None,
+            webhook_secret=secret.get_secret_value() if secret is not None else None,
+            listen=settings.listen_host_port(),
+        )

@@ -1,0 +1,114 @@
+"""The python-telegram-bot handlers: translate the update, run the core, execute its actions."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    BaseHandler,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from adapters.telegram.executor import Executor
+from adapters.telegram.translate import (
+    FileTooBig,
+    actor_of,
+    command_event,
+    tap_event,
+    text_event,
+    upload_event,
+)
+from bot.actions import Action, Screen, Send, Toast
+from bot.core import Core
+from bot.events import Event
+
+log = logging.getLogger(__name__)
+
+SORRY = "Something went wrong on my side. Please try again in a moment."
+TOO_BIG = "That file is too big for me to download (20 MB at most)."
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+
+
+class Handlers:
+    def __init__(self, core: Core, executor: Executor) -> None:
+        self.core = core
+        self.executor = executor
+
+    def install(self, app: Application) -> None:  # type: ignore[type-arg]
+        private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+        handlers: list[BaseHandler] = [  # type: ignore[type-arg]
+            CallbackQueryHandler(self.on_tap),
+            MessageHandler(private & filters.COMMAND, self.on_command),
+            MessageHandler(private & filters.TEXT & ~filters.COMMAND, self.on_text),
+            MessageHandler(private & filters.Document.ALL, self.on_document),
+        ]
+        app.add_handlers(handlers)
+        app.add_error_handler(self.on_error)
+
+    async def _run(self, event: Event) -> list[Action] | None:
+        try:
+            return await self.core.handle(event)
+        except Exception:
+            log.exception("the core failed on %s", type(event).__name__)
+            return None
+
+    async def on_tap(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        if not query.data:
+            await self.executor.answer(query.id, None)
+            return
+        tap = tap_event(query)
+        actions = await self._run(tap)
+        if actions is None:
+            await self.executor.answer(query.id, SORRY)
+            return
+        toasts = [a.text for a in actions if isinstance(a, Toast)]
+        if len(toasts) > 1:
+            log.debug("%d toasts for one button press; showing the first", len(toasts))
+        await self.executor.answer(query.id, toasts[0] if toasts else None)
+        await self.executor.apply(a for a in actions if not isinstance(a, Toast))
+
+    async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, user = update.message, update.effective_user
+        if message is None or user is None:
+            return
+        event = command_event(message, user, context.bot.username)
+        if event is not None:
+            await self._reply(event, update)
+
+    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, user = update.message, update.effective_user
+        if message is not None and user is not None:
+            await self._reply(text_event(message, user), update)
+
+    async def on_document(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, user = update.message, update.effective_user
+        if message is None or user is None or message.document is None:
+            return
+        try:
+            event = await upload_event(message, user, message.document)
+        except FileTooBig:
+            await self.executor.apply([Send(actor_of(user), Screen(text=TOO_BIG))])
+            return
+        except TelegramError as exc:
+            log.warning("could not download %s: %s", message.document.file_name, exc.message)
+            await self.executor.apply([Send(actor_of(user), Screen(text=SORRY))])
+            return
+        await self._reply(event, update)
+
+    async def _reply(self, event: Event, update: Update) -> None:
+        actions = await self._run(event)
+        if actions is None:
+            actions = [Send(event.actor, Screen(text=SORRY))]
+        await self.executor.apply(actions)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("error while handling an update", exc_info=context.error)

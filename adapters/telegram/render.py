@@ -1,0 +1,64 @@
+"""Screens as Telegram messages: HTML text in parts of at most 4096 characters, inline keyboards.
+
+The keyboard goes on the last part, so the buttons sit under the end of the text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.actions import Screen
+from bot.markup import plain, split_text, to_html
+
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+MAX_TOAST = 200
+MAX_CALLBACK_DATA = 64
+EMPTY = "…"  # Telegram refuses an empty message; a screen may be buttons only
+
+
+@dataclass(frozen=True)
+class Part:
+    """One message: `html` for parse_mode=HTML, `text` the same without markup (a fallback)."""
+
+    html: str
+    text: str
+    markup: InlineKeyboardMarkup | None = None
+
+
+def keyboard(screen: Screen) -> InlineKeyboardMarkup | None:
+    if not screen.keyboard:
+        return None
+    rows = []
+    for row in screen.keyboard:
+        buttons = []
+        for button in row:
+            if not 1 <= len(button.token.encode()) <= MAX_CALLBACK_DATA:
+                raise ValueError(f"button {button.label!r}: token is not 1-64 bytes")
+            buttons.append(InlineKeyboardButton(button.label, callback_data=button.token))
+        rows.append(buttons)
+    return InlineKeyboardMarkup(rows)
+
+
+def render(screen: Screen) -> list[Part]:
+    """The screen as one or more messages (most screens: one)."""
+    # Splitting the Markdown source keeps each part's visible text, which is never longer than
+    # its source, under the limit; a part may lose a *bold* pair cut in two, never its text.
+    sources = split_text(screen.text, MAX_TEXT) or [EMPTY]
+    parts = [Part(to_html(s), plain(s)) for s in sources]
+    last = parts[-1]
+    parts[-1] = Part(last.html, last.text, keyboard(screen))
+    return parts
+
+
+def toast(text: str) -> str:
+    """A toast is plain text (not the Markdown subset) of at most 200 characters."""
+    shown = text.strip()
+    return shown if len(shown) <= MAX_TOAST else shown[: MAX_TOAST - 1] + "…"
+
+
+def caption(text: str) -> str | None:
+    """HTML for a file's caption when the text fits in one; None when it must go separately."""
+    return to_html(text) if len(plain(text)) <= MAX_CAPTION else None
