@@ -21,7 +21,7 @@ from bot.quality.encoding import Answers, Codebook, encode, gold_vector
 from bot.quality.gold import GoldEstimate, gold_accuracy
 from bot.quality.methods import DEFAULT_METHOD, METHODS, aggregate, cross_fitted_accuracy
 from bot.quality.overlap import Decision, OverlapPolicy, WorkerModel, decide, decide_many
-from bot.quality.replay import ReplayResult, replay
+from bot.quality.replay import Assessment, ReplayResult, assess, replay
 from bot.quality.result import Aggregation
 from bot.quality.voting import majority_vote, weighted_vote
 
@@ -30,6 +30,7 @@ __all__ = [
     "METHODS",
     "Aggregation",
     "Answers",
+    "Assessment",
     "Codebook",
     "Decision",
     "EMSettings",
@@ -39,6 +40,7 @@ __all__ = [
     "WorkerAgreement",
     "WorkerModel",
     "aggregate",
+    "assess",
     "cross_fitted_accuracy",
     "dawid_skene",
     "dawid_skene_gold",

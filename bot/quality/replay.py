@@ -60,6 +60,64 @@ class ReplayResult:
         return {names[int(v)]: int(c) for v, c in zip(values, counts, strict=True)}
 
 
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """The policy applied to every item of a project at once.
+
+    ``status`` uses the codes of :data:`bot.quality.overlap.STATUSES` (0 more, 1 done,
+    2 disputed); ``labels``/``confidence`` come from the leave-one-out posterior the decision
+    was based on; ``posterior`` is the plain EM posterior (a warm start for the next call).
+    """
+
+    status: IntArray
+    labels: IntArray
+    confidence: FloatArray
+    posterior: FloatArray
+
+
+def assess(
+    answers: Answers,
+    gold_items: IntArray | None = None,
+    gold_labels: IntArray | None = None,
+    policy: OverlapPolicy | None = None,
+    model: EMSettings = POLICY_MODEL,
+    start: FloatArray | None = None,
+    seed: int = 0,
+) -> Assessment:
+    """Decide, for every item of a live project, whether it needs another answer.
+
+    This is the step :func:`replay` takes after each round, for use on real answers: fit the
+    gold-anchored worker model to all answers so far, judge each item with leave-one-out
+    matrices, and apply ``policy`` to its answer count. Gold items come out ``done``.
+    """
+    policy = policy or OverlapPolicy()
+    clamp = np.full(answers.n_items, -1, dtype=np.int64)
+    if gold_items is not None and gold_labels is not None:
+        clamp[gold_items] = gold_labels
+    n_answers = np.bincount(answers.items, minlength=answers.n_items)
+    return _assess(answers, clamp, n_answers, policy, model, start, seed)
+
+
+def _assess(
+    answers: Answers,
+    clamp: IntArray,
+    n_answers: IntArray,
+    policy: OverlapPolicy,
+    model: EMSettings,
+    start: FloatArray | None,
+    seed: int,
+) -> Assessment:
+    vote = majority_vote(answers).posterior
+    initial = vote if start is None else 0.5 * (start + vote)
+    posterior, _, _, _ = run_em(answers, initial, model, clamp)
+    current = leave_one_out_posterior(answers, posterior, model, clamp)
+    codes = decide_many(n_answers, current, policy)
+    codes[clamp >= 0] = 1
+    labels, _ = pick_labels(current, seed)
+    conf = current[np.arange(answers.n_items), labels]
+    return Assessment(codes, labels, np.asarray(conf, dtype=np.float64), posterior)
+
+
 def choose_gold(gold_items: IntArray, fraction: float, seed: int) -> IntArray:
     """A seeded random ``fraction`` of the items with gold (rounded, at least one if any)."""
     if not 0.0 <= fraction <= 1.0:
@@ -114,10 +172,8 @@ def replay(
         used = np.where(active, np.minimum(used + 1, n_ans), used)
         revealed = answers.subset(rank < used[answers.items])
         if rounds >= policy.min_overlap or np.any(active & (used >= n_ans)):
-            start = 0.5 * (posterior + majority_vote(revealed).posterior)
-            posterior, _, _, _ = run_em(revealed, start, policy_model, clamp)
-            current = leave_one_out_posterior(revealed, posterior, policy_model, clamp)
-            codes = decide_many(used, current, policy)
+            step = _assess(revealed, clamp, used, policy, policy_model, posterior, seed)
+            posterior, codes = step.posterior, step.status
             exhausted = active & (codes == 0) & (used >= n_ans)
             status = np.where(active, np.where(exhausted, 3, codes), status)
             active &= codes == 0

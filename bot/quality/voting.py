@@ -64,8 +64,10 @@ def weighted_vote(
     ``prior_strength``) from their answers on gold items when gold is given; workers with no
     gold answers (or every worker when there is no gold) are scored instead by agreement with
     the majority vote, leaving their own vote out of the comparison. A vote counts
-    ``log(acc (K-1) / (1 - acc))`` and the posterior is the softmax of the summed weights, which
-    is the exact posterior of the one-coin model with a uniform class prior.
+    ``log(acc (K-1) / (1 - acc))``, floored at zero: a worker no better than chance is ignored
+    rather than read backwards, so agreeing votes always push the same way. The posterior is
+    the softmax of the summed weights (the one-coin model's posterior with a uniform class
+    prior, for workers above chance); equal scores are settled by the plain vote count.
     """
     k, n_w = answers.n_classes, answers.n_workers
     counts = answers.counts()
@@ -92,13 +94,14 @@ def weighted_vote(
         correct = np.where(use_gold, g_correct, correct)
         total = np.where(use_gold, g_total, total)
     acc = smoothed_accuracy(correct, total, prior_mean, prior_strength)
-    weights = log_odds_weights(acc, k)
+    weights = np.maximum(log_odds_weights(acc, k), 0.0)
     scores = np.bincount(
         answers.items * k + answers.labels,
         weights=weights[answers.workers],
         minlength=answers.n_items * k,
     )
-    logits = scores.reshape(answers.n_items, k)
+    # equal weighted scores are settled by the plain vote count (then by the seeded rule)
+    logits = scores.reshape(answers.n_items, k) + 1e-9 * counts
     posterior = np.exp(logits - logits.max(axis=1, keepdims=True)) if logits.size else logits
     posterior /= np.maximum(posterior.sum(axis=1, keepdims=True), 1e-300)
     confusion = one_coin_confusion(acc, k)

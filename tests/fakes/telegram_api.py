@@ -141,6 +141,8 @@ class FakeTelegram:
         self.callback_timeout = callback_timeout
         self.calls: collections.Counter[str] = collections.Counter()
         self.requests: list[ApiCall] = []
+        self.listeners: list[Callable[[ApiCall], None]] = []
+        """Called with every answered API call: cheaper than `wait_for` for many waiters."""
         self.unsupported: list[str] = []
         self.files: dict[str, FileRecord] = {}
         self.users: dict[int, UserInfo] = {}
@@ -585,6 +587,8 @@ class FakeTelegram:
             call.description = error.description
         call.status = status
         self._signal.fire()
+        for listener in self.listeners:
+            listener(call)
         return web.json_response(body, status=status)
 
     async def _read_params(self, request: web.Request) -> Params:

@@ -7,7 +7,6 @@ import pytest
 
 from bot.quality.dawid_skene import (
     EMSettings,
-    Layout,
     dawid_skene,
     dawid_skene_gold,
     dawid_skene_loo,
@@ -15,9 +14,9 @@ from bot.quality.dawid_skene import (
     leave_one_out_posterior,
     one_coin,
     run_em,
-    stable_order,
 )
 from bot.quality.encoding import Answers
+from bot.quality.layout import Layout, stable_order
 from bot.quality.methods import METHODS, aggregate, cross_fitted_accuracy
 from bot.quality.voting import majority_vote
 

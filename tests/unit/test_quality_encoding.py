@@ -54,6 +54,6 @@ def test_answers_validate_shapes_and_ranges() -> None:
 
 
 def test_empty_answers_are_allowed() -> None:
-    answers, book = encode([])
+    answers, _ = encode([])
     assert answers.n_answers == 0 and answers.n_classes == 1
     assert answers.counts().shape == (0, 1)

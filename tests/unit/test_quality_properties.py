@@ -21,9 +21,10 @@ METHODS: dict[str, Method] = {
     "ds": lambda a: dawid_skene(a, max_iter=25, tol=0.0),
     "ds_prior": lambda a: dawid_skene_prior(a, max_iter=25, tol=0.0),
 }
-# Plain DS (near-zero smoothing) is left out of the spammer property on purpose: on crowds
-# this small its matrices go to 0/1 and it does flip items it called 99 % sure (about one
-# crowd in eight at 20 items); that is why ds_prior is the default.
+# Plain DS (near-zero smoothing) is left out of the next two properties on purpose: on crowds
+# this small its matrices go to 0/1 and its class prior can collapse, so it does flip
+# unanimous items (about 3 % of such random crowds) and items it called 99 % sure once a
+# spammer joins (about one crowd in eight at 20 items). That is why ds_prior is the default.
 ROBUST = ("mv", "wmv", "ds_prior")
 
 
@@ -53,7 +54,7 @@ crowds = st.builds(
 )
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(crowd=crowds, method=st.sampled_from(sorted(METHODS)), perm_seed=st.integers(0, 1000))
 def test_relabelling_classes_permutes_the_result(
     crowd: tuple[Answers, np.ndarray], method: str, perm_seed: int
@@ -69,8 +70,8 @@ def test_relabelling_classes_permutes_the_result(
     assert np.array_equal(ra.ties, rb.ties)
 
 
-@settings(max_examples=40, deadline=None)
-@given(crowd=crowds, method=st.sampled_from(sorted(METHODS)))
+@settings(max_examples=150, deadline=None)
+@given(crowd=crowds, method=st.sampled_from(ROBUST))
 def test_unanimous_items_get_their_label(crowd: tuple[Answers, np.ndarray], method: str) -> None:
     a, _ = crowd
     counts = a.counts()
@@ -79,7 +80,7 @@ def test_unanimous_items_get_their_label(crowd: tuple[Answers, np.ndarray], meth
     assert np.array_equal(r.labels[unanimous], counts[unanimous].argmax(axis=1))
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1),
     n_items=st.integers(20, 60),

@@ -7,7 +7,7 @@ import pytest
 
 from bot.quality.encoding import Answers
 from bot.quality.overlap import OverlapPolicy
-from bot.quality.replay import choose_gold, replay
+from bot.quality.replay import assess, choose_gold, replay
 
 
 def _crowd(n_items: int = 300, per_item: int = 10, seed: int = 0) -> tuple[Answers, np.ndarray]:
@@ -73,3 +73,20 @@ def test_choose_gold() -> None:
     assert choose_gold(g, 0.0, 0).size == 0
     with pytest.raises(ValueError):
         choose_gold(g, 1.5, 0)
+
+
+def test_assess_a_live_project() -> None:
+    a, truth = _crowd(seed=5)
+    # keep 1 answer on items 0-49, 10 on the rest
+    rank = np.zeros(a.n_answers, dtype=np.int64)
+    for i in range(a.n_items):
+        idx = np.flatnonzero(a.items == i)
+        rank[idx] = np.arange(idx.size)
+    live = a.subset((a.items >= 50) | (rank < 1))
+    gold = np.arange(250, 300)
+    res = assess(live, gold, truth[gold], OverlapPolicy(3, 8, 0.975))
+    assert np.all(res.status[:50] == 0)  # one answer is under min_overlap: more
+    assert np.all(res.status[gold] == 1)
+    assert np.mean(res.status[50:250] == 1) > 0.7  # ten answers: mostly done
+    assert np.mean(res.labels[50:250] == truth[50:250]) > 0.9
+    assert np.all((res.confidence >= 0.5) & (res.confidence <= 1.0))

@@ -1,0 +1,153 @@
+"""Benchmark of the whole Telegram stack in webhook mode against the local Bot API stand-in.
+
+    python -m bench.telegram --people 200 --json
+
+Every person joins with an invite, then keeps pressing a label on their task card; the fake Bot
+API posts each press to the adapter's webhook, and the latency is from the press to the moment
+the card was edited into the next task. The fake, the adapter and the core share one process
+and one event loop (so the figures include the fake's own work), on a fresh SQLite file.
+
+Telegram lets one bot make about 30 calls a second, and the adapter's rate limiter keeps to
+that; the benchmark turns the limit off (``--bot-rate 0``) to measure what the stack itself can
+carry, which is what several bot tokens on one project would need.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import socket
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from adapters.telegram import TelegramAdapter, TelegramConfig
+from bench.core import PROJECT, batch
+from bot.core import Core
+from bot.manage import import_batch, make_invite, save_project
+from bot.projectfile import parse_project
+from storage import open_store
+from storage.models import Role
+from tests.fakes.telegram_api import FakeTelegram
+
+LABELS = ("a", "b", "c")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class Edits:
+    """Futures resolved when the fake answers an edit of a given message (no polling)."""
+
+    def __init__(self, tg: FakeTelegram) -> None:
+        self.waiting: dict[tuple[str, str], asyncio.Future[None]] = {}
+        tg.listeners.append(self.seen)
+
+    def expect(self, chat: int, message_id: int) -> asyncio.Future[None]:
+        future = asyncio.get_running_loop().create_future()
+        self.waiting[(str(chat), str(message_id))] = future
+        return future
+
+    def seen(self, call: Any) -> None:
+        if call.method == "editMessageText" and call.status == 200:
+            key = (str(call.params.get("chat_id")), str(call.params.get("message_id")))
+            future = self.waiting.pop(key, None)
+            if future is not None and not future.done():
+                future.set_result(None)
+
+
+async def person(
+    tg: FakeTelegram, edits: Edits, uid: int, code: str, rng: random.Random,
+    latencies: list[float],
+) -> None:
+    tg.user_send_text(uid, f"/start {code}", first_name=f"P{uid}")
+
+    def card() -> Any:
+        for message in reversed(tg.chat(uid).bot_messages()):
+            if message.labels and message.labels[0] in LABELS:
+                return message
+        return None
+
+    message = await tg.wait_for(card, timeout=60, what=f"first task of {uid}")
+    while message.labels and message.labels[0] in LABELS:
+        data = message.button(rng.choice(LABELS)).callback_data or ""
+        edited = edits.expect(uid, message.message_id)
+        started = time.perf_counter()
+        tg.user_tap(uid, message.message_id, data)
+        await asyncio.wait_for(edited, 60)
+        latencies.append(time.perf_counter() - started)
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+    with tempfile.TemporaryDirectory(prefix="tapmark-bench-") as tmp:
+        async with FakeTelegram() as tg, open_store(f"sqlite:///{Path(tmp) / 'b.db'}") as store:
+            spec = parse_project("bench.toml", PROJECT.format(overlap=args.overlap, gold_rate=0))
+            await save_project(store, spec, update=False)
+            await import_batch(store, "bench", "b.jsonl", batch(args.items, 0), True)
+            invite = await make_invite(store, "bench", Role.ANNOTATOR, None, None)
+            port = free_port()
+            config = TelegramConfig(
+                token=tg.token, api_url=tg.root, webhook_url=f"http://127.0.0.1:{port}/tg",
+                webhook_secret="bench-secret", listen=("127.0.0.1", port),
+                overall_max_rate=args.bot_rate,
+            )
+            adapter = TelegramAdapter(Core(store, rng=random.Random(1)), config)
+            await adapter.start()
+            latencies: list[float] = []
+            edits = Edits(tg)
+            started = time.perf_counter()
+            try:
+                await asyncio.gather(*(
+                    person(tg, edits, 1000 + i, invite.code, random.Random(i), latencies)
+                    for i in range(args.people)
+                ))
+            finally:
+                elapsed = time.perf_counter() - started
+                await adapter.stop()
+    ms = sorted(x * 1000 for x in latencies)
+    return {
+        "benchmark": "telegram",
+        "mode": "webhook",
+        "bot_rate": args.bot_rate,
+        "people": args.people,
+        "items": args.items,
+        "overlap": args.overlap,
+        "labels": len(ms),
+        "seconds": round(elapsed, 3),
+        "labels_per_s": round(len(ms) / elapsed, 1),
+        "p50_ms": round(statistics.median(ms), 2),
+        "p99_ms": round(ms[max(0, int(len(ms) * 0.99) - 1)], 2),
+        "machine": f"{platform.machine()} {os.cpu_count()} cores, Python "
+                   f"{platform.python_version()}",
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--people", type=int, default=200)
+    parser.add_argument("--items", type=int, default=2000)
+    parser.add_argument("--overlap", type=int, default=3)
+    parser.add_argument(
+        "--bot-rate", type=float, default=0,
+        help="the adapter's overall calls a second (default 0: unthrottled, to measure the stack;"
+             " Telegram itself allows about 30 for one bot)",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args()
+    result = asyncio.run(run(args))
+    print(json.dumps(result) if args.json else json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
