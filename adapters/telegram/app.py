@@ -45,7 +45,11 @@ class TelegramAdapter:
             .token(config.token)
             .base_url(config.root + "/bot")
             .base_file_url(config.root + "/file/bot")
-            .rate_limiter(AIORateLimiter(max_retries=config.max_retries))
+            .rate_limiter(
+                AIORateLimiter(
+                    overall_max_rate=config.overall_max_rate, max_retries=config.max_retries
+                )
+            )
             .concurrent_updates(PerChatOrder())
             .job_queue(None)  # scheduling is the core's, not the library's
             .build()

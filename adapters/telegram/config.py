@@ -22,6 +22,7 @@ class TelegramConfig:
     webhook_secret: str | None = field(default=None, repr=False)
     listen: tuple[str, int] = ("127.0.0.1", 8080)
     max_retries: int = 3  # 429 retries, by AIORateLimiter, after retry_after
+    overall_max_rate: float = 30  # calls a second for the whole bot (Telegram's limit); 0: none
     send_attempts: int = 3  # attempts per call on network errors, 5xx and safe timeouts
     backoff: float = 0.5  # seconds before the second attempt; doubles after that
     poll_timeout: int = 10  # long-polling getUpdates timeout, seconds
