@@ -4,8 +4,9 @@
 
 Every person joins with an invite, then keeps pressing a label on their task card; the fake Bot
 API posts each press to the adapter's webhook, and the latency is from the press to the moment
-the card was edited into the next task. The fake, the adapter and the core share one process
-and one event loop (so the figures include the fake's own work), on a fresh SQLite file.
+the card was edited into the next task. By default tapmark runs as `tapmark run --telegram` in a
+process of its own, as deployed, while the fake and the people run in the benchmark's process;
+``--in-process`` puts everything on one event loop instead. A fresh SQLite file each run.
 
 Telegram lets one bot make about 30 calls a second, and the adapter's rate limiter keeps to
 that; the benchmark turns the limit off (``--bot-rate 0``) to measure what the stack itself can
@@ -20,10 +21,14 @@ import json
 import os
 import platform
 import random
+import signal
 import socket
 import statistics
+import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +42,7 @@ from storage.models import Role
 from tests.fakes.telegram_api import FakeTelegram
 
 LABELS = ("a", "b", "c")
+SECRET = "bench-secret"
 
 
 def free_port() -> int:
@@ -68,7 +74,7 @@ class Edits:
 
 async def person(
     tg: FakeTelegram, edits: Edits, uid: int, code: str, rng: random.Random,
-    latencies: list[float],
+    latencies: list[float], think_s: float,
 ) -> None:
     tg.user_send_text(uid, f"/start {code}", first_name=f"P{uid}")
 
@@ -80,6 +86,8 @@ async def person(
 
     message = await tg.wait_for(card, timeout=60, what=f"first task of {uid}")
     while message.labels and message.labels[0] in LABELS:
+        if think_s:
+            await asyncio.sleep(rng.expovariate(1 / think_s))
         data = message.button(rng.choice(LABELS)).callback_data or ""
         edited = edits.expect(uid, message.message_id)
         started = time.perf_counter()
@@ -88,41 +96,83 @@ async def person(
         latencies.append(time.perf_counter() - started)
 
 
+async def serve_in_process(
+    tg: FakeTelegram, db_url: str, port: int, bot_rate: float
+) -> AsyncIterator[None]:
+    store = open_store(db_url)
+    await store.open()
+    config = TelegramConfig(
+        token=tg.token, api_url=tg.root, webhook_url=f"http://127.0.0.1:{port}/tg",
+        webhook_secret=SECRET, listen=("127.0.0.1", port), overall_max_rate=bot_rate,
+    )
+    adapter = TelegramAdapter(Core(store, rng=random.Random(1)), config)
+    await adapter.start()
+    try:
+        yield
+    finally:
+        await adapter.stop()
+        await store.close()
+
+
+async def serve_as_process(
+    tg: FakeTelegram, db_url: str, port: int, bot_rate: float
+) -> AsyncIterator[None]:
+    """`tapmark run --telegram` in webhook mode, as deployed: a process of its own."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TAPMARK_")}
+    env.update({
+        "TAPMARK_TELEGRAM_TOKEN": tg.token, "TAPMARK_TELEGRAM_API_URL": tg.root,
+        "TAPMARK_TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/tg",
+        "TAPMARK_TELEGRAM_WEBHOOK_SECRET": SECRET, "TAPMARK_LISTEN": f"127.0.0.1:{port}",
+        "TAPMARK_DATABASE_URL": db_url, "TAPMARK_TELEGRAM_RATE": str(bot_rate),
+        "TAPMARK_LOG_LEVEL": "WARNING",
+    })
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "adapters.cli", "run", "--telegram", env=env,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await tg.wait_for(lambda: tg.calls["setWebhook"], timeout=30, what="the webhook")
+        await asyncio.sleep(0.5)
+        yield
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = await proc.communicate()
+        if proc.returncode:
+            print(err.decode(), file=sys.stderr)
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
     with tempfile.TemporaryDirectory(prefix="tapmark-bench-") as tmp:
-        async with FakeTelegram() as tg, open_store(f"sqlite:///{Path(tmp) / 'b.db'}") as store:
+        db_url = f"sqlite:///{Path(tmp) / 'b.db'}"
+        async with open_store(db_url) as store:
             spec = parse_project("bench.toml", PROJECT.format(overlap=args.overlap, gold_rate=0))
             await save_project(store, spec, update=False)
             await import_batch(store, "bench", "b.jsonl", batch(args.items, 0), True)
             invite = await make_invite(store, "bench", Role.ANNOTATOR, None, None)
-            port = free_port()
-            config = TelegramConfig(
-                token=tg.token, api_url=tg.root, webhook_url=f"http://127.0.0.1:{port}/tg",
-                webhook_secret="bench-secret", listen=("127.0.0.1", port),
-                overall_max_rate=args.bot_rate,
-            )
-            adapter = TelegramAdapter(Core(store, rng=random.Random(1)), config)
-            await adapter.start()
+        serve = serve_in_process if args.in_process else serve_as_process
+        async with FakeTelegram() as tg, asynccontextmanager(serve)(
+            tg, db_url, free_port(), args.bot_rate
+        ):
             latencies: list[float] = []
             edits = Edits(tg)
             started = time.perf_counter()
-            try:
-                await asyncio.gather(*(
-                    person(tg, edits, 1000 + i, invite.code, random.Random(i), latencies)
-                    for i in range(args.people)
-                ))
-            finally:
-                elapsed = time.perf_counter() - started
-                await adapter.stop()
+            await asyncio.gather(*(
+                person(tg, edits, 1000 + i, invite.code, random.Random(i), latencies,
+                       args.think_ms / 1000)
+                for i in range(args.people)
+            ))
+            elapsed = time.perf_counter() - started
     ms = sorted(x * 1000 for x in latencies)
     return {
         "benchmark": "telegram",
         "mode": "webhook",
+        "tapmark": "in the benchmark's process" if args.in_process else "its own process",
         "bot_rate": args.bot_rate,
         "people": args.people,
         "items": args.items,
         "overlap": args.overlap,
+        "think_ms": args.think_ms,
         "labels": len(ms),
         "seconds": round(elapsed, 3),
         "labels_per_s": round(len(ms) / elapsed, 1),
@@ -142,6 +192,12 @@ def main() -> None:
         "--bot-rate", type=float, default=0,
         help="the adapter's overall calls a second (default 0: unthrottled, to measure the stack;"
              " Telegram itself allows about 30 for one bot)",
+    )
+    parser.add_argument("--think-ms", type=float, default=0.0,
+                        help="mean pause before each press (default 0: flat out)")
+    parser.add_argument(
+        "--in-process", action="store_true",
+        help="run the adapter inside the benchmark's process (default: `tapmark run` apart)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()

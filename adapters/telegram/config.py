@@ -56,4 +56,5 @@ class TelegramConfig:
             webhook_url=settings.telegram_webhook_url or None,
             webhook_secret=secret.get_secret_value() if secret is not None else None,
             listen=settings.listen_host_port(),
+            overall_max_rate=settings.telegram_rate,
         )
