@@ -7,7 +7,7 @@ from bot.guide import guide_screens
 from bot.markup import escape
 from bot.work import day_start, next_screen
 from storage.contract import NotFound
-from storage.models import Identity, Member, Project
+from storage.models import Identity, Member, Project, Role
 
 HELP = """*tapmark* — label with one tap.
 
@@ -51,7 +51,13 @@ async def on_start(ctx: Ctx, args: tuple[str, ...]) -> None:
             name=ctx.actor.name,
         )
         member = await ctx.tx.create_member(identity, ctx.now)
+    before = await ctx.tx.roles(invite.project_id, member.id)
     await ctx.tx.grant_role(invite.project_id, member.id, invite.role, ctx.now)
+    project = await ctx.tx.project(invite.project_id)
+    qualification = project.spec.quality.qualification
+    first_time_annotator = invite.role == Role.ANNOTATOR and Role.ANNOTATOR not in before
+    if first_time_annotator and qualification > 0:
+        await ctx.tx.set_qualification(project.id, member.id, "pending", ctx.now)
     await ctx.tx.set_current_project(member.id, invite.project_id)
     await ctx.tx.audit(
         invite.project_id,
@@ -62,10 +68,14 @@ async def on_start(ctx: Ctx, args: tuple[str, ...]) -> None:
     )
     member = await ctx.tx.member(member.id)
     ctx.member = member
-    project = await ctx.tx.project(invite.project_id)
     welcome = [f"Welcome to *{escape(project.title)}*! You joined as {invite.role.value}."]
     if project.spec.instructions:
         welcome.append(escape(project.spec.instructions))
+    if first_time_annotator and qualification > 0:
+        welcome.append(
+            f"First, a short qualification: {qualification} questions with known answers, and "
+            "I will tell you how each went."
+        )
     welcome.append("Tap a label to answer; the next task replaces this one. /help lists commands.")
     ctx.say("\n\n".join(welcome))
     ctx.send(await next_screen(ctx, member, project))

@@ -51,7 +51,8 @@ def record(row: ExportRow) -> dict[str, Any]:
         "status": row.item.status,
         "result": result,
         "answers": [
-            {"annotator": a.annotator, "label": a.label, "time_ms": a.time_ms, "at": iso(a.at)}
+            {"annotator": a.annotator, "label": a.label, "time_ms": a.time_ms, "at": iso(a.at),
+             "excluded": a.excluded}
             for a in row.answers
         ],
     }

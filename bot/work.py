@@ -6,6 +6,7 @@ from bot.actions import Edit, Screen, Toast
 from bot.context import Ctx
 from bot.events import Tap
 from bot.guide import guide_screens
+from bot.judge import SUSPENDED, after_gold, behaviour_signals, skip_signal
 from bot.markup import escape
 from bot.outcome import settle_item
 from bot.screens import (
@@ -18,7 +19,7 @@ from bot.screens import (
     report_screen,
     task_screen,
 )
-from storage.models import Assignment, LeaseView, Member, Project, Role
+from storage.models import Assignment, LeaseView, Member, Project
 from tasks import AnswerError, task_type
 
 DAY = 86_400.0
@@ -46,11 +47,24 @@ async def next_screen(
     if assignment is None and not ctx.sweep and await tx.reclaim_expired(project.id, ctx.now):
         assignment = await _lease(ctx, member, project)
     if assignment is None:
-        status = (await tx.roles(project.id, member.id)).get(Role.ANNOTATOR)
-        if status is None:
-            return Screen(text=f"You are not an annotator in *{escape(project.title)}*.")
-        if status != "active":
-            return Screen(text=f"Your work in *{escape(project.title)}* is on hold ({status}).")
+        role = await tx.annotator_role(project.id, member.id)
+        title = escape(project.title)
+        if role is None:
+            return Screen(text=f"You are not an annotator in *{title}*.")
+        if role.status == "suspended":
+            return Screen(text=SUSPENDED)
+        if role.status != "active":
+            return Screen(text=f"Your work in *{title}* is on hold ({role.status}).")
+        if role.qualification == "failed":
+            return Screen(text=f"You have not passed the qualification for *{title}* yet. "
+                          "Your manager can allow another try.")
+        if role.qualification == "pending":
+            lease_s = project.spec.lease_minutes * 60.0
+            assignment = await tx.assign(project.id, member.id, True, ctx.now, lease_s)
+            if assignment is not None:
+                return await render_task(ctx, project, assignment)
+            return Screen(text=f"The qualification test for *{title}* is not ready yet "
+                          "(it needs more control questions). Please try again later.")
         return await idle_screen(
             tx, member.id, "No tasks for you right now. I will have more later.", ctx.now
         )
@@ -103,6 +117,7 @@ async def on_task_tap(ctx: Ctx, tap: Tap, member: Member, assignment_id: int, co
         return
     if code == SKIP:
         await tx.release(assignment, "skipped")
+        await skip_signal(ctx, member, project)
         ctx.actions.append(Toast(tap, "Skipped."))
         show(ctx, tap, await next_screen(ctx, member, project, lease_free=True))
     elif code == REPORT:
@@ -126,10 +141,16 @@ async def _answer(ctx: Ctx, tap: Tap, member: Member, lease: LeaseView, index: i
         ctx.actions.append(Toast(tap, str(exc)[:200]))
         return
     correct = None if item.gold is None else value == item.gold
-    await tx.record_answer(assignment, value, ctx.now, correct)
-    if item.gold is None:
-        await settle_item(tx, project, item, item.n_answers + 1, ctx.now)
+    answer = await tx.record_answer(assignment, value, ctx.now, correct)
     ctx.actions.append(Toast(tap, "Saved ✓"))
+    if correct is None:
+        await settle_item(tx, project, item, item.n_answers + 1, ctx.now)
+        await behaviour_signals(ctx, member, project, answer)
+    else:
+        verdict = await after_gold(ctx, member, project, item, value, correct)
+        if verdict is not None:
+            show(ctx, tap, verdict)
+            return
     show(ctx, tap, await next_screen(ctx, member, project, lease_free=True))
 
 

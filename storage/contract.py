@@ -13,11 +13,13 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from storage.models import (
+    AnnotatorRole,
     Answer,
     Assignment,
     Batch,
     BatchStatus,
     ExportRow,
+    GoldCount,
     Guideline,
     Identity,
     Invite,
@@ -110,6 +112,21 @@ class Tx(ABC):
     async def roles(self, project_id: int, member_id: int) -> dict[Role, str]:
         """The member's roles in a project, each with its status (active, suspended, removed)."""
     @abstractmethod
+    async def annotator_role(self, project_id: int, member_id: int) -> AnnotatorRole | None: ...
+    @abstractmethod
+    async def set_role_status(
+        self, project_id: int, member_id: int, role: Role, status: str
+    ) -> None: ...
+    @abstractmethod
+    async def set_qualification(
+        self, project_id: int, member_id: int, state: str, since: float
+    ) -> None: ...
+    @abstractmethod
+    async def members_with_role(self, project_id: int, role: Role) -> list[int]:
+        """Ids of the project's active members in a role."""
+    @abstractmethod
+    async def member_by_pseudonym(self, pseudonym: str) -> Member | None: ...
+    @abstractmethod
     async def create_invite(
         self, project_id: int, role: Role, uses: int | None, expires_at: float | None, now: float
     ) -> Invite: ...
@@ -128,7 +145,8 @@ class Tx(ABC):
     async def assign(
         self, project_id: int, member_id: int, gold: bool, now: float, lease_s: float
     ) -> Assignment | None:
-        """Lease the next item to an active annotator of the project: a gold item they have not
+        """Lease the next item to an active annotator of the project (one whose qualification
+        is pending gets only gold; one who failed it, nothing): a gold item they have not
         seen if `gold`, else the open item with most answers so far that still wants answers and
         that they have not had. None when there is none, or the member is not an active
         annotator. A member holds at most one unanswered lease per project: Conflict if they
@@ -160,6 +178,22 @@ class Tx(ABC):
     ) -> int: ...
     @abstractmethod
     async def open_flags(self, project_id: int) -> int: ...
+    @abstractmethod
+    async def has_open_flag(self, project_id: int, member_id: int, kind: str) -> bool: ...
+
+    # quality
+    @abstractmethod
+    async def gold_counts(
+        self, project_id: int, member_ids: Sequence[int], since: float = 0.0
+    ) -> dict[int, GoldCount]:
+        """Each member's gold answers in the project (answered at or after `since`)."""
+    @abstractmethod
+    async def recent_answers(self, project_id: int, member_id: int, limit: int) -> list[Answer]:
+        """The member's latest answers to non-gold items, newest first."""
+    @abstractmethod
+    async def exclude_answers(self, project_id: int, member_id: int, reason: str) -> list[int]:
+        """Leave a member's answers out of the aggregation (they stay, marked with the reason);
+        their items count them no more. Returns the non-gold items that lost an answer."""
 
     # tokens
     @abstractmethod

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -44,6 +44,9 @@ class QualityPolicy(BaseModel):
     gold_rate: float = Field(0.1, ge=0.0, le=1.0)
     qualification: int = Field(0, ge=0, le=1000)
     min_gold_accuracy: float = Field(0.7, ge=0.0, le=1.0)
+    gold_min: int = Field(5, ge=1, le=1000)
+    gold_feedback: Literal["never", "mistake", "always"] = "mistake"
+    min_seconds: float = Field(2.0, ge=0.0, le=3600.0)
 
     @model_validator(mode="after")
     def _overlap_order(self) -> QualityPolicy:
@@ -179,6 +182,7 @@ class Answer(BaseModel):
     time_ms: int
     at: float
     correct: bool | None
+    excluded: str | None = None
 
 
 class Flag(BaseModel):
@@ -240,6 +244,21 @@ class ExportAnswer(BaseModel):
     label: str
     time_ms: int
     at: float
+    excluded: str | None = None
+
+
+class AnnotatorRole(BaseModel):
+    """An annotator's standing in a project: active, suspended or removed, and where they are
+    with the qualification test (none, pending, passed, failed) since `qual_since`."""
+
+    status: str
+    qualification: str
+    qual_since: float
+
+
+class GoldCount(BaseModel):
+    correct: int = 0
+    total: int = 0
 
 
 class ExportRow(BaseModel):

@@ -21,13 +21,16 @@ from adapters.console.recorder import PLATFORM, Person, Recorder
 from bot.core import Core
 from bot.manage import import_batch, make_invite, require_project, save_project
 from bot.markup import plain
+from bot.outcome import PRIOR_ACCURACY
 from bot.projectfile import load_project_file
+from bot.quality import gold_accuracy
 from storage import open_store
 from storage.contract import Store
 from storage.models import MemberStats, Role
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "reviews"
 MAX_STEPS = 100_000
+MIN_GOLD = 10
 
 
 @dataclass
@@ -57,19 +60,23 @@ def make_workers(n: int, rng: random.Random) -> list[Worker]:
 
 
 def example_items(count: int) -> tuple[bytes, dict[str, str]]:
-    """The first `count` non-gold items of the example batch (plus the gold items among them)
-    as a JSONL file, and the hidden truth by item id."""
+    """The first `count` non-gold items of the example batch, with the gold items among them
+    (at least `MIN_GOLD`, enough for the qualification and some checks after it), as a JSONL
+    file, and the hidden truth by item id."""
     with open(EXAMPLE / "truth.csv", encoding="utf-8") as f:
         truth = {row["id"]: row["label"] for row in csv.DictReader(f)}
     lines: list[str] = []
-    taken = 0
+    taken = gold = 0
     for line in (EXAMPLE / "batch.jsonl").read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
-        if "gold" not in row:
-            if taken == count:
-                break
+        if "gold" in row:
+            gold += 1
+            lines.append(line)
+        elif taken < count:
             taken += 1
-        lines.append(line)
+            lines.append(line)
+        if taken == count and gold >= MIN_GOLD:
+            break
     if taken < count:
         raise ValueError(f"the example holds only {taken} items; ask for at most that many")
     return ("\n".join(lines) + "\n").encode(), truth
@@ -77,11 +84,14 @@ def example_items(count: int) -> tuple[bytes, dict[str, str]]:
 
 async def _work(person: Person, worker: Worker, crowd: Crowd, rng: random.Random) -> None:
     label_values = list(crowd.labels)
+    shown_labels = set(crowd.labels.values())
     for _ in range(MAX_STEPS):
         screen = person.screen
-        if screen is None or not screen.buttons() or screen.buttons()[0].label not in {
-            crowd.labels[v] for v in label_values
-        }:
+        first = screen.buttons()[0].label if screen is not None and screen.buttons() else None
+        if first == "Next task":
+            await person.tap("Next task")
+            continue
+        if screen is None or first not in shown_labels:
             return
         parts = plain(screen.text).split("\n\n")
         truth = next((crowd.truth_by_text[p] for p in parts if p in crowd.truth_by_text), None)
@@ -136,7 +146,7 @@ async def _report(
     store: Store, project_name: str, crowd: Crowd, truth: dict[str, str],
     by_id: dict[str, Any],
 ) -> dict[str, Any]:
-    done = correct = answers = 0
+    done = disputed = correct = answers = answers_real = 0
     async with store.transaction() as tx:
         project = await require_project(tx, project_name)
         members = await tx.all_member_stats(project.id)
@@ -144,12 +154,20 @@ async def _report(
             if row.item.ext_id not in by_id:
                 continue
             answers += len(row.answers)
-            if row.item.gold is None and row.item.status == "done" and row.result is not None:
-                done += 1
+            if row.item.gold is None:
+                answers_real += sum(1 for a in row.answers if a.excluded is None)
+            if row.item.gold is None and row.result is not None:
+                done += row.item.status == "done"
+                disputed += row.item.status == "disputed"
                 correct += row.result.label == truth[row.item.ext_id]
+        status: dict[str, str] = {}
+        qualified: dict[str, str] = {}
         for worker in crowd.workers:
             member = await tx.member_by_identity(PLATFORM, worker.user_id)
             worker.pseudonym = member.pseudonym if member else ""
+            role = await tx.annotator_role(project.id, member.id) if member else None
+            status[worker.pseudonym] = role.status if role else "unknown"
+            qualified[worker.pseudonym] = role.qualification if role else "unknown"
     annotators = []
     for w in crowd.workers:
         stats = members.get(w.pseudonym, MemberStats())
@@ -160,15 +178,22 @@ async def _report(
             "answers": stats.answers,
             "gold_answers": stats.gold_total,
             "gold_correct": stats.gold_correct,
-            "gold_accuracy": round(stats.gold_correct / stats.gold_total, 3)
-            if stats.gold_total else None,
+            "gold_estimate": round(
+                gold_accuracy(stats.gold_correct, stats.gold_total, PRIOR_ACCURACY).mean, 3
+            ),
+            "status": status[w.pseudonym],
+            "qualification": qualified[w.pseudonym],
         })
     return {
         "project": project_name,
         "crowd": len(crowd.workers),
         "items": sum(1 for r in by_id.values() if "gold" not in r),
-        "items_finished": done,
+        "items_finished": done + disputed,
+        "disputed": disputed,
         "answers": answers,
-        "accuracy": round(correct / done, 4) if done else None,
+        "labels_per_item": round(answers_real / max(1, done + disputed), 2),
+        "accuracy": round(correct / (done + disputed), 4) if done + disputed else None,
+        "suspended": sum(1 for s in status.values() if s == "suspended"),
+        "failed_qualification": sum(1 for q in qualified.values() if q == "failed"),
         "annotators": annotators,
     }

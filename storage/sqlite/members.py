@@ -8,7 +8,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from storage.contract import Conflict, NotFound
-from storage.models import Identity, Invite, Member, OutboxMessage, Role, TokenRef
+from storage.models import (
+    AnnotatorRole,
+    Identity,
+    Invite,
+    Member,
+    OutboxMessage,
+    Role,
+    TokenRef,
+)
 from storage.sqlite.base import SqliteBase
 
 INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -85,6 +93,44 @@ class MemberOps(SqliteBase):
             (project_id, member_id),
         )
         return {Role(r["role"]): r["status"] for r in rows}
+
+    async def annotator_role(self, project_id: int, member_id: int) -> AnnotatorRole | None:
+        row = await self._one(
+            "SELECT status, qualification, qual_since FROM roles"
+            " WHERE project_id = ? AND member_id = ? AND role = 'annotator'",
+            (project_id, member_id),
+        )
+        return None if row is None else AnnotatorRole(**dict(row))
+
+    async def set_role_status(
+        self, project_id: int, member_id: int, role: Role, status: str
+    ) -> None:
+        if not await self._exec(
+            "UPDATE roles SET status = ? WHERE project_id = ? AND member_id = ? AND role = ?",
+            (status, project_id, member_id, role.value),
+        ):
+            raise NotFound(f"member {member_id} has no {role.value} role in this project")
+
+    async def set_qualification(
+        self, project_id: int, member_id: int, state: str, since: float
+    ) -> None:
+        await self._exec(
+            "UPDATE roles SET qualification = ?, qual_since = ?"
+            " WHERE project_id = ? AND member_id = ? AND role = 'annotator'",
+            (state, since, project_id, member_id),
+        )
+
+    async def members_with_role(self, project_id: int, role: Role) -> list[int]:
+        rows = await self._all(
+            "SELECT member_id FROM roles WHERE project_id = ? AND role = ? AND status = 'active'"
+            " ORDER BY member_id",
+            (project_id, role.value),
+        )
+        return [int(r[0]) for r in rows]
+
+    async def member_by_pseudonym(self, pseudonym: str) -> Member | None:
+        row = await self._one("SELECT * FROM members WHERE pseudonym = ?", (pseudonym,))
+        return None if row is None else _member(row)
 
     async def create_invite(
         self, project_id: int, role: Role, uses: int | None, expires_at: float | None, now: float

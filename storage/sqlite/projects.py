@@ -137,7 +137,7 @@ class ProjectOps(SqliteBase):
 
     async def item_answers(self, item_id: int) -> list[Answer]:
         rows = await self._all(
-            "SELECT id, assignment_id, item_id, member_id, value, time_ms, at, correct"
+            "SELECT id, assignment_id, item_id, member_id, value, time_ms, at, correct, excluded"
             " FROM answers WHERE item_id = ? ORDER BY id",
             (item_id,),
         )

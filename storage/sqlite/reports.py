@@ -60,13 +60,14 @@ class ReportOps(SqliteBase):
     async def export_rows(self, project_id: int) -> AsyncIterator[ExportRow]:
         answers: dict[int, list[ExportAnswer]] = {}
         for r in await self._all(
-            "SELECT an.item_id, m.pseudonym, an.value, an.time_ms, an.at FROM answers an"
+            "SELECT an.item_id, m.pseudonym, an.value, an.time_ms, an.at, an.excluded"
+            " FROM answers an"
             " JOIN members m ON m.id = an.member_id WHERE an.project_id = ? ORDER BY an.id",
             (project_id,),
         ):
             answers.setdefault(r["item_id"], []).append(
                 ExportAnswer(annotator=r["pseudonym"], label=r["value"], time_ms=r["time_ms"],
-                             at=r["at"])
+                             at=r["at"], excluded=r["excluded"])
             )
         results = {
             r["item_id"]: Result(**dict(r))

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 
 from storage.contract import Conflict, NotFound
-from storage.models import Answer, Assignment, Item, LeaseView, MemberStats, Project
+from storage.models import (
+    Answer,
+    Assignment,
+    GoldCount,
+    Item,
+    LeaseView,
+    MemberStats,
+    Project,
+)
 from storage.sqlite.base import (
     ASSIGNMENT_COLUMNS,
     ITEM_COLUMNS,
@@ -15,6 +24,7 @@ from storage.sqlite.base import (
     parse_spec,
 )
 
+_ANSWER = "id, assignment_id, item_id, member_id, value, time_ms, at, correct, excluded"
 _A = ", ".join(f"a.{c.strip()}" for c in ASSIGNMENT_COLUMNS.split(","))
 _I = ", ".join(f"i.{c.strip()} AS i_{c.strip()}" for c in ITEM_COLUMNS.split(","))
 
@@ -23,7 +33,7 @@ INSERT INTO assignments (project_id, item_id, member_id, status, is_gold, shown_
 SELECT ?, pick.id, ?, 'leased', ?, ?, ?
 FROM ({pick}) AS pick
 WHERE EXISTS (SELECT 1 FROM roles r WHERE r.project_id = ? AND r.member_id = ?
-              AND r.role = 'annotator' AND r.status = 'active')
+              AND r.role = 'annotator' AND r.status = 'active' AND {qualified})
 RETURNING id, item_id
 """
 
@@ -45,8 +55,11 @@ LIMIT 1
 """
 
 
-_LEASE_OPEN = _LEASE.format(pick=_PICK_OPEN.strip())
-_LEASE_GOLD = _LEASE.format(pick=_PICK_GOLD.strip())
+# Real work waits for a passed qualification; the qualification itself is gold.
+_LEASE_OPEN = _LEASE.format(
+    pick=_PICK_OPEN.strip(), qualified="r.qualification IN ('none', 'passed')"
+)
+_LEASE_GOLD = _LEASE.format(pick=_PICK_GOLD.strip(), qualified="r.qualification != 'failed'")
 
 
 class WorkOps(SqliteBase):
@@ -129,8 +142,7 @@ class WorkOps(SqliteBase):
 
     async def answer_of(self, assignment_id: int) -> Answer | None:
         row = await self._one(
-            "SELECT id, assignment_id, item_id, member_id, value, time_ms, at, correct"
-            " FROM answers WHERE assignment_id = ?",
+            f"SELECT {_ANSWER} FROM answers WHERE assignment_id = ?",
             (assignment_id,),
         )
         return None if row is None else Answer(**dict(row))
@@ -173,6 +185,57 @@ class WorkOps(SqliteBase):
             " VALUES (?,?,?,?,?,?)",
             (project_id, item_id, member_id, kind, reason, now),
         )
+
+    async def has_open_flag(self, project_id: int, member_id: int, kind: str) -> bool:
+        row = await self._one(
+            "SELECT 1 FROM flags WHERE project_id = ? AND member_id = ? AND kind = ?"
+            " AND status = 'open' LIMIT 1",
+            (project_id, member_id, kind),
+        )
+        return row is not None
+
+    async def gold_counts(
+        self, project_id: int, member_ids: Sequence[int], since: float = 0.0
+    ) -> dict[int, GoldCount]:
+        counts = {m: GoldCount() for m in member_ids}
+        for start in range(0, len(member_ids), 500):
+            chunk = list(member_ids[start : start + 500])
+            rows = await self._all(
+                "SELECT member_id, COALESCE(SUM(correct), 0) AS correct, COUNT(*) AS total"
+                " FROM answers WHERE project_id = ? AND correct IS NOT NULL AND at >= ?"
+                f" AND member_id IN ({','.join('?' * len(chunk))}) GROUP BY member_id",
+                (project_id, since, *chunk),
+            )
+            for r in rows:
+                counts[int(r["member_id"])] = GoldCount(correct=r["correct"], total=r["total"])
+        return counts
+
+    async def recent_answers(self, project_id: int, member_id: int, limit: int) -> list[Answer]:
+        rows = await self._all(
+            f"SELECT {_ANSWER} FROM answers WHERE project_id = ? AND member_id = ?"
+            " AND correct IS NULL ORDER BY id DESC LIMIT ?",
+            (project_id, member_id, limit),
+        )
+        return [Answer(**dict(r)) for r in rows]
+
+    async def exclude_answers(self, project_id: int, member_id: int, reason: str) -> list[int]:
+        rows = await self._all(
+            "SELECT item_id FROM answers WHERE project_id = ? AND member_id = ?"
+            " AND excluded IS NULL AND correct IS NULL",
+            (project_id, member_id),
+        )
+        await self._exec(
+            "UPDATE items SET n_answers = n_answers - 1, n_load = n_load - 1 WHERE id IN"
+            " (SELECT item_id FROM answers WHERE project_id = ? AND member_id = ?"
+            " AND excluded IS NULL AND correct IS NULL)",
+            (project_id, member_id),
+        )
+        await self._exec(
+            "UPDATE answers SET excluded = ? WHERE project_id = ? AND member_id = ?"
+            " AND excluded IS NULL",
+            (reason, project_id, member_id),
+        )
+        return [int(r[0]) for r in rows]
 
     async def open_flags(self, project_id: int) -> int:
         row = await self._one(

@@ -403,7 +403,14 @@ async def test_tapmark_run_telegram_as_a_process(tg: FakeTelegram, tmp_path: Pat
         json.dumps({"id": f"s{i}", "data": {"text": f"Review number {i}."}}) + "\n"
         for i in range(3)
     ))
-    cli("project", "create", str(ROOT / "examples/reviews/project.toml"), "--db", db, env=env)
+    example = (ROOT / "examples/reviews/project.toml").read_text()
+    project_file = tmp_path / "project.toml"
+    project_file.write_text(
+        example.replace('guideline = "guideline.md"\n', "").replace(
+            "qualification = 4", "qualification = 0"
+        )
+    )
+    cli("project", "create", str(project_file), "--db", db, env=env)
     cli("batch", "import", "reviews", str(batch), "--publish", "--db", db, env=env)
     code = cli("invite", "reviews", "--role", "annotator", "--db", db, env=env).split()[-1]
 

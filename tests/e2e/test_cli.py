@@ -20,6 +20,8 @@ from typing import Any
 
 import pytest
 
+from storage.sqlite.store import migrations
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "reviews"
 PROJECT_TOML = EXAMPLE / "project.toml"
@@ -302,10 +304,10 @@ def test_export_jsonl_after_a_simulated_run(simulation: Simulation) -> None:
         assert set(row) == EXPORT_FIELDS
         assert isinstance(row["data"]["text"], str)
         for a in row["answers"]:
-            assert set(a) == {"annotator", "label", "time_ms", "at"}
+            assert set(a) == {"annotator", "label", "time_ms", "at", "excluded"}
             check_annotator(a["annotator"], simulation.report)
             annotators.add(a["annotator"])
-    finished = [r for r in rows if not r["gold"] and r["status"] == "done"]
+    finished = [r for r in rows if not r["gold"] and r["status"] in ("done", "disputed")]
     assert len(finished) == simulation.report["items_finished"]
     assert all(r["result"]["label"] in {"positive", "negative", "neutral"} for r in finished)
     assert sum(len(r["answers"]) for r in rows) == simulation.report["answers"]
@@ -343,12 +345,17 @@ def test_demo_simulates_a_crowd_as_json(tmp_path: Path) -> None:
     report = json.loads(proc.stdout)
     assert report["project"] == "reviews"
     assert report["items_finished"] == 200
-    assert report["accuracy"] > 0.8
+    assert report["accuracy"] > 0.9
+    assert report["labels_per_item"] <= 5
     assert len(report["annotators"]) == 20
     for a in report["annotators"]:
-        assert {"annotator", "gold_answers", "gold_correct", "gold_accuracy"} <= set(a)
+        assert {"annotator", "gold_answers", "gold_correct", "gold_estimate", "status",
+                "qualification"} <= set(a)
         assert 0 <= a["gold_correct"] <= a["gold_answers"]
+        assert 0 < a["gold_estimate"] < 1
         check_annotator(a["annotator"], report)
+    spammer = next(a for a in report["annotators"] if a["simulated_as"] == "spammer")
+    assert spammer["qualification"] == "failed" or spammer["status"] == "suspended"
     assert sum(a["gold_answers"] for a in report["annotators"]) > 0
     assert not (tmp_path / "tapmark.db").exists()
 
@@ -378,11 +385,12 @@ def test_a_bad_setting_is_one_clear_line(
 
 def test_migrate_creates_the_schema(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "new.db"
+    latest = migrations()[-1][0]
     out = ok(tapmark(tmp_path, "migrate", "--db", sqlite_url(path))).stdout
-    assert "schema at version 1" in out
+    assert f"schema at version {latest}" in out
     with sqlite3.connect(path) as conn:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        assert conn.execute("PRAGMA user_version").fetchone() == (1,)
+        assert conn.execute("PRAGMA user_version").fetchone() == (latest,)
     assert {"projects", "batches", "items", "assignments", "answers", "members"} <= tables
 
 

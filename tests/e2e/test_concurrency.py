@@ -1,4 +1,7 @@
-"""Many annotators racing on one SQLite file: every item ends at exactly its overlap."""
+"""Many annotators racing on one SQLite file: every item ends at exactly its overlap.
+
+The project has min_overlap = max_overlap = 3, so random labels leave some items disputed,
+but none with more or fewer than three answers."""
 
 from __future__ import annotations
 
@@ -49,7 +52,8 @@ async def test_200_annotators_race_through_1000_items(
         annotators = [a.annotator for a in row.answers]
         assert len(annotators) == OVERLAP, row.item.ext_id
         assert len(set(annotators)) == OVERLAP, row.item.ext_id
-        assert row.item.status == "done"
+        assert row.item.status in ("done", "disputed")
+        assert row.result is not None
         total += len(annotators)
     assert total == ITEMS * OVERLAP
     assert saved["Saved ✓"] == total
