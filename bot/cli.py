@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bot.config import load_settings
 from bot.export import export_csv, export_jsonl
-from bot.manage import import_batch, make_invite, require_project, save_project
+from bot.manage import allow_retry, import_batch, make_invite, require_project, save_project
 from bot.projectfile import load_project_file
 from storage import open_store
 from storage.contract import Store
@@ -86,6 +86,12 @@ async def _invite(store: Store, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _member_retry(store: Store, args: argparse.Namespace) -> int:
+    await allow_retry(store, args.project, args.annotator)
+    print(f"{args.annotator} may take the qualification for {args.project!r} again")
+    return 0
+
+
 async def _export(store: Store, args: argparse.Namespace) -> int:
     async with store.transaction() as tx:
         project = await require_project(tx, args.project)
@@ -132,6 +138,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     invite.add_argument("--expires-days", type=float, help="days until it expires")
     add_db(invite)
     invite.set_defaults(func=with_store(_invite))
+
+    member = sub.add_parser("member", help="manage a project's annotators")
+    member_sub = member.add_subparsers(dest="action", required=True)
+    retry = member_sub.add_parser("retry", help="allow another try at the qualification")
+    retry.add_argument("project")
+    retry.add_argument("annotator", help="the annotator's pseudonymous id (a-...)")
+    add_db(retry)
+    retry.set_defaults(func=with_store(_member_retry))
 
     export = sub.add_parser("export", help="export items, answers and results")
     export.add_argument("project")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from bot.projectfile import ProjectFile
-from storage.contract import NotFound, Store, Tx
+from storage.contract import Conflict, NotFound, Store, Tx
 from storage.models import Batch, BatchStatus, Invite, Project, Role
 from tasks.readers import read_batch
 
@@ -94,6 +94,23 @@ async def publish_batch(store: Store, project_name: str, batch_name: str) -> Bat
                 )
                 return batch.model_copy(update={"status": BatchStatus.PUBLISHED})
     raise NotFound(f"no batch named {batch_name!r} in {project_name!r}")
+
+
+async def allow_retry(store: Store, project_name: str, pseudonym: str) -> None:
+    """Let an annotator who failed the qualification take it again (with questions they have
+    not seen yet)."""
+    now = time.time()
+    async with store.transaction() as tx:
+        project = await require_project(tx, project_name)
+        member = await tx.member_by_pseudonym(pseudonym)
+        role = None if member is None else await tx.annotator_role(project.id, member.id)
+        if member is None or role is None:
+            raise NotFound(f"no annotator {pseudonym!r} in {project_name!r}")
+        if role.qualification != "failed":
+            raise Conflict(f"{pseudonym} has not failed the qualification "
+                           f"(it is {role.qualification})")
+        await tx.set_qualification(project.id, member.id, "pending", now)
+        await tx.audit(project.id, member.id, "qualification.retry", {}, now)
 
 
 async def make_invite(

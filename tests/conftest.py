@@ -30,8 +30,9 @@ lease_minutes = 30
 
 [quality]
 min_overlap = {overlap}
-max_overlap = {overlap}
+max_overlap = {max_overlap}
 gold_rate = {gold_rate}
+{extra}
 """
 
 
@@ -91,9 +92,12 @@ def make_project(store: Store) -> Callable[..., object]:
 
     async def make(
         items: int = 10, overlap: int = 3, gold_rate: float = 0.0, gold_every: int = 0,
-        name: str = "t",
+        name: str = "t", max_overlap: int | None = None, extra: str = "",
     ) -> str:
-        text = PROJECT_TOML.format(name=name, overlap=overlap, gold_rate=gold_rate)
+        text = PROJECT_TOML.format(
+            name=name, overlap=overlap, gold_rate=gold_rate,
+            max_overlap=overlap if max_overlap is None else max_overlap, extra=extra,
+        )
         await save_project(store, parse_project("test.toml", text), update=False)
         await import_batch(store, name, "b1.jsonl", batch_lines(items, gold_every), True)
         invite = await make_invite(store, name, Role.ANNOTATOR, None, None)
