@@ -8,6 +8,8 @@ loop. The latency of a cycle is from the tap to the returned next screen, queuei
 
 With ``--think-ms 0`` (the default) every annotator taps again the moment the next screen is
 back, which measures the core's ceiling; latency then is mostly queueing (annotators / rate).
+Annotators answer like a fair crowd (right 85% of the time), so most items finish at the
+minimum overlap and some need more answers or end disputed, as in real work.
 ``--think-ms`` adds a random pause like a person reading, to see latency under a given load.
 """
 
@@ -19,6 +21,7 @@ import json
 import os
 import platform
 import random
+import re
 import statistics
 import tempfile
 import time
@@ -64,6 +67,17 @@ def task_screen(actions: list[Any]) -> Screen | None:
     return None
 
 
+SKILL = 0.85
+
+
+def choose(screen: Screen, rng: random.Random) -> int:
+    """Like a fair crowd: the item's true label (item N has label N mod 3) with probability
+    SKILL, another one otherwise."""
+    number = int(re.search(r"item (\d+)", screen.text).group(1))  # type: ignore[union-attr]
+    truth = number % 3
+    return truth if rng.random() < SKILL else rng.choice([x for x in range(3) if x != truth])
+
+
 async def annotator(
     core: Core, actor: Actor, screen: Screen | None, rng: random.Random,
     latencies: list[float], think_s: float,
@@ -71,7 +85,7 @@ async def annotator(
     while screen is not None:
         if think_s:
             await asyncio.sleep(rng.expovariate(1 / think_s))
-        token = screen.buttons()[rng.randrange(3)].token
+        token = screen.buttons()[choose(screen, rng)].token
         started = time.perf_counter()
         actions = await core.handle(Tap(actor, token, None))
         latencies.append(time.perf_counter() - started)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 
-from bot.quality import OverlapPolicy, WorkerModel, decide, gold_accuracy
+from bot.quality import OverlapPolicy, WorkerModel, decide, posterior_mean
 from storage.contract import Tx
 from storage.models import Item, Project, Result
 
@@ -40,7 +40,7 @@ async def judge_item(tx: Tx, project: Project, item: Item, now: float) -> str:
     workers = [a.member_id for a in answers]
     counts = await tx.gold_counts(project.id, sorted(set(workers)))
     accuracy: dict[Hashable, float] = {
-        m: gold_accuracy(c.correct, c.total, prior_mean=PRIOR_ACCURACY).mean
+        m: posterior_mean(c.correct, c.total, prior_mean=PRIOR_ACCURACY)
         for m, c in counts.items()
     }
     model = WorkerModel.from_accuracy(accuracy, len(labels), default_accuracy=PRIOR_ACCURACY)

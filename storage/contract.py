@@ -160,7 +160,8 @@ class Tx(ABC):
     async def screen_item(
         self, item_id: int, project_id: int, member_id: int, since: float
     ) -> tuple[Item, MemberStats]:
-        """An item to show, with the member's figures for the progress line."""
+        """An item to show, with the member's figures for the progress line (answers in all,
+        and since `since`, rounded down to the hour)."""
     @abstractmethod
     async def answer_of(self, assignment_id: int) -> Answer | None: ...
     @abstractmethod

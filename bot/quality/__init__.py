@@ -18,7 +18,7 @@ from bot.quality.dawid_skene import (
     one_coin,
 )
 from bot.quality.encoding import Answers, Codebook, encode, gold_vector
-from bot.quality.gold import GoldEstimate, gold_accuracy
+from bot.quality.gold import GoldEstimate, gold_accuracy, posterior_mean
 from bot.quality.methods import DEFAULT_METHOD, METHODS, aggregate, cross_fitted_accuracy
 from bot.quality.overlap import Decision, OverlapPolicy, WorkerModel, decide, decide_many
 from bot.quality.replay import Assessment, ReplayResult, assess, replay
@@ -55,6 +55,7 @@ __all__ = [
     "krippendorff_alpha",
     "majority_vote",
     "one_coin",
+    "posterior_mean",
     "replay",
     "weighted_vote",
     "worker_agreement",

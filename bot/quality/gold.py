@@ -89,6 +89,13 @@ def beta_ppf(q: float, a: float, b: float) -> float:
     return 0.5 * (lo + hi)
 
 
+def posterior_mean(
+    correct: int, total: int, prior_mean: float = 0.75, prior_strength: float = 4.0
+) -> float:
+    """Just the posterior mean of :func:`gold_accuracy`, without the interval (much cheaper)."""
+    return (prior_mean * prior_strength + correct) / (prior_strength + total)
+
+
 def gold_accuracy(
     correct: int,
     total: int,

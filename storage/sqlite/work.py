@@ -129,11 +129,11 @@ class WorkOps(SqliteBase):
         self, item_id: int, project_id: int, member_id: int, since: float
     ) -> tuple[Item, MemberStats]:
         row = await self._one(
-            f"SELECT {ITEM_COLUMNS}, (SELECT COUNT(*) FROM answers an WHERE an.member_id = ?2"
-            " AND an.project_id = ?3) AS answers, (SELECT COUNT(*) FROM answers an"
-            " WHERE an.member_id = ?2 AND an.project_id = ?3 AND an.at >= ?4) AS answers_since"
-            " FROM items WHERE id = ?1",
-            (item_id, member_id, project_id, since),
+            f"SELECT {ITEM_COLUMNS}, (SELECT COALESCE(SUM(h.answers), 0) FROM answer_hours h"
+            " WHERE h.project_id = ?3 AND h.member_id = ?2) AS answers,"
+            " (SELECT COALESCE(SUM(h.answers), 0) FROM answer_hours h WHERE h.project_id = ?3"
+            " AND h.member_id = ?2 AND h.hour >= ?4) AS answers_since FROM items WHERE id = ?1",
+            (item_id, member_id, project_id, int(since // 3600)),
         )
         if row is None:
             raise NotFound(f"no item with id {item_id}")

@@ -65,3 +65,10 @@ def test_bad_arguments_raise() -> None:
         gold_accuracy(1, 2, prior_mean=1.0)
     with pytest.raises(ValueError):
         gold_accuracy(1, 2, prior_strength=0)
+
+
+def test_posterior_mean_matches_the_full_estimate() -> None:
+    from bot.quality import gold_accuracy, posterior_mean
+
+    for correct, total in [(0, 0), (3, 3), (2, 5), (17, 20)]:
+        assert abs(posterior_mean(correct, total) - gold_accuracy(correct, total).mean) < 1e-12
