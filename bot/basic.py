@@ -14,6 +14,7 @@ HELP = """*tapmark* — label with one tap.
 /next — your next task
 /progress — how much you have done
 /guide — the project's guideline
+/link — use this account from another app (Telegram, Slack) too
 /help — this message
 
 On a task: tap a label to answer. *Skip* passes it on, *Report* tells us the item

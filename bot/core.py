@@ -16,6 +16,7 @@ from bot import basic
 from bot.actions import Action, Send, Toast
 from bot.context import Ctx
 from bot.events import Actor, Command, Event, Tap, Text, Upload
+from bot.link import on_link
 from bot.outbox import screen_from_dict
 from bot.screens import GUIDE, NEXT, PROGRESS, split_token
 from bot.work import (
@@ -41,6 +42,7 @@ COMMANDS: dict[str, Handler] = {
     "progress": lambda ctx, args: basic.on_progress(ctx),
     "guide": lambda ctx, args: basic.on_guide(ctx),
     "help": lambda ctx, args: basic.on_help(ctx),
+    "link": on_link,
 }
 
 

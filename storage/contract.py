@@ -103,6 +103,19 @@ class Tx(ABC):
     @abstractmethod
     async def identities(self, member_id: int) -> list[Identity]: ...
     @abstractmethod
+    async def create_link_code(self, member_id: int, expires_at: float, now: float) -> str: ...
+    @abstractmethod
+    async def use_link_code(self, code: str, now: float) -> int:
+        """Spend a link code; the member it belongs to, or NotFound (unknown or expired)."""
+    @abstractmethod
+    async def attach_identity(self, identity: Identity) -> None:
+        """Point a platform account at a member, moving it from any member it had."""
+    @abstractmethod
+    async def has_work(self, member_id: int) -> bool:
+        """Whether the member holds any role or has answered anything."""
+    @abstractmethod
+    async def delete_member(self, member_id: int) -> None: ...
+    @abstractmethod
     async def set_current_project(self, member_id: int, project_id: int) -> None: ...
     @abstractmethod
     async def set_pending(self, member_id: int, pending: dict[str, Any] | None) -> None: ...

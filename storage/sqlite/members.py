@@ -71,6 +71,43 @@ class MemberOps(SqliteBase):
         )
         return [Identity(**dict(r)) for r in rows]
 
+    async def create_link_code(self, member_id: int, expires_at: float, now: float) -> str:
+        code = new_invite_code()
+        await self._exec(
+            "INSERT INTO link_codes (code, member_id, expires_at, created_at) VALUES (?,?,?,?)",
+            (code, member_id, expires_at, now),
+        )
+        return code
+
+    async def use_link_code(self, code: str, now: float) -> int:
+        row = await self._one(
+            "SELECT member_id, expires_at FROM link_codes WHERE code = ?", (code.strip().upper(),)
+        )
+        if row is None:
+            raise NotFound("that link code is unknown")
+        await self._exec("DELETE FROM link_codes WHERE code = ?", (code.strip().upper(),))
+        if row["expires_at"] < now:
+            raise NotFound("that link code has expired")
+        return int(row["member_id"])
+
+    async def attach_identity(self, identity: Identity) -> None:
+        await self._exec(
+            "INSERT INTO identities (platform, user_id, member_id, name) VALUES (?,?,?,?)"
+            " ON CONFLICT (platform, user_id) DO UPDATE SET member_id = excluded.member_id",
+            (identity.platform, identity.user_id, identity.member_id, identity.name),
+        )
+
+    async def has_work(self, member_id: int) -> bool:
+        row = await self._one(
+            "SELECT EXISTS (SELECT 1 FROM roles WHERE member_id = ?1)"
+            " OR EXISTS (SELECT 1 FROM answers WHERE member_id = ?1)",
+            (member_id,),
+        )
+        return bool(row and row[0])
+
+    async def delete_member(self, member_id: int) -> None:
+        await self._exec("DELETE FROM members WHERE id = ?", (member_id,))
+
     async def set_current_project(self, member_id: int, project_id: int) -> None:
         await self._exec("UPDATE members SET project_id = ? WHERE id = ?", (project_id, member_id))
 
