@@ -49,9 +49,32 @@ class Settings(BaseSettings):
             raise ValueError("expected DEBUG, INFO, WARNING or ERROR")
         return value.upper()
 
+    @field_validator("admins")
+    @classmethod
+    def _admins(cls, value: str) -> str:
+        parse_admins(value)
+        return value
+
+    def admin_ids(self) -> frozenset[tuple[str, str]]:
+        return parse_admins(self.admins)
+
     def listen_host_port(self) -> tuple[str, int]:
         host, _, port = self.listen.rpartition(":")
         return host, int(port)
+
+
+def parse_admins(text: str) -> frozenset[tuple[str, str]]:
+    """``platform:user`` pairs, comma separated (``telegram:12345,slack:T0:U1``); the user part
+    may itself hold a colon, as Slack's team:user does."""
+    admins = set()
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        platform, sep, user = part.partition(":")
+        if not sep or not platform or not user:
+            raise ValueError(f"{part!r} is not platform:user_id")
+        admins.add((platform, user))
+    return frozenset(admins)
 
 
 def load_settings() -> Settings:

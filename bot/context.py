@@ -18,6 +18,7 @@ class Ctx:
     actor: Actor
     rng: random.Random
     member: Member | None = None
+    is_admin: bool = False
     sweep: bool = True
     """Whether to reclaim expired leases before handing out work (the core does so now and
     then, and always when it finds nothing to hand out)."""

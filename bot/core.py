@@ -12,13 +12,14 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 
-from bot import basic
+from bot import basic, manager
 from bot.actions import Action, Send, Toast
 from bot.context import Ctx
 from bot.events import Actor, Command, Event, Tap, Text, Upload
 from bot.link import on_link
 from bot.outbox import screen_from_dict
 from bot.screens import GUIDE, NEXT, PROGRESS, split_token
+from bot.uploads import on_draft_tap, on_upload
 from bot.work import (
     NO_LONGER_YOURS,
     next_screen,
@@ -43,6 +44,13 @@ COMMANDS: dict[str, Handler] = {
     "guide": lambda ctx, args: basic.on_guide(ctx),
     "help": lambda ctx, args: basic.on_help(ctx),
     "link": on_link,
+    "project": manager.on_project,
+    "invite": manager.on_invite,
+    "batches": manager.on_batches,
+    "export": manager.on_export,
+    "members": manager.on_members,
+    "suspend": manager.on_suspend,
+    "reinstate": manager.on_reinstate,
 }
 
 
@@ -54,8 +62,10 @@ class Core:
         store: Store,
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
+        admins: frozenset[tuple[str, str]] = frozenset(),
     ) -> None:
         self.store = store
+        self.admins = admins
         self.clock = clock
         self.rng = rng or random.Random()
         self._next_sweep = 0.0
@@ -73,7 +83,10 @@ class Core:
             sweep = now >= self._next_sweep
             if sweep:
                 self._next_sweep = now + SWEEP_SECONDS
-            ctx = Ctx(tx=tx, now=now, actor=event.actor, rng=self.rng, member=member, sweep=sweep)
+            ctx = Ctx(
+                tx=tx, now=now, actor=event.actor, rng=self.rng, member=member, sweep=sweep,
+                is_admin=(event.actor.platform, event.actor.user_id) in self.admins,
+            )
             if isinstance(event, Command):
                 await self._command(ctx, event)
             elif isinstance(event, Tap):
@@ -81,10 +94,7 @@ class Core:
             elif isinstance(event, Text):
                 await self._text(ctx, event)
             elif isinstance(event, Upload):
-                ctx.say(
-                    "I cannot take files in chat yet. A manager can import a batch with "
-                    "`tapmark batch import`."
-                )
+                await on_upload(ctx, event)
         return ctx.actions
 
     async def outbox(self, platform: str, limit: int = 50) -> list[tuple[int, Send]]:
@@ -120,6 +130,10 @@ class Core:
             await on_report_tap(ctx, tap, member, int(ref.ref["a"]), code)
         elif ref.kind == "menu":
             await self._menu(ctx, tap, code)
+        elif ref.kind == "batch":
+            await manager.on_batch_tap(ctx, tap, int(ref.ref["b"]), code)
+        elif ref.kind == "draft":
+            await on_draft_tap(ctx, tap, int(ref.ref["b"]), code)
         else:
             ctx.actions.append(Toast(tap, NO_LONGER_YOURS))
 

@@ -23,7 +23,8 @@ class ProjectFile:
 
 
 def parse_project(name: str, text: str, base: Path | None = None) -> ProjectFile:
-    """Check a project file's text. `base` is the folder the guideline path is relative to."""
+    """Check a project file's text. `base` is the folder the guideline path is relative to;
+    without one (a file sent in chat) the guideline is not read: it comes as its own file."""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -44,9 +45,7 @@ def parse_project(name: str, text: str, base: Path | None = None) -> ProjectFile
     if problems:
         raise ProjectFileError("\n".join(f"{name}: {p}" for p in problems))
     guideline = None
-    if spec.guideline:
-        if base is None:
-            raise ProjectFileError(f"{name}: guideline: a path needs the project file's folder")
+    if spec.guideline and base is not None:
         path = (base / spec.guideline).resolve()
         try:
             guideline = path.read_text(encoding="utf-8")

@@ -17,6 +17,7 @@ from storage.models import (
     Answer,
     Assignment,
     Batch,
+    BatchProgress,
     BatchStatus,
     ExportRow,
     GoldCount,
@@ -26,6 +27,7 @@ from storage.models import (
     Item,
     LeaseView,
     Member,
+    MemberRow,
     MemberStats,
     NewItem,
     OutboxMessage,
@@ -77,9 +79,21 @@ class Tx(ABC):
     ) -> Batch:
         """Add a batch with all its items, or raise Conflict (duplicate name or item id)."""
     @abstractmethod
-    async def set_batch_status(self, batch_id: int, status: BatchStatus) -> None: ...
+    async def set_batch_status(self, batch_id: int, status: BatchStatus) -> None:
+        """Change a batch's status; pausing or closing it also ends its unanswered leases."""
     @abstractmethod
     async def batches(self, project_id: int) -> list[Batch]: ...
+    @abstractmethod
+    async def batch(self, batch_id: int) -> Batch | None: ...
+    @abstractmethod
+    async def batch_progress(self, project_id: int) -> list[BatchProgress]:
+        """Each batch with its non-gold item counts, oldest first."""
+    @abstractmethod
+    async def delete_draft_batch(self, batch_id: int) -> None:
+        """Drop a batch that was never published, with its items; Conflict otherwise."""
+    @abstractmethod
+    async def project_members(self, project_id: int) -> list[MemberRow]:
+        """Everyone with a role in the project, in the order they joined."""
     @abstractmethod
     async def item(self, item_id: int) -> Item: ...
     @abstractmethod

@@ -222,6 +222,21 @@ class OutboxMessage(BaseModel):
     created_at: float
 
 
+class BatchProgress(BaseModel):
+    batch: Batch
+    items: int
+    done: int
+    disputed: int
+    answers: int
+
+
+class MemberRow(BaseModel):
+    member: Member
+    role: Role
+    status: str
+    answers: int
+
+
 class MemberStats(BaseModel):
     answers: int = 0
     answers_since: int = 0

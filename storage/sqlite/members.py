@@ -13,6 +13,7 @@ from storage.models import (
     Identity,
     Invite,
     Member,
+    MemberRow,
     OutboxMessage,
     Role,
     TokenRef,
@@ -168,6 +169,21 @@ class MemberOps(SqliteBase):
     async def member_by_pseudonym(self, pseudonym: str) -> Member | None:
         row = await self._one("SELECT * FROM members WHERE pseudonym = ?", (pseudonym,))
         return None if row is None else _member(row)
+
+    async def project_members(self, project_id: int) -> list[MemberRow]:
+        rows = await self._all(
+            "SELECT m.*, r.role AS r_role, r.status AS r_status,"
+            " (SELECT COUNT(*) FROM answers an WHERE an.member_id = m.id"
+            "  AND an.project_id = r.project_id) AS n_answers"
+            " FROM roles r JOIN members m ON m.id = r.member_id WHERE r.project_id = ?"
+            " ORDER BY r.joined_at, m.id, r.role",
+            (project_id,),
+        )
+        return [
+            MemberRow(member=_member(r), role=Role(r["r_role"]), status=r["r_status"],
+                      answers=r["n_answers"])
+            for r in rows
+        ]
 
     async def create_invite(
         self, project_id: int, role: Role, uses: int | None, expires_at: float | None, now: float

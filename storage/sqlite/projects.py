@@ -10,6 +10,7 @@ from storage.contract import Conflict, NotFound
 from storage.models import (
     Answer,
     Batch,
+    BatchProgress,
     BatchStatus,
     Guideline,
     Item,
@@ -122,12 +123,53 @@ class ProjectOps(SqliteBase):
             "UPDATE batches SET status = ? WHERE id = ?", (status.value, batch_id)
         ):
             raise NotFound(f"no batch with id {batch_id}")
+        if status in (BatchStatus.PAUSED, BatchStatus.CLOSED):
+            leased = "SELECT a.id FROM assignments a JOIN items i ON i.id = a.item_id" \
+                " WHERE i.batch_id = ? AND a.status = 'leased'"
+            await self._exec(
+                "UPDATE items SET n_load = n_load - 1 WHERE id IN (SELECT item_id FROM"
+                f" assignments WHERE id IN ({leased}))",
+                (batch_id,),
+            )
+            await self._exec(f"DELETE FROM assignments WHERE id IN ({leased})", (batch_id,))
 
     async def batches(self, project_id: int) -> list[Batch]:
         rows = await self._all(
             "SELECT * FROM batches WHERE project_id = ? ORDER BY id", (project_id,)
         )
         return [Batch(**dict(r)) for r in rows]
+
+    async def batch(self, batch_id: int) -> Batch | None:
+        row = await self._one("SELECT * FROM batches WHERE id = ?", (batch_id,))
+        return None if row is None else Batch(**dict(row))
+
+    async def batch_progress(self, project_id: int) -> list[BatchProgress]:
+        rows = await self._all(
+            "SELECT b.*, COUNT(i.id) AS n_items,"
+            " COALESCE(SUM(i.status = 'done'), 0) AS n_done,"
+            " COALESCE(SUM(i.status = 'disputed'), 0) AS n_disputed,"
+            " COALESCE(SUM(i.n_answers), 0) AS n_answers"
+            " FROM batches b LEFT JOIN items i ON i.batch_id = b.id AND i.gold IS NULL"
+            " WHERE b.project_id = ? GROUP BY b.id ORDER BY b.id",
+            (project_id,),
+        )
+        return [
+            BatchProgress(
+                batch=Batch(id=r["id"], project_id=r["project_id"], name=r["name"],
+                            status=r["status"], created_at=r["created_at"]),
+                items=r["n_items"], done=r["n_done"], disputed=r["n_disputed"],
+                answers=r["n_answers"],
+            )
+            for r in rows
+        ]
+
+    async def delete_draft_batch(self, batch_id: int) -> None:
+        row = await self._one("SELECT status FROM batches WHERE id = ?", (batch_id,))
+        if row is None:
+            raise NotFound(f"no batch with id {batch_id}")
+        if row["status"] != "draft":
+            raise Conflict("only a draft batch can be dropped; close a published one instead")
+        await self._exec("DELETE FROM batches WHERE id = ?", (batch_id,))
 
     async def item(self, item_id: int) -> Item:
         row = await self._one(f"SELECT {ITEM_COLUMNS} FROM items WHERE id = ?", (item_id,))

@@ -160,7 +160,7 @@ async def test_ten_people_label_a_batch_to_completion(
         assert card.edit_count == len(toasts[uid - 2001])
     assert tg.calls["sendMessage"] == 20 and tg.calls["editMessageText"] == 30
     commands = tg.bot().commands[(json.dumps({"type": "default"}), "")]
-    assert [c["command"] for c in commands] == ["start", "next", "progress", "guide", "help"]
+    assert [c["command"] for c in commands] == ["start", "next", "progress", "guide", "link", "help"]
 
 
 async def test_a_double_tap_stores_one_answer(
@@ -331,7 +331,7 @@ async def test_commands_text_and_files(
     assert "Use the buttons" in await reply("hello")
     tg.user_send_document(3601, "b.jsonl", b'{"id": 1}\n')
     upload = (await tg.wait_bot_message(3601)).text or ""
-    assert "cannot take files" in upload and tg.calls["getFile"] == 1
+    assert "Only a manager" in upload and tg.calls["getFile"] == 1
 
 
 async def test_executor_splits_long_screens_and_sends_files(tg: FakeTelegram) -> None:

@@ -1,0 +1,44 @@
+"""Who may do what. Every manager command and button checks here, on the server side.
+
+Admins come from configuration (`TAPMARK_ADMINS`, such as ``telegram:12345,slack:T0:U1``) and
+may manage any project; managers manage the projects they hold the manager role in.
+"""
+
+from __future__ import annotations
+
+from bot.context import Ctx
+from bot.markup import escape
+from storage.models import Identity, Member, Project, Role
+
+
+async def ensure_member(ctx: Ctx) -> Member:
+    """The acting member, created on first contact (admins need no invite)."""
+    if ctx.member is None:
+        ctx.member = await ctx.tx.create_member(
+            Identity(platform=ctx.actor.platform, user_id=ctx.actor.user_id, member_id=0,
+                     name=ctx.actor.name),
+            ctx.now,
+        )
+    return ctx.member
+
+
+async def can_manage(ctx: Ctx, project: Project) -> bool:
+    if ctx.is_admin:
+        return True
+    if ctx.member is None:
+        return False
+    roles = await ctx.tx.roles(project.id, ctx.member.id)
+    return roles.get(Role.MANAGER) == "active"
+
+
+async def managed_project(ctx: Ctx) -> tuple[Member, Project] | None:
+    """The current project when the person may manage it; otherwise say why and give None."""
+    project = await ctx.project()
+    if project is None:
+        hint = " Pick one with /project NAME." if ctx.is_admin else ""
+        ctx.say("You have no current project." + hint)
+        return None
+    if not await can_manage(ctx, project):
+        ctx.say(f"Only a manager of *{escape(project.title)}* can do that.")
+        return None
+    return await ensure_member(ctx), project

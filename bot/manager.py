@@ -1,0 +1,185 @@
+"""Managers in chat: pick a project, invite people, see and steer batches, list and suspend
+members, export results. Every command checks the role on the server (see `bot.access`)."""
+
+from __future__ import annotations
+
+import io
+
+from bot.access import can_manage, ensure_member, managed_project
+from bot.actions import Button, Screen, SendFile, Toast
+from bot.context import Ctx
+from bot.events import Tap
+from bot.export import export_csv, export_jsonl
+from bot.judge import suspend
+from bot.markup import escape
+from bot.screens import button_token
+from bot.work import show
+from storage.contract import StoreError
+from storage.models import BatchStatus, Role
+
+BATCH_ACTIONS = {
+    "p": ("Publish", BatchStatus.PUBLISHED),
+    "z": ("Pause", BatchStatus.PAUSED),
+    "r": ("Resume", BatchStatus.PUBLISHED),
+    "c": ("Close", BatchStatus.CLOSED),
+}
+OFFERED = {
+    BatchStatus.DRAFT: ("p", "c"),
+    BatchStatus.PUBLISHED: ("z", "c"),
+    BatchStatus.PAUSED: ("r", "c"),
+    BatchStatus.CLOSED: (),
+}
+
+
+async def on_project(ctx: Ctx, args: tuple[str, ...]) -> None:
+    if not args:
+        managed = [p for p in await ctx.tx.projects() if await can_manage(ctx, p)]
+        if not managed:
+            ctx.say("You manage no project here.")
+            return
+        current = ctx.member.project_id if ctx.member else None
+        lines = [f"{'▸' if p.id == current else '•'} `{p.name}` — {escape(p.title)}"
+                 for p in managed]
+        ctx.say("*Your projects*\n\n" + "\n".join(lines) + "\n\nSwitch with /project NAME.")
+        return
+    project = await ctx.tx.project_by_name(args[0])
+    if project is None or not (await can_manage(ctx, project) or (
+            ctx.member and await ctx.tx.roles(project.id, ctx.member.id))):
+        ctx.say(f"There is no project `{escape(args[0])}` that you belong to.")
+        return
+    member = await ensure_member(ctx)
+    await ctx.tx.set_current_project(member.id, project.id)
+    ctx.say(f"Now working on *{escape(project.title)}*.")
+
+
+async def on_invite(ctx: Ctx, args: tuple[str, ...]) -> None:
+    found = await managed_project(ctx)
+    if found is None:
+        return
+    member, project = found
+    roles = {r.value for r in Role}
+    if not args or args[0] not in roles or (len(args) > 1 and not args[1].isdigit()):
+        ctx.say("Use /invite annotator|qa|manager [uses], for example /invite annotator 20.")
+        return
+    uses = int(args[1]) if len(args) > 1 else None
+    invite = await ctx.tx.create_invite(project.id, Role(args[0]), uses, None, ctx.now)
+    await ctx.tx.audit(project.id, member.id, "invite.create",
+                       {"role": args[0], "uses": uses}, ctx.now)
+    limit = "any number of people" if uses is None else f"{uses} people"
+    ctx.say(f"Invite for *{escape(project.title)}* as {args[0]} ({limit}): people send "
+            f"`/start {invite.code}` to the bot.\n\n`{invite.code}`")
+
+
+async def on_batches(ctx: Ctx, args: tuple[str, ...]) -> None:
+    found = await managed_project(ctx)
+    if found is None:
+        return
+    member, project = found
+    rows = await ctx.tx.batch_progress(project.id)
+    if not rows:
+        ctx.say(f"*{escape(project.title)}* has no batches yet. Send a CSV or JSONL file.")
+        return
+    ctx.say(f"*Batches of {escape(project.title)}*")
+    for row in rows:
+        finished = row.done + row.disputed
+        share = finished / row.items if row.items else 0.0
+        text = (f"*{escape(row.batch.name)}* — {row.batch.status.value}\n"
+                f"{progress_bar(share)} {finished} of {row.items} items finished"
+                f"{f', {row.disputed} disputed' if row.disputed else ''}, {row.answers} answers")
+        token = await ctx.tx.issue_token(member.id, "batch", {"b": row.batch.id}, ctx.now)
+        buttons = tuple(Button(BATCH_ACTIONS[c][0], button_token(token, c))
+                        for c in OFFERED[row.batch.status])
+        ctx.send(Screen(text=text, keyboard=(buttons,) if buttons else ()))
+
+
+def progress_bar(share: float, width: int = 10) -> str:
+    filled = round(max(0.0, min(1.0, share)) * width)
+    return "▓" * filled + "░" * (width - filled)
+
+
+async def on_batch_tap(ctx: Ctx, tap: Tap, batch_id: int, code: str) -> None:
+    action = BATCH_ACTIONS.get(code)
+    batch = await ctx.tx.batch(batch_id)
+    if action is None or batch is None:
+        ctx.actions.append(Toast(tap, "That button is not valid."))
+        return
+    project = await ctx.tx.project(batch.project_id)
+    if not await can_manage(ctx, project):
+        ctx.actions.append(Toast(tap, "Only a manager can do that."))
+        return
+    if code not in OFFERED[batch.status]:
+        ctx.actions.append(Toast(tap, f"The batch is {batch.status.value} now."))
+        return
+    await ctx.tx.set_batch_status(batch.id, action[1])
+    await ctx.tx.audit(project.id, ctx.member.id if ctx.member else None, "batch.status",
+                       {"batch": batch.name, "status": action[1].value}, ctx.now)
+    ctx.actions.append(Toast(tap, f"{escape(batch.name)}: {action[1].value}"))
+    show(ctx, tap, Screen(text=f"*{escape(batch.name)}* is now {action[1].value}."))
+
+
+async def on_export(ctx: Ctx, args: tuple[str, ...]) -> None:
+    found = await managed_project(ctx)
+    if found is None:
+        return
+    _, project = found
+    fmt = "csv" if args and args[0].lower() == "csv" else "jsonl"
+    out = io.StringIO()
+    async for chunk in (export_csv if fmt == "csv" else export_jsonl)(ctx.tx, project.id):
+        out.write(chunk)
+    ctx.actions.append(SendFile(
+        to=ctx.actor, name=f"{project.name}.{fmt}", data=out.getvalue().encode("utf-8"),
+        caption=f"Export of {project.title}: items, answers (pseudonymous) and results.",
+    ))
+
+
+async def on_members(ctx: Ctx, args: tuple[str, ...]) -> None:
+    found = await managed_project(ctx)
+    if found is None:
+        return
+    _, project = found
+    rows = await ctx.tx.project_members(project.id)
+    lines = [f"{n}. {escape(r.member.name or r.member.pseudonym)} (`{r.member.pseudonym}`) — "
+             f"{r.role.value}, {r.status}, {r.answers} answers"
+             for n, r in enumerate(rows, start=1)]
+    ctx.say(f"*Members of {escape(project.title)}*\n\n" + "\n".join(lines)
+            + "\n\n/suspend N or /reinstate N acts on number N.")
+
+
+async def on_suspend(ctx: Ctx, args: tuple[str, ...]) -> None:
+    await _set_status(ctx, args, suspend_them=True)
+
+
+async def on_reinstate(ctx: Ctx, args: tuple[str, ...]) -> None:
+    await _set_status(ctx, args, suspend_them=False)
+
+
+async def _set_status(ctx: Ctx, args: tuple[str, ...], suspend_them: bool) -> None:
+    found = await managed_project(ctx)
+    if found is None:
+        return
+    manager, project = found
+    rows = [r for r in await ctx.tx.project_members(project.id)]
+    verb = "suspend" if suspend_them else "reinstate"
+    if not args or not args[0].isdigit() or not 1 <= int(args[0]) <= len(rows):
+        ctx.say(f"Use /{verb} N with N from /members.")
+        return
+    row = rows[int(args[0]) - 1]
+    if row.role != Role.ANNOTATOR:
+        ctx.say("Only annotators can be suspended or reinstated here.")
+        return
+    try:
+        if suspend_them:
+            if row.status == "suspended":
+                ctx.say(f"`{row.member.pseudonym}` is already suspended.")
+                return
+            await suspend(ctx, row.member, project, "suspended by a manager")
+        else:
+            await ctx.tx.set_role_status(project.id, row.member.id, Role.ANNOTATOR, "active")
+            await ctx.tx.audit(project.id, manager.id, "reinstate",
+                               {"member": row.member.pseudonym}, ctx.now)
+    except StoreError as exc:
+        ctx.say(f"Could not {verb}: {exc}")
+        return
+    done = "suspended; their answers left the aggregation" if suspend_them else (
+        "active again; their earlier answers stay out of the aggregation")
+    ctx.say(f"`{row.member.pseudonym}` is {done}.")

@@ -1,0 +1,145 @@
+"""Files managers send in chat: batches (CSV, JSONL), project files (TOML) and guidelines
+(Markdown). A batch is checked whole and stored as a draft that nobody sees; the manager gets a
+summary (rows, gold items, labels, the first errors with line numbers) and Publish or Cancel."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import PurePath
+
+from bot.access import can_manage, ensure_member, managed_project
+from bot.actions import Button, Screen, Toast
+from bot.context import Ctx
+from bot.events import Tap, Upload
+from bot.markup import escape
+from bot.projectfile import ProjectFileError, parse_project
+from bot.screens import button_token
+from bot.work import show
+from storage.contract import Conflict
+from storage.models import BatchStatus, Role
+from tasks.readers import BatchFileError, read_batch
+
+BATCH_SUFFIXES = (".csv", ".jsonl", ".ndjson")
+MAX_SHOWN = 10
+
+
+async def on_upload(ctx: Ctx, upload: Upload) -> None:
+    name = PurePath(upload.filename).name
+    lower = name.lower()
+    if lower.endswith(".toml"):
+        await _project_file(ctx, name, upload.content)
+    elif lower.endswith(BATCH_SUFFIXES):
+        await _batch_file(ctx, name, upload.content)
+    elif lower.endswith((".md", ".markdown")):
+        await _guideline(ctx, name, upload.content)
+    else:
+        ctx.say("I take batch files (.csv, .jsonl), project files (.toml) and guidelines (.md).")
+
+
+async def _batch_file(ctx: Ctx, name: str, content: bytes) -> None:
+    found = await managed_project(ctx)
+    if found is None:
+        return
+    member, project = found
+    try:
+        items = read_batch(name, content, project.spec)
+    except BatchFileError as exc:
+        shown = "\n".join(f"• {escape(str(p))}" for p in exc.problems[:MAX_SHOWN])
+        more = len(exc.problems) - MAX_SHOWN
+        ctx.say(f"*{escape(name)}* was not imported: {len(exc.problems)} problem"
+                f"{'s' if len(exc.problems) != 1 else ''}. Nothing was stored.\n\n{shown}"
+                + (f"\n… and {more} more" if more > 0 else ""))
+        return
+    taken = {b.name for b in await ctx.tx.batches(project.id)}
+    stem = batch_name = PurePath(name).stem
+    n = 2
+    while batch_name in taken:
+        batch_name, n = f"{stem}-{n}", n + 1
+    try:
+        batch = await ctx.tx.create_batch(project.id, batch_name, items, BatchStatus.DRAFT,
+                                          project.spec.quality.min_overlap, ctx.now)
+    except Conflict as exc:
+        ctx.say(f"*{escape(name)}* was not imported: {escape(str(exc))}. Nothing was stored.")
+        return
+    await ctx.tx.audit(project.id, member.id, "batch.upload",
+                       {"batch": batch.name, "items": len(items)}, ctx.now)
+    gold = Counter(i.gold for i in items if i.gold is not None)
+    labels = ", ".join(f"{escape(k)} {v}" for k, v in sorted(gold.items()))
+    token = await ctx.tx.issue_token(member.id, "draft", {"b": batch.id}, ctx.now)
+    ctx.send(Screen(
+        text=f"*{escape(name)}* checked: {len(items)} rows, {sum(gold.values())} gold"
+             f"{f' ({labels})' if labels else ''}, no errors.\n\nIt is stored as the draft batch "
+             f"*{escape(batch.name)}*; annotators see nothing until you publish it.",
+        keyboard=((Button("Publish", button_token(token, "p")),
+                   Button("Cancel", button_token(token, "x"))),),
+    ))
+
+
+async def on_draft_tap(ctx: Ctx, tap: Tap, batch_id: int, code: str) -> None:
+    batch = await ctx.tx.batch(batch_id)
+    if batch is None:
+        ctx.actions.append(Toast(tap, "That batch is gone."))
+        return
+    project = await ctx.tx.project(batch.project_id)
+    if not await can_manage(ctx, project):
+        ctx.actions.append(Toast(tap, "Only a manager can do that."))
+        return
+    if batch.status != BatchStatus.DRAFT:
+        ctx.actions.append(Toast(tap, f"Already {batch.status.value}."))
+        return
+    who = ctx.member.id if ctx.member else None
+    if code == "p":
+        await ctx.tx.set_batch_status(batch.id, BatchStatus.PUBLISHED)
+        await ctx.tx.audit(project.id, who, "batch.publish", {"batch": batch.name}, ctx.now)
+        ctx.actions.append(Toast(tap, "Published"))
+        show(ctx, tap, Screen(text=f"*{escape(batch.name)}* is published: annotators get its "
+                                   "tasks now. /batches shows its progress."))
+    elif code == "x":
+        await ctx.tx.delete_draft_batch(batch.id)
+        await ctx.tx.audit(project.id, who, "batch.cancel", {"batch": batch.name}, ctx.now)
+        ctx.actions.append(Toast(tap, "Cancelled"))
+        show(ctx, tap, Screen(text=f"*{escape(batch.name)}* was dropped; nothing was kept."))
+    else:
+        ctx.actions.append(Toast(tap, "That button is not valid."))
+
+
+async def _project_file(ctx: Ctx, name: str, content: bytes) -> None:
+    try:
+        pf = parse_project(name, content.decode("utf-8"), base=None)
+    except (ProjectFileError, UnicodeDecodeError) as exc:
+        ctx.say(f"*{escape(name)}* was not used:\n{escape(str(exc))}")
+        return
+    existing = await ctx.tx.project_by_name(pf.spec.name)
+    allowed = ctx.is_admin if existing is None else await can_manage(ctx, existing)
+    if not allowed:
+        ctx.say("Only an admin can create a project, and only its managers can change it.")
+        return
+    member = await ensure_member(ctx)
+    if existing is None:
+        project = await ctx.tx.create_project(pf.spec, ctx.now)
+        await ctx.tx.grant_role(project.id, member.id, Role.MANAGER, ctx.now)
+        verb = "created"
+    else:
+        project = await ctx.tx.update_project(pf.spec, ctx.now)
+        verb = "updated"
+    await ctx.tx.set_current_project(member.id, project.id)
+    await ctx.tx.audit(project.id, member.id, f"project.{verb}", {"via": "chat"}, ctx.now)
+    ctx.say(f"Project *{escape(project.title)}* (`{project.name}`) {verb}. Send a batch file "
+            "(.csv or .jsonl) next, or a guideline (.md).")
+
+
+async def _guideline(ctx: Ctx, name: str, content: bytes) -> None:
+    found = await managed_project(ctx)
+    if found is None:
+        return
+    member, project = found
+    try:
+        body = content.decode("utf-8")
+    except UnicodeDecodeError:
+        ctx.say(f"*{escape(name)}* is not UTF-8 text.")
+        return
+    guideline = await ctx.tx.add_guideline(project.id, body, ctx.now)
+    await ctx.tx.audit(project.id, member.id, "guideline.add",
+                       {"version": guideline.version}, ctx.now)
+    ctx.say(f"Guideline version {guideline.version} of *{escape(project.title)}* saved; /guide "
+            "shows it.")

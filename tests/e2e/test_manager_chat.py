@@ -1,0 +1,154 @@
+"""Managers in chat: project and batch files, Publish or Cancel, batches, invites, members,
+exports; and everyone else refused without side effects."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from adapters.console.recorder import Person, Recorder
+from bot.actions import SendFile
+from bot.core import Core
+from bot.markup import plain
+from storage.contract import Store
+from tests.conftest import Clock
+
+PROJECT = b'''name = "chat"
+title = "Chat project"
+task = "binary"
+labels = ["yes", "no"]
+instructions = "Is it about cats?"
+[quality]
+min_overlap = 1
+max_overlap = 1
+gold_rate = 0
+'''
+
+
+@pytest.fixture
+def recorder(store: Store, clock: Clock) -> Recorder:
+    core = Core(store, clock=clock, rng=random.Random(1),
+                admins=frozenset({("console", "root")}))
+    return Recorder(core)
+
+
+def last(person: Person) -> str:
+    return plain(person.chat.last().text)  # type: ignore[union-attr]
+
+
+def batch(rows: int, bad_line: int = 0) -> bytes:
+    lines = []
+    for i in range(rows):
+        row: dict[str, object] = {"id": f"c{i}", "data": {"text": f"cat fact {i}"}}
+        if i == 0:
+            row["gold"] = "yes"
+        lines.append(json.dumps(row) if i + 1 != bad_line else "{not json")
+    return ("\n".join(lines) + "\n").encode()
+
+
+async def setup(recorder: Recorder) -> tuple[Person, Person]:
+    """An admin creates the project and invites an annotator, who joins."""
+    root = recorder.person("root")
+    await root.upload("chat.toml", PROJECT)
+    assert "Project Chat project (chat) created" in last(root)
+    await root.command("invite", "annotator", "5")
+    code = last(root).split()[-1]
+    ann = recorder.person("ann")
+    await ann.command("start", code)
+    return root, ann
+
+
+async def test_a_batch_is_checked_then_published_from_chat(recorder: Recorder,
+                                                           store: Store) -> None:
+    root, ann = await setup(recorder)
+    await root.upload("first.jsonl", batch(5, bad_line=3))
+    text = last(root)
+    assert "first.jsonl was not imported: 1 problem" in text and "line 3" in text
+    async with store.transaction() as tx:
+        project = await tx.project_by_name("chat")
+        assert project is not None and await tx.batches(project.id) == []
+    await root.upload("first.jsonl", batch(5))
+    assert "5 rows, 1 gold (yes 1), no errors" in last(root)
+    assert [b.label for b in root.screen.buttons()] == ["Publish", "Cancel"]  # type: ignore[union-attr]
+    await ann.command("next")
+    assert "No tasks" in plain(ann.screen.text)  # type: ignore[union-attr]
+    await root.tap("Publish")
+    assert "is published" in last(root)
+    await ann.command("next")
+    assert ann.screen is not None and ann.screen.buttons()[0].label == "yes"
+
+
+async def test_cancel_drops_the_draft(recorder: Recorder, store: Store) -> None:
+    root, _ = await setup(recorder)
+    await root.upload("b.csv", b"id,text\n1,one\n2,two\n")
+    await root.tap("Cancel")
+    assert "was dropped" in last(root)
+    async with store.transaction() as tx:
+        project = await tx.project_by_name("chat")
+        assert project is not None and await tx.batches(project.id) == []
+
+
+async def test_batches_pause_resume_and_export(recorder: Recorder) -> None:
+    root, ann = await setup(recorder)
+    await root.upload("b.jsonl", batch(3))
+    await root.tap("Publish")
+    await ann.command("next")
+    await ann.tap("yes")
+    await root.command("batches")
+    assert "1 of 2 items finished" in last(root)
+    await root.tap("Pause")
+    assert "is now paused" in last(root)
+    await ann.command("next")
+    assert "No tasks" in plain(ann.screen.text)  # type: ignore[union-attr]
+    await root.command("batches")
+    await root.tap("Resume")
+    await ann.command("next")
+    assert ann.screen is not None and ann.screen.buttons()[0].label == "yes"
+    actions = await root.command("export")
+    files = [a for a in actions if isinstance(a, SendFile)]
+    assert len(files) == 1 and files[0].name == "chat.jsonl"
+    records = [json.loads(line) for line in files[0].data.decode().splitlines()]
+    answers = [a for r in records for a in r["answers"]]
+    assert len(answers) == 1 and answers[0]["annotator"].startswith("a-")
+    assert '"ann"' not in files[0].data.decode()
+
+
+async def test_members_can_be_suspended_and_reinstated(recorder: Recorder) -> None:
+    root, ann = await setup(recorder)
+    await root.upload("b.jsonl", batch(3))
+    await root.tap("Publish")
+    await root.command("members")
+    listing = last(root)
+    assert "1. root" in listing and "2. ann" in listing and "annotator, active" in listing
+    await root.command("suspend", "1")
+    assert "Only annotators" in last(root)
+    await root.command("suspend", "2")
+    assert "is suspended" in last(root)
+    await ann.command("next")
+    assert "paused" in last(ann)
+    await root.command("reinstate", "2")
+    await ann.command("next")
+    assert ann.screen is not None and ann.screen.buttons()[0].label == "yes"
+
+
+async def test_annotators_cannot_use_manager_tools(recorder: Recorder, store: Store) -> None:
+    root, ann = await setup(recorder)
+    await root.upload("b.jsonl", batch(3))
+    draft_buttons = root.screen.buttons()  # type: ignore[union-attr]
+    for command in (("invite", "manager"), ("batches",), ("members",), ("export",),
+                    ("suspend", "1")):
+        actions = await ann.command(*command)
+        assert not any(isinstance(a, SendFile) for a in actions)
+        assert "Only a manager" in last(ann), command
+    await ann.upload("evil.jsonl", batch(2))
+    assert "Only a manager" in last(ann)
+    await ann.upload("chat.toml", PROJECT.replace(b"Chat project", b"Hijacked"))
+    assert "Only an admin" in last(ann)
+    actions = await ann.tap_token(draft_buttons[0].token)
+    assert [a.text for a in actions if hasattr(a, "text")] == ["This task is no longer yours."]
+    async with store.transaction() as tx:
+        project = await tx.project_by_name("chat")
+        assert project is not None and project.title == "Chat project"
+        assert [b.status.value for b in await tx.batches(project.id)] == ["draft"]
