@@ -160,7 +160,9 @@ async def test_ten_people_label_a_batch_to_completion(
         assert card.edit_count == len(toasts[uid - 2001])
     assert tg.calls["sendMessage"] == 20 and tg.calls["editMessageText"] == 30
     commands = tg.bot().commands[(json.dumps({"type": "default"}), "")]
-    assert [c["command"] for c in commands] == ["start", "next", "progress", "guide", "link", "help"]
+    assert [c["command"] for c in commands] == [
+        "start", "next", "progress", "guide", "link", "help"
+    ]
 
 
 async def test_a_double_tap_stores_one_answer(
