@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from bot.actions import Action, Screen, Send
-from bot.events import Actor
+from bot.actions import Action, Edit, Screen, Send
+from bot.events import Actor, Tap
 from storage.contract import Tx
 from storage.models import Member, Project
 
@@ -34,3 +34,11 @@ class Ctx:
         if self.member is None or self.member.project_id is None:
             return None
         return await self.tx.project(self.member.project_id)
+
+
+def show(ctx: Ctx, tap: Tap, screen: Screen) -> None:
+    """Put a screen where the tapped message was, or send it anew when there is none."""
+    if tap.message is not None:
+        ctx.actions.append(Edit(message=tap.message, screen=screen, to=tap.actor))
+    else:
+        ctx.send(screen)

@@ -12,9 +12,9 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 
-from bot import basic, manager
+from bot import basic, manager, review
 from bot.actions import Action, Send, Toast
-from bot.context import Ctx
+from bot.context import Ctx, show
 from bot.events import Actor, Command, Event, Tap, Text, Upload
 from bot.link import on_link
 from bot.outbox import screen_from_dict
@@ -26,7 +26,6 @@ from bot.work import (
     on_report_tap,
     on_report_text,
     on_task_tap,
-    show,
 )
 from storage.contract import Store
 from storage.models import TokenRef
@@ -51,6 +50,7 @@ COMMANDS: dict[str, Handler] = {
     "members": manager.on_members,
     "suspend": manager.on_suspend,
     "reinstate": manager.on_reinstate,
+    "review": review.on_review,
 }
 
 
@@ -132,6 +132,8 @@ class Core:
             await self._menu(ctx, tap, code)
         elif ref.kind == "batch":
             await manager.on_batch_tap(ctx, tap, int(ref.ref["b"]), code)
+        elif ref.kind == "review":
+            await review.on_review_tap(ctx, tap, int(ref.ref["f"]), code)
         elif ref.kind == "draft":
             await on_draft_tap(ctx, tap, int(ref.ref["b"]), code)
         else:
@@ -158,5 +160,8 @@ class Core:
         pending = member.pending if member else None
         if member is not None and pending and pending.get("kind") == "report":
             await on_report_text(ctx, member, int(pending["a"]), event.text)
+            return
+        if member is not None and pending and pending.get("kind") == "ping":
+            await review.on_ping_text(ctx, int(pending["f"]), event.text)
             return
         ctx.say("Use the buttons to answer, or send /help to see what I can do.")

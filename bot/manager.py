@@ -7,13 +7,12 @@ import io
 
 from bot.access import can_manage, ensure_member, managed_project
 from bot.actions import Button, Screen, SendFile, Toast
-from bot.context import Ctx
+from bot.context import Ctx, show
 from bot.events import Tap
 from bot.export import export_csv, export_jsonl
 from bot.judge import suspend
 from bot.markup import escape
 from bot.screens import button_token
-from bot.work import show
 from storage.contract import StoreError
 from storage.models import BatchStatus, Role
 

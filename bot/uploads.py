@@ -9,12 +9,11 @@ from pathlib import PurePath
 
 from bot.access import can_manage, ensure_member, managed_project
 from bot.actions import Button, Screen, Toast
-from bot.context import Ctx
+from bot.context import Ctx, show
 from bot.events import Tap, Upload
 from bot.markup import escape
 from bot.projectfile import ProjectFileError, parse_project
 from bot.screens import button_token
-from bot.work import show
 from storage.contract import Conflict
 from storage.models import BatchStatus, Role
 from tasks.readers import BatchFileError, read_batch

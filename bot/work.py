@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from bot.actions import Edit, Screen, Toast
-from bot.context import Ctx
+from bot.actions import Screen, Toast
+from bot.context import Ctx, show
 from bot.events import Tap
 from bot.guide import guide_screens
 from bot.judge import SUSPENDED, after_gold, behaviour_signals, skip_signal
 from bot.markup import escape
 from bot.outcome import settle_item
+from bot.review import hold_if_reported
 from bot.screens import (
     BACK,
     GUIDE,
@@ -86,14 +87,6 @@ async def _lease(ctx: Ctx, member: Member, project: Project) -> Assignment | Non
         if gold is not None:
             return gold
     return await ctx.tx.assign(project.id, member.id, False, ctx.now, lease_s)
-
-
-def show(ctx: Ctx, tap: Tap, screen: Screen) -> None:
-    """Put a screen where the tapped message was, or send it anew when there is none."""
-    if tap.message is not None:
-        ctx.actions.append(Edit(message=tap.message, screen=screen, to=tap.actor))
-    else:
-        ctx.send(screen)
 
 
 async def on_task_tap(ctx: Ctx, tap: Tap, member: Member, assignment_id: int, code: str) -> None:
@@ -185,6 +178,7 @@ async def file_report(
         assignment.project_id, assignment.item_id, member.id, kind, reason, ctx.now
     )
     await ctx.tx.release(assignment, "reported")
+    await hold_if_reported(ctx, assignment.item_id)
     await ctx.tx.audit(
         assignment.project_id,
         member.id,

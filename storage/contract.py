@@ -20,6 +20,7 @@ from storage.models import (
     BatchProgress,
     BatchStatus,
     ExportRow,
+    Flag,
     GoldCount,
     Guideline,
     Identity,
@@ -206,6 +207,16 @@ class Tx(ABC):
     ) -> int: ...
     @abstractmethod
     async def open_flags(self, project_id: int) -> int: ...
+    @abstractmethod
+    async def next_flag(self, project_id: int, after_id: int = 0) -> Flag | None:
+        """The oldest open flag of the project with an id above `after_id`."""
+    @abstractmethod
+    async def flag(self, flag_id: int) -> Flag | None: ...
+    @abstractmethod
+    async def resolve_flag(self, flag_id: int, resolution: str) -> None: ...
+    @abstractmethod
+    async def item_reporters(self, item_id: int) -> int:
+        """How many distinct people have an open report on the item."""
     @abstractmethod
     async def has_open_flag(self, project_id: int, member_id: int, kind: str) -> bool: ...
 

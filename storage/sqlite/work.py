@@ -9,6 +9,7 @@ from storage.contract import Conflict, NotFound
 from storage.models import (
     Answer,
     Assignment,
+    Flag,
     GoldCount,
     Item,
     LeaseView,
@@ -24,6 +25,7 @@ from storage.sqlite.base import (
     parse_spec,
 )
 
+_FLAG = "id, project_id, item_id, member_id, kind, reason, status, created_at"
 _ANSWER = "id, assignment_id, item_id, member_id, value, time_ms, at, correct, excluded"
 _A = ", ".join(f"a.{c.strip()}" for c in ASSIGNMENT_COLUMNS.split(","))
 _I = ", ".join(f"i.{c.strip()} AS i_{c.strip()}" for c in ITEM_COLUMNS.split(","))
@@ -236,6 +238,32 @@ class WorkOps(SqliteBase):
             (reason, project_id, member_id),
         )
         return [int(r[0]) for r in rows]
+
+    async def next_flag(self, project_id: int, after_id: int = 0) -> Flag | None:
+        row = await self._one(
+            f"SELECT {_FLAG} FROM flags WHERE project_id = ? AND status = 'open' AND id > ?"
+            " ORDER BY id LIMIT 1",
+            (project_id, after_id),
+        )
+        return None if row is None else Flag(**dict(row))
+
+    async def flag(self, flag_id: int) -> Flag | None:
+        row = await self._one(f"SELECT {_FLAG} FROM flags WHERE id = ?", (flag_id,))
+        return None if row is None else Flag(**dict(row))
+
+    async def resolve_flag(self, flag_id: int, resolution: str) -> None:
+        await self._exec(
+            "UPDATE flags SET status = 'resolved', resolution = ? WHERE id = ?",
+            (resolution, flag_id),
+        )
+
+    async def item_reporters(self, item_id: int) -> int:
+        row = await self._one(
+            "SELECT COUNT(DISTINCT member_id) FROM flags WHERE item_id = ? AND status = 'open'"
+            " AND kind IN ('unclear', 'broken', 'offensive', 'other')",
+            (item_id,),
+        )
+        return int(row[0]) if row else 0
 
     async def open_flags(self, project_id: int) -> int:
         row = await self._one(

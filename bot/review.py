@@ -1,0 +1,159 @@
+"""The QA review queue: one flagged item (or annotator) at a time, and what QA can do with it.
+
+`/review` shows the oldest open flag: the item, its answers under pseudonyms, the result so far
+and why it was flagged. Buttons: a label to set the item's result by hand, *Accept* (close the
+flag: a held item goes back to work, a disputed one keeps its best label), *Ping* (the next
+message QA types goes to the flagged person's chat through the outbox), *Skip*.
+Items reported by `HOLD_AFTER` different people are held out of the stream until QA decides.
+"""
+
+from __future__ import annotations
+
+from bot.access import ensure_member
+from bot.actions import Button, Screen, Toast
+from bot.context import Ctx, show
+from bot.events import Tap
+from bot.markup import escape
+from bot.outbox import notify
+from bot.screens import button_token
+from storage.models import Flag, Project, Result, Role
+
+HOLD_AFTER = 2
+REPORT_KINDS = ("unclear", "broken", "offensive", "other")
+
+
+async def can_review(ctx: Ctx, project: Project) -> bool:
+    if ctx.is_admin:
+        return True
+    if ctx.member is None:
+        return False
+    roles = await ctx.tx.roles(project.id, ctx.member.id)
+    return any(roles.get(r) == "active" for r in (Role.QA, Role.MANAGER))
+
+
+async def hold_if_reported(ctx: Ctx, item_id: int) -> None:
+    """Hold an open item back from the stream once enough people reported it."""
+    item = await ctx.tx.item(item_id)
+    if item.status == "open" and await ctx.tx.item_reporters(item_id) >= HOLD_AFTER:
+        await ctx.tx.set_item_outcome(item_id, "held", None, ctx.now)
+
+
+async def on_review(ctx: Ctx, args: tuple[str, ...]) -> None:
+    project = await ctx.project()
+    if project is None or not await can_review(ctx, project):
+        ctx.say("Only QA reviewers and managers of this project can review.")
+        return
+    await ensure_member(ctx)
+    ctx.send(await review_card(ctx, project, 0))
+
+
+async def review_card(ctx: Ctx, project: Project, after_id: int) -> Screen:
+    tx = ctx.tx
+    flag = await tx.next_flag(project.id, after_id)
+    if flag is None:
+        return Screen(text="The review queue is empty. 🎉")
+    assert ctx.member is not None
+    token = await tx.issue_token(ctx.member.id, "review", {"f": flag.id}, ctx.now)
+    lines = [f"*Flag {flag.id}: {escape(flag.kind)}*"]
+    if flag.member_id is not None:
+        who = await tx.member(flag.member_id)
+        lines.append(f"About `{who.pseudonym}`" if flag.item_id is None
+                     else f"Raised by `{who.pseudonym}`")
+    if flag.reason:
+        lines.append(f"Why: {escape(flag.reason)}")
+    buttons: list[Button] = []
+    if flag.item_id is not None:
+        item = await tx.item(flag.item_id)
+        text = item.data.get("text") or ", ".join(f"{k}: {v}" for k, v in item.data.items())
+        lines.append(f"\nItem `{escape(item.ext_id)}` ({item.status}): {escape(str(text))}")
+        answers = await tx.item_answers(item.id)
+        if answers:
+            names = {a.member_id: (await tx.member(a.member_id)).pseudonym for a in answers}
+            lines.append("Answers: " + ", ".join(
+                f"`{names[a.member_id]}` {escape(a.value)}"
+                + (" (excluded)" if a.excluded else "") for a in answers))
+        buttons = [Button(f"→ {label.shown}", button_token(token, f"l{i}"))
+                   for i, label in enumerate(project.spec.labels)]
+    open_count = await tx.open_flags(project.id)
+    lines.append(f"\n_{open_count} open flag{'s' if open_count != 1 else ''} in the queue_")
+    tools = (Button("Accept", button_token(token, "a")), Button("Ping", button_token(token, "m")),
+             Button("Skip", button_token(token, "s")))
+    rows = [tuple(buttons[i:i + 3]) for i in range(0, len(buttons), 3)]
+    return Screen(text="\n".join(lines), keyboard=(*rows, tools))
+
+
+async def on_review_tap(ctx: Ctx, tap: Tap, flag_id: int, code: str) -> None:
+    tx = ctx.tx
+    flag = await tx.flag(flag_id)
+    if flag is None:
+        ctx.actions.append(Toast(tap, "That flag is gone."))
+        return
+    project = await tx.project(flag.project_id)
+    if not await can_review(ctx, project):
+        ctx.actions.append(Toast(tap, "Only QA reviewers and managers can do that."))
+        return
+    if code == "s":
+        ctx.actions.append(Toast(tap, "Skipped"))
+        show(ctx, tap, await review_card(ctx, project, flag.id))
+        return
+    if flag.status != "open":
+        ctx.actions.append(Toast(tap, "Someone already dealt with this one."))
+        show(ctx, tap, await review_card(ctx, project, 0))
+        return
+    if code == "m":
+        if flag.member_id is None:
+            ctx.actions.append(Toast(tap, "Nobody to ping about this flag."))
+            return
+        assert ctx.member is not None
+        await tx.set_pending(ctx.member.id, {"kind": "ping", "f": flag.id})
+        show(ctx, tap, Screen(text="Type the message for them in one message."))
+        return
+    if code == "a":
+        await _accept(ctx, project, flag)
+        ctx.actions.append(Toast(tap, "Accepted"))
+    elif code.startswith("l") and code[1:].isdigit() and flag.item_id is not None:
+        index = int(code[1:])
+        if index >= len(project.spec.labels):
+            ctx.actions.append(Toast(tap, "That button is not valid."))
+            return
+        label = project.spec.labels[index].value
+        result = Result(item_id=flag.item_id, label=label, confidence=1.0, method="qa")
+        await tx.set_item_outcome(flag.item_id, "done", result, ctx.now)
+        await tx.resolve_flag(flag.id, f"relabelled {label}")
+        ctx.actions.append(Toast(tap, f"Set to {label}"))
+    else:
+        ctx.actions.append(Toast(tap, "That button is not valid."))
+        return
+    await tx.audit(project.id, ctx.member.id if ctx.member else None, "review",
+                   {"flag": flag.id, "action": code}, ctx.now)
+    show(ctx, tap, await review_card(ctx, project, 0))
+
+
+async def _accept(ctx: Ctx, project: Project, flag: Flag) -> None:
+    await ctx.tx.resolve_flag(flag.id, "accepted")
+    if flag.item_id is None:
+        return
+    item = await ctx.tx.item(flag.item_id)
+    if item.status == "held" and await ctx.tx.item_reporters(item.id) == 0:
+        await ctx.tx.set_item_outcome(item.id, "open", None, ctx.now)
+
+
+async def on_ping_text(ctx: Ctx, flag_id: int, text: str) -> None:
+    """The message QA typed after Ping: to the flagged person, through the outbox."""
+    tx = ctx.tx
+    assert ctx.member is not None
+    await tx.set_pending(ctx.member.id, None)
+    flag = await tx.flag(flag_id)
+    if flag is None or flag.member_id is None:
+        ctx.say("That flag is gone; nothing was sent.")
+        return
+    project = await tx.project(flag.project_id)
+    about = ""
+    if flag.item_id is not None:
+        item = await tx.item(flag.item_id)
+        about = f" about item `{escape(item.ext_id)}`"
+    await notify(tx, flag.member_id, Screen(
+        text=f"*QA, {escape(project.title)}*{about}:\n\n{escape(text.strip()[:2000])}"
+    ), ctx.now)
+    await tx.audit(project.id, ctx.member.id, "ping", {"flag": flag.id}, ctx.now)
+    ctx.say("Sent. /review shows the queue again.")

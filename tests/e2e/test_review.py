@@ -1,0 +1,126 @@
+"""The QA review queue: held items, relabel, accept, and pings through the outbox."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from adapters.console.recorder import Person, Recorder
+from bot.core import Core
+from bot.markup import plain
+from storage.contract import Store
+from storage.models import Role
+from tests.conftest import Clock
+
+PROJECT = b'''name = "qa"
+title = "QA project"
+task = "single_choice"
+labels = ["pos", "neg", "neu"]
+[quality]
+min_overlap = 2
+max_overlap = 2
+gold_rate = 0
+'''
+
+
+@pytest.fixture
+def recorder(store: Store, clock: Clock) -> Recorder:
+    return Recorder(Core(store, clock=clock, rng=random.Random(2),
+                         admins=frozenset({("console", "root")})))
+
+
+def last(person: Person) -> str:
+    return plain(person.chat.last().text)  # type: ignore[union-attr]
+
+
+async def setup(recorder: Recorder, store: Store) -> tuple[Person, Person, list[Person]]:
+    root = recorder.person("root")
+    await root.upload("qa.toml", PROJECT)
+    await root.upload("b.csv", b"id,text\nx1,one\nx2,two\n")
+    await root.tap("Publish")
+    async with store.transaction() as tx:
+        project = await tx.project_by_name("qa")
+        assert project is not None
+        qa_code = (await tx.create_invite(project.id, Role.QA, None, None, 0)).code
+        ann_code = (await tx.create_invite(project.id, Role.ANNOTATOR, None, None, 0)).code
+    quinn = recorder.person("quinn")
+    await quinn.command("start", qa_code)
+    people = [recorder.person(f"p{i}") for i in range(3)]
+    for person in people:
+        await person.command("start", ann_code)
+    return root, quinn, people
+
+
+async def item_status(store: Store, ext_id: str) -> str:
+    async with store.transaction() as tx:
+        project = await tx.project_by_name("qa")
+        assert project is not None
+        rows = {r.item.ext_id: r async for r in tx.export_rows(project.id)}
+    return rows[ext_id].item.status
+
+
+async def test_an_item_two_people_report_is_held_until_qa_accepts(
+    recorder: Recorder, store: Store
+) -> None:
+    _, quinn, people = await setup(recorder, store)
+    first = plain(people[0].screen.text).split("\n\n")[1]  # type: ignore[union-attr]
+    for person in people[:2]:
+        assert first in plain(person.screen.text)  # type: ignore[union-attr]
+        await person.tap("Report")
+        await person.tap("Unclear")
+    item = "x1" if first == "one" else "x2"
+    assert await item_status(store, item) == "held"
+    assert plain(people[2].screen.text).split("\n\n")[1] != first  # type: ignore[union-attr]
+    await quinn.command("review")
+    card = last(quinn)
+    assert "Flag" in card and "unclear" in card and f"Item {item} (held)" in card
+    assert "2 open flags" in card
+    await quinn.tap("Accept")
+    await quinn.tap("Accept")
+    assert "queue is empty" in last(quinn)
+    assert await item_status(store, item) == "open"
+
+
+async def test_qa_relabels_a_disputed_item_and_pings_an_annotator(
+    recorder: Recorder, store: Store
+) -> None:
+    _, quinn, people = await setup(recorder, store)
+    await people[0].tap("pos")
+    await people[1].tap("neg")
+    await quinn.command("review")
+    assert "disputed" in last(quinn)
+    await quinn.tap("→ neu")
+    assert "queue is empty" in last(quinn)
+    async with store.transaction() as tx:
+        project = await tx.project_by_name("qa")
+        assert project is not None
+        results = [r.result async for r in tx.export_rows(project.id) if r.result]
+    assert [(r.label, r.method) for r in results] == [("neu", "qa")]
+    await people[2].tap("Report")
+    await people[2].tap("Other…")
+    await people[2].text("the text is cut off")
+    await quinn.command("review")
+    assert "the text is cut off" in last(quinn)
+    await quinn.tap("Ping")
+    await quinn.text("Thanks! Which part is cut off?")
+    assert "Sent." in last(quinn)
+    outbox = await recorder.core.outbox("console")
+    assert [(s.to.user_id, "Which part" in s.screen.text) for _, s in outbox] == [("p2", True)]
+
+
+async def test_annotators_cannot_review(recorder: Recorder, store: Store) -> None:
+    _, quinn, people = await setup(recorder, store)
+    await people[0].command("review")
+    assert "Only QA reviewers and managers" in last(people[0])
+    await people[0].tap("Report")
+    await people[0].tap("Broken")
+    await quinn.command("review")
+    card = quinn.screen
+    assert card is not None
+    accept = next(b for b in card.buttons() if b.label == "Accept")
+    actions = await people[1].tap_token(accept.token)
+    assert [getattr(a, "text", "") for a in actions] == ["This task is no longer yours."]
+    async with store.transaction() as tx:
+        project = await tx.project_by_name("qa")
+        assert project is not None and await tx.open_flags(project.id) == 1
