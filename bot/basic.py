@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.access import can_manage
 from bot.context import Ctx
 from bot.guide import guide_screens
 from bot.markup import escape
@@ -118,5 +119,29 @@ async def on_guide(ctx: Ctx) -> None:
             ctx.send(screen)
 
 
+MANAGER_HELP = """*For managers*
+
+Send a project file (.toml), a batch (.csv or .jsonl; checked, then Publish or Cancel) or a
+guideline (.md).
+/batches — progress of each batch; pause, resume, close
+/invite annotator|qa|manager [uses] — an invite code
+/members — who is in; /suspend N, /reinstate N
+/export [csv] — the results as a file
+/review — the QA queue
+/project [NAME] — list or switch projects"""
+
+QA_HELP = """*For QA*
+
+/review — flagged items one at a time: set the label, accept, or ping the person"""
+
+
 async def on_help(ctx: Ctx) -> None:
-    ctx.say(HELP)
+    text = HELP
+    project = await ctx.project()
+    if ctx.is_admin or (project is not None and await can_manage(ctx, project)):
+        text += "\n\n" + MANAGER_HELP
+    elif project is not None and ctx.member is not None and (
+        (await ctx.tx.roles(project.id, ctx.member.id)).get(Role.QA) == "active"
+    ):
+        text += "\n\n" + QA_HELP
+    ctx.say(text)

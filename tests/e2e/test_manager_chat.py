@@ -152,3 +152,11 @@ async def test_annotators_cannot_use_manager_tools(recorder: Recorder, store: St
         project = await tx.project_by_name("chat")
         assert project is not None and project.title == "Chat project"
         assert [b.status.value for b in await tx.batches(project.id)] == ["draft"]
+
+
+async def test_help_shows_manager_commands_only_to_managers(recorder: Recorder) -> None:
+    root, ann = await setup(recorder)
+    await root.command("help")
+    assert "For managers" in last(root) and "/batches" in last(root)
+    await ann.command("help")
+    assert "For managers" not in last(ann) and "/next" in last(ann)
