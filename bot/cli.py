@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bot.config import load_settings
 from bot.export import export_csv, export_jsonl
-from bot.manage import allow_retry, import_batch, make_invite, require_project, save_project
+from bot.manage import allow_retry, forget, import_batch, make_invite, require_project, save_project
 from bot.projectfile import load_project_file
 from storage import open_store
 from storage.contract import Store
@@ -86,6 +86,12 @@ async def _invite(store: Store, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _forget(store: Store, args: argparse.Namespace) -> int:
+    await forget(store, args.member)
+    print(f"{args.member}: identities and name erased; answers kept under the pseudonym")
+    return 0
+
+
 async def _member_retry(store: Store, args: argparse.Namespace) -> int:
     await allow_retry(store, args.project, args.annotator)
     print(f"{args.annotator} may take the qualification for {args.project!r} again")
@@ -146,6 +152,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     retry.add_argument("annotator", help="the annotator's pseudonymous id (a-...)")
     add_db(retry)
     retry.set_defaults(func=with_store(_member_retry))
+
+    forget_cmd = sub.add_parser(
+        "forget", help="erase a person's identities and name (answers stay, pseudonymous)"
+    )
+    forget_cmd.add_argument("member", help="the member's pseudonymous id (a-...)")
+    add_db(forget_cmd)
+    forget_cmd.set_defaults(func=with_store(_forget))
 
     export = sub.add_parser("export", help="export items, answers and results")
     export.add_argument("project")

@@ -113,6 +113,17 @@ async def allow_retry(store: Store, project_name: str, pseudonym: str) -> None:
         await tx.audit(project.id, member.id, "qualification.retry", {}, now)
 
 
+async def forget(store: Store, pseudonym: str) -> None:
+    """Erase a person's identities and name everywhere; their answers stay, pseudonymous."""
+    now = time.time()
+    async with store.transaction() as tx:
+        member = await tx.member_by_pseudonym(pseudonym)
+        if member is None:
+            raise NotFound(f"no member {pseudonym!r}")
+        await tx.forget_member(member.id)
+        await tx.audit(None, member.id, "forget", {}, now)
+
+
 async def make_invite(
     store: Store, project_name: str, role: Role, uses: int | None, expires_days: float | None
 ) -> Invite:

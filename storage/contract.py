@@ -131,6 +131,9 @@ class Tx(ABC):
     @abstractmethod
     async def delete_member(self, member_id: int) -> None: ...
     @abstractmethod
+    async def forget_member(self, member_id: int) -> None:
+        """Erase a person's platform identities and name; their answers stay, pseudonymous."""
+    @abstractmethod
     async def set_current_project(self, member_id: int, project_id: int) -> None: ...
     @abstractmethod
     async def set_pending(self, member_id: int, pending: dict[str, Any] | None) -> None: ...

@@ -106,6 +106,14 @@ class MemberOps(SqliteBase):
         )
         return bool(row and row[0])
 
+    async def forget_member(self, member_id: int) -> None:
+        await self._exec("DELETE FROM identities WHERE member_id = ?", (member_id,))
+        await self._exec("DELETE FROM link_codes WHERE member_id = ?", (member_id,))
+        await self._exec("DELETE FROM outbox WHERE member_id = ?", (member_id,))
+        await self._exec(
+            "UPDATE members SET name = '', pending = NULL WHERE id = ?", (member_id,)
+        )
+
     async def delete_member(self, member_id: int) -> None:
         await self._exec("DELETE FROM members WHERE id = ?", (member_id,))
 

@@ -403,3 +403,25 @@ def test_interactive_demo_through_stdin(tmp_path: Path) -> None:
     assert "Your progress" in out and "Today: 1 answer" in out
     assert out.index("(Saved ✓)") < out.index("Your progress")
     assert not (tmp_path / "tapmark.db").exists()
+
+
+def test_forget_erases_the_person_but_keeps_the_answers(simulation: Simulation) -> None:
+    folder = simulation.folder / "forget"
+    folder.mkdir()
+    db_file = folder / "copy.db"
+    shutil.copy(simulation.db.removeprefix("sqlite:///"), db_file)
+    db = sqlite_url(db_file)
+    pseudonym = simulation.report["annotators"][1]["annotator"]
+    out = ok(tapmark(folder, "forget", pseudonym, "--db", db)).stdout
+    assert "erased" in out
+    with sqlite3.connect(db_file) as conn:
+        member_id, name = conn.execute(
+            "SELECT id, name FROM members WHERE pseudonym = ?", (pseudonym,)
+        ).fetchone()
+        assert name == ""
+        assert conn.execute("SELECT COUNT(*) FROM identities WHERE member_id = ?",
+                            (member_id,)).fetchone() == (0,)
+    rows = [json.loads(line) for line in
+            ok(tapmark(folder, "export", "reviews", "--db", db)).stdout.splitlines()]
+    assert any(a["annotator"] == pseudonym for r in rows for a in r["answers"])
+    failed(tapmark(folder, "forget", "a-nobody", "--db", db), code=1)
