@@ -18,7 +18,7 @@ from storage.contract import Conflict
 from storage.models import BatchStatus, Role
 from tasks.readers import BatchFileError, read_batch
 
-BATCH_SUFFIXES = (".csv", ".jsonl", ".ndjson")
+BATCH_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".json", ".zip")
 MAX_SHOWN = 10
 
 
@@ -32,7 +32,8 @@ async def on_upload(ctx: Ctx, upload: Upload) -> None:
     elif lower.endswith((".md", ".markdown")):
         await _guideline(ctx, name, upload.content)
     else:
-        ctx.say("I take batch files (.csv, .jsonl), project files (.toml) and guidelines (.md).")
+        ctx.say("I take batch files (.csv, .jsonl, Label Studio .json, or a .zip of one), "
+                "project files (.toml) and guidelines (.md).")
 
 
 async def _batch_file(ctx: Ctx, name: str, content: bytes) -> None:

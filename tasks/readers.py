@@ -8,43 +8,28 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass
+import zipfile
 from typing import Any
 
 from storage.models import NewItem, ProjectSpec
 from tasks import task_type
+from tasks.labelstudio import labelstudio_rows
+from tasks.problems import BatchFileError, Problem, Row
 
 ITEM_KEYS = {"id", "data", "gold", "explanation"}
-MAX_ERRORS_SHOWN = 10
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
-    line: int
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"line {self.line}" if self.line else "file"
-        if not self.field:
-            return f"{where}: {self.message}"
-        return f"{where}: {self.field}: {self.message}"
-
-
-class BatchFileError(ValueError):
-    def __init__(self, filename: str, problems: list[Problem]) -> None:
-        self.filename = filename
-        self.problems = problems
-        shown = "\n".join(f"{filename}: {p}" for p in problems[:MAX_ERRORS_SHOWN])
-        more = len(problems) - MAX_ERRORS_SHOWN
-        if more > 0:
-            shown += f"\n... and {more} more problems"
-        super().__init__(shown)
+BATCH_EXTENSIONS = (".jsonl", ".ndjson", ".csv", ".json")
+MAX_UNZIPPED = 200 * 1024 * 1024
 
 
 def read_batch(filename: str, content: bytes, spec: ProjectSpec) -> list[NewItem]:
-    """Parse a batch file by its extension (.jsonl, .csv) and check it against the project."""
+    """Parse a batch file by its extension and check it against the project: JSONL, CSV,
+    Label Studio task JSON (.json), or a ZIP holding one of those (plus media files)."""
     lower = filename.lower()
+    if lower.endswith(".zip"):
+        inner, content = _unzip(filename, content)
+        filename, lower = f"{filename}:{inner}", inner.lower()
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -53,10 +38,11 @@ def read_batch(filename: str, content: bytes, spec: ProjectSpec) -> list[NewItem
         rows = _jsonl_rows(text)
     elif lower.endswith(".csv"):
         rows = _csv_rows(text)
+    elif lower.endswith(".json"):
+        rows = labelstudio_rows(text)
     else:
-        raise BatchFileError(
-            filename, [Problem(0, "", "unknown batch format: use .jsonl or .csv")]
-        )
+        raise BatchFileError(filename, [Problem(
+            0, "", "unknown batch format: use .jsonl, .csv, Label Studio .json or a .zip")])
     items, problems = _check(rows, spec)
     if problems:
         raise BatchFileError(filename, problems)
@@ -65,7 +51,25 @@ def read_batch(filename: str, content: bytes, spec: ProjectSpec) -> list[NewItem
     return items
 
 
-Row = tuple[int, dict[str, Any] | None, list[Problem]]
+def _unzip(filename: str, content: bytes) -> tuple[str, bytes]:
+    """The one batch file inside a ZIP; the other files are the media it names."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except zipfile.BadZipFile:
+        raise BatchFileError(filename, [Problem(0, "", "not a readable ZIP file")]) from None
+    with archive:
+        names = [i.filename for i in archive.infolist() if not i.is_dir()
+                 and not i.filename.startswith("__MACOSX/")
+                 and i.filename.lower().endswith(BATCH_EXTENSIONS)]
+        if len(names) != 1:
+            found = ", ".join(names) or "none"
+            raise BatchFileError(filename, [Problem(
+                0, "", f"a ZIP must hold exactly one batch file (.csv, .jsonl, .json); "
+                       f"found {found}")])
+        info = archive.getinfo(names[0])
+        if info.file_size > MAX_UNZIPPED:
+            raise BatchFileError(filename, [Problem(0, "", f"{names[0]} is too large")])
+        return names[0], archive.read(info)
 
 
 def _jsonl_rows(text: str) -> list[Row]:

@@ -76,3 +76,47 @@ def test_project_file_checks_the_task_type_and_labels() -> None:
             'name="p"\ntitle="P"\ntask="binary"\nlabels=["y","n"]\n'
             "[quality]\nmin_overlap=4\nmax_overlap=2\n",
         )
+
+
+def test_label_studio_tasks_with_ground_truth_become_gold() -> None:
+    import json
+
+    tasks = [
+        {"id": 11, "data": {"text": "great"}, "annotations": [
+            {"ground_truth": True, "result": [{"from_name": "sentiment", "to_name": "text",
+                                               "type": "choices",
+                                               "value": {"choices": ["pos"]}}]}]},
+        {"id": 12, "data": {"text": "meh"}, "annotations": [], "predictions": []},
+    ]
+    items = read_batch("export.json", json.dumps(tasks).encode(), SPEC)
+    assert [(i.ext_id, i.gold) for i in items] == [("11", "pos"), ("12", None)]
+    bad = [{"id": 1, "data": {"text": "x"}}, {"id": 2}]
+    with pytest.raises(BatchFileError, match=r"export.json: line 2: data: missing"):
+        read_batch("export.json", json.dumps(bad).encode(), SPEC)
+
+
+def test_a_zip_holding_one_batch_file_and_its_media() -> None:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("batch/items.csv", "id,text,gold\n1,hello,pos\n2,bye,\n")
+        archive.writestr("batch/media/cat.png", b"\x89PNG")
+    items = read_batch("upload.zip", buffer.getvalue(), SPEC)
+    assert [(i.ext_id, i.gold) for i in items] == [("1", "pos"), ("2", None)]
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("a.csv", "id,text\n1,x\n")
+        archive.writestr("b.jsonl", '{"id": "2", "data": {"text": "y"}}\n')
+    with pytest.raises(BatchFileError, match="exactly one batch file"):
+        read_batch("two.zip", buffer.getvalue(), SPEC)
+    with pytest.raises(BatchFileError, match="not a readable ZIP"):
+        read_batch("broken.zip", b"PK nonsense", SPEC)
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("items.csv", "id,text,gold\n1,x,maybe\n")
+    with pytest.raises(BatchFileError, match=r"bad.zip:items.csv: line 2: gold"):
+        read_batch("bad.zip", buffer.getvalue(), SPEC)
