@@ -16,6 +16,8 @@ from tasks import task_type
 from tasks.labelstudio import labelstudio_rows
 from tasks.problems import BatchFileError, Problem, Row
 
+__all__ = ["BatchFileError", "Problem", "read_batch"]
+
 ITEM_KEYS = {"id", "data", "gold", "explanation"}
 
 
