@@ -68,32 +68,99 @@ def _run(args: argparse.Namespace) -> int:
     settings = load_settings()
     want_telegram = args.telegram or not (args.telegram or args.slack)
     want_slack = args.slack or not (args.telegram or args.slack)
+    slack_set = settings.slack_bot_token is not None and settings.slack_signing_secret is not None
     missing = []
     if want_telegram and settings.telegram_token is None:
         missing.append("TAPMARK_TELEGRAM_TOKEN (Telegram)")
-    if want_slack and (settings.slack_bot_token is None or settings.slack_signing_secret is None):
+    if want_slack and not slack_set:
         missing.append("TAPMARK_SLACK_BOT_TOKEN and TAPMARK_SLACK_SIGNING_SECRET (Slack)")
     configured = len(missing) < int(want_telegram) + int(want_slack)
     if not configured or (args.telegram and args.slack and missing):
         print("tapmark run: no chat platform is configured. Set " + ", or ".join(missing)
               + ". To try tapmark without any, run `tapmark demo`.", file=sys.stderr)
         return 2
-    if args.slack or settings.telegram_token is None:
-        print("tapmark run: the Slack adapter is not part of this build yet.", file=sys.stderr)
-        return 2
-    # Imported here: the library takes a while to load, and the other commands never need it.
-    from telegram.error import InvalidToken, TelegramError
-
+    run_telegram = want_telegram and settings.telegram_token is not None
+    run_slack = want_slack and slack_set
+    # Imported here: the libraries take a while to load, and the other commands never need them.
+    from adapters.slack import SlackAdapter, SlackConfig
+    from adapters.slack.logsafe import protect_logs as protect_slack_logs
     from adapters.telegram import TelegramAdapter, TelegramConfig
-    from adapters.telegram.logsafe import protect_logs
+    from adapters.telegram.logsafe import protect_logs as protect_telegram_logs
 
-    config = TelegramConfig.from_settings(settings)
+    telegram = TelegramConfig.from_settings(settings) if run_telegram else None
+    slack = SlackConfig.from_settings(settings) if run_slack else None
+    both_listen = telegram is not None and bool(telegram.webhook_url)
+    if both_listen and slack is not None and not slack.socket_mode:
+        print("tapmark run: the Telegram webhook and Slack's HTTP mode would both listen on "
+              f"TAPMARK_LISTEN ({settings.listen}). Set TAPMARK_SLACK_APP_TOKEN for Socket Mode, "
+              "or run two processes, `tapmark run --telegram` and `tapmark run --slack`, each "
+              "with its own TAPMARK_LISTEN.", file=sys.stderr)
+        return 2
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    protect_logs(config.token, config.webhook_secret or "")
+    if telegram is not None:
+        protect_telegram_logs(telegram.token, telegram.webhook_secret or "")
+    if slack is not None:
+        protect_slack_logs(*slack.secrets())
     log = logging.getLogger("tapmark.run")
     db_url = getattr(args, "db", None) or settings.database_url
+
+    async def start_telegram(adapter: TelegramAdapter, config: TelegramConfig) -> bool:
+        from telegram.error import InvalidToken, TelegramError
+
+        try:
+            await adapter.start()
+        except InvalidToken:
+            print("tapmark run: Telegram rejected TAPMARK_TELEGRAM_TOKEN.", file=sys.stderr)
+            return False
+        except TelegramError as exc:
+            reason = exc.message.replace(config.token, "<token>")
+            print(f"tapmark run: cannot reach the Telegram Bot API at {config.root}: "
+                  f"{reason}", file=sys.stderr)
+            return False
+        except OSError as exc:  # the webhook's port is taken, or the host is not ours
+            print(f"tapmark run: cannot listen on {settings.listen}: {exc.strerror or exc}",
+                  file=sys.stderr)
+            return False
+        return True
+
+    async def start_slack(adapter: SlackAdapter, config: SlackConfig) -> bool:
+        import aiohttp
+        from slack_sdk.errors import SlackApiError, SlackClientError
+
+        from adapters.slack.logsafe import MIN_SECRET
+
+        def clean(text: str) -> str:
+            for secret in config.secrets():
+                if len(secret) >= MIN_SECRET:  # a toy secret ("s") would eat every "s"
+                    text = text.replace(secret, "<secret>")
+            return text
+
+        try:
+            await adapter.start()
+        except SlackApiError as exc:
+            error = str(exc.response.get("error") or exc.response.status_code)
+            if error in {"invalid_auth", "not_authed", "token_revoked", "account_inactive",
+                         "token_expired"}:
+                which = "TAPMARK_SLACK_BOT_TOKEN"
+                if config.socket_mode and "apps.connections" in str(exc):
+                    which = "TAPMARK_SLACK_APP_TOKEN"
+                print(f"tapmark run: Slack rejected {which} ({error}).", file=sys.stderr)
+            else:
+                print(f"tapmark run: the Slack Web API at {config.base_url} answered "
+                      f"{clean(error)}.", file=sys.stderr)
+            return False
+        except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
+            reason = clean(str(exc) or type(exc).__name__)
+            print(f"tapmark run: cannot reach the Slack Web API at {config.base_url}: {reason}",
+                  file=sys.stderr)
+            return False
+        except OSError as exc:  # the port is taken, or the host is not ours
+            print(f"tapmark run: cannot listen on {settings.listen}: {exc.strerror or exc}",
+                  file=sys.stderr)
+            return False
+        return True
 
     async def serve() -> int:
         stop = asyncio.Event()
@@ -101,27 +168,28 @@ def _run(args: argparse.Namespace) -> int:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
         async with open_store(db_url) as store:
-            adapter = TelegramAdapter(Core(store), config)
+            core = Core(store)
+            running: list[TelegramAdapter | SlackAdapter] = []
+            names: list[str] = []
             try:
-                await adapter.start()
-            except InvalidToken:
-                print("tapmark run: Telegram rejected TAPMARK_TELEGRAM_TOKEN.", file=sys.stderr)
-                return 1
-            except TelegramError as exc:
-                reason = exc.message.replace(config.token, "<token>")
-                print(f"tapmark run: cannot reach the Telegram Bot API at {config.root}: "
-                      f"{reason}", file=sys.stderr)
-                return 1
-            except OSError as exc:  # the webhook's port is taken, or the host is not ours
-                print(f"tapmark run: cannot listen on {settings.listen}: {exc.strerror or exc}",
-                      file=sys.stderr)
-                return 1
-            log.info("tapmark run: serving @%s with the %s database; stop with Ctrl-C",
-                     adapter.username, db_url.partition(":")[0])
-            try:
+                if telegram is not None:
+                    tg_adapter = TelegramAdapter(core, telegram)
+                    if not await start_telegram(tg_adapter, telegram):
+                        return 1
+                    running.append(tg_adapter)
+                    names.append(f"@{tg_adapter.username} on Telegram")
+                if slack is not None:
+                    slack_adapter = SlackAdapter(core, slack)
+                    if not await start_slack(slack_adapter, slack):
+                        return 1
+                    running.append(slack_adapter)
+                    names.append(f"@{slack_adapter.bot_name} on Slack")
+                log.info("tapmark run: serving %s with the %s database; stop with Ctrl-C",
+                         " and ".join(names), db_url.partition(":")[0])
                 await stop.wait()
             finally:
-                await adapter.stop()
+                for adapter in reversed(running):
+                    await adapter.stop()
         log.info("tapmark run: stopped")
         return 0
 
