@@ -60,6 +60,9 @@ async def on_start(ctx: Ctx, args: tuple[str, ...]) -> None:
     first_time_annotator = invite.role == Role.ANNOTATOR and Role.ANNOTATOR not in before
     if first_time_annotator and qualification > 0:
         await ctx.tx.set_qualification(project.id, member.id, "pending", ctx.now)
+    current = await ctx.tx.guideline(project.id)
+    if current is not None:
+        await ctx.tx.acknowledge_guideline(project.id, member.id, current.version)
     await ctx.tx.set_current_project(member.id, invite.project_id)
     await ctx.tx.audit(
         invite.project_id,

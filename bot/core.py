@@ -16,6 +16,7 @@ from bot import basic, manager, review
 from bot.actions import Action, Send, Toast
 from bot.context import Ctx, show
 from bot.events import Actor, Command, Event, Tap, Text, Upload
+from bot.guide_changes import on_ack_tap
 from bot.link import on_link
 from bot.outbox import screen_from_dict
 from bot.screens import GUIDE, NEXT, PROGRESS, split_token
@@ -132,6 +133,8 @@ class Core:
             await self._menu(ctx, tap, code)
         elif ref.kind == "batch":
             await manager.on_batch_tap(ctx, tap, int(ref.ref["b"]), code)
+        elif ref.kind == "ack":
+            await on_ack_tap(ctx, tap, int(ref.ref["p"]), int(ref.ref["v"]), code)
         elif ref.kind == "review":
             await review.on_review_tap(ctx, tap, int(ref.ref["f"]), code)
         elif ref.kind == "draft":

@@ -6,6 +6,7 @@ from bot.actions import Screen, Toast
 from bot.context import Ctx, show
 from bot.events import Tap
 from bot.guide import guide_screens
+from bot.guide_changes import pending_guideline
 from bot.judge import SUSPENDED, after_gold, behaviour_signals, skip_signal
 from bot.markup import escape
 from bot.outcome import settle_item
@@ -56,6 +57,9 @@ async def next_screen(
             return Screen(text=SUSPENDED)
         if role.status != "active":
             return Screen(text=f"Your work in *{title}* is on hold ({role.status}).")
+        changes = await pending_guideline(ctx, member, project)
+        if changes is not None:
+            return changes
         if role.qualification == "failed":
             return Screen(text=f"You have not passed the qualification for *{title}* yet. "
                           "Your manager can allow another try.")

@@ -149,6 +149,13 @@ class Tx(ABC):
         self, project_id: int, member_id: int, role: Role, status: str
     ) -> None: ...
     @abstractmethod
+    async def acknowledged_guideline(self, project_id: int, member_id: int) -> int: ...
+    @abstractmethod
+    async def acknowledge_guideline(self, project_id: int, member_id: int, version: int) -> None:
+        """Record that the member read the guideline up to `version`."""
+    @abstractmethod
+    async def guideline_version(self, project_id: int, version: int) -> Guideline | None: ...
+    @abstractmethod
     async def set_qualification(
         self, project_id: int, member_id: int, state: str, since: float
     ) -> None: ...
@@ -180,8 +187,8 @@ class Tx(ABC):
         is pending gets only gold; one who failed it, nothing): a gold item they have not
         seen if `gold`, else the open item with most answers so far that still wants answers and
         that they have not had. None when there is none, or the member is not an active
-        annotator. A member holds at most one unanswered lease per project: Conflict if they
-        already do."""
+        annotator, or has not acknowledged the latest guideline. A member holds at most one
+        unanswered lease per project: Conflict if they already do."""
     @abstractmethod
     async def assignment(self, assignment_id: int) -> Assignment | None: ...
     @abstractmethod

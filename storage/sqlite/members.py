@@ -148,6 +148,13 @@ class MemberOps(SqliteBase):
         )
         return None if row is None else AnnotatorRole(**dict(row))
 
+    async def acknowledged_guideline(self, project_id: int, member_id: int) -> int:
+        row = await self._one(
+            "SELECT MAX(guide_version) FROM roles WHERE project_id = ? AND member_id = ?",
+            (project_id, member_id),
+        )
+        return int(row[0] or 0) if row else 0
+
     async def set_role_status(
         self, project_id: int, member_id: int, role: Role, status: str
     ) -> None:
@@ -156,6 +163,13 @@ class MemberOps(SqliteBase):
             (status, project_id, member_id, role.value),
         ):
             raise NotFound(f"member {member_id} has no {role.value} role in this project")
+
+    async def acknowledge_guideline(self, project_id: int, member_id: int, version: int) -> None:
+        await self._exec(
+            "UPDATE roles SET guide_version = MAX(guide_version, ?)"
+            " WHERE project_id = ? AND member_id = ?",
+            (version, project_id, member_id),
+        )
 
     async def set_qualification(
         self, project_id: int, member_id: int, state: str, since: float

@@ -72,6 +72,14 @@ class ProjectOps(SqliteBase):
         )
         return Guideline(project_id=project_id, version=version, body=body, created_at=now)
 
+    async def guideline_version(self, project_id: int, version: int) -> Guideline | None:
+        row = await self._one(
+            "SELECT project_id, version, body, created_at FROM guidelines"
+            " WHERE project_id = ? AND version = ?",
+            (project_id, version),
+        )
+        return None if row is None else Guideline(**dict(row))
+
     async def guideline(self, project_id: int) -> Guideline | None:
         row = await self._one(
             "SELECT project_id, version, body, created_at FROM guidelines"

@@ -35,7 +35,9 @@ INSERT INTO assignments (project_id, item_id, member_id, status, is_gold, shown_
 SELECT ?, pick.id, ?, 'leased', ?, ?, ?
 FROM ({pick}) AS pick
 WHERE EXISTS (SELECT 1 FROM roles r WHERE r.project_id = ? AND r.member_id = ?
-              AND r.role = 'annotator' AND r.status = 'active' AND {qualified})
+              AND r.role = 'annotator' AND r.status = 'active' AND {qualified}
+              AND r.guide_version >= (SELECT COALESCE(MAX(g.version), 0) FROM guidelines g
+                                      WHERE g.project_id = r.project_id))
 RETURNING id, item_id
 """
 

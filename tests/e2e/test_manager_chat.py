@@ -160,3 +160,30 @@ async def test_help_shows_manager_commands_only_to_managers(recorder: Recorder) 
     assert "For managers" in last(root) and "/batches" in last(root)
     await ann.command("help")
     assert "For managers" not in last(ann) and "/next" in last(ann)
+
+
+async def test_a_new_guideline_is_acknowledged_before_the_next_task(recorder: Recorder) -> None:
+    root, ann = await setup(recorder)
+    await root.upload("guide.md", b"# Cats\n\nSay yes for cats.\n")
+    await root.upload("b.jsonl", batch(8))
+    await root.tap("Publish")
+    newcomer = ann
+    await newcomer.command("next")
+    assert "changed (version 1)" in plain(newcomer.screen.text)  # type: ignore[union-attr]
+    await newcomer.tap("I have read it")
+    assert newcomer.screen is not None and newcomer.screen.buttons()[0].label == "yes"
+    await newcomer.tap("yes")
+    late = recorder.person("late")
+    await root.command("invite", "annotator")
+    await late.command("start", last(root).split()[-1])
+    assert late.screen is not None and late.screen.buttons()[0].label == "yes"
+    await root.upload("guide.md", b"# Cats\n\nSay yes for cats.\nLions count as cats.\n")
+    assert "Guideline version 2" in last(root)
+    await newcomer.tap("yes")
+    text = plain(newcomer.screen.text)  # type: ignore[union-attr]
+    assert "The guideline of Chat project changed (version 2)" in text
+    assert "➕ Lions count as cats." in text and "Say yes" not in text
+    assert [b.label for b in newcomer.screen.buttons()] == [  # type: ignore[union-attr]
+        "I have read it", "Full guide"]
+    await newcomer.tap("I have read it")
+    assert newcomer.screen is not None and newcomer.screen.buttons()[0].label == "yes"
