@@ -168,7 +168,7 @@ def _run(args: argparse.Namespace) -> int:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
         async with open_store(db_url) as store:
-            core = Core(store)
+            core = Core(store, admins=settings.admin_ids())
             running: list[TelegramAdapter | SlackAdapter] = []
             names: list[str] = []
             try:
