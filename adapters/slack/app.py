@@ -32,9 +32,10 @@ from adapters.slack.executor import Executor
 from adapters.slack.handlers import Handlers
 from adapters.slack.home import Home
 from adapters.slack.logsafe import quiet_libraries
-from adapters.slack.outbox import OutboxPump
+from adapters.slack.translate import PLATFORM
 from adapters.slack.workspaces import Workspaces
 from bot.core import Core
+from bot.outbox_pump import OutboxPump
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,9 @@ class SlackAdapter:
         self.home = Home(core, self.workspaces)
         self.handlers = Handlers(core, self.executor, self.home)
         self.handlers.install(self.app)
-        self.outbox = OutboxPump(core, self.executor, config.outbox_interval)
+        self.outbox = OutboxPump(
+            core, PLATFORM, lambda send: self.executor.apply([send]), config.outbox_interval
+        )
         self.bot_name = ""
         self.teams: list[str] = []
         self.port: int | None = None  # the port HTTP mode listens on (useful with port 0)

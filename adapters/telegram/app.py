@@ -21,9 +21,9 @@ from adapters.telegram.config import TelegramConfig
 from adapters.telegram.executor import Executor
 from adapters.telegram.handlers import ALLOWED_UPDATES, Handlers
 from adapters.telegram.ordering import PerChatOrder
-from adapters.telegram.outbox import OutboxPump
 from adapters.telegram.retry import Retry
 from bot.core import Core
+from bot.outbox_pump import OutboxPump
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,9 @@ class TelegramAdapter:
         self.retry = Retry(config.send_attempts, config.backoff)
         self.executor = Executor(self.app.bot, self.retry)
         Handlers(core, self.executor).install(self.app)
-        self.outbox = OutboxPump(core, self.executor, config.outbox_interval)
+        self.outbox = OutboxPump(
+            core, "telegram", lambda send: self.executor.apply([send]), config.outbox_interval
+        )
         self._started = False
 
     @property
