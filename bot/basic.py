@@ -128,7 +128,7 @@ Send a project file (.toml), a batch (.csv or .jsonl; checked, then Publish or C
 guideline (.md).
 /batches — progress of each batch; pause, resume, close
 /invite annotator|qa|manager [uses] — an invite code
-/members — who is in; /suspend N, /reinstate N
+/members — who is in; /suspend N, /reinstate N, /forget N
 /export [csv] — the results as a file
 /review — the QA queue
 /project [NAME] — list or switch projects"""

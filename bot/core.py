@@ -51,6 +51,7 @@ COMMANDS: dict[str, Handler] = {
     "members": manager.on_members,
     "suspend": manager.on_suspend,
     "reinstate": manager.on_reinstate,
+    "forget": manager.on_forget,
     "review": review.on_review,
 }
 
@@ -166,5 +167,8 @@ class Core:
             return
         if member is not None and pending and pending.get("kind") == "ping":
             await review.on_ping_text(ctx, int(pending["f"]), event.text)
+            return
+        if member is not None and pending and pending.get("kind") == "note":
+            await review.on_note_text(ctx, int(pending["f"]), event.text)
             return
         ctx.say("Use the buttons to answer, or send /help to see what I can do.")

@@ -13,15 +13,18 @@ PART_LIMIT = 3500
 async def guide_screens(ctx: Ctx, project: Project) -> list[Screen]:
     guideline = await ctx.tx.guideline(project.id)
     spec = project.spec
+    labels = "\n".join(
+        f"• *{escape(label.shown)}*" + (f" — {escape(label.description)}"
+                                        if label.description else "")
+        for label in spec.labels
+    )
     if guideline is not None:
         body = guideline.body
+        if any(label.description for label in spec.labels):
+            body += "\n\n*The labels*\n" + labels
         head = f"*Guide: {escape(project.title)}* (version {guideline.version})"
     else:
-        lines = [escape(spec.instructions)] if spec.instructions else []
-        for label in spec.labels:
-            about = f" — {escape(label.description)}" if label.description else ""
-            lines.append(f"• *{escape(label.shown)}*{about}")
-        body = "\n".join(lines)
+        body = (escape(spec.instructions) + "\n\n" if spec.instructions else "") + labels
         head = f"*Guide: {escape(project.title)}*"
     parts = split_text(body, PART_LIMIT) or ["(This project has no guide yet.)"]
     return [Screen(text=head + "\n\n" + parts[0]), *(Screen(text=p) for p in parts[1:])]

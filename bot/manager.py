@@ -144,6 +144,26 @@ async def on_members(ctx: Ctx, args: tuple[str, ...]) -> None:
             + "\n\n/suspend N or /reinstate N acts on number N.")
 
 
+async def on_forget(ctx: Ctx, args: tuple[str, ...]) -> None:
+    """Erase member N's identities and name; their answers stay under the pseudonym."""
+    found = await managed_project(ctx)
+    if found is None:
+        return
+    manager, project = found
+    rows = await ctx.tx.project_members(project.id)
+    if not args or not args[0].isdigit() or not 1 <= int(args[0]) <= len(rows):
+        ctx.say("Use /forget N with N from /members.")
+        return
+    member = rows[int(args[0]) - 1].member
+    if member.id == manager.id:
+        ctx.say("You cannot forget yourself here; ask an admin.")
+        return
+    await ctx.tx.forget_member(member.id)
+    await ctx.tx.audit(project.id, manager.id, "forget", {"member": member.pseudonym}, ctx.now)
+    ctx.say(f"`{member.pseudonym}` is forgotten: their accounts and name are erased; their "
+            "answers stay under the pseudonym.")
+
+
 async def on_suspend(ctx: Ctx, args: tuple[str, ...]) -> None:
     await _set_status(ctx, args, suspend_them=True)
 

@@ -3,7 +3,8 @@
 `/review` shows the oldest open flag: the item, its answers under pseudonyms, the result so far
 and why it was flagged. Buttons: a label to set the item's result by hand, *Accept* (close the
 flag: a held item goes back to work, a disputed one keeps its best label), *Ping* (the next
-message QA types goes to the flagged person's chat through the outbox), *Skip*.
+message QA types goes to the flagged person's chat through the outbox), *Guide note* (the
+next message becomes a note in a new guideline version), *Skip*.
 Items reported by `HOLD_AFTER` different people are held out of the stream until QA decides.
 """
 
@@ -76,8 +77,8 @@ async def review_card(ctx: Ctx, project: Project, after_id: int) -> Screen:
                    for i, label in enumerate(project.spec.labels)]
     open_count = await tx.open_flags(project.id)
     lines.append(f"\n_{open_count} open flag{'s' if open_count != 1 else ''} in the queue_")
-    tools = (Button("Accept", button_token(token, "a")), Button("Ping", button_token(token, "m")),
-             Button("Skip", button_token(token, "s")))
+    tools = tuple(Button(label, button_token(token, code)) for label, code in
+                  (("Accept", "a"), ("Ping", "m"), ("Guide note", "n"), ("Skip", "s")))
     rows = [tuple(buttons[i:i + 3]) for i in range(0, len(buttons), 3)]
     return Screen(text="\n".join(lines), keyboard=(*rows, tools))
 
@@ -108,6 +109,12 @@ async def on_review_tap(ctx: Ctx, tap: Tap, flag_id: int, code: str) -> None:
         await tx.set_pending(ctx.member.id, {"kind": "ping", "f": flag.id})
         show(ctx, tap, Screen(text="Type the message for them in one message."))
         return
+    if code == "n":
+        assert ctx.member is not None
+        await tx.set_pending(ctx.member.id, {"kind": "note", "f": flag.id})
+        show(ctx, tap, Screen(text="Type the note for the guideline in one message; it becomes "
+                                   "a new version that annotators acknowledge."))
+        return
     if code == "a":
         await _accept(ctx, project, flag)
         ctx.actions.append(Toast(tap, "Accepted"))
@@ -136,6 +143,28 @@ async def _accept(ctx: Ctx, project: Project, flag: Flag) -> None:
     item = await ctx.tx.item(flag.item_id)
     if item.status == "held" and await ctx.tx.item_reporters(item.id) == 0:
         await ctx.tx.set_item_outcome(item.id, "open", None, ctx.now)
+
+
+async def on_note_text(ctx: Ctx, flag_id: int, text: str) -> None:
+    """A QA note typed after *Guide note*: appended to the guideline as a new version."""
+    tx = ctx.tx
+    assert ctx.member is not None
+    await tx.set_pending(ctx.member.id, None)
+    flag = await tx.flag(flag_id)
+    if flag is None:
+        ctx.say("That flag is gone; nothing was added.")
+        return
+    current = await tx.guideline(flag.project_id)
+    body = current.body.rstrip() if current else ""
+    heading = "## Notes from QA"
+    if heading not in body:
+        body += f"\n\n{heading}\n"
+    body += f"\n- {text.strip()[:2000]}\n"
+    version = await tx.add_guideline(flag.project_id, body.lstrip(), ctx.now)
+    await tx.audit(flag.project_id, ctx.member.id, "guideline.note",
+                   {"flag": flag.id, "version": version.version}, ctx.now)
+    ctx.say(f"Added to the guideline (version {version.version}); annotators will see it before "
+            "their next task. /review shows the queue again.")
 
 
 async def on_ping_text(ctx: Ctx, flag_id: int, text: str) -> None:

@@ -187,3 +187,29 @@ async def test_a_new_guideline_is_acknowledged_before_the_next_task(recorder: Re
         "I have read it", "Full guide"]
     await newcomer.tap("I have read it")
     assert newcomer.screen is not None and newcomer.screen.buttons()[0].label == "yes"
+
+
+async def test_forget_erases_a_member_from_chat(recorder: Recorder, store: Store) -> None:
+    root, _ = await setup(recorder)
+    await root.command("forget", "2")
+    assert "is forgotten" in last(root)
+    async with store.transaction() as tx:
+        assert await tx.member_by_identity("console", "ann") is None
+    await root.command("forget", "1")
+    assert "cannot forget yourself" in last(root)
+
+
+async def test_the_guide_lists_the_labels_with_their_descriptions(recorder: Recorder) -> None:
+    root, ann = await setup(recorder)
+    described = PROJECT.replace(
+        b'labels = ["yes", "no"]',
+        b'[[labels]]\nvalue = "yes"\ndescription = "a cat is named"\n'
+        b'[[labels]]\nvalue = "no"\ndescription = "no cat at all"',
+    ).replace(b'instructions = "Is it about cats?"\n', b"")
+    described = b'instructions = "Is it about cats?"\n' + described
+    await root.upload("chat.toml", described)
+    assert "updated" in last(root)
+    await root.upload("guide.md", b"# Cats\n\nRead carefully.\n")
+    await ann.command("guide")
+    text = last(ann)
+    assert "Read carefully." in text and "yes — a cat is named" in text

@@ -124,3 +124,18 @@ async def test_annotators_cannot_review(recorder: Recorder, store: Store) -> Non
     async with store.transaction() as tx:
         project = await tx.project_by_name("qa")
         assert project is not None and await tx.open_flags(project.id) == 1
+
+
+async def test_a_qa_note_becomes_a_new_guideline_version(recorder: Recorder, store: Store) -> None:
+    _, quinn, people = await setup(recorder, store)
+    await people[0].tap("Report")
+    await people[0].tap("Unclear")
+    await quinn.command("review")
+    await quinn.tap("Guide note")
+    await quinn.text("Sarcasm counts as negative.")
+    assert "version 1" in last(quinn)
+    await people[1].tap("pos")
+    text = plain(people[1].screen.text)  # type: ignore[union-attr]
+    assert "changed (version 1)" in text and "Sarcasm counts as negative." in text
+    await people[1].command("guide")
+    assert "Notes from QA" in last(people[1])
