@@ -2,7 +2,8 @@
 
 JSONL: ``{"id", "data", "gold": bool, "status", "result": {"label", "confidence", "method"} or
 null, "answers": [{"annotator", "label", "time_ms", "at"}]}``; `at` is ISO 8601 in UTC.
-CSV: one row per answer (items without answers get one row with empty answer fields).
+CSV: one row per answer (items without answers get one row with empty answer fields); text
+that a spreadsheet would take for a formula (starting with =, +, -, @) gets a leading apostrophe.
 """
 
 from __future__ import annotations
@@ -30,6 +31,15 @@ CSV_COLUMNS = [
     "at",
     "data",
 ]
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cells(cells: list[Any]) -> list[Any]:
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    return [f"'{c}" if isinstance(c, str) and c.startswith(FORMULA_START) else c
+            for c in cells]
 
 
 def iso(ts: float) -> str:
@@ -81,9 +91,11 @@ async def export_csv(tx: Tx, project_id: int) -> AsyncIterator[str]:
         data = json.dumps(rec["data"], ensure_ascii=False)
         for a in rec["answers"] or [None]:
             if a is None:
-                writer.writerow([*base, "", "", "", "", data])
+                writer.writerow(safe_cells([*base, "", "", "", "", data]))
             else:
-                writer.writerow([*base, a["annotator"], a["label"], a["time_ms"], a["at"], data])
+                writer.writerow(
+                    safe_cells([*base, a["annotator"], a["label"], a["time_ms"], a["at"], data])
+                )
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

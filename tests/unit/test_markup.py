@@ -43,3 +43,10 @@ def test_split_text_keeps_parts_under_the_limit_and_loses_nothing() -> None:
 def test_split_text_cuts_a_long_word_hard() -> None:
     parts = split_text("x" * 2500, 1000)
     assert [len(p) for p in parts] == [1000, 1000, 500]
+
+
+def test_csv_cells_that_look_like_formulas_are_defused() -> None:
+    from bot.export import safe_cells
+
+    assert safe_cells(["=HYPERLINK(1)", "+1", "-2", "@x", "fine", 3, ""]) == [
+        "'=HYPERLINK(1)", "'+1", "'-2", "'@x", "fine", 3, ""]
