@@ -6,7 +6,8 @@ from bot.access import can_manage
 from bot.context import Ctx
 from bot.guide import guide_screens
 from bot.markup import escape
-from bot.work import day_start, next_screen
+from bot.progress import progress_text
+from bot.work import next_screen
 from storage.contract import NotFound
 from storage.models import Identity, Member, Project, Role
 
@@ -104,15 +105,7 @@ async def on_progress(ctx: Ctx) -> None:
     found = await joined(ctx)
     if not found:
         return
-    member, project = found
-    mine = await ctx.tx.member_stats(project.id, member.id, day_start(ctx.now))
-    total = await ctx.tx.project_stats(project.id)
-    ctx.say(
-        f"*Your progress in {escape(project.title)}*\n\n"
-        f"Today: {plural(mine.answers_since, 'answer')}\n"
-        f"In all: {plural(mine.answers, 'answer')}, {mine.skipped} skipped\n\n"
-        f"The project: {total.done} of {total.items} items finished"
-    )
+    ctx.say(await progress_text(ctx, *found))
 
 
 async def on_guide(ctx: Ctx) -> None:

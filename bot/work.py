@@ -21,15 +21,11 @@ from bot.screens import (
     report_screen,
     task_screen,
 )
+from bot.timekeeping import day_start
 from storage.models import Assignment, LeaseView, Member, Project
 from tasks import AnswerError, task_type
 
-DAY = 86_400.0
 NO_LONGER_YOURS = "This task is no longer yours."
-
-
-def day_start(now: float) -> float:
-    return now - now % DAY
 
 
 async def next_screen(
@@ -78,7 +74,8 @@ async def next_screen(
 
 async def render_task(ctx: Ctx, project: Project, assignment: Assignment) -> Screen:
     item, stats = await ctx.tx.screen_item(
-        assignment.item_id, project.id, assignment.member_id, day_start(ctx.now)
+        assignment.item_id, project.id, assignment.member_id,
+        day_start(ctx.now, project.spec.timezone),
     )
     return await task_screen(ctx.tx, project, assignment, item, stats, ctx.now)
 

@@ -237,6 +237,11 @@ class Tx(ABC):
     ) -> dict[int, GoldCount]:
         """Each member's gold answers in the project (answered at or after `since`)."""
     @abstractmethod
+    async def answer_times(
+        self, project_id: int, member_id: int, since: float
+    ) -> list[tuple[float, int]]:
+        """(at, time_ms) of each of the member's answers since `since`, oldest first."""
+    @abstractmethod
     async def recent_answers(self, project_id: int, member_id: int, limit: int) -> list[Answer]:
         """The member's latest answers to non-gold items, newest first."""
     @abstractmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -55,6 +56,33 @@ class QualityPolicy(BaseModel):
         return self
 
 
+class QuotaPolicy(BaseModel):
+    """Targets per annotator: answers a day and a week, and a gold accuracy to show against."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    daily: int | None = Field(None, ge=1, le=100_000)
+    weekly: int | None = Field(None, ge=1, le=1_000_000)
+    min_gold_accuracy: float | None = Field(None, ge=0.0, le=1.0)
+    show_gold: bool = False
+
+
+class PayRule(BaseModel):
+    """How annotators are paid: per answer or per active hour."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    per_task: float | None = Field(None, ge=0.0)
+    per_hour: float | None = Field(None, ge=0.0)
+    currency: str = Field("USD", min_length=1, max_length=8)
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> PayRule:
+        if (self.per_task is None) == (self.per_hour is None):
+            raise ValueError("give exactly one of per_task and per_hour")
+        return self
+
+
 class ProjectSpec(BaseModel):
     """A project as its TOML file describes it (the guideline body travels separately)."""
 
@@ -67,7 +95,22 @@ class ProjectSpec(BaseModel):
     instructions: str = ""
     guideline: str | None = None
     lease_minutes: int = Field(30, ge=1, le=24 * 60)
+    timezone: str = "UTC"
+    session_gap_minutes: float = Field(5.0, gt=0.0, le=24 * 60)
     quality: QualityPolicy = QualityPolicy()
+    quota: QuotaPolicy = QuotaPolicy()
+    pay: PayRule | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r} (use a name like Europe/Berlin)"
+            ) from None
+        return value
 
     @field_validator("labels", mode="before")
     @classmethod

@@ -214,6 +214,16 @@ class WorkOps(SqliteBase):
                 counts[int(r["member_id"])] = GoldCount(correct=r["correct"], total=r["total"])
         return counts
 
+    async def answer_times(
+        self, project_id: int, member_id: int, since: float
+    ) -> list[tuple[float, int]]:
+        rows = await self._all(
+            "SELECT at, time_ms FROM answers WHERE project_id = ? AND member_id = ? AND at >= ?"
+            " ORDER BY at",
+            (project_id, member_id, since),
+        )
+        return [(float(r[0]), int(r[1])) for r in rows]
+
     async def recent_answers(self, project_id: int, member_id: int, limit: int) -> list[Answer]:
         rows = await self._all(
             f"SELECT {_ANSWER} FROM answers WHERE project_id = ? AND member_id = ?"

@@ -264,3 +264,45 @@ async def test_answers_survive_a_restart_and_the_lease_resumes(
         assert again.screen is not None
         assert plain(again.screen.text).split("\n\n")[2] == before
         assert "1 in all" in again.screen.text
+
+
+async def test_progress_shows_quota_bars_hours_and_earnings(
+    store: Store, clock: Clock
+) -> None:
+    from bot.manage import import_batch, make_invite, save_project
+    from bot.projectfile import parse_project
+    from storage.models import Role
+    from tests.conftest import batch_lines
+
+    text = """name = "paid"
+title = "Paid work"
+task = "binary"
+labels = ["pos", "neg"]
+timezone = "Europe/Berlin"
+[quality]
+min_overlap = 1
+max_overlap = 1
+gold_rate = 0
+[quota]
+daily = 4
+weekly = 10
+[pay]
+per_task = 0.5
+currency = "EUR"
+"""
+    await save_project(store, parse_project("paid.toml", text), update=False)
+    await import_batch(store, "paid", "b.jsonl", batch_lines(10), True)
+    code = (await make_invite(store, "paid", Role.ANNOTATOR, None, None)).code
+    alice = Recorder(Core(store, clock=clock)).person("alice")
+    await alice.command("start", code)
+    for _ in range(3):
+        clock.advance(30)
+        await alice.tap("pos")
+    clock.advance(3600)
+    await alice.tap("neg")
+    await alice.command("progress")
+    shown = plain(alice.chat.last().text)  # type: ignore[union-attr]
+    assert "Today: ▓▓▓▓▓▓▓▓▓▓ 4 of 4 answers ✓" in shown
+    assert "This week: ▓▓▓▓░░░░░░ 4 of 10 answers" in shown
+    assert "Active time: 0.1 h today" in shown  # 3 x 30 s plus a 5-minute cap on the idle hour
+    assert "Earned this week: 2.00 EUR" in shown

@@ -1,0 +1,58 @@
+"""`/progress` for an annotator: today's and this week's answers against the quota, gold accuracy
+when the project shows it, active hours and earnings, in the project's time zone."""
+
+from __future__ import annotations
+
+from bot.context import Ctx
+from bot.markup import escape
+from bot.quality import posterior_mean
+from bot.timekeeping import active_seconds, day_start, earnings, week_start
+from storage.models import Member, Project
+
+BAR = 10
+
+
+def bar(done: int, target: int) -> str:
+    filled = min(BAR, round(BAR * done / target)) if target else 0
+    return "▓" * filled + "░" * (BAR - filled)
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def hours(seconds: float) -> str:
+    return f"{seconds / 3600:.1f} h"
+
+
+async def progress_text(ctx: Ctx, member: Member, project: Project) -> str:
+    spec, tx = project.spec, ctx.tx
+    today = day_start(ctx.now, spec.timezone)
+    week = week_start(ctx.now, spec.timezone)
+    times = await tx.answer_times(project.id, member.id, min(today, week))
+    today_times = [t for t in times if t[0] >= today]
+    week_times = [t for t in times if t[0] >= week]
+    mine = await tx.member_stats(project.id, member.id, today)
+    quota = spec.quota
+    lines = [f"*Your progress in {escape(project.title)}*", ""]
+    for name, count, target in (("Today", len(today_times), quota.daily),
+                                ("This week", len(week_times), quota.weekly)):
+        if target:
+            lines.append(f"{name}: {bar(count, target)} {count} of {target} answers"
+                         + (" ✓" if count >= target else ""))
+        else:
+            lines.append(f"{name}: {plural(count, 'answer')}")
+    if quota.show_gold and mine.gold_total:
+        accuracy = posterior_mean(mine.gold_correct, mine.gold_total)
+        bar_ = quota.min_gold_accuracy or spec.quality.min_gold_accuracy
+        lines.append(f"Quality: {accuracy:.0%} on control questions (the bar is {bar_:.0%})")
+    gap = spec.session_gap_minutes * 60
+    day_s, week_s = active_seconds(today_times, gap), active_seconds(week_times, gap)
+    lines.append(f"Active time: {hours(day_s)} today, {hours(week_s)} this week")
+    pay = earnings(spec.pay, len(week_times), week_s)
+    if pay is not None and spec.pay is not None:
+        lines.append(f"Earned this week: {pay:.2f} {escape(spec.pay.currency)}")
+    total = await tx.project_stats(project.id)
+    lines += ["", f"In all: {plural(mine.answers, 'answer')}, {mine.skipped} skipped",
+              f"The project: {total.done} of {total.items} items finished"]
+    return "\n".join(lines)
