@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -57,17 +57,22 @@ class Engine:
                 numbers.append(int(match.group(1)))
         return sorted(numbers)
 
+    raw_sql: Callable[[Tx, str, Sequence[Any]], Awaitable[list[tuple[Any, ...]]]]
+
     async def raw(self, tx: Tx, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run one SQL statement (``?`` placeholders) on the transaction's connection."""
-        if self.name == "sqlite":
-            db = cast(Any, tx).db
-            async with db.execute(sql, tuple(params)) as cur:
-                return [tuple(row) for row in await cur.fetchall()]
-        raise NotImplementedError(self.name)  # pragma: no cover
+        return await self.raw_sql(tx, sql, params)
+
+
+async def _sqlite_raw(tx: Tx, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    db = cast(Any, tx).db
+    async with db.execute(sql, tuple(params)) as cur:
+        return [tuple(row) for row in await cur.fetchall()]
 
 
 def _sqlite(tmp_path: Path) -> Engine:
-    return Engine("sqlite", f"sqlite:///{tmp_path / 'contract.db'}", (sqlite3.IntegrityError,))
+    return Engine("sqlite", f"sqlite:///{tmp_path / 'contract.db'}", (sqlite3.IntegrityError,),
+                  _sqlite_raw)
 
 
 ENGINES = {"sqlite": _sqlite}
