@@ -18,16 +18,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import platform
 import random
 import re
-import statistics
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from bench.common import summary
 from bot.actions import Edit, Screen, Send
 from bot.core import Core
 from bot.events import Actor, Command, Tap
@@ -114,8 +112,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 for i, (a, s) in enumerate(zip(actors, screens, strict=True))
             ))
             elapsed = time.perf_counter() - started
-    latencies.sort()
-    ms = [x * 1000 for x in latencies]
     return {
         "benchmark": "core",
         "engine": url.split(":", 1)[0],
@@ -123,13 +119,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "items": args.items,
         "overlap": args.overlap,
         "think_ms": args.think_ms,
-        "answers": len(ms),
-        "seconds": round(elapsed, 3),
-        "answers_per_s": round(len(ms) / elapsed, 1),
-        "p50_ms": round(statistics.median(ms), 2),
-        "p99_ms": round(ms[int(len(ms) * 0.99) - 1], 2),
-        "machine": f"{platform.machine()} {os.cpu_count()} cores, Python "
-                   f"{platform.python_version()}",
+        **summary(latencies, elapsed, "answers"),
     }
 
 

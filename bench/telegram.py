@@ -19,11 +19,9 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import random
 import signal
 import socket
-import statistics
 import sys
 import tempfile
 import time
@@ -33,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters.telegram import TelegramAdapter, TelegramConfig
+from bench.common import summary
 from bench.core import PROJECT, batch
 from bot.core import Core
 from bot.manage import import_batch, make_invite, save_project
@@ -163,7 +162,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 for i in range(args.people)
             ))
             elapsed = time.perf_counter() - started
-    ms = sorted(x * 1000 for x in latencies)
     return {
         "benchmark": "telegram",
         "mode": "webhook",
@@ -173,13 +171,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "items": args.items,
         "overlap": args.overlap,
         "think_ms": args.think_ms,
-        "labels": len(ms),
-        "seconds": round(elapsed, 3),
-        "labels_per_s": round(len(ms) / elapsed, 1),
-        "p50_ms": round(statistics.median(ms), 2),
-        "p99_ms": round(ms[max(0, int(len(ms) * 0.99) - 1)], 2),
-        "machine": f"{platform.machine()} {os.cpu_count()} cores, Python "
-                   f"{platform.python_version()}",
+        **summary(latencies, elapsed, "labels"),
     }
 
 

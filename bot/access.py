@@ -22,13 +22,18 @@ async def ensure_member(ctx: Ctx) -> Member:
     return ctx.member
 
 
-async def can_manage(ctx: Ctx, project: Project) -> bool:
+async def holds_role(ctx: Ctx, project: Project, *wanted: Role) -> bool:
+    """Whether the person is an admin or holds one of `wanted`, active, in the project."""
     if ctx.is_admin:
         return True
     if ctx.member is None:
         return False
     roles = await ctx.tx.roles(project.id, ctx.member.id)
-    return roles.get(Role.MANAGER) == "active"
+    return any(roles.get(role) == "active" for role in wanted)
+
+
+async def can_manage(ctx: Ctx, project: Project) -> bool:
+    return await holds_role(ctx, project, Role.MANAGER)
 
 
 async def managed_project(ctx: Ctx) -> tuple[Member, Project] | None:

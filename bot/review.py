@@ -10,7 +10,7 @@ Items reported by `HOLD_AFTER` different people are held out of the stream until
 
 from __future__ import annotations
 
-from bot.access import ensure_member
+from bot.access import ensure_member, holds_role
 from bot.actions import Button, Screen, Toast
 from bot.context import Ctx, show
 from bot.events import Tap
@@ -20,16 +20,10 @@ from bot.screens import button_token
 from storage.models import Flag, Project, Result, Role
 
 HOLD_AFTER = 2
-REPORT_KINDS = ("unclear", "broken", "offensive", "other")
 
 
 async def can_review(ctx: Ctx, project: Project) -> bool:
-    if ctx.is_admin:
-        return True
-    if ctx.member is None:
-        return False
-    roles = await ctx.tx.roles(project.id, ctx.member.id)
-    return any(roles.get(r) == "active" for r in (Role.QA, Role.MANAGER))
+    return await holds_role(ctx, project, Role.QA, Role.MANAGER)
 
 
 async def hold_if_reported(ctx: Ctx, item_id: int) -> None:

@@ -1,8 +1,8 @@
 """The Bolt listeners: acknowledge at once, translate, run the core, execute its actions.
 
 Every listener acknowledges before any work (Slack waits 3 seconds at most); Bolt then runs the
-rest in its own task. A person's requests take turns (`PerPerson`), and the work under way is
-tracked so that `stop` can let it finish.
+rest in its own task. A person's requests take turns (`bot.ordering.KeyedLocks`), and the work
+under way is tracked so that `stop` can let it finish.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 
 from adapters.slack.executor import FAILURES, Executor, describe
 from adapters.slack.home import Home
-from adapters.slack.ordering import PerPerson
 from adapters.slack.redelivery import SkipRedeliveries
 from adapters.slack.render import HOME_NEXT, TAP_ACTION
 from adapters.slack.translate import (
@@ -35,6 +34,7 @@ from adapters.slack.translate import (
 from bot.actions import Action, Screen, Send
 from bot.core import Core
 from bot.events import Actor, Command, Event
+from bot.ordering import KeyedLocks
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ class Handlers:
         self.core = core
         self.executor = executor
         self.home = home
-        self.order = PerPerson()
+        self.order = KeyedLocks()
         self.busy: set[asyncio.Task[Any]] = set()
 
     def install(self, app: AsyncApp) -> None:

@@ -1,23 +1,22 @@
-"""One person's requests in order, different people at once.
+"""One key's work in order, different keys at once.
 
-Bolt runs each listener's work in its own task once the request is acknowledged. A person's
-clicks (a double click, a click then ``/tapmark next``) must reach the core in the order they
-came, or the second could overtake the first; other people need not wait for them.
+Adapters hand a person's updates to the core concurrently; a double tap must not overtake the
+first tap, but other people need not wait. A lock per key, dropped when nobody holds or waits.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Hashable
 
 
-class PerPerson:
+class KeyedLocks:
     def __init__(self) -> None:
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+        self._locks: dict[Hashable, tuple[asyncio.Lock, int]] = {}
 
     @contextlib.asynccontextmanager
-    async def turn(self, key: str) -> AsyncIterator[None]:
+    async def turn(self, key: Hashable) -> AsyncIterator[None]:
         lock, users = self._locks.get(key, (asyncio.Lock(), 0))
         self._locks[key] = (lock, users + 1)
         try:
