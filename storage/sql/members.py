@@ -18,7 +18,7 @@ from storage.models import (
     Role,
     TokenRef,
 )
-from storage.sqlite.base import SqliteBase
+from storage.sql.base import SqlBase
 
 INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -35,7 +35,7 @@ def _member(row: Any) -> Member:
     )
 
 
-class MemberOps(SqliteBase):
+class MemberOps(SqlBase):
     async def member_by_identity(self, platform: str, user_id: str) -> Member | None:
         row = await self._one(
             "SELECT m.* FROM identities i JOIN members m ON m.id = i.member_id"
@@ -54,7 +54,7 @@ class MemberOps(SqliteBase):
         if await self.member_by_identity(identity.platform, identity.user_id) is not None:
             raise Conflict(f"{identity.platform} user {identity.user_id} is already a member")
         pseudonym = "a-" + secrets.token_hex(5)
-        member_id = await self._exec(
+        member_id = await self._insert(
             "INSERT INTO members (pseudonym, name, created_at) VALUES (?,?,?)",
             (pseudonym, identity.name, now),
         )
@@ -260,7 +260,7 @@ class MemberOps(SqliteBase):
     async def enqueue(
         self, member_id: int, platform: str, user_id: str, screen: dict[str, Any], now: float
     ) -> int:
-        return await self._exec(
+        return await self._insert(
             "INSERT INTO outbox (member_id, platform, user_id, screen, created_at)"
             " VALUES (?,?,?,?,?)",
             (member_id, platform, user_id, json.dumps(screen, ensure_ascii=False), now),
@@ -281,7 +281,7 @@ class MemberOps(SqliteBase):
         ]
 
     async def mark_sent(self, message_ids: Sequence[int], now: float) -> None:
-        await self.db.executemany(
+        await self._many(
             "UPDATE outbox SET sent_at = ? WHERE id = ?", [(now, i) for i in message_ids]
         )
 

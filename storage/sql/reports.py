@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from storage.models import ExportAnswer, ExportRow, MemberStats, ProjectStats, Result
-from storage.sqlite.base import ITEM_COLUMNS, SqliteBase, item_from
+from storage.sql.base import ITEM_COLUMNS, SqlBase, item_from
 
 _MEMBER_STATS = """
 SELECT COUNT(*) AS answers,
@@ -18,7 +18,7 @@ FROM answers an WHERE an.project_id = ?1 AND an.member_id = ?2
 """
 
 
-class ReportOps(SqliteBase):
+class ReportOps(SqlBase):
     async def member_stats(self, project_id: int, member_id: int, since: float) -> MemberStats:
         row = await self._one(_MEMBER_STATS, (project_id, member_id, since))
         assert row is not None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 
 from storage.contract import Conflict, NotFound
@@ -19,18 +18,18 @@ from storage.models import (
     ProjectSpec,
     Result,
 )
-from storage.sqlite.base import ITEM_COLUMNS, SqliteBase, item_from, parse_spec
+from storage.sql.base import ITEM_COLUMNS, Row, SqlBase, item_from, parse_spec
 
 
-def _project(row: sqlite3.Row) -> Project:
+def _project(row: Row) -> Project:
     return Project(id=row["id"], name=row["name"], title=row["title"], spec=parse_spec(row["spec"]))
 
 
-class ProjectOps(SqliteBase):
+class ProjectOps(SqlBase):
     async def create_project(self, spec: ProjectSpec, now: float) -> Project:
         if await self.project_by_name(spec.name) is not None:
             raise Conflict(f"project {spec.name!r} already exists (use --update to change it)")
-        project_id = await self._exec(
+        project_id = await self._insert(
             "INSERT INTO projects (name, title, spec, created_at, updated_at) VALUES (?,?,?,?,?)",
             (spec.name, spec.title, spec.model_dump_json(), now, now),
         )
@@ -111,11 +110,11 @@ class ProjectOps(SqliteBase):
             clash = (repeated or taken)[:5]
             where = "repeat in the batch" if repeated else "are already in the project"
             raise Conflict(f"item ids {', '.join(map(repr, clash))} {where}")
-        batch_id = await self._exec(
+        batch_id = await self._insert(
             "INSERT INTO batches (project_id, name, status, created_at) VALUES (?,?,?,?)",
             (project_id, name, status.value, now),
         )
-        await self.db.executemany(
+        await self._many(
             "INSERT INTO items (project_id, batch_id, ext_id, data, gold, explanation,"
             " n_target) VALUES (?,?,?,?,?,?,?)",
             [

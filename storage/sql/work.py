@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
+from functools import lru_cache
 
 from storage.contract import Conflict, NotFound
 from storage.models import (
@@ -16,10 +16,11 @@ from storage.models import (
     MemberStats,
     Project,
 )
-from storage.sqlite.base import (
+from storage.sql.base import (
     ASSIGNMENT_COLUMNS,
     ITEM_COLUMNS,
-    SqliteBase,
+    Duplicate,
+    SqlBase,
     assignment_from,
     item_from,
     parse_spec,
@@ -47,7 +48,7 @@ WHERE i.project_id = ? AND i.status = 'open' AND i.gold IS NULL AND b.status = '
   AND i.n_load < i.n_target
   AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = i.id AND a.member_id = ?)
 ORDER BY i.n_answers DESC, i.id
-LIMIT 1
+LIMIT 1 {lock}
 """
 
 _PICK_GOLD = """
@@ -59,14 +60,18 @@ LIMIT 1
 """
 
 
-# Real work waits for a passed qualification; the qualification itself is gold.
-_LEASE_OPEN = _LEASE.format(
-    pick=_PICK_OPEN.strip(), qualified="r.qualification IN ('none', 'passed')"
-)
-_LEASE_GOLD = _LEASE.format(pick=_PICK_GOLD.strip(), qualified="r.qualification != 'failed'")
+@lru_cache(maxsize=4)
+def _lease_sql(gold: bool, lock: str) -> str:
+    """Real work waits for a passed qualification; the qualification itself is gold."""
+    if gold:
+        return _LEASE.format(pick=_PICK_GOLD.strip(), qualified="r.qualification != 'failed'")
+    return _LEASE.format(
+        pick=_PICK_OPEN.format(lock=lock).strip(),
+        qualified="r.qualification IN ('none', 'passed')",
+    )
 
 
-class WorkOps(SqliteBase):
+class WorkOps(SqlBase):
     async def reclaim_expired(self, project_id: int, now: float) -> int:
         await self._exec(
             "UPDATE items SET n_load = n_load - (SELECT COUNT(*) FROM assignments a"
@@ -94,11 +99,12 @@ class WorkOps(SqliteBase):
     ) -> Assignment | None:
         try:
             row = await self._one(
-                _LEASE_GOLD if gold else _LEASE_OPEN,
+                _lease_sql(gold, self.lock_pick),
                 (project_id, member_id, int(gold), now, now + lease_s, project_id, member_id,
                  project_id, member_id),
+                guarded=True,
             )
-        except sqlite3.IntegrityError:
+        except Duplicate:
             raise Conflict("the member already holds an unanswered lease here") from None
         if row is None:
             return None
@@ -156,13 +162,14 @@ class WorkOps(SqliteBase):
     ) -> Answer:
         time_ms = max(0, round((now - assignment.shown_at) * 1000))
         try:
-            answer_id = await self._exec(
+            answer_id = await self._insert(
                 "INSERT INTO answers (assignment_id, project_id, item_id, member_id, value,"
                 " time_ms, at, correct) VALUES (?,?,?,?,?,?,?,?)",
                 (assignment.id, assignment.project_id, assignment.item_id, assignment.member_id,
                  value, time_ms, now, None if correct is None else int(correct)),
+                guarded=True,
             )
-        except sqlite3.IntegrityError:
+        except Duplicate:
             raise Conflict(f"assignment {assignment.id} already has an answer") from None
         return Answer(
             id=answer_id, assignment_id=assignment.id, item_id=assignment.item_id,
@@ -184,7 +191,7 @@ class WorkOps(SqliteBase):
         self, project_id: int, item_id: int | None, member_id: int | None, kind: str,
         reason: str, now: float,
     ) -> int:
-        return await self._exec(
+        return await self._insert(
             "INSERT INTO flags (project_id, item_id, member_id, kind, reason, created_at)"
             " VALUES (?,?,?,?,?,?)",
             (project_id, item_id, member_id, kind, reason, now),

@@ -1,0 +1,87 @@
+"""What the SQL operation groups need from an engine, and the row helpers they share.
+
+The operation groups in this package are written once, in SQL both engines accept, with ``?``
+placeholders; each engine (``storage.sqlite``, ``storage.postgres``) supplies the primitives below
+and translates placeholders if it must.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from typing import Any
+
+from storage.models import Assignment, Item, ProjectSpec
+
+Row = Any
+"""A result row (``sqlite3.Row`` or ``asyncpg.Record``): read by column name (``row["id"]``) or
+by position (``row[0]``); ``dict(row)`` maps names to values."""
+
+
+class Duplicate(Exception):
+    """A unique constraint refused a guarded write; the transaction is still usable."""
+
+
+class SqlBase(ABC):
+    lock_pick: str = ""
+    """Appended to the queries that pick an item to lease: row locks that skip locked rows, where
+    the engine has them (PostgreSQL); SQLite's single writer needs none."""
+
+    @abstractmethod
+    async def _one(
+        self, sql: str, params: Iterable[Any] = (), *, guarded: bool = False
+    ) -> Row | None:
+        """The first row, or None. With ``guarded``, a unique violation raises Duplicate."""
+
+    @abstractmethod
+    async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[Row]: ...
+
+    @abstractmethod
+    async def _exec(self, sql: str, params: Iterable[Any] = (), *, guarded: bool = False) -> int:
+        """Run a statement; the number of rows it changed."""
+
+    @abstractmethod
+    async def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one statement once per parameter row."""
+
+    async def _insert(self, sql: str, params: Iterable[Any] = (), *, guarded: bool = False) -> int:
+        """Insert one row; its new ``id``."""
+        row = await self._one(sql + " RETURNING id", params, guarded=guarded)
+        assert row is not None
+        return int(row[0])
+
+
+
+
+ITEM_COLUMNS = (
+    "id, project_id, batch_id, ext_id, data, gold, explanation, status, n_answers, n_target"
+)
+ASSIGNMENT_COLUMNS = "id, project_id, item_id, member_id, status, is_gold, shown_at, expires_at"
+
+
+def item_from(row: Row, prefix: str = "") -> Item:
+    def get(name: str) -> Any:
+        return row[prefix + name]
+
+    return Item(
+        id=get("id"), project_id=get("project_id"), batch_id=get("batch_id"),
+        ext_id=get("ext_id"), data=json.loads(get("data")), gold=get("gold"),
+        explanation=get("explanation"), status=get("status"), n_answers=get("n_answers"),
+        n_target=get("n_target"),
+    )
+
+
+@lru_cache(maxsize=256)
+def parse_spec(raw: str) -> ProjectSpec:
+    """Parsing is pure and a spec is frozen, so equal JSON can share one parsed spec."""
+    return ProjectSpec.model_validate_json(raw)
+
+
+def assignment_from(row: Row) -> Assignment:
+    return Assignment(
+        id=row["id"], project_id=row["project_id"], item_id=row["item_id"],
+        member_id=row["member_id"], status=row["status"], is_gold=bool(row["is_gold"]),
+        shown_at=row["shown_at"], expires_at=row["expires_at"],
+    )
