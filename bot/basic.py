@@ -120,6 +120,7 @@ MANAGER_HELP = """*For managers*
 Send a project file (.toml), a batch (.csv or .jsonl; checked, then Publish or Cancel) or a
 guideline (.md).
 /batches — progress of each batch; pause, resume, close
+/deadline BATCH YYYY-MM-DD [HH:MM] — when a batch is due (none clears it)
 /invite annotator|qa|manager [uses] — an invite code
 /members — who is in; /suspend N, /reinstate N, /forget N
 /export [csv] — the results as a file

@@ -64,7 +64,9 @@ async def _batch_import(store: Store, args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"{path}: cannot read ({exc.strerror})", file=sys.stderr)
         return 1
-    summary = await import_batch(store, args.project, path.name, content, args.publish, args.name)
+    summary = await import_batch(
+        store, args.project, path.name, content, args.publish, args.name, args.deadline
+    )
     state = "published" if args.publish else "draft (not visible until published)"
     counts = ", ".join(f"{k} {v}" for k, v in sorted(summary.label_counts.items()))
     print(
@@ -134,6 +136,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     imp.add_argument("file")
     imp.add_argument("--publish", action="store_true", help="make it visible to annotators now")
     imp.add_argument("--name", help="batch name (default: the file name)")
+    imp.add_argument("--deadline", metavar="DATE",
+                     help="when it is due: YYYY-MM-DD or 'YYYY-MM-DD HH:MM', project time zone")
     add_db(imp)
     imp.set_defaults(func=with_store(_batch_import))
 

@@ -12,7 +12,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 
-from bot import basic, manager, review
+from bot import basic, batches, manager, review
 from bot.actions import Action, Send, Toast
 from bot.context import Ctx, show
 from bot.events import Actor, Command, Event, Tap, Text, Upload
@@ -46,7 +46,8 @@ COMMANDS: dict[str, Handler] = {
     "link": on_link,
     "project": manager.on_project,
     "invite": manager.on_invite,
-    "batches": manager.on_batches,
+    "batches": batches.on_batches,
+    "deadline": batches.on_deadline,
     "export": manager.on_export,
     "members": manager.on_members,
     "suspend": manager.on_suspend,
@@ -133,7 +134,7 @@ class Core:
         elif ref.kind == "menu":
             await self._menu(ctx, tap, code)
         elif ref.kind == "batch":
-            await manager.on_batch_tap(ctx, tap, int(ref.ref["b"]), code)
+            await batches.on_batch_tap(ctx, tap, int(ref.ref["b"]), code)
         elif ref.kind == "ack":
             await on_ack_tap(ctx, tap, int(ref.ref["p"]), int(ref.ref["v"]), code)
         elif ref.kind == "review":

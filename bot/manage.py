@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from bot.projectfile import ProjectFile
-from storage.contract import Conflict, NotFound, Store, Tx
+from bot.timekeeping import parse_deadline
+from storage.contract import Conflict, NotFound, Store, StoreError, Tx
 from storage.models import Batch, BatchStatus, Invite, Project, Role
 from tasks.readers import read_batch
 
@@ -56,17 +57,29 @@ async def import_batch(
     content: bytes,
     publish: bool,
     batch_name: str | None = None,
+    deadline: str | None = None,
 ) -> ImportSummary:
-    """Check a batch file whole, then add all its items in one transaction (or none)."""
+    """Check a batch file whole, then add all its items in one transaction (or none).
+
+    ``deadline`` is a date as people type it, read in the project's time zone."""
     now = time.time()
     async with store.transaction() as tx:
         project = await require_project(tx, project_name)
+        due = None
+        if deadline is not None:
+            try:
+                due = parse_deadline(deadline, project.spec.timezone)
+            except ValueError as exc:
+                raise StoreError(f"--deadline: {exc}") from None
         items = read_batch(filename, content, project.spec)
         name = batch_name or PurePath(filename).stem
         status = BatchStatus.PUBLISHED if publish else BatchStatus.DRAFT
         batch = await tx.create_batch(
             project.id, name, items, status, project.spec.quality.min_overlap, now
         )
+        if due is not None:
+            await tx.set_batch_deadline(batch.id, due)
+            batch = batch.model_copy(update={"deadline": due})
         gold_counts: dict[str, int] = {}
         for item in items:
             if item.gold is not None:
@@ -75,7 +88,7 @@ async def import_batch(
             project.id,
             None,
             "batch.import",
-            {"batch": batch.name, "items": len(items), "published": publish},
+            {"batch": batch.name, "items": len(items), "published": publish, "deadline": due},
             now,
         )
     return ImportSummary(

@@ -6,28 +6,13 @@ from __future__ import annotations
 import io
 
 from bot.access import can_manage, ensure_member, managed_project
-from bot.actions import Button, Screen, SendFile, Toast
-from bot.context import Ctx, show
-from bot.events import Tap
+from bot.actions import SendFile
+from bot.context import Ctx
 from bot.export import export_csv, export_jsonl
 from bot.judge import suspend
 from bot.markup import escape
-from bot.screens import button_token
 from storage.contract import StoreError
-from storage.models import BatchStatus, Role
-
-BATCH_ACTIONS = {
-    "p": ("Publish", BatchStatus.PUBLISHED),
-    "z": ("Pause", BatchStatus.PAUSED),
-    "r": ("Resume", BatchStatus.PUBLISHED),
-    "c": ("Close", BatchStatus.CLOSED),
-}
-OFFERED = {
-    BatchStatus.DRAFT: ("p", "c"),
-    BatchStatus.PUBLISHED: ("z", "c"),
-    BatchStatus.PAUSED: ("r", "c"),
-    BatchStatus.CLOSED: (),
-}
+from storage.models import Role
 
 
 async def on_project(ctx: Ctx, args: tuple[str, ...]) -> None:
@@ -67,53 +52,6 @@ async def on_invite(ctx: Ctx, args: tuple[str, ...]) -> None:
     limit = "any number of people" if uses is None else f"{uses} people"
     ctx.say(f"Invite for *{escape(project.title)}* as {args[0]} ({limit}): people send "
             f"`/start {invite.code}` to the bot.\n\n`{invite.code}`")
-
-
-async def on_batches(ctx: Ctx, args: tuple[str, ...]) -> None:
-    found = await managed_project(ctx)
-    if found is None:
-        return
-    member, project = found
-    rows = await ctx.tx.batch_progress(project.id)
-    if not rows:
-        ctx.say(f"*{escape(project.title)}* has no batches yet. Send a CSV or JSONL file.")
-        return
-    ctx.say(f"*Batches of {escape(project.title)}*")
-    for row in rows:
-        finished = row.done + row.disputed
-        share = finished / row.items if row.items else 0.0
-        text = (f"*{escape(row.batch.name)}* — {row.batch.status.value}\n"
-                f"{progress_bar(share)} {finished} of {row.items} items finished"
-                f"{f', {row.disputed} disputed' if row.disputed else ''}, {row.answers} answers")
-        token = await ctx.tx.issue_token(member.id, "batch", {"b": row.batch.id}, ctx.now)
-        buttons = tuple(Button(BATCH_ACTIONS[c][0], button_token(token, c))
-                        for c in OFFERED[row.batch.status])
-        ctx.send(Screen(text=text, keyboard=(buttons,) if buttons else ()))
-
-
-def progress_bar(share: float, width: int = 10) -> str:
-    filled = round(max(0.0, min(1.0, share)) * width)
-    return "▓" * filled + "░" * (width - filled)
-
-
-async def on_batch_tap(ctx: Ctx, tap: Tap, batch_id: int, code: str) -> None:
-    action = BATCH_ACTIONS.get(code)
-    batch = await ctx.tx.batch(batch_id)
-    if action is None or batch is None:
-        ctx.actions.append(Toast(tap, "That button is not valid."))
-        return
-    project = await ctx.tx.project(batch.project_id)
-    if not await can_manage(ctx, project):
-        ctx.actions.append(Toast(tap, "Only a manager can do that."))
-        return
-    if code not in OFFERED[batch.status]:
-        ctx.actions.append(Toast(tap, f"The batch is {batch.status.value} now."))
-        return
-    await ctx.tx.set_batch_status(batch.id, action[1])
-    await ctx.tx.audit(project.id, ctx.member.id if ctx.member else None, "batch.status",
-                       {"batch": batch.name, "status": action[1].value}, ctx.now)
-    ctx.actions.append(Toast(tap, f"{escape(batch.name)}: {action[1].value}"))
-    show(ctx, tap, Screen(text=f"*{escape(batch.name)}* is now {action[1].value}."))
 
 
 async def on_export(ctx: Ctx, args: tuple[str, ...]) -> None:

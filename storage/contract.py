@@ -83,6 +83,9 @@ class Tx(ABC):
     async def set_batch_status(self, batch_id: int, status: BatchStatus) -> None:
         """Change a batch's status; pausing or closing it also ends its unanswered leases."""
     @abstractmethod
+    async def set_batch_deadline(self, batch_id: int, deadline: float | None) -> None:
+        """Set or clear (None) a batch's deadline; NotFound for an unknown batch."""
+    @abstractmethod
     async def batches(self, project_id: int) -> list[Batch]: ...
     @abstractmethod
     async def batch(self, batch_id: int) -> Batch | None: ...

@@ -150,6 +150,7 @@ class Batch(BaseModel):
     name: str
     status: BatchStatus
     created_at: float
+    deadline: float | None = None
 
 
 class NewItem(BaseModel):

@@ -140,6 +140,12 @@ class ProjectOps(SqlBase):
             )
             await self._exec(f"DELETE FROM assignments WHERE id IN ({leased})", (batch_id,))
 
+    async def set_batch_deadline(self, batch_id: int, deadline: float | None) -> None:
+        if not await self._exec(
+            "UPDATE batches SET deadline = ? WHERE id = ?", (deadline, batch_id)
+        ):
+            raise NotFound(f"no batch with id {batch_id}")
+
     async def batches(self, project_id: int) -> list[Batch]:
         rows = await self._all(
             "SELECT * FROM batches WHERE project_id = ? ORDER BY id", (project_id,)
@@ -163,7 +169,8 @@ class ProjectOps(SqlBase):
         return [
             BatchProgress(
                 batch=Batch(id=r["id"], project_id=r["project_id"], name=r["name"],
-                            status=r["status"], created_at=r["created_at"]),
+                            status=r["status"], created_at=r["created_at"],
+                            deadline=r["deadline"]),
                 items=r["n_items"], done=r["n_done"], disputed=r["n_disputed"],
                 answers=r["n_answers"],
             )

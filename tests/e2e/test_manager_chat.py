@@ -213,3 +213,29 @@ async def test_the_guide_lists_the_labels_with_their_descriptions(recorder: Reco
     await ann.command("guide")
     text = last(ann)
     assert "Read carefully." in text and "yes — a cat is named" in text
+
+
+async def test_a_manager_sets_a_batch_deadline_in_the_project_time_zone(
+    recorder: Recorder, store: Store
+) -> None:
+    root, ann = await setup(recorder)
+    await root.upload("b.jsonl", batch(3))
+    await root.command("deadline", "b", "2027-02-30")
+    assert "'2027-02-30' is not a date" in last(root)
+    await root.command("deadline", "nope", "2027-01-20")
+    assert "no batch named nope" in last(root)
+    await ann.command("deadline", "b", "2027-01-20")
+    assert "Only a manager of Chat project can do that" in last(ann)
+    await root.command("batches")
+    assert "due" not in last(root)
+    await root.command("deadline", "b", "2027-01-20")
+    assert "b is due Wed 20 Jan 23:59 (in 6 days, UTC)" in last(root)
+    await root.command("batches")
+    assert "due Wed 20 Jan 23:59 (in 6 days)" in last(root)
+    async with store.transaction() as tx:
+        project = await tx.project_by_name("chat")
+        assert project is not None
+        [b] = await tx.batches(project.id)
+        assert b.deadline == 1_800_000_000.0 + 5 * 86400 + 16 * 3600 - 1
+    await root.command("deadline", "b", "none")
+    assert "has no deadline now" in last(root)
