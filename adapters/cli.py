@@ -1,7 +1,8 @@
 """The `tapmark` console script: the composition root that wires the core to its adapters.
 
-The platform-neutral subcommands live in `bot.cli` (and `bot.cli_quality`); this module adds the
-ones that need an adapter (`demo`, `run`) and turns expected errors into one line and exit 1.
+The platform-neutral subcommands live in `bot.cli` (and `bot.cli_quality`, `bot.cli_report`);
+this module adds the ones that need an adapter (`demo`, `run`) and turns expected errors into one
+line and exit 1.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 from adapters.console.app import run_console
 from adapters.console.crowd import EXAMPLE, example_items, simulate
 from bot import cli as core_cli
+from bot import cli_report
 from bot.config import ConfigError, load_settings
 from bot.core import Core
 from bot.manage import import_batch, make_invite, save_project
@@ -82,10 +84,12 @@ def _run(args: argparse.Namespace) -> int:
     run_telegram = want_telegram and settings.telegram_token is not None
     run_slack = want_slack and slack_set
     # Imported here: the libraries take a while to load, and the other commands never need them.
+    from adapters.health import HealthServer
     from adapters.slack import SlackAdapter, SlackConfig
     from adapters.slack.logsafe import protect_logs as protect_slack_logs
     from adapters.telegram import TelegramAdapter, TelegramConfig
     from adapters.telegram.logsafe import protect_logs as protect_telegram_logs
+    from bot.scheduler import Scheduler
 
     telegram = TelegramConfig.from_settings(settings) if run_telegram else None
     slack = SlackConfig.from_settings(settings) if run_slack else None
@@ -99,6 +103,8 @@ def _run(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if settings.log_level != "DEBUG":  # APScheduler logs every tick at INFO
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
     if telegram is not None:
         protect_telegram_logs(telegram.token, telegram.webhook_secret or "")
     if slack is not None:
@@ -169,7 +175,9 @@ def _run(args: argparse.Namespace) -> int:
             loop.add_signal_handler(signum, stop.set)
         async with open_store(db_url) as store:
             core = Core(store, admins=settings.admin_ids())
+            scheduler = Scheduler(store) if settings.scheduler else None
             running: list[TelegramAdapter | SlackAdapter] = []
+            health: HealthServer | None = None
             names: list[str] = []
             try:
                 if telegram is not None:
@@ -184,10 +192,29 @@ def _run(args: argparse.Namespace) -> int:
                         return 1
                     running.append(slack_adapter)
                     names.append(f"@{slack_adapter.bot_name} on Slack")
-                log.info("tapmark run: serving %s with the %s database; stop with Ctrl-C",
-                         " and ".join(names), db_url.partition(":")[0])
+                if scheduler is not None:
+                    scheduler.start()
+                if settings.health_listen != "off":
+                    probes = {type(a).__name__.removesuffix("Adapter").lower(): a.healthy
+                              for a in running}
+                    health = HealthServer(store, probes,
+                                          *settings.listen_host_port("health_listen"))
+                    try:
+                        await health.start()
+                    except OSError as exc:
+                        print(f"tapmark run: cannot listen on TAPMARK_HEALTH_LISTEN "
+                              f"({settings.health_listen}): {exc.strerror or exc}",
+                              file=sys.stderr)
+                        return 1
+                log.info("tapmark run: serving %s with the %s database, scheduled messages %s;"
+                         " stop with Ctrl-C", " and ".join(names), db_url.partition(":")[0],
+                         "on" if scheduler is not None else "off (TAPMARK_SCHEDULER)")
                 await stop.wait()
             finally:
+                if health is not None:
+                    await health.stop()
+                if scheduler is not None:
+                    await scheduler.stop()
                 for adapter in reversed(running):
                     await adapter.stop()
         log.info("tapmark run: stopped")
@@ -208,6 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         cli_quality.register(sub)
+    cli_report.register(sub)
 
     demo = sub.add_parser("demo", help="try tapmark in the terminal, or simulate a crowd")
     demo.add_argument("--crowd", type=int, help="simulate this many annotators instead")

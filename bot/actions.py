@@ -19,10 +19,15 @@ class Button:
 
 @dataclass(frozen=True, slots=True)
 class Media:
-    """A picture, sound or video to show with the text: a URL or a path the adapter can read."""
+    """A picture, sound or video to show with the text: a URL or a path the adapter can read.
+
+    `kind` is ``image``, ``audio`` or ``video``. `key` is the content hash of a stored file
+    (empty for a URL): adapters upload a file once per platform and reuse what the platform
+    gave back for that key (see `bot.media.UploadRefs`)."""
 
     kind: str
     ref: str
+    key: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ HELP = """*tapmark* — label with one tap.
 /progress — how much you have done
 /guide — the project's guideline
 /link — use this account from another app (Telegram, Slack) too
+/mute — stop the daily quota reminders (/unmute turns them back on)
 /help — this message
 
 On a task: tap a label to answer. *Skip* passes it on, *Report* tells us the item
@@ -122,8 +123,10 @@ guideline (.md).
 /batches — progress of each batch; pause, resume, close
 /deadline BATCH YYYY-MM-DD [HH:MM] — when a batch is due (none clears it)
 /invite annotator|qa|manager [uses] — an invite code
-/members — who is in; /suspend N, /reinstate N, /forget N
-/export [csv] — the results as a file
+/members — who is in; /suspend N, /reinstate N, /remove N, /forget N
+/broadcast TEXT — a message to every annotator
+/report — batches against deadlines, today's work, quality, with charts
+/export [csv|label-studio|annotators] — the results (or the annotators' sheet) as a file
 /review — the QA queue
 /project [NAME] — list or switch projects"""
 

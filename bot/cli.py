@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from bot.cli_audit import print_audit
 from bot.config import load_settings
-from bot.export import export_csv, export_jsonl
+from bot.export_annotators import export_annotators, period
+from bot.export_formats import FORMATS
 from bot.manage import allow_retry, forget, import_batch, make_invite, require_project, save_project
 from bot.projectfile import load_project_file
 from storage import open_store
@@ -103,7 +106,18 @@ async def _member_retry(store: Store, args: argparse.Namespace) -> int:
 async def _export(store: Store, args: argparse.Namespace) -> int:
     async with store.transaction() as tx:
         project = await require_project(tx, args.project)
-        chunks = export_jsonl if args.format == "jsonl" else export_csv
+        chunks = FORMATS[args.format].write
+        if args.since or args.until:
+            if args.format != "annotators":
+                print("tapmark export: --since and --until go with --format annotators",
+                      file=sys.stderr)
+                return 2
+            try:
+                since, until = period(args.since, args.until, project.spec.timezone)
+            except ValueError as exc:
+                print(f"tapmark export: {exc}", file=sys.stderr)
+                return 2
+            chunks = functools.partial(export_annotators, since=since, until=until)
         if args.out:
             with open(args.out, "w", encoding="utf-8", newline="") as out:
                 async for chunk in chunks(tx, project.id):
@@ -166,11 +180,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     export = sub.add_parser("export", help="export items, answers and results")
     export.add_argument("project")
-    export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    export.add_argument("--format", choices=list(FORMATS), default="jsonl",
+                        help="jsonl, csv, label-studio (task JSON), or annotators (a CSV for "
+                             "payroll)")
     export.add_argument("--out", help="file to write (default: standard output)")
+    export.add_argument("--since", metavar="DATE",
+                        help="annotators: count work from this day (YYYY-MM-DD, project time zone)")
+    export.add_argument("--until", metavar="DATE", help="annotators: up to this day, included")
     add_db(export)
     export.set_defaults(func=with_store(_export))
 
     migrate = sub.add_parser("migrate", help="bring the database schema up to date")
     add_db(migrate)
     migrate.set_defaults(func=with_store(_migrate))
+
+    audit = sub.add_parser("audit", help="print a project's audit log")
+    audit.add_argument("project")
+    audit.add_argument("--json", action="store_true", help="one JSON object per line")
+    add_db(audit)
+    audit.set_defaults(func=with_store(print_audit))

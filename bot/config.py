@@ -34,6 +34,23 @@ class Settings(BaseSettings):
 
     lease_sweep_seconds: float = Field(60.0, gt=0)
 
+    media_dir: str | None = None
+    """Where media files are stored by content; default: ``media`` beside the SQLite file,
+    else ``./media`` (see `bot.media.media_dir`)."""
+    media_max_side: int = Field(1280, ge=160, le=5000)
+    """The longest side of a picture after import, in pixels."""
+    scheduler: bool = True
+    """Whether `tapmark run` runs the scheduled jobs (digests, reminders, deadline warnings,
+    lease reclaim); ``TAPMARK_SCHEDULER=off`` leaves them to another process."""
+
+    health_listen: str = "127.0.0.1:9090"
+    """Where `tapmark run` serves /healthz and /metrics; ``off`` turns that server off."""
+
+    @field_validator("health_listen")
+    @classmethod
+    def _health(cls, value: str) -> str:
+        return value if value == "off" else cls._host_port(value)
+
     @field_validator("listen")
     @classmethod
     def _host_port(cls, value: str) -> str:
@@ -58,8 +75,8 @@ class Settings(BaseSettings):
     def admin_ids(self) -> frozenset[tuple[str, str]]:
         return parse_admins(self.admins)
 
-    def listen_host_port(self) -> tuple[str, int]:
-        host, _, port = self.listen.rpartition(":")
+    def listen_host_port(self, which: str = "listen") -> tuple[str, int]:
+        host, _, port = getattr(self, which).rpartition(":")
         return host, int(port)
 
 

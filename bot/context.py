@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from bot.actions import Action, Edit, Screen, Send
 from bot.events import Actor, Tap
+from bot.media import MediaStore
 from storage.contract import Tx
 from storage.models import Member, Project
 
@@ -23,6 +24,8 @@ class Ctx:
     """Whether to reclaim expired leases before handing out work (the core does so now and
     then, and always when it finds nothing to hand out)."""
     actions: list[Action] = field(default_factory=list)
+    media: MediaStore | None = None
+    """Where media files are stored (None: this bot was given no media folder)."""
 
     def send(self, screen: Screen) -> None:
         self.actions.append(Send(to=self.actor, screen=screen))

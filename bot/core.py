@@ -12,18 +12,21 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 
-from bot import basic, batches, manager, review
+from bot import basic, batches, broadcast, manager, metrics, report_chat, review, sendback
 from bot.actions import Action, Send, Toast
 from bot.context import Ctx, show
 from bot.events import Actor, Command, Event, Tap, Text, Upload
 from bot.guide_changes import on_ack_tap
 from bot.link import on_link
+from bot.media import MediaStore
 from bot.outbox import screen_from_dict
+from bot.reminders import on_mute, on_unmute
 from bot.screens import GUIDE, NEXT, PROGRESS, split_token
 from bot.uploads import on_draft_tap, on_upload
 from bot.work import (
     NO_LONGER_YOURS,
     next_screen,
+    on_answer_text,
     on_report_tap,
     on_report_text,
     on_task_tap,
@@ -44,11 +47,16 @@ COMMANDS: dict[str, Handler] = {
     "guide": lambda ctx, args: basic.on_guide(ctx),
     "help": lambda ctx, args: basic.on_help(ctx),
     "link": on_link,
+    "mute": on_mute,
+    "unmute": on_unmute,
     "project": manager.on_project,
     "invite": manager.on_invite,
     "batches": batches.on_batches,
     "deadline": batches.on_deadline,
-    "export": manager.on_export,
+    "broadcast": broadcast.on_broadcast,
+    "remove": manager.on_remove,
+    "export": report_chat.on_export,
+    "report": report_chat.on_report,
     "members": manager.on_members,
     "suspend": manager.on_suspend,
     "reinstate": manager.on_reinstate,
@@ -66,14 +74,26 @@ class Core:
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
         admins: frozenset[tuple[str, str]] = frozenset(),
+        media: MediaStore | None = None,
     ) -> None:
         self.store = store
         self.admins = admins
+        self.media = media
+        """Where media files are kept (items' pictures, sounds, videos); None: no media."""
         self.clock = clock
         self.rng = rng or random.Random()
         self._next_sweep = 0.0
 
     async def handle(self, event: Event) -> list[Action]:
+        """Handle one event in one transaction; the actions are what to show, once committed."""
+        kind = type(event).__name__.lower()
+        started = time.perf_counter()
+        actions = await self._handle(event)
+        metrics.EVENTS.labels(kind).inc()
+        metrics.EVENT_SECONDS.labels(kind).observe(time.perf_counter() - started)
+        return actions
+
+    async def _handle(self, event: Event) -> list[Action]:
         async with self.store.transaction() as tx:
             ref: TokenRef | None = None
             if isinstance(event, Tap):
@@ -89,6 +109,7 @@ class Core:
             ctx = Ctx(
                 tx=tx, now=now, actor=event.actor, rng=self.rng, member=member, sweep=sweep,
                 is_admin=(event.actor.platform, event.actor.user_id) in self.admins,
+                media=self.media,
             )
             if isinstance(event, Command):
                 await self._command(ctx, event)
@@ -139,6 +160,8 @@ class Core:
             await on_ack_tap(ctx, tap, int(ref.ref["p"]), int(ref.ref["v"]), code)
         elif ref.kind == "review":
             await review.on_review_tap(ctx, tap, int(ref.ref["f"]), code)
+        elif ref.kind == "back":
+            await sendback.on_back_tap(ctx, tap, int(ref.ref["f"]), int(ref.ref["a"]), code)
         elif ref.kind == "draft":
             await on_draft_tap(ctx, tap, int(ref.ref["b"]), code)
         else:
@@ -163,11 +186,20 @@ class Core:
     async def _text(self, ctx: Ctx, event: Text) -> None:
         member = ctx.member
         pending = member.pending if member else None
+        if member is not None and pending and pending.get("kind") == "answer":
+            await on_answer_text(ctx, member, int(pending["a"]), event.text)
+            return
         if member is not None and pending and pending.get("kind") == "report":
             await on_report_text(ctx, member, int(pending["a"]), event.text)
             return
         if member is not None and pending and pending.get("kind") == "ping":
             await review.on_ping_text(ctx, int(pending["f"]), event.text)
+            return
+        if member is not None and pending and pending.get("kind") == "sendback":
+            await sendback.on_comment_text(ctx, int(pending["f"]), event.text)
+            return
+        if member is not None and pending and pending.get("kind") == "keep":
+            await sendback.on_keep_text(ctx, int(pending["f"]), event.text)
             return
         if member is not None and pending and pending.get("kind") == "note":
             await review.on_note_text(ctx, int(pending["f"]), event.text)

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.export_rich import typed_record
 from storage.contract import Tx
 from storage.models import ExportRow
 
@@ -69,8 +70,11 @@ def record(row: ExportRow) -> dict[str, Any]:
 
 
 async def export_jsonl(tx: Tx, project_id: int) -> AsyncIterator[str]:
+    """One record a line; task types beyond single_choice and binary add their answers' values
+    and a summary (see `bot.export_rich`)."""
+    spec = (await tx.project(project_id)).spec
     async for row in tx.export_rows(project_id):
-        yield json.dumps(record(row), ensure_ascii=False) + "\n"
+        yield json.dumps(typed_record(spec, record(row), row), ensure_ascii=False) + "\n"
 
 
 async def export_csv(tx: Tx, project_id: int) -> AsyncIterator[str]:

@@ -10,6 +10,21 @@ from storage.models import Project
 PART_LIMIT = 3500
 
 
+def has_label_help(project: Project) -> bool:
+    return any(label.description or label.examples for label in project.spec.labels)
+
+
+def label_help_screen(project: Project) -> Screen:
+    """Each label with its description and examples: what the *Labels* button on a task shows."""
+    blocks = []
+    for label in project.spec.labels:
+        lines = [f"*{escape(label.shown)}*" + (f" — {escape(label.description)}"
+                                               if label.description else "")]
+        lines.extend(f"  e.g. _{escape(example)}_" for example in label.examples)
+        blocks.append("\n".join(lines))
+    return Screen(text=f"*The labels of {escape(project.title)}*\n\n" + "\n\n".join(blocks))
+
+
 async def guide_screens(ctx: Ctx, project: Project) -> list[Screen]:
     guideline = await ctx.tx.guideline(project.id)
     spec = project.spec

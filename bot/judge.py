@@ -26,6 +26,7 @@ from bot.outcome import PRIOR_ACCURACY, judge_item
 from bot.quality import gold_accuracy
 from bot.screens import NEXT, button_token
 from storage.models import Answer, Item, Member, Project, Role
+from tasks import task_type
 
 RECENT = 20
 FAST_SHARE = 0.5
@@ -83,8 +84,7 @@ SUSPENDED = (
 
 
 def gold_feedback(project: Project, item: Item, value: str, correct: bool) -> str:
-    shown = {label.value: label.shown for label in project.spec.labels}
-    right = escape(shown.get(item.gold or "", item.gold or ""))
+    right = escape(task_type(project.spec.task).describe(project.spec, item.gold or ""))
     head = f"✓ Right: *{right}*." if correct else f"✗ Not quite: this one is *{right}*."
     if item.explanation:
         head += f"\n\n{escape(item.explanation)}"

@@ -6,11 +6,12 @@ from __future__ import annotations
 import io
 
 from bot.access import can_manage, ensure_member, managed_project
-from bot.actions import SendFile
+from bot.actions import Screen, SendFile
 from bot.context import Ctx
 from bot.export import export_csv, export_jsonl
 from bot.judge import suspend
 from bot.markup import escape
+from bot.outbox import notify
 from storage.contract import StoreError
 from storage.models import Role
 
@@ -121,8 +122,14 @@ async def _set_status(ctx: Ctx, args: tuple[str, ...], suspend_them: bool) -> No
         ctx.say(f"Use /{verb} N with N from /members.")
         return
     row = rows[int(args[0]) - 1]
+    if not suspend_them and row.status == "removed":
+        await ctx.tx.set_role_status(project.id, row.member.id, row.role, "active")
+        await ctx.tx.audit(project.id, manager.id, "reinstate",
+                           {"member": row.member.pseudonym, "role": row.role.value}, ctx.now)
+        ctx.say(f"`{row.member.pseudonym}` is back as {row.role.value}.")
+        return
     if row.role != Role.ANNOTATOR:
-        ctx.say("Only annotators can be suspended or reinstated here.")
+        ctx.say("Only annotators can be suspended here; /remove N takes away any role.")
         return
     try:
         if suspend_them:
@@ -140,3 +147,35 @@ async def _set_status(ctx: Ctx, args: tuple[str, ...], suspend_them: bool) -> No
     done = "suspended; their answers left the aggregation" if suspend_them else (
         "active again; their earlier answers stay out of the aggregation")
     ctx.say(f"`{row.member.pseudonym}` is {done}.")
+
+
+async def on_remove(ctx: Ctx, args: tuple[str, ...]) -> None:
+    """``/remove N``: take the role in row N of /members away; their answers stay."""
+    found = await managed_project(ctx)
+    if found is None:
+        return
+    manager, project = found
+    rows = await ctx.tx.project_members(project.id)
+    if not args or not args[0].isdigit() or not 1 <= int(args[0]) <= len(rows):
+        ctx.say("Use /remove N with N from /members.")
+        return
+    row = rows[int(args[0]) - 1]
+    who = row.member
+    if who.id == manager.id:
+        ctx.say("You cannot remove yourself; ask another manager or an admin.")
+        return
+    if row.status == "removed":
+        ctx.say(f"`{who.pseudonym}` is already removed as {row.role.value}.")
+        return
+    await ctx.tx.set_role_status(project.id, who.id, row.role, "removed")
+    if row.role == Role.ANNOTATOR:
+        lease = await ctx.tx.open_assignment(project.id, who.id)
+        if lease is not None:
+            await ctx.tx.release(lease, "skipped")
+    await ctx.tx.audit(project.id, manager.id, "remove",
+                       {"member": who.pseudonym, "role": row.role.value}, ctx.now)
+    await notify(ctx.tx, who.id, Screen(
+        text=f"You are no longer {row.role.value} in *{escape(project.title)}*. Thank you for "
+             "your work; your answers stay."), ctx.now)
+    ctx.say(f"`{who.pseudonym}` is removed as {row.role.value}; their answers stay. "
+            f"/reinstate {args[0]} undoes it.")

@@ -18,7 +18,15 @@ def escape(text: str) -> str:
 
 def plain(text: str) -> str:
     """The text without markup, as a terminal or a notification shows it."""
-    return _TOKEN.sub(lambda m: m.group(1) or m.group(2) or m.group(3) or m.group(4) or "", text)
+
+    def bare(m: re.Match[str]) -> str:
+        if m.group(1) is not None:
+            return m.group(1)
+        if m.group(4) is not None:
+            return m.group(4)
+        return _unescape(m.group(2) if m.group(2) is not None else m.group(3))
+
+    return _TOKEN.sub(bare, text)
 
 
 def to_html(text: str) -> str:

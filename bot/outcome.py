@@ -10,14 +10,13 @@ suspended annotator, say) do not count.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
-
-from bot.quality import OverlapPolicy, WorkerModel, decide, posterior_mean
+from bot.quality import posterior_mean
+from bot.verdicts import PRIOR_ACCURACY as PRIOR_ACCURACY
+from bot.verdicts import judge_answers
 from storage.contract import Tx
 from storage.models import Item, Project, Result
 
 METHOD = "gold_weighted_posterior"
-PRIOR_ACCURACY = 0.75
 
 
 async def settle_item(tx: Tx, project: Project, item: Item, n_answers: int, now: float) -> None:
@@ -28,44 +27,33 @@ async def settle_item(tx: Tx, project: Project, item: Item, n_answers: int, now:
 
 
 async def judge_item(tx: Tx, project: Project, item: Item, now: float) -> str:
-    """Decide the item from its counted answers; returns its new status."""
+    """Decide the item from its counted answers; returns its new status. How the answers add
+    up depends on the task type (see `bot.verdicts`)."""
     spec = project.spec
     policy = spec.quality
     answers = [a for a in await tx.item_answers(item.id) if a.excluded is None]
-    labels = spec.label_values()
     if len(answers) < policy.min_overlap:
         await tx.set_item_target(item.id, policy.min_overlap)
         await tx.set_item_outcome(item.id, "open", None, now)
         return "open"
     workers = [a.member_id for a in answers]
     counts = await tx.gold_counts(project.id, sorted(set(workers)))
-    accuracy: dict[Hashable, float] = {
+    accuracy = {
         m: posterior_mean(c.correct, c.total, prior_mean=PRIOR_ACCURACY)
         for m, c in counts.items()
     }
-    model = WorkerModel.from_accuracy(accuracy, len(labels), default_accuracy=PRIOR_ACCURACY)
-    decision = decide(
-        workers,
-        [labels.index(a.value) for a in answers],
-        model,
-        OverlapPolicy(policy.min_overlap, policy.max_overlap, policy.confidence),
-    )
+    verdict = judge_answers(spec, item.data, workers, [a.value for a in answers], accuracy)
     result = Result(
-        item_id=item.id, label=labels[decision.label], confidence=decision.confidence,
-        method=METHOD,
+        item_id=item.id, label=verdict.label, confidence=verdict.confidence,
+        method=verdict.method,
     )
-    if decision.status == "more":
+    if verdict.status == "more":
         await tx.set_item_target(item.id, len(answers) + 1)
         await tx.set_item_outcome(item.id, "open", None, now)
-    elif decision.status == "done":
+    elif verdict.status == "done":
         await tx.set_item_outcome(item.id, "done", result, now)
     else:
         await tx.set_item_outcome(item.id, "disputed", result, now)
         if item.status != "disputed":
-            await tx.add_flag(
-                project.id, item.id, None, "disputed",
-                f"{len(answers)} answers; the best label, {result.label}, has a posterior of "
-                f"{result.confidence:.2f} (the project asks for {policy.confidence:.2f})",
-                now,
-            )
-    return decision.status
+            await tx.add_flag(project.id, item.id, None, "disputed", verdict.reason, now)
+    return verdict.status

@@ -1,10 +1,12 @@
 """The QA review queue: one flagged item (or annotator) at a time, and what QA can do with it.
 
 `/review` shows the oldest open flag: the item, its answers under pseudonyms, the result so far
-and why it was flagged. Buttons: a label to set the item's result by hand, *Accept* (close the
-flag: a held item goes back to work, a disputed one keeps its best label), *Ping* (the next
-message QA types goes to the flagged person's chat through the outbox), *Guide note* (the
-next message becomes a note in a new guideline version), *Skip*.
+and why it was flagged, with the thread of any send-back. Buttons: a label to set the item's
+result by hand, *Accept* (close the flag: a held item goes back to work, a disputed one keeps its
+best label), *Send back* (to the annotators who answered, see `bot.sendback`), *Gold* (pick the
+label; the item becomes a gold question), *Ping* (the next message QA types goes to the flagged
+person's chat through the outbox), *Guide note* (mark it ambiguous: the next message becomes a
+note in a new guideline version), *Skip*.
 Items reported by `HOLD_AFTER` different people are held out of the stream until QA decides.
 """
 
@@ -16,7 +18,8 @@ from bot.context import Ctx, show
 from bot.events import Tap
 from bot.markup import escape
 from bot.outbox import notify
-from bot.screens import button_token
+from bot.screens import button_token, split_token
+from bot.sendback import ask_comment
 from storage.models import Flag, Project, Result, Role
 
 HOLD_AFTER = 2
@@ -67,14 +70,40 @@ async def review_card(ctx: Ctx, project: Project, after_id: int) -> Screen:
             lines.append("Answers: " + ", ".join(
                 f"`{names[a.member_id]}` {escape(a.value)}"
                 + (" (excluded)" if a.excluded else "") for a in answers))
+        result = await tx.result(item.id)
+        if result is not None:
+            lines.append(f"Result so far: *{escape(result.label)}* (confidence "
+                         f"{result.confidence:.2f}, {escape(result.method)})")
+        lines.extend(await _thread(ctx, flag))
         buttons = [Button(f"→ {label.shown}", button_token(token, f"l{i}"))
                    for i, label in enumerate(project.spec.labels)]
     open_count = await tx.open_flags(project.id)
     lines.append(f"\n_{open_count} open flag{'s' if open_count != 1 else ''} in the queue_")
-    tools = tuple(Button(label, button_token(token, code)) for label, code in
-                  (("Accept", "a"), ("Ping", "m"), ("Guide note", "n"), ("Skip", "s")))
+    tools = [Button(label, button_token(token, code)) for label, code in TOOLS
+             if flag.item_id is not None or code in ("a", "m", "s")]
     rows = [tuple(buttons[i:i + 3]) for i in range(0, len(buttons), 3)]
-    return Screen(text="\n".join(lines), keyboard=(*rows, tools))
+    return Screen(text="\n".join(lines), keyboard=(*rows, tuple(tools[:3]), tuple(tools[3:])))
+
+
+TOOLS = (("Accept", "a"), ("Send back", "b"), ("Gold", "g"), ("Ping", "m"),
+         ("Guide note", "n"), ("Skip", "s"))
+
+
+async def _thread(ctx: Ctx, flag: Flag) -> list[str]:
+    lines = []
+    for note in await ctx.tx.flag_notes(flag.id):
+        who = "QA" if note.kind == "sent_back" else (
+            f"`{(await ctx.tx.member(note.member_id)).pseudonym}`" if note.member_id else "someone")
+        lines.append(f"  {who} ({note.kind.replace('_', ' ')}): {escape(note.body)}")
+    return ["Thread:", *lines] if lines else []
+
+
+def _gold_picker(project: Project, token: str) -> Screen:
+    buttons = [Button(f"⭐ {label.shown}", button_token(token, f"g{i}"))
+               for i, label in enumerate(project.spec.labels)]
+    rows = [tuple(buttons[i:i + 3]) for i in range(0, len(buttons), 3)]
+    return Screen(text="Which label is right? The item becomes a gold question with it.",
+                  keyboard=(*rows, (Button("Back", button_token(token, "s0")),)))
 
 
 async def on_review_tap(ctx: Ctx, tap: Tap, flag_id: int, code: str) -> None:
@@ -87,9 +116,9 @@ async def on_review_tap(ctx: Ctx, tap: Tap, flag_id: int, code: str) -> None:
     if not await can_review(ctx, project):
         ctx.actions.append(Toast(tap, "Only QA reviewers and managers can do that."))
         return
-    if code == "s":
-        ctx.actions.append(Toast(tap, "Skipped"))
-        show(ctx, tap, await review_card(ctx, project, flag.id))
+    if code in ("s", "s0"):
+        ctx.actions.append(Toast(tap, "Skipped" if code == "s" else "OK"))
+        show(ctx, tap, await review_card(ctx, project, flag.id if code == "s" else flag.id - 1))
         return
     if flag.status != "open":
         ctx.actions.append(Toast(tap, "Someone already dealt with this one."))
@@ -109,17 +138,26 @@ async def on_review_tap(ctx: Ctx, tap: Tap, flag_id: int, code: str) -> None:
         show(ctx, tap, Screen(text="Type the note for the guideline in one message; it becomes "
                                    "a new version that annotators acknowledge."))
         return
+    if code == "b":
+        await ask_comment(ctx, tap, flag)
+        return
+    if code == "g":
+        if flag.item_id is None:
+            ctx.actions.append(Toast(tap, "This flag has no item."))
+            return
+        show(ctx, tap, _gold_picker(project, split_token(tap.token)[0]))
+        return
+    label = _label(project, code)
     if code == "a":
         await _accept(ctx, project, flag)
         ctx.actions.append(Toast(tap, "Accepted"))
-    elif code.startswith("l") and code[1:].isdigit() and flag.item_id is not None:
-        index = int(code[1:])
-        if index >= len(project.spec.labels):
-            ctx.actions.append(Toast(tap, "That button is not valid."))
-            return
-        label = project.spec.labels[index].value
-        result = Result(item_id=flag.item_id, label=label, confidence=1.0, method="qa")
-        await tx.set_item_outcome(flag.item_id, "done", result, ctx.now)
+    elif code.startswith("g") and label is not None and flag.item_id is not None:
+        await _set_result(ctx, flag.item_id, label)
+        await tx.make_gold(flag.item_id, label, flag.reason)
+        await tx.resolve_flag(flag.id, f"gold {label}")
+        ctx.actions.append(Toast(tap, f"Gold: {label}"))
+    elif code.startswith("l") and label is not None and flag.item_id is not None:
+        await _set_result(ctx, flag.item_id, label)
         await tx.resolve_flag(flag.id, f"relabelled {label}")
         ctx.actions.append(Toast(tap, f"Set to {label}"))
     else:
@@ -128,6 +166,19 @@ async def on_review_tap(ctx: Ctx, tap: Tap, flag_id: int, code: str) -> None:
     await tx.audit(project.id, ctx.member.id if ctx.member else None, "review",
                    {"flag": flag.id, "action": code}, ctx.now)
     show(ctx, tap, await review_card(ctx, project, 0))
+
+
+def _label(project: Project, code: str) -> str | None:
+    """The label a ``l<i>`` or ``g<i>`` button stands for."""
+    labels = project.spec.labels
+    if len(code) > 1 and code[1:].isdigit() and int(code[1:]) < len(labels):
+        return labels[int(code[1:])].value
+    return None
+
+
+async def _set_result(ctx: Ctx, item_id: int, label: str) -> None:
+    result = Result(item_id=item_id, label=label, confidence=1.0, method="qa")
+    await ctx.tx.set_item_outcome(item_id, "done", result, ctx.now)
 
 
 async def _accept(ctx: Ctx, project: Project, flag: Flag) -> None:

@@ -8,12 +8,15 @@ callback data stays far under Telegram's 64 bytes.
 from __future__ import annotations
 
 from bot.actions import Button, Screen
+from bot.guide import has_label_help
 from bot.markup import escape
+from bot.media import MediaStore
+from bot.task_keys import option_rows
 from storage.contract import Tx
 from storage.models import Assignment, Item, MemberStats, Project
 from tasks import TaskView, task_type
 
-GUIDE, NEXT, SKIP, REPORT, BACK, PROGRESS = "g", "n", "s", "r", "k", "p"
+GUIDE, NEXT, SKIP, REPORT, BACK, PROGRESS, LABELS = "g", "n", "s", "r", "k", "p", "h"
 REPORT_REASONS = {
     "u": ("Unclear", "unclear"),
     "b": ("Broken", "broken"),
@@ -52,23 +55,36 @@ async def task_screen(
     item: Item,
     stats: MemberStats,
     now: float,
+    *,
+    token: str | None = None,
+    selected: frozenset[int] = frozenset(),
+    media: MediaStore | None = None,
 ) -> Screen:
-    view: TaskView = task_type(project.spec.task).render(project.spec, item.data)
-    token = await tx.issue_token(assignment.member_id, "task", {"a": assignment.id}, now)
-    labels = [
-        Button(label=o.label, token=button_token(token, str(i))) for i, o in enumerate(view.options)
-    ]
+    """The task card. `token` reuses the card's token (a toggle redraws the same card);
+    `selected` are the options switched on in a toggle task. A task answered by typing makes
+    the member's next message its answer."""
+    view: TaskView = task_type(project.spec.task).render(project.spec, item.data, selected)
+    if token is None:
+        token = await tx.issue_token(assignment.member_id, "task", {"a": assignment.id}, now)
+    if view.mode == "text":
+        await tx.set_pending(assignment.member_id, {"kind": "answer", "a": assignment.id})
     tools = (
         Button("Skip", button_token(token, SKIP)),
         Button("Report", button_token(token, REPORT)),
         Button("Guide", button_token(token, GUIDE)),
+        *((Button("Labels", button_token(token, LABELS)),) if has_label_help(project) else ()),
     )
     parts = [f"*{escape(project.title)}*"]
     if view.prompt:
         parts.append(escape(view.prompt))
-    parts.append(escape(view.body))
+    if view.body:
+        parts.append(escape(view.body))
+    if view.hint:
+        parts.append(escape(view.hint))
     parts.append(progress_line(stats))
-    return Screen(text="\n\n".join(parts), keyboard=(*label_rows(labels), tools))
+    shown = media.screen_media(view.media) if media is not None else None
+    return Screen(text="\n\n".join(parts),
+                  keyboard=(*option_rows(view, token, label_rows), tools), media=shown)
 
 
 async def report_screen(tx: Tx, member_id: int, assignment_id: int, now: float) -> Screen:

@@ -69,3 +69,12 @@ def time_left(deadline: float, now: float) -> str:
     else:
         amount = f"{max(1, round(span / 60))} minutes"
     return f"in {amount}" if seconds >= 0 else f"{amount} overdue"
+
+
+def local_moment(now: float, zone: str, hhmm: str) -> tuple[float, str]:
+    """The epoch time of ``HH:MM`` on the local day `now` falls in, and that day as
+    ``YYYY-MM-DD``, in the zone."""
+    local = datetime.fromtimestamp(now, ZoneInfo(zone))
+    hour, minute = (int(part) for part in hhmm.split(":"))
+    moment = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    return moment.timestamp(), local.date().isoformat()

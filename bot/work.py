@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.actions import Screen, Toast
 from bot.context import Ctx, show
 from bot.events import Tap
-from bot.guide import guide_screens
+from bot.guide import guide_screens, label_help_screen
 from bot.guide_changes import pending_guideline
 from bot.judge import SUSPENDED, after_gold, behaviour_signals, skip_signal
 from bot.markup import escape
@@ -14,13 +14,16 @@ from bot.review import hold_if_reported
 from bot.screens import (
     BACK,
     GUIDE,
+    LABELS,
     REPORT,
     REPORT_REASONS,
     SKIP,
     idle_screen,
     report_screen,
+    split_token,
     task_screen,
 )
+from bot.task_keys import parse_toggle
 from bot.timekeeping import day_start
 from storage.models import Assignment, LeaseView, Member, Project
 from tasks import AnswerError, task_type
@@ -51,6 +54,8 @@ async def next_screen(
             return Screen(text=f"You are not an annotator in *{title}*.")
         if role.status == "suspended":
             return Screen(text=SUSPENDED)
+        if role.status == "removed":
+            return Screen(text=f"You are no longer an annotator in *{title}*.")
         if role.status != "active":
             return Screen(text=f"Your work in *{title}* is on hold ({role.status}).")
         changes = await pending_guideline(ctx, member, project)
@@ -72,12 +77,16 @@ async def next_screen(
     return await render_task(ctx, project, assignment)
 
 
-async def render_task(ctx: Ctx, project: Project, assignment: Assignment) -> Screen:
+async def render_task(
+    ctx: Ctx, project: Project, assignment: Assignment, token: str | None = None,
+    selected: frozenset[int] = frozenset(),
+) -> Screen:
     item, stats = await ctx.tx.screen_item(
         assignment.item_id, project.id, assignment.member_id,
         day_start(ctx.now, project.spec.timezone),
     )
-    return await task_screen(ctx.tx, project, assignment, item, stats, ctx.now)
+    return await task_screen(ctx.tx, project, assignment, item, stats, ctx.now, token=token,
+                             selected=selected, media=ctx.media)
 
 
 async def _lease(ctx: Ctx, member: Member, project: Project) -> Assignment | None:
@@ -102,6 +111,10 @@ async def on_task_tap(ctx: Ctx, tap: Tap, member: Member, assignment_id: int, co
             ctx.send(screen)
         ctx.actions.append(Toast(tap, "Guide sent below."))
         return
+    if code == LABELS:
+        ctx.send(label_help_screen(project))
+        ctx.actions.append(Toast(tap, "The labels are explained below."))
+        return
     if assignment.status == "answered":
         ctx.actions.append(Toast(tap, "Already saved ✓"))
         show(ctx, tap, await next_screen(ctx, member, project))
@@ -119,33 +132,90 @@ async def on_task_tap(ctx: Ctx, tap: Tap, member: Member, assignment_id: int, co
     elif code.isdigit():
         await _answer(ctx, tap, member, view, int(code))
     else:
-        ctx.actions.append(Toast(tap, "That button is not valid."))
+        await _toggle(ctx, tap, member, view, code)
 
 
 async def _answer(ctx: Ctx, tap: Tap, member: Member, lease: LeaseView, index: int) -> None:
-    tx = ctx.tx
-    assignment, item, project = lease.assignment, lease.item, lease.project
-    view = task_type(project.spec.task).render(project.spec, item.data)
-    if index >= len(view.options):
+    item, project = lease.item, lease.project
+    kind = task_type(project.spec.task)
+    view = kind.render(project.spec, item.data)
+    if view.mode != "tap" or index >= len(view.options):
         ctx.actions.append(Toast(tap, "That button is not valid."))
         return
     try:
-        value = task_type(project.spec.task).validate(project.spec, view.options[index].value)
+        value = kind.validate(project.spec, view.options[index].value)
     except AnswerError as exc:
         ctx.actions.append(Toast(tap, str(exc)[:200]))
         return
-    correct = None if item.gold is None else value == item.gold
+    await _save(ctx, tap, member, lease, value)
+
+
+async def _toggle(ctx: Ctx, tap: Tap, member: Member, lease: LeaseView, code: str) -> None:
+    """A tap on a toggle task: redraw the card with the selection the button carries, or, on
+    Done, answer with it (see `bot.task_keys`)."""
+    item, project = lease.item, lease.project
+    kind = task_type(project.spec.task)
+    view = kind.render(project.spec, item.data)
+    parsed = parse_toggle(code, len(view.options)) if view.mode == "toggle" else None
+    if parsed is None:
+        ctx.actions.append(Toast(tap, "That button is not valid."))
+        return
+    done, selected = parsed
+    if not done:
+        token = split_token(tap.token)[0]
+        show(ctx, tap, await render_task(ctx, project, lease.assignment, token, selected))
+        return
+    try:
+        value = kind.toggled(project.spec, item.data, selected)
+    except AnswerError as exc:
+        ctx.actions.append(Toast(tap, str(exc)[:200]))
+        return
+    await _save(ctx, tap, member, lease, value)
+
+
+async def on_answer_text(ctx: Ctx, member: Member, assignment_id: int, text: str) -> None:
+    """A typed answer to the task on screen (free_text): saved, then the next task is sent."""
+    lease = await ctx.tx.lease_view(assignment_id)
+    if (lease is None or lease.assignment.member_id != member.id
+            or lease.assignment.status != "leased"):
+        await ctx.tx.set_pending(member.id, None)
+        ctx.say("That task is no longer open, so I did not save this. /next shows your task.")
+        return
+    project = lease.project
+    try:
+        value = task_type(project.spec.task).typed(project.spec, lease.item.data, text)
+    except AnswerError as exc:
+        ctx.say(escape(str(exc)))
+        return
+    await ctx.tx.set_pending(member.id, None)
+    await _save(ctx, None, member, lease, value)
+
+
+async def _save(
+    ctx: Ctx, tap: Tap | None, member: Member, lease: LeaseView, value: str
+) -> None:
+    """Store an answer, judge the item (or the gold answer), and show what comes next: in place
+    of the tapped card, or as a new message after a typed answer."""
+    tx = ctx.tx
+    assignment, item, project = lease.assignment, lease.item, lease.project
+    kind = task_type(project.spec.task)
+    correct = (None if item.gold is None
+               else kind.is_correct(project.spec, item.data, item.gold, value))
     answer = await tx.record_answer(assignment, value, ctx.now, correct)
-    ctx.actions.append(Toast(tap, "Saved ✓"))
+    if tap is not None:
+        ctx.actions.append(Toast(tap, "Saved ✓"))
+    screen: Screen | None = None
     if correct is None:
         await settle_item(tx, project, item, item.n_answers + 1, ctx.now)
         await behaviour_signals(ctx, member, project, answer)
     else:
-        verdict = await after_gold(ctx, member, project, item, value, correct)
-        if verdict is not None:
-            show(ctx, tap, verdict)
-            return
-    show(ctx, tap, await next_screen(ctx, member, project, lease_free=True))
+        screen = await after_gold(ctx, member, project, item, value, correct)
+    if screen is None:
+        screen = await next_screen(ctx, member, project, lease_free=True)
+    if tap is not None:
+        show(ctx, tap, screen)
+    else:
+        ctx.send(screen)
 
 
 async def on_report_tap(ctx: Ctx, tap: Tap, member: Member, assignment_id: int, code: str) -> None:

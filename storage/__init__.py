@@ -12,7 +12,12 @@ class BadDatabaseURL(StoreError):
 
 
 def open_store(url: str) -> Store:
-    """A Store for a database URL (``sqlite:///path``); call ``open()`` or use ``async with``."""
+    """A Store for a database URL; call ``open()`` or use ``async with``.
+
+    ``sqlite:///PATH`` (SQLite, one machine) or ``postgresql://USER@HOST:PORT/DB`` (also
+    ``postgres://``; PostgreSQL, several worker processes; ``?schema=NAME`` for a schema other
+    than ``public``).
+    """
     if url.startswith("sqlite:///"):
         from storage.sqlite import SqliteStore
 
@@ -21,9 +26,10 @@ def open_store(url: str) -> Store:
             Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
         return SqliteStore(Path(path).expanduser() if path != ":memory:" else path)
     if url.startswith(("postgresql://", "postgres://")):
-        raise BadDatabaseURL(
-            "PostgreSQL is not supported yet: use sqlite:///PATH (TAPMARK_DATABASE_URL or --db)"
-        )
+        from storage.postgres import PostgresStore
+
+        return PostgresStore(url)
     raise BadDatabaseURL(
-        f"unknown database URL {url!r}: expected sqlite:///PATH (TAPMARK_DATABASE_URL or --db)"
+        f"unknown database URL {url!r}: expected sqlite:///PATH or postgresql://USER@HOST/DB"
+        " (TAPMARK_DATABASE_URL or --db)"
     )

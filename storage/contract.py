@@ -13,20 +13,25 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from storage.models import (
+    AgreementCount,
     AnnotatorRole,
     Answer,
     Assignment,
+    AuditEntry,
     Batch,
+    BatchPace,
     BatchProgress,
     BatchStatus,
     ExportRow,
     Flag,
+    FlagNote,
     GoldCount,
     Guideline,
     Identity,
     Invite,
     Item,
     LeaseView,
+    LiveCounts,
     Member,
     MemberRow,
     MemberStats,
@@ -252,6 +257,26 @@ class Tx(ABC):
         """Leave a member's answers out of the aggregation (they stay, marked with the reason);
         their items count them no more. Returns the non-gold items that lost an answer."""
 
+    # review: results, items sent back with a thread of replies, relabels, promotion to gold
+    @abstractmethod
+    async def result(self, item_id: int) -> Result | None: ...
+    @abstractmethod
+    async def set_flag_waiting(self, flag_id: int, since: float | None) -> None:
+        """Mark a flag as waiting for annotators' replies (out of the queue), or None to put it
+        back in the queue."""
+    @abstractmethod
+    async def add_flag_note(
+        self, flag_id: int, member_id: int | None, kind: str, body: str, now: float
+    ) -> int: ...
+    @abstractmethod
+    async def flag_notes(self, flag_id: int) -> list[FlagNote]:
+        """The flag's thread, oldest first."""
+    @abstractmethod
+    async def relabel_answer(self, answer_id: int, value: str) -> None: ...
+    @abstractmethod
+    async def make_gold(self, item_id: int, label: str, explanation: str) -> None:
+        """Turn an item into a gold question with this answer."""
+
     # tokens
     @abstractmethod
     async def issue_token(
@@ -275,6 +300,22 @@ class Tx(ABC):
     async def project_stats(self, project_id: int) -> ProjectStats: ...
     @abstractmethod
     def export_rows(self, project_id: int) -> AsyncIterator[ExportRow]: ...
+    @abstractmethod
+    def answer_log(
+        self, project_id: int, since: float, until: float | None = None
+    ) -> AsyncIterator[tuple[int, float, int]]:
+        """(member id, at, time_ms) of each answer in the project at or after `since` (and
+        before `until`), every answer counted (gold, excluded), grouped by member, read in
+        pages."""
+    @abstractmethod
+    async def agreement_counts(self, project_id: int) -> dict[int, AgreementCount]:
+        """Per member id: their answers to finished (done) non-gold items, and how many of
+        those match the item's result."""
+    @abstractmethod
+    async def batch_pace(self, project_id: int, since: float) -> dict[int, BatchPace]:
+        """Per batch id (batches with neither recent answers nor open items left out): answers
+        its non-gold items got at or after `since` that the aggregation keeps, the first of them,
+        and the answers its open non-gold items still want."""
 
     # outbox: messages the core starts on its own, served by each platform's adapter
     @abstractmethod
@@ -287,12 +328,47 @@ class Tx(ABC):
     @abstractmethod
     async def mark_sent(self, message_ids: Sequence[int], now: float) -> None: ...
 
+    # scheduled jobs: digests, reminders, deadline warnings
+    @abstractmethod
+    async def claim_run(self, job: str, key: str, now: float) -> bool:
+        """Record that a scheduled job ran for `key` (such as a project and a local date).
+        False when that run was already recorded (by an earlier tick, a process before a
+        restart, or another worker), so whatever the caller would send goes out once: claim
+        first, then queue the messages, in the same transaction."""
+    @abstractmethod
+    async def set_muted(self, project_id: int, member_id: int, muted: bool, now: float) -> bool:
+        """Turn a member's quota reminders for a project off (muted) or on; whether it changed."""
+    @abstractmethod
+    async def muted_members(self, project_id: int) -> set[int]: ...
+    @abstractmethod
+    async def answer_counts(self, project_id: int, since: float) -> dict[int, int]:
+        """Answers per member in the project at or after `since` (members with none left out)."""
+
+    # health
+    @abstractmethod
+    async def live_counts(self) -> LiveCounts:
+        """Answers stored, leases open now, items of published batches that want answers."""
+
+    # media: what a platform account gave back for a file uploaded once
+    @abstractmethod
+    async def media_upload(self, sha: str, platform: str) -> str | None:
+        """The reference (a Telegram file_id, a Slack file id) stored for the file and the
+        platform account, or None."""
+    @abstractmethod
+    async def save_media_upload(self, sha: str, platform: str, file_ref: str, now: float) -> None:
+        """Store (or replace) the reference for the file and the platform account."""
+    @abstractmethod
+    async def forget_media_upload(self, sha: str, platform: str) -> None: ...
+
     # audit
     @abstractmethod
     async def audit(
         self, project_id: int | None, member_id: int | None, action: str,
         details: dict[str, Any], now: float,
     ) -> None: ...
+    @abstractmethod
+    def audit_log(self, project_id: int) -> AsyncIterator[AuditEntry]:
+        """The project's audit log, oldest first, read in pages."""
 
 
 class Store(ABC):

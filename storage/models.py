@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import time
 from enum import StrEnum
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -28,6 +30,7 @@ class LabelSpec(BaseModel):
     value: str = Field(min_length=1, max_length=64)
     title: str = ""
     description: str = ""
+    examples: tuple[str, ...] = Field(default=(), max_length=20)
 
     @property
     def shown(self) -> str:
@@ -67,6 +70,33 @@ class QuotaPolicy(BaseModel):
     show_gold: bool = False
 
 
+class SchedulePolicy(BaseModel):
+    """What the scheduler sends, at local times of the project's time zone (``HH:MM``): the
+    managers' daily digest, reminders to annotators behind their daily quota, and warnings to
+    managers when a batch's deadline is near (`deadline_warning_hours` before) and when it passed.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    digest: bool = True
+    digest_at: str = "18:00"
+    reminders: bool = True
+    reminders_at: str = "15:00"
+    deadline_warnings: bool = True
+    deadline_warning_hours: float = Field(24.0, gt=0.0, le=24 * 365)
+
+    @field_validator("digest_at", "reminders_at", mode="before")
+    @classmethod
+    def _clock_time(cls, value: Any) -> Any:
+        """``"18:00"``, or a TOML local time (``18:00:00``), as ``HH:MM``."""
+        if isinstance(value, time):
+            return f"{value.hour:02d}:{value.minute:02d}"
+        match = re.fullmatch(r"([01]?[0-9]|2[0-3]):([0-5][0-9])", str(value).strip())
+        if match is None:
+            raise ValueError(f"{value!r} is not a time of day: use HH:MM, such as 18:00")
+        return f"{int(match.group(1)):02d}:{match.group(2)}"
+
+
 class PayRule(BaseModel):
     """How annotators are paid: per answer or per active hour."""
 
@@ -91,7 +121,12 @@ class ProjectSpec(BaseModel):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
     title: str = Field(min_length=1, max_length=200)
     task: str
-    labels: tuple[LabelSpec, ...]
+    labels: tuple[LabelSpec, ...] = ()
+    """The choices of choice-like tasks; rating, pairwise and free_text take none (the task
+    type checks)."""
+    options: dict[str, Any] = Field(default_factory=dict)
+    """Settings of the task type (``[options]`` in the project file: a rating's `scale`, a grid's
+    `rows` and `cols`, ...); the task type checks them."""
     instructions: str = ""
     guideline: str | None = None
     lease_minutes: int = Field(30, ge=1, le=24 * 60)
@@ -99,6 +134,7 @@ class ProjectSpec(BaseModel):
     session_gap_minutes: float = Field(5.0, gt=0.0, le=24 * 60)
     quality: QualityPolicy = QualityPolicy()
     quota: QuotaPolicy = QuotaPolicy()
+    schedule: SchedulePolicy = SchedulePolicy()
     pay: PayRule | None = None
 
     @field_validator("timezone")
@@ -238,6 +274,36 @@ class Flag(BaseModel):
     reason: str
     status: str
     created_at: float
+    waiting_since: float | None = None
+    """Set while the item is sent back to its annotators; such a flag is out of the queue."""
+
+
+class LiveCounts(BaseModel):
+    """Whole-database figures for metrics."""
+
+    answers: int
+    open_leases: int
+    items_waiting: int
+
+
+class AuditEntry(BaseModel):
+    """One line of the audit log; ``who`` is the member's pseudonym (None: the CLI or the bot)."""
+
+    at: float
+    who: str | None
+    action: str
+    details: dict[str, Any]
+
+
+class FlagNote(BaseModel):
+    """One entry in a flag's thread: QA sending it back, an annotator's relabel or reply."""
+
+    id: int
+    flag_id: int
+    member_id: int | None
+    kind: str
+    body: str
+    at: float
 
 
 class Result(BaseModel):
@@ -324,3 +390,19 @@ class ExportRow(BaseModel):
     item: Item
     result: Result | None
     answers: list[ExportAnswer]
+
+
+class AgreementCount(BaseModel):
+    """A member's answers to finished non-gold items, and how many match the item's result."""
+
+    agreed: int = 0
+    compared: int = 0
+
+
+class BatchPace(BaseModel):
+    """How fast a batch moves: answers its non-gold items got since a moment (the first of them
+    at `first_recent`), and the answers its open items still want."""
+
+    recent_answers: int = 0
+    first_recent: float | None = None
+    needed: int = 0

@@ -1,39 +1,51 @@
-"""`single_choice` (one of several labels) and `binary` (one of exactly two) task types."""
+"""`single_choice` (one of several labels) and `binary` (one of exactly two) task types.
+
+Payload: any fields (``text`` is shown; otherwise every field), optionally one media file.
+Answer: the label's value.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from storage.models import ProjectSpec
-from tasks.base import AnswerError, Option, TaskView, item_body
+from tasks.base import AnswerError, Option, TaskType, TaskView, item_body, item_media
 
 MAX_LABELS = 24
 
 
-class SingleChoice:
+class SingleChoice(TaskType):
     name = "single_choice"
 
     def check_spec(self, spec: ProjectSpec) -> list[str]:
-        problems = []
+        problems = super().check_spec(spec)
         if len(spec.labels) < 2:
-            problems.append("labels: a single_choice task needs at least 2 labels")
+            problems.append(f"labels: a {self.name} task needs at least 2 labels")
         if len(spec.labels) > MAX_LABELS:
             problems.append(f"labels: at most {MAX_LABELS} labels fit on a phone screen")
         return problems
 
-    def check_item(self, spec: ProjectSpec, data: dict[str, Any]) -> list[str]:
-        if not any(str(v).strip() for v in data.values()):
-            return ["data: the item has no content to show"]
-        return []
-
-    def render(self, spec: ProjectSpec, data: dict[str, Any]) -> TaskView:
+    def render(
+        self, spec: ProjectSpec, data: dict[str, Any], selected: frozenset[int] = frozenset()
+    ) -> TaskView:
         options = tuple(Option(label=label.shown, value=label.value) for label in spec.labels)
-        return TaskView(prompt=spec.instructions, body=item_body(data), options=options)
+        return TaskView(prompt=spec.instructions, body=item_body(data), options=options,
+                        media=item_media(data))
 
     def validate(self, spec: ProjectSpec, value: str) -> str:
         if value not in spec.label_values():
             raise AnswerError(f"{value!r} is not one of this project's labels")
         return value
+
+    def parse_gold(self, spec: ProjectSpec, data: dict[str, Any], gold: Any) -> str:
+        labels = spec.label_values()
+        if not isinstance(gold, str) or gold not in labels:
+            raise AnswerError(f"{gold!r} is not a label (labels: {', '.join(labels)})")
+        return gold
+
+    def describe(self, spec: ProjectSpec, value: str) -> str:
+        shown = {label.value: label.shown for label in spec.labels}
+        return shown.get(value, value)
 
 
 class Binary(SingleChoice):
@@ -42,4 +54,4 @@ class Binary(SingleChoice):
     def check_spec(self, spec: ProjectSpec) -> list[str]:
         if len(spec.labels) != 2:
             return [f"labels: a binary task needs exactly 2 labels, not {len(spec.labels)}"]
-        return []
+        return TaskType.check_spec(self, spec)

@@ -1,6 +1,8 @@
 """Batch file readers: JSONL and CSV into items, checked whole before anything is written.
 
 Every problem names the file, the line and the field. A file with any problem yields no items.
+Media the rows name (see `tasks.media`) are checked for form here; the files themselves are read,
+prepared and stored by `bot.media_import`, which finds those inside a ZIP through `BatchFile`.
 """
 
 from __future__ import annotations
@@ -8,29 +10,75 @@ from __future__ import annotations
 import csv
 import io
 import json
+import posixpath
 import zipfile
+from dataclasses import dataclass, field
 from typing import Any
 
 from storage.models import NewItem, ProjectSpec
 from tasks import task_type
+from tasks.base import AnswerError
 from tasks.labelstudio import labelstudio_rows
+from tasks.media import MEDIA_KINDS, media_problems
 from tasks.problems import BatchFileError, Problem, Row
 
-__all__ = ["BatchFileError", "Problem", "read_batch"]
+__all__ = ["BatchFile", "BatchFileError", "Problem", "read_batch", "read_batch_file"]
 
 ITEM_KEYS = {"id", "data", "gold", "explanation"}
 
 
 BATCH_EXTENSIONS = (".jsonl", ".ndjson", ".csv", ".json")
 MAX_UNZIPPED = 200 * 1024 * 1024
+MAX_MEMBER = 50 * 1024 * 1024
+
+
+class MemberTooLarge(ValueError):
+    """A file in the ZIP is over the size a media file may have."""
+
+
+@dataclass(frozen=True)
+class BatchFile:
+    """A checked batch: its items, the line of each, and (for a ZIP) the archive the media
+    paths are looked up in, relative to the batch file's folder first, then to the root."""
+
+    name: str
+    items: list[NewItem]
+    lines: list[int]
+    archive: bytes | None = field(default=None, repr=False)
+    folder: str = ""
+
+    def member(self, path: str) -> tuple[str, bytes] | None:
+        """The ZIP entry a media path names and its bytes (None when there is no such entry).
+        MemberTooLarge when it is over `MAX_MEMBER` bytes."""
+        if self.archive is None:
+            return None
+        with zipfile.ZipFile(io.BytesIO(self.archive)) as archive:
+            names = {i.filename: i for i in archive.infolist() if not i.is_dir()}
+            clean = posixpath.normpath(path.replace("\\", "/").lstrip("/"))
+            for candidate in (posixpath.join(self.folder, clean), clean):
+                info = names.get(posixpath.normpath(candidate))
+                if info is not None:
+                    if info.file_size > MAX_MEMBER:
+                        raise MemberTooLarge(f"{info.filename} is over {MAX_MEMBER >> 20} MB")
+                    return info.filename, archive.read(info)
+        return None
 
 
 def read_batch(filename: str, content: bytes, spec: ProjectSpec) -> list[NewItem]:
     """Parse a batch file by its extension and check it against the project: JSONL, CSV,
     Label Studio task JSON (.json), or a ZIP holding one of those (plus media files)."""
+    return read_batch_file(filename, content, spec).items
+
+
+def read_batch_file(filename: str, content: bytes, spec: ProjectSpec) -> BatchFile:
+    """`read_batch`, keeping what media lookups need: each item's line and the ZIP."""
     lower = filename.lower()
+    archive: bytes | None = None
+    folder = ""
     if lower.endswith(".zip"):
+        archive = content
         inner, content = _unzip(filename, content)
+        folder = posixpath.dirname(inner)
         filename, lower = f"{filename}:{inner}", inner.lower()
     try:
         text = content.decode("utf-8-sig")
@@ -45,12 +93,12 @@ def read_batch(filename: str, content: bytes, spec: ProjectSpec) -> list[NewItem
     else:
         raise BatchFileError(filename, [Problem(
             0, "", "unknown batch format: use .jsonl, .csv, Label Studio .json or a .zip")])
-    items, problems = _check(rows, spec)
+    items, lines, problems = _check(rows, spec)
     if problems:
         raise BatchFileError(filename, problems)
     if not items:
         raise BatchFileError(filename, [Problem(0, "", "the file holds no items")])
-    return items
+    return BatchFile(filename, items, lines, archive, folder)
 
 
 def _unzip(filename: str, content: bytes) -> tuple[str, bytes]:
@@ -124,7 +172,8 @@ def _csv_rows(text: str) -> list[Row]:
         record = dict(zip(header, cells, strict=True))
         obj: dict[str, Any] = {
             "id": record["id"],
-            "data": {k: record[k] for k in data_fields},
+            "data": {k: record[k] for k in data_fields
+                     if k not in MEDIA_KINDS or record[k].strip()},
         }
         for key in ("gold", "explanation"):
             if record.get(key, "").strip():
@@ -133,11 +182,13 @@ def _csv_rows(text: str) -> list[Row]:
     return rows
 
 
-def _check(rows: list[Row], spec: ProjectSpec) -> tuple[list[NewItem], list[Problem]]:
+def _check(
+    rows: list[Row], spec: ProjectSpec
+) -> tuple[list[NewItem], list[int], list[Problem]]:
     kind = task_type(spec.task)
-    labels = spec.label_values()
     seen: dict[str, int] = {}
     items: list[NewItem] = []
+    lines: list[int] = []
     problems: list[Problem] = []
     for number, obj, row_problems in rows:
         problems.extend(row_problems)
@@ -152,20 +203,25 @@ def _check(rows: list[Row], spec: ProjectSpec) -> tuple[list[NewItem], list[Prob
             problems.append(Problem(number, "id", f"{ext_id!r} repeats line {seen[ext_id]}"))
             continue
         seen[ext_id] = number
-        gold = obj.get("gold")
-        if gold is not None and (not isinstance(gold, str) or gold not in labels):
-            problems.append(
-                Problem(number, "gold", f"{gold!r} is not a label (labels: {', '.join(labels)})")
-            )
+        data = obj["data"]
+        media = media_problems(data)
+        if media:
+            problems.extend(Problem(number, "", p) for p in media)
             continue
+        gold = obj.get("gold")
+        if gold is not None:
+            try:
+                gold = kind.parse_gold(spec, data, gold)
+            except AnswerError as exc:
+                problems.append(Problem(number, "gold", str(exc)))
+                continue
         explanation = obj.get("explanation")
         if explanation is not None and not isinstance(explanation, str):
             problems.append(Problem(number, "explanation", "must be a string"))
             continue
-        item_problems = kind.check_item(spec, obj["data"])
+        item_problems = kind.check_item(spec, data)
         problems.extend(Problem(number, "", p) for p in item_problems)
         if not item_problems:
-            items.append(
-                NewItem(ext_id=ext_id, data=obj["data"], gold=gold, explanation=explanation)
-            )
-    return items, problems
+            items.append(NewItem(ext_id=ext_id, data=data, gold=gold, explanation=explanation))
+            lines.append(number)
+    return items, lines, problems

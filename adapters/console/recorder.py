@@ -59,6 +59,15 @@ class Recorder:
             self.apply(action)
         return actions
 
+    async def deliver(self) -> int:
+        """Send what waits in the outbox into people's chats, as an adapter's pump would."""
+        pending = await self.core.outbox(self.platform, limit=1000)
+        for _, send in pending:
+            self.log.append(send)
+            self.apply(send)
+        await self.core.outbox_sent([message_id for message_id, _ in pending])
+        return len(pending)
+
     def apply(self, action: Action) -> None:
         if isinstance(action, Send):
             chat = self.chats.setdefault(action.to.user_id, Chat())

@@ -117,6 +117,15 @@ class SlackAdapter:
         self._started = True
         log.info("slack: @%s is up in %s (%s)", self.bot_name, ", ".join(self.teams), self.mode)
 
+    def healthy(self) -> bool:
+        """Started, and in Socket Mode the WebSocket still connected."""
+        if not self._started:
+            return False
+        if self._socket is not None:
+            session = self._socket.client.current_session
+            return session is not None and not session.closed
+        return self._runner is not None
+
     async def stop(self) -> None:
         if self._started:
             log.info("slack: stopping @%s", self.bot_name)

@@ -29,6 +29,7 @@ from adapters.slack.mrkdwn import entities, slash_commands, to_mrkdwn
 from adapters.slack.render import Message, clip, render
 from adapters.slack.translate import PLATFORM, split_actor
 from adapters.slack.workspaces import UnknownWorkspace, Workspaces
+from bot import metrics
 from bot.actions import Action, Edit, Screen, Send, SendFile, Toast
 from bot.events import Actor, MessageRef, Tap
 from bot.markup import plain
@@ -72,6 +73,7 @@ class Executor:
         try:
             await self._apply(action, note)
         except FAILURES as exc:
+            metrics.API_ERRORS.labels("slack").inc()
             level = logging.INFO if describe(exc) in UNREACHABLE else logging.WARNING
             log.log(level, "not delivered (%s): %s", type(action).__name__, describe(exc))
             return False

@@ -99,6 +99,11 @@ class TelegramAdapter:
         self._started = True
         log.info("telegram: @%s is up (%s)", self.username, mode)
 
+    def healthy(self) -> bool:
+        """Started, and python-telegram-bot's application and updater still running."""
+        app = self.app
+        return self._started and app.running and app.updater is not None and app.updater.running
+
     async def stop(self) -> None:
         if self._started:
             log.info("telegram: stopping @%s", self.username)

@@ -108,15 +108,26 @@ class Executor:
             await self._send_part(chat_id, part)
 
     async def send_file(self, chat_id: int, action: SendFile) -> None:
+        """A PNG picture (a report's chart) goes as a photo, shown in the chat; anything else
+        as a document."""
         html = caption(action.caption) if action.caption else None
-        await self.retry(
-            "sendDocument",
-            lambda: self.bot.send_document(
-                chat_id, InputFile(action.data, filename=action.name), caption=html,
-                parse_mode=ParseMode.HTML if html else None,
-            ),
-            idempotent=False,
-        )
+        mode = ParseMode.HTML if html else None
+
+        def upload() -> InputFile:
+            return InputFile(action.data, filename=action.name)
+
+        if action.name.lower().endswith(".png"):
+            await self.retry(
+                "sendPhoto",
+                lambda: self.bot.send_photo(chat_id, upload(), caption=html, parse_mode=mode),
+                idempotent=False,
+            )
+        else:
+            await self.retry(
+                "sendDocument",
+                lambda: self.bot.send_document(chat_id, upload(), caption=html, parse_mode=mode),
+                idempotent=False,
+            )
         if action.caption and html is None:
             await self.send(chat_id, Screen(text=action.caption))
 

@@ -19,6 +19,8 @@ from typing import TypeVar
 import httpx
 from telegram.error import BadRequest, NetworkError, TimedOut
 
+from bot import metrics
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -45,8 +47,10 @@ class Retry:
             try:
                 return await call()
             except BadRequest:
+                metrics.API_ERRORS.labels("telegram").inc()
                 raise
             except NetworkError as exc:
+                metrics.API_ERRORS.labels("telegram").inc()
                 if attempt == self.attempts:
                     raise
                 if not idempotent and not never_arrived(exc):
@@ -54,5 +58,6 @@ class Retry:
                     raise
                 delay = self.backoff * 2 ** (attempt - 1)
                 log.info("%s failed (%s); attempt %d in %.1fs", what, exc, attempt + 1, delay)
+                metrics.API_RETRIES.labels("telegram").inc()
                 await asyncio.sleep(delay)
         raise AssertionError("unreachable")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
@@ -27,7 +28,9 @@ class Duplicate(Exception):
 class SqlBase(ABC):
     lock_pick: str = ""
     """Appended to the queries that pick an item to lease: row locks that skip locked rows, where
-    the engine has them (PostgreSQL); SQLite's single writer needs none."""
+    the engine has them (PostgreSQL); SQLite's single writer needs none. Gold picks skip locked
+    rows too: a gold item another transaction is counting an answer on is passed over for this
+    pick rather than waited for, which could close a cycle of waits."""
 
     @abstractmethod
     async def _one(
@@ -51,6 +54,24 @@ class SqlBase(ABC):
         row = await self._one(sql + " RETURNING id", params, guarded=guarded)
         assert row is not None
         return int(row[0])
+
+    async def _end_leases(self, where: str, params: Sequence[Any]) -> int:
+        """Delete the unanswered leases that `where` selects from assignments and give their
+        items the slots back; how many there were.
+
+        One DELETE decides which leases go and returns them, so when two transactions end the
+        same lease at once (PostgreSQL), its slot comes back once.
+        """
+        rows = await self._all(
+            f"DELETE FROM assignments WHERE status = 'leased' AND {where} RETURNING item_id",
+            params,
+        )
+        freed = Counter(int(r[0]) for r in rows)
+        await self._many(
+            "UPDATE items SET n_load = n_load - ? WHERE id = ?",
+            [(n, item_id) for item_id, n in sorted(freed.items())],
+        )
+        return len(rows)
 
 
 

@@ -1,4 +1,4 @@
-"""SQLite: members, identities, roles, invites, button tokens and the audit log."""
+"""SQLite: members, identities, roles, invites, button tokens."""
 
 from __future__ import annotations
 
@@ -82,11 +82,11 @@ class MemberOps(SqlBase):
 
     async def use_link_code(self, code: str, now: float) -> int:
         row = await self._one(
-            "SELECT member_id, expires_at FROM link_codes WHERE code = ?", (code.strip().upper(),)
+            "DELETE FROM link_codes WHERE code = ? RETURNING member_id, expires_at",
+            (code.strip().upper(),),
         )
         if row is None:
             raise NotFound("that link code is unknown")
-        await self._exec("DELETE FROM link_codes WHERE code = ?", (code.strip().upper(),))
         if row["expires_at"] < now:
             raise NotFound("that link code has expired")
         return int(row["member_id"])
@@ -166,9 +166,9 @@ class MemberOps(SqlBase):
 
     async def acknowledge_guideline(self, project_id: int, member_id: int, version: int) -> None:
         await self._exec(
-            "UPDATE roles SET guide_version = MAX(guide_version, ?)"
-            " WHERE project_id = ? AND member_id = ?",
-            (version, project_id, member_id),
+            "UPDATE roles SET guide_version = ?"
+            " WHERE project_id = ? AND member_id = ? AND guide_version < ?",
+            (version, project_id, member_id, version),
         )
 
     async def set_qualification(
@@ -226,16 +226,19 @@ class MemberOps(SqlBase):
             raise NotFound("that invite code is unknown")
         if row["expires_at"] is not None and row["expires_at"] < now:
             raise NotFound("that invite code has expired")
-        if row["uses_left"] is not None:
-            if row["uses_left"] <= 0:
-                raise NotFound("that invite code has been used up")
-            await self._exec(
-                "UPDATE invites SET uses_left = uses_left - 1 WHERE code = ?", (row["code"],)
+        uses_left = row["uses_left"]
+        if uses_left is not None:
+            spent = await self._one(
+                "UPDATE invites SET uses_left = uses_left - 1 WHERE code = ? AND uses_left > 0"
+                " RETURNING uses_left",
+                (row["code"],),
             )
+            if spent is None:
+                raise NotFound("that invite code has been used up")
+            uses_left = spent[0]
         return Invite(
             code=row["code"], project_id=row["project_id"], role=Role(row["role"]),
-            uses_left=None if row["uses_left"] is None else row["uses_left"] - 1,
-            expires_at=row["expires_at"],
+            uses_left=uses_left, expires_at=row["expires_at"],
         )
 
     async def issue_token(
@@ -290,7 +293,7 @@ class MemberOps(SqlBase):
     ) -> tuple[TokenRef | None, Member | None]:
         row = await self._one(
             "SELECT m.*, t.token AS t_token, t.member_id AS t_member, t.kind AS t_kind,"
-            " t.ref AS t_ref, t.created_at AS t_created FROM (SELECT 1)"
+            " t.ref AS t_ref, t.created_at AS t_created FROM (SELECT 1) AS one"
             " LEFT JOIN identities i ON i.platform = ? AND i.user_id = ?"
             " LEFT JOIN members m ON m.id = i.member_id"
             " LEFT JOIN tokens t ON t.token = ?",
@@ -303,12 +306,3 @@ class MemberOps(SqlBase):
             ref = TokenRef(token=row["t_token"], member_id=row["t_member"], kind=row["t_kind"],
                            ref=json.loads(row["t_ref"]), created_at=row["t_created"])
         return ref, member
-
-    async def audit(
-        self, project_id: int | None, member_id: int | None, action: str,
-        details: dict[str, Any], now: float,
-    ) -> None:
-        await self._exec(
-            "INSERT INTO audit (at, project_id, member_id, action, details) VALUES (?,?,?,?,?)",
-            (now, project_id, member_id, action, json.dumps(details, ensure_ascii=False)),
-        )

@@ -131,14 +131,8 @@ class ProjectOps(SqlBase):
         ):
             raise NotFound(f"no batch with id {batch_id}")
         if status in (BatchStatus.PAUSED, BatchStatus.CLOSED):
-            leased = "SELECT a.id FROM assignments a JOIN items i ON i.id = a.item_id" \
-                " WHERE i.batch_id = ? AND a.status = 'leased'"
-            await self._exec(
-                "UPDATE items SET n_load = n_load - 1 WHERE id IN (SELECT item_id FROM"
-                f" assignments WHERE id IN ({leased}))",
-                (batch_id,),
-            )
-            await self._exec(f"DELETE FROM assignments WHERE id IN ({leased})", (batch_id,))
+            await self._end_leases("item_id IN (SELECT id FROM items WHERE batch_id = ?)",
+                                   (batch_id,))
 
     async def set_batch_deadline(self, batch_id: int, deadline: float | None) -> None:
         if not await self._exec(
@@ -159,8 +153,8 @@ class ProjectOps(SqlBase):
     async def batch_progress(self, project_id: int) -> list[BatchProgress]:
         rows = await self._all(
             "SELECT b.*, COUNT(i.id) AS n_items,"
-            " COALESCE(SUM(i.status = 'done'), 0) AS n_done,"
-            " COALESCE(SUM(i.status = 'disputed'), 0) AS n_disputed,"
+            " COUNT(*) FILTER (WHERE i.status = 'done') AS n_done,"
+            " COUNT(*) FILTER (WHERE i.status = 'disputed') AS n_disputed,"
             " COALESCE(SUM(i.n_answers), 0) AS n_answers"
             " FROM batches b LEFT JOIN items i ON i.batch_id = b.id AND i.gold IS NULL"
             " WHERE b.project_id = ? GROUP BY b.id ORDER BY b.id",

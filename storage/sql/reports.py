@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from storage.models import ExportAnswer, ExportRow, MemberStats, ProjectStats, Result
+from storage.models import (
+    AgreementCount,
+    BatchPace,
+    ExportAnswer,
+    ExportRow,
+    MemberStats,
+    ProjectStats,
+    Result,
+)
 from storage.sql.base import ITEM_COLUMNS, SqlBase, item_from
+
+LOG_PAGE = 5000
+"""Rows `answer_log` reads at a time."""
 
 _MEMBER_STATS = """
 SELECT COUNT(*) AS answers,
-       COALESCE(SUM(an.at >= ?3), 0) AS answers_since,
-       COALESCE(SUM(an.correct IS NOT NULL), 0) AS gold_total,
-       COALESCE(SUM(an.correct = 1), 0) AS gold_correct,
+       COUNT(*) FILTER (WHERE an.at >= ?3) AS answers_since,
+       COUNT(*) FILTER (WHERE an.correct IS NOT NULL) AS gold_total,
+       COUNT(*) FILTER (WHERE an.correct = 1) AS gold_correct,
        (SELECT COUNT(*) FROM assignments s WHERE s.project_id = ?1 AND s.member_id = ?2
           AND s.status = 'skipped') AS skipped
 FROM answers an WHERE an.project_id = ?1 AND an.member_id = ?2
@@ -27,8 +38,8 @@ class ReportOps(SqlBase):
     async def all_member_stats(self, project_id: int) -> dict[str, MemberStats]:
         rows = await self._all(
             "SELECT m.pseudonym, COUNT(an.id) AS answers,"
-            " COALESCE(SUM(an.correct IS NOT NULL), 0) AS gold_total,"
-            " COALESCE(SUM(an.correct = 1), 0) AS gold_correct"
+            " COUNT(*) FILTER (WHERE an.correct IS NOT NULL) AS gold_total,"
+            " COUNT(*) FILTER (WHERE an.correct = 1) AS gold_correct"
             " FROM roles r JOIN members m ON m.id = r.member_id"
             " LEFT JOIN answers an ON an.member_id = m.id AND an.project_id = r.project_id"
             " WHERE r.project_id = ? AND r.role = 'annotator'"
@@ -44,10 +55,10 @@ class ReportOps(SqlBase):
 
     async def project_stats(self, project_id: int) -> ProjectStats:
         row = await self._one(
-            "SELECT COALESCE(SUM(gold IS NULL), 0) AS items,"
-            " COALESCE(SUM(gold IS NOT NULL), 0) AS gold_items,"
-            " COALESCE(SUM(gold IS NULL AND status = 'done'), 0) AS done,"
-            " COALESCE(SUM(status = 'disputed'), 0) AS disputed,"
+            "SELECT COUNT(*) FILTER (WHERE gold IS NULL) AS items,"
+            " COUNT(*) FILTER (WHERE gold IS NOT NULL) AS gold_items,"
+            " COUNT(*) FILTER (WHERE gold IS NULL AND status = 'done') AS done,"
+            " COUNT(*) FILTER (WHERE status = 'disputed') AS disputed,"
             " COALESCE(SUM(n_answers), 0) AS answers FROM items WHERE project_id = ?",
             (project_id,),
         )
@@ -85,3 +96,63 @@ class ReportOps(SqlBase):
             yield ExportRow(
                 item=item, result=results.get(item.id), answers=answers.get(item.id, [])
             )
+
+    async def answer_log(
+        self, project_id: int, since: float, until: float | None = None
+    ) -> AsyncIterator[tuple[int, float, int]]:
+        window = " AND at < ?" if until is not None else ""
+        bound = (until,) if until is not None else ()
+        member, after = 0, 0
+        while True:
+            rows = await self._all(
+                "SELECT id, member_id, at, time_ms FROM answers"
+                f" WHERE project_id = ? AND at >= ?{window}"
+                " AND (member_id > ? OR (member_id = ? AND id > ?))"
+                " ORDER BY member_id, id LIMIT ?",
+                (project_id, since, *bound, member, member, after, LOG_PAGE),
+            )
+            for r in rows:
+                yield int(r["member_id"]), float(r["at"]), int(r["time_ms"])
+            if len(rows) < LOG_PAGE:
+                return
+            member, after = int(rows[-1]["member_id"]), int(rows[-1]["id"])
+
+    async def agreement_counts(self, project_id: int) -> dict[int, AgreementCount]:
+        rows = await self._all(
+            "SELECT an.member_id, COUNT(*) AS compared,"
+            " COUNT(*) FILTER (WHERE an.value = r.label) AS agreed"
+            " FROM answers an JOIN items i ON i.id = an.item_id"
+            " JOIN results r ON r.item_id = an.item_id"
+            " WHERE an.project_id = ? AND i.gold IS NULL AND i.status = 'done'"
+            " GROUP BY an.member_id",
+            (project_id,),
+        )
+        return {
+            int(r["member_id"]): AgreementCount(agreed=r["agreed"], compared=r["compared"])
+            for r in rows
+        }
+
+    async def batch_pace(self, project_id: int, since: float) -> dict[int, BatchPace]:
+        pace: dict[int, BatchPace] = {}
+        for r in await self._all(
+            "SELECT i.batch_id, COUNT(*) AS recent, MIN(an.at) AS first_at"
+            " FROM answers an JOIN items i ON i.id = an.item_id"
+            " WHERE an.project_id = ? AND an.at >= ? AND i.gold IS NULL AND an.excluded IS NULL"
+            " GROUP BY i.batch_id",
+            (project_id, since),
+        ):
+            pace[int(r["batch_id"])] = BatchPace(
+                recent_answers=r["recent"], first_recent=float(r["first_at"])
+            )
+        for r in await self._all(
+            "SELECT batch_id, COALESCE(SUM(CASE WHEN n_target > n_answers"
+            " THEN n_target - n_answers ELSE 0 END), 0) AS needed"
+            " FROM items WHERE project_id = ? AND gold IS NULL AND status = 'open'"
+            " GROUP BY batch_id",
+            (project_id,),
+        ):
+            batch_id = int(r["batch_id"])
+            pace[batch_id] = pace.get(batch_id, BatchPace()).model_copy(
+                update={"needed": int(r["needed"])}
+            )
+        return pace

@@ -26,7 +26,9 @@ from storage.sql.base import (
     parse_spec,
 )
 
-_FLAG = "id, project_id, item_id, member_id, kind, reason, status, created_at"
+_FLAG = (
+    "id, project_id, item_id, member_id, kind, reason, status, created_at, waiting_since"
+)
 _ANSWER = "id, assignment_id, item_id, member_id, value, time_ms, at, correct, excluded"
 _A = ", ".join(f"a.{c.strip()}" for c in ASSIGNMENT_COLUMNS.split(","))
 _I = ", ".join(f"i.{c.strip()} AS i_{c.strip()}" for c in ITEM_COLUMNS.split(","))
@@ -56,15 +58,17 @@ SELECT i.id FROM items i JOIN batches b ON b.id = i.batch_id
 WHERE i.project_id = ? AND i.gold IS NOT NULL AND b.status = 'published'
   AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = i.id AND a.member_id = ?)
 ORDER BY random()
-LIMIT 1
+LIMIT 1 {lock}
 """
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=8)
 def _lease_sql(gold: bool, lock: str) -> str:
     """Real work waits for a passed qualification; the qualification itself is gold."""
     if gold:
-        return _LEASE.format(pick=_PICK_GOLD.strip(), qualified="r.qualification != 'failed'")
+        return _LEASE.format(
+            pick=_PICK_GOLD.format(lock=lock).strip(), qualified="r.qualification != 'failed'"
+        )
     return _LEASE.format(
         pick=_PICK_OPEN.format(lock=lock).strip(),
         qualified="r.qualification IN ('none', 'passed')",
@@ -73,18 +77,7 @@ def _lease_sql(gold: bool, lock: str) -> str:
 
 class WorkOps(SqlBase):
     async def reclaim_expired(self, project_id: int, now: float) -> int:
-        await self._exec(
-            "UPDATE items SET n_load = n_load - (SELECT COUNT(*) FROM assignments a"
-            " WHERE a.item_id = items.id AND a.status = 'leased' AND a.expires_at < ?)"
-            " WHERE id IN (SELECT item_id FROM assignments"
-            " WHERE project_id = ? AND status = 'leased' AND expires_at < ?)",
-            (now, project_id, now),
-        )
-        return await self._exec(
-            "DELETE FROM assignments WHERE project_id = ? AND status = 'leased'"
-            " AND expires_at < ?",
-            (project_id, now),
-        )
+        return await self._end_leases("project_id = ? AND expires_at < ?", (project_id, now))
 
     async def open_assignment(self, project_id: int, member_id: int) -> Assignment | None:
         row = await self._one(
@@ -97,9 +90,15 @@ class WorkOps(SqlBase):
     async def assign(
         self, project_id: int, member_id: int, gold: bool, now: float, lease_s: float
     ) -> Assignment | None:
+        return await self._lease(project_id, member_id, gold, now, lease_s, self.lock_pick)
+
+    async def _lease(
+        self, project_id: int, member_id: int, gold: bool, now: float, lease_s: float, lock: str
+    ) -> Assignment | None:
+        """Lease with `lock` after the pick's LIMIT 1 (see ``SqlBase.lock_pick``)."""
         try:
             row = await self._one(
-                _lease_sql(gold, self.lock_pick),
+                _lease_sql(gold, lock),
                 (project_id, member_id, int(gold), now, now + lease_s, project_id, member_id,
                  project_id, member_id),
                 guarded=True,
@@ -240,27 +239,24 @@ class WorkOps(SqlBase):
         return [Answer(**dict(r)) for r in rows]
 
     async def exclude_answers(self, project_id: int, member_id: int, reason: str) -> list[int]:
+        """The answers are marked first, in one statement that returns the rows it changed, so
+        two transactions excluding the same member at once take each item's answer off once."""
         rows = await self._all(
-            "SELECT item_id FROM answers WHERE project_id = ? AND member_id = ?"
-            " AND excluded IS NULL AND correct IS NULL",
-            (project_id, member_id),
-        )
-        await self._exec(
-            "UPDATE items SET n_answers = n_answers - 1, n_load = n_load - 1 WHERE id IN"
-            " (SELECT item_id FROM answers WHERE project_id = ? AND member_id = ?"
-            " AND excluded IS NULL AND correct IS NULL)",
-            (project_id, member_id),
-        )
-        await self._exec(
             "UPDATE answers SET excluded = ? WHERE project_id = ? AND member_id = ?"
-            " AND excluded IS NULL",
+            " AND excluded IS NULL RETURNING item_id, correct",
             (reason, project_id, member_id),
         )
-        return [int(r[0]) for r in rows]
+        touched = sorted(int(r[0]) for r in rows if r[1] is None)
+        await self._many(
+            "UPDATE items SET n_answers = n_answers - 1, n_load = n_load - 1 WHERE id = ?",
+            [(item_id,) for item_id in touched],
+        )
+        return touched
 
     async def next_flag(self, project_id: int, after_id: int = 0) -> Flag | None:
         row = await self._one(
-            f"SELECT {_FLAG} FROM flags WHERE project_id = ? AND status = 'open' AND id > ?"
+            f"SELECT {_FLAG} FROM flags WHERE project_id = ? AND status = 'open'"
+            " AND waiting_since IS NULL AND id > ?"
             " ORDER BY id LIMIT 1",
             (project_id, after_id),
         )
@@ -286,6 +282,8 @@ class WorkOps(SqlBase):
 
     async def open_flags(self, project_id: int) -> int:
         row = await self._one(
-            "SELECT COUNT(*) FROM flags WHERE project_id = ? AND status = 'open'", (project_id,)
+            "SELECT COUNT(*) FROM flags WHERE project_id = ? AND status = 'open'"
+            " AND waiting_since IS NULL",
+            (project_id,),
         )
         return int(row[0]) if row else 0

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from storage.contract import Tx
-from storage.sql.members import MemberOps
-from storage.sql.projects import ProjectOps
-from storage.sql.reports import ReportOps
-from storage.sql.work import WorkOps
+from storage.sql.ops import SqlOps
 from storage.sqlite.base import SqliteBase
 
 
-class SqliteTx(ProjectOps, MemberOps, WorkOps, ReportOps, SqliteBase, Tx):
+class SqliteTx(SqlOps, SqliteBase, Tx):
     pass

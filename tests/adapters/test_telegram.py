@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from telegram import Bot
 from telegram.request import HTTPXRequest
@@ -421,6 +422,7 @@ async def test_tapmark_run_telegram_as_a_process(tg: FakeTelegram, tmp_path: Pat
         "TAPMARK_TELEGRAM_TOKEN": tg.token,
         "TAPMARK_TELEGRAM_API_URL": tg.root,
         "TAPMARK_DATABASE_URL": db,
+        "TAPMARK_HEALTH_LISTEN": f"127.0.0.1:{free_port()}",
     }
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "adapters.cli", "run", "--telegram", cwd=ROOT, env=run_env,
@@ -434,6 +436,12 @@ async def test_tapmark_run_telegram_as_a_process(tg: FakeTelegram, tmp_path: Pat
         query = tg.user_press(4001, "👎 Negative", message_id=card.message_id)
         assert (await tg.wait_answered(query)).text == "Saved ✓"
         await tg.wait_for(lambda: card.edit_count == 1)
+        health = f"http://{run_env['TAPMARK_HEALTH_LISTEN']}"
+        async with httpx.AsyncClient() as client:
+            status = (await client.get(f"{health}/healthz")).json()
+            page = (await client.get(f"{health}/metrics")).text
+        assert status == {"healthy": True, "database": "ok", "telegram": "up"}
+        assert "\ntapmark_answers 1.0\n" in page
         started = time.monotonic()
         proc.send_signal(signal.SIGTERM)
         out, err = await asyncio.wait_for(proc.communicate(), 10)

@@ -138,7 +138,8 @@ async def test_annotators_cannot_use_manager_tools(recorder: Recorder, store: St
     await root.upload("b.jsonl", batch(3))
     draft_buttons = root.screen.buttons()  # type: ignore[union-attr]
     for command in (("invite", "manager"), ("batches",), ("members",), ("export",),
-                    ("suspend", "1")):
+                    ("suspend", "1"), ("remove", "1"), ("broadcast", "hello"),
+                    ("deadline", "b", "2027-01-20")):
         actions = await ann.command(*command)
         assert not any(isinstance(a, SendFile) for a in actions)
         assert "Only a manager" in last(ann), command
@@ -152,6 +153,8 @@ async def test_annotators_cannot_use_manager_tools(recorder: Recorder, store: St
         project = await tx.project_by_name("chat")
         assert project is not None and project.title == "Chat project"
         assert [b.status.value for b in await tx.batches(project.id)] == ["draft"]
+        assert {r.status for r in await tx.project_members(project.id)} == {"active"}
+    assert await recorder.deliver() == 0
 
 
 async def test_help_shows_manager_commands_only_to_managers(recorder: Recorder) -> None:
@@ -239,3 +242,57 @@ async def test_a_manager_sets_a_batch_deadline_in_the_project_time_zone(
         assert b.deadline == 1_800_000_000.0 + 5 * 86400 + 16 * 3600 - 1
     await root.command("deadline", "b", "none")
     assert "has no deadline now" in last(root)
+
+
+async def test_a_labels_button_explains_each_label_with_examples(recorder: Recorder) -> None:
+    root, ann = await setup(recorder)
+    await root.upload("b.jsonl", batch(3))
+    await root.tap("Publish")
+    await ann.command("next")
+    assert "Labels" not in [b.label for b in ann.screen.buttons()]  # type: ignore[union-attr]
+    described = PROJECT.replace(
+        b'labels = ["yes", "no"]',
+        b'[[labels]]\nvalue = "yes"\ndescription = "a cat is named"\n'
+        b'examples = ["My cat sleeps all day", "Lions are big cats"]\n'
+        b'[[labels]]\nvalue = "no"\n',
+    ).replace(b'instructions = "Is it about cats?"\n', b"")
+    await root.upload("chat.toml", b'instructions = "Is it about cats?"\n' + described)
+    await ann.command("next")
+    task = ann.chat.last_with_buttons()
+    await ann.tap("Labels")
+    assert "The labels are explained below." in ann.chat.toasts
+    text = last(ann)
+    assert "yes — a cat is named" in text and "e.g. My cat sleeps all day" in text
+    assert "e.g. Lions are big cats" in text and "no" in text.splitlines()[-1]
+    assert ann.chat.last_with_buttons() is task
+
+
+async def test_a_manager_removes_a_member_and_broadcasts(recorder: Recorder) -> None:
+    root, ann = await setup(recorder)
+    await root.upload("b.jsonl", batch(6))
+    await root.tap("Publish")
+    other = recorder.person("bea")
+    await root.command("invite", "annotator")
+    await other.command("start", last(root).split()[-1])
+    await ann.command("next")
+    await root.command("broadcast", "Batch", "b", "closes", "on", "Friday.")
+    assert "Sent to 2 annotators." in last(root)
+    assert await recorder.deliver() == 2
+    for person in (ann, other):
+        assert "from your manager:\n\nBatch b closes on Friday." in last(person)
+    await root.command("remove", "1")
+    assert "cannot remove yourself" in last(root)
+    await root.command("remove", "2")
+    assert "is removed as annotator; their answers stay" in last(root)
+    await recorder.deliver()
+    assert "You are no longer annotator in Chat project" in last(ann)
+    await ann.command("next")
+    assert "You are no longer an annotator in Chat project" in last(ann)
+    await root.command("members")
+    assert "annotator, removed" in last(root)
+    await root.command("broadcast", "Only", "Bea", "now")
+    assert "Sent to 1 annotator." in last(root)
+    await root.command("reinstate", "2")
+    assert "is back as annotator" in last(root)
+    await ann.command("next")
+    assert ann.screen is not None and ann.screen.buttons()[0].label == "yes"

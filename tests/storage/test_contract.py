@@ -1,25 +1,22 @@
 """The Store contract, on a real database file.
 
-Written against `storage.contract` only, so the same tests can run against every engine: the
-`engine` fixture names one (today only SQLite) and knows the few engine-specific details a
-contract test needs (its URL, its integrity error, how to run one raw SQL statement inside a
-transaction). Everything else goes through `Store` and `Tx`.
+Written against `storage.contract` only, so the same tests run against every engine: the
+`engine` fixture (tests/storage/engines.py) names one, SQLite or PostgreSQL, and knows the few
+engine-specific details a contract test needs (its URL, its integrity error, how to run one raw
+SQL statement inside a transaction). Everything else goes through `Store` and `Tx`.
 """
 
 from __future__ import annotations
 
-import re
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
 from storage import open_store
-from storage.contract import Conflict, NotFound, Store, Tx
+from storage.contract import Conflict, NotFound, Store
 from storage.models import (
     Assignment,
     BatchStatus,
@@ -31,62 +28,11 @@ from storage.models import (
     Result,
     Role,
 )
+from tests.storage.engines import Engine
 
 T0 = 1_800_000_000.0
 LEASE_S = 600.0
 PLATFORM = "console"
-
-
-# --- engines -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Engine:
-    """What a contract test may know about the engine under test."""
-
-    name: str
-    url: str
-    integrity_errors: tuple[type[BaseException], ...]
-
-    def migration_numbers(self) -> list[int]:
-        folder = resources.files("storage").joinpath("migrations", self.name)
-        numbers = []
-        for entry in folder.iterdir():
-            match = re.match(r"^(\d{4})_.*\.sql$", entry.name)
-            if match:
-                numbers.append(int(match.group(1)))
-        return sorted(numbers)
-
-    raw_sql: Callable[[Tx, str, Sequence[Any]], Awaitable[list[tuple[Any, ...]]]]
-
-    async def raw(self, tx: Tx, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        """Run one SQL statement (``?`` placeholders) on the transaction's connection."""
-        return await self.raw_sql(tx, sql, params)
-
-
-async def _sqlite_raw(tx: Tx, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-    db = cast(Any, tx).db
-    async with db.execute(sql, tuple(params)) as cur:
-        return [tuple(row) for row in await cur.fetchall()]
-
-
-def _sqlite(tmp_path: Path) -> Engine:
-    return Engine("sqlite", f"sqlite:///{tmp_path / 'contract.db'}", (sqlite3.IntegrityError,),
-                  _sqlite_raw)
-
-
-ENGINES = {"sqlite": _sqlite}
-
-
-@pytest.fixture(params=sorted(ENGINES))
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Engine:
-    return ENGINES[request.param](tmp_path)
-
-
-@pytest.fixture
-async def engine_store(engine: Engine) -> AsyncIterator[Store]:
-    async with open_store(engine.url) as store:
-        yield store
 
 
 # --- helpers -------------------------------------------------------------------------------

@@ -50,3 +50,8 @@ def test_csv_cells_that_look_like_formulas_are_defused() -> None:
 
     assert safe_cells(["=HYPERLINK(1)", "+1", "-2", "@x", "fine", 3, ""]) == [
         "'=HYPERLINK(1)", "'+1", "'-2", "'@x", "fine", 3, ""]
+
+
+def test_plain_unescapes_inside_bold_and_italic() -> None:
+    assert plain(f"*Report: {escape('P_1 `x`')}*") == "Report: P_1 `x`"
+    assert plain("_note_ and **") == "note and "

@@ -1,0 +1,31 @@
+"""The export formats by name, as `tapmark export --format` and `/export` offer them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+from bot.export import export_csv, export_jsonl
+from bot.export_annotators import export_annotators
+from bot.export_labelstudio import export_label_studio
+from storage.contract import Tx
+
+
+@dataclass(frozen=True, slots=True)
+class ExportFormat:
+    name: str
+    suffix: str
+    """How the file's name ends after the project's name."""
+    write: Callable[[Tx, int], AsyncIterator[str]]
+    """The file's text in pieces, as the rows are read."""
+    what: str
+
+
+FORMATS = {f.name: f for f in (
+    ExportFormat("jsonl", ".jsonl", export_jsonl, "items, answers (pseudonymous) and results"),
+    ExportFormat("csv", ".csv", export_csv, "one row per answer, with the item's result"),
+    ExportFormat("label-studio", "-label-studio.json", export_label_studio,
+                 "Label Studio tasks: answers as annotations, results as predictions"),
+    ExportFormat("annotators", "-annotators.csv", export_annotators,
+                 "one row per annotator: answers, active hours, earnings, quality"),
+)}

@@ -1,0 +1,119 @@
+"""Media files on disk, stored by content, and what each platform gave back for them.
+
+`MediaStore` keeps each file once, named by the SHA-256 of its bytes (``ab/abcdef….jpg`` under the
+media folder), so the same picture in two batches is one file. Items refer to files by that hash
+(see `tasks.media`), and a task card shows one as `Media(kind, path, key=hash)`.
+
+`UploadRefs` remembers, per file and platform account (a Telegram bot, a Slack workspace), the
+reference the platform returned for the first upload (a Telegram `file_id`, a Slack file id), so
+each file goes up once however many people see it. The database holds them (`media_uploads`);
+this process keeps a copy in memory, and one upload of a key at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import tempfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from bot.actions import Media
+from bot.ordering import KeyedLocks
+from storage.contract import Store
+from tasks.media import StoredMedia
+
+DEFAULT_FOLDER = "media"
+
+
+def media_dir(configured: str | None, database_url: str) -> Path:
+    """The media folder: the one configured (TAPMARK_MEDIA_DIR), else ``media`` beside a SQLite
+    database file, else ``./media``."""
+    if configured:
+        return Path(configured).expanduser()
+    if database_url.startswith("sqlite:///") and not database_url.endswith(":memory:"):
+        return Path(database_url.removeprefix("sqlite:///")).expanduser().parent / DEFAULT_FOLDER
+    return Path(DEFAULT_FOLDER)
+
+
+class MediaStore:
+    """Files by content hash under `root`."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def path(self, sha: str, ext: str) -> Path:
+        if len(sha) != 64 or not all(c in "0123456789abcdef" for c in sha):
+            raise ValueError(f"not a content hash: {sha!r}")
+        return self.root / sha[:2] / (f"{sha}.{ext}" if ext else sha)
+
+    async def put(self, data: bytes, ext: str) -> str:
+        """Store the bytes (once); their hash."""
+        sha = hashlib.sha256(data).hexdigest()
+        await asyncio.to_thread(self._write, self.path(sha, ext), data)
+        return sha
+
+    @staticmethod
+    def _write(path: Path, data: bytes) -> None:
+        if path.exists() and path.stat().st_size == len(data):
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".part-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def screen_media(self, stored: StoredMedia | None) -> Media | None:
+        """What a screen shows for a stored file."""
+        if stored is None:
+            return None
+        return Media(stored.kind, str(self.path(stored.sha, stored.ext)), key=stored.sha)
+
+
+class UploadRefs:
+    """The platform's reference for each uploaded file, per platform account.
+
+    ``await refs.get_or_upload(key, account, upload)`` returns the stored reference, or runs
+    `upload` (which must return the platform's reference) once and stores what it gave."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._known: dict[tuple[str, str], str] = {}
+        self._locks = KeyedLocks()
+
+    async def get(self, key: str, account: str) -> str | None:
+        ref = self._known.get((key, account))
+        if ref is None:
+            async with self.store.transaction() as tx:
+                ref = await tx.media_upload(key, account)
+            if ref is not None:
+                self._known[(key, account)] = ref
+        return ref
+
+    async def put(self, key: str, account: str, ref: str, now: float) -> None:
+        async with self.store.transaction() as tx:
+            await tx.save_media_upload(key, account, ref, now)
+        self._known[(key, account)] = ref
+
+    async def forget(self, key: str, account: str) -> None:
+        """Drop a reference the platform no longer takes (the next send uploads again)."""
+        self._known.pop((key, account), None)
+        async with self.store.transaction() as tx:
+            await tx.forget_media_upload(key, account)
+
+    async def get_or_upload(
+        self, key: str, account: str, upload: Callable[[], Awaitable[str]], now: float
+    ) -> tuple[str, bool]:
+        """The reference for the file, and whether this call uploaded it."""
+        async with self._locks.turn(f"{account}\n{key}"):
+            ref = await self.get(key, account)
+            if ref is not None:
+                return ref, False
+            ref = await upload()
+            await self.put(key, account, ref, now)
+            return ref, True

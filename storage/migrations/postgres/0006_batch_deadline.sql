@@ -1,0 +1,2 @@
+-- A batch may have a deadline (seconds since the epoch); NULL means none.
+ALTER TABLE batches ADD COLUMN deadline double precision;

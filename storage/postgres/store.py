@@ -1,0 +1,147 @@
+"""PostgreSQL engine on asyncpg: a connection pool shared by the process, one connection per
+transaction, for several worker processes on one database.
+
+Transactions run at READ COMMITTED. What keeps concurrent workers correct is in the SQL: the
+pick of an open item locks the item row and skips rows other workers hold, the counters move
+by relative updates under the row locks those updates take, the invariants (one assignment per
+item and member, one answer per assignment, one open lease per member and project) are unique
+constraints, and the statements that spend something (an invite use, a link code, a lease
+being reclaimed) decide in one statement, with the row locked, whether it is still there.
+
+The URL is libpq's (``postgresql://user:password@host:port/database``); ``?schema=NAME`` keeps
+the tables in that schema (created when missing) instead of ``public``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import asyncpg
+
+from storage.contract import Store, StoreError, Tx
+from storage.postgres.tx import PgTx
+
+POOL_MIN = 1
+POOL_MAX = 10
+MIGRATION_LOCK = 0x74617070
+"""The first key of the advisory lock held while migrating (the second is the schema's hash);
+other advisory locks of the application use other first keys."""
+
+_SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+
+
+class DatabaseUnavailable(StoreError):
+    """The server refused or did not answer the connection."""
+
+
+def migrations() -> list[tuple[int, str]]:
+    """The numbered SQL migrations for PostgreSQL shipped with the package, in order."""
+    folder = resources.files("storage").joinpath("migrations", "postgres")
+    found = []
+    for entry in folder.iterdir():
+        match = re.match(r"^(\d{4})_.*\.sql$", entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def split_url(url: str) -> tuple[str, str | None]:
+    """The DSN to give asyncpg and the schema named by ``?schema=``, if any."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    schemas = [value for key, value in query if key == "schema"]
+    rest = [(key, value) for key, value in query if key != "schema"]
+    schema = schemas[-1] if schemas else None
+    if schema is not None and not _SCHEMA_NAME.match(schema):
+        raise StoreError(f"bad schema name {schema!r} in the database URL: use letters, digits, _")
+    scheme = "postgresql" if parts.scheme == "postgres" else parts.scheme
+    return urlunsplit((scheme, parts.netloc, parts.path, urlencode(rest), "")), schema
+
+
+def describe(url: str) -> str:
+    """The URL without its password, fit for a message."""
+    parts = urlsplit(url)
+    host = parts.hostname or "localhost"
+    port = f":{parts.port}" if parts.port else ""
+    user = f"{parts.username}@" if parts.username else ""
+    return f"postgresql://{user}{host}{port}{parts.path}"
+
+
+class PostgresStore(Store):
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.dsn, self.schema = split_url(url)
+        self._pool: asyncpg.Pool | None = None
+
+    async def open(self) -> None:
+        settings = {"application_name": "tapmark"}
+        if self.schema is not None:
+            settings["search_path"] = f'"{self.schema}"'
+        try:
+            self._pool = await asyncpg.create_pool(
+                self.dsn, min_size=POOL_MIN, max_size=POOL_MAX, server_settings=settings
+            )
+        except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
+            raise DatabaseUnavailable(
+                f"cannot connect to PostgreSQL at {describe(self.url)}: {exc}"
+            ) from exc
+        try:
+            await self._migrate()
+        except BaseException:
+            await self.close()
+            raise
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            await pool.close()
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise RuntimeError("the store is not open")
+        return self._pool
+
+    async def schema_version(self) -> int:
+        async with self.pool.acquire() as conn:
+            version = await conn.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+        return int(version)
+
+    async def _migrate(self) -> None:
+        """Apply the migrations not applied yet, all in one transaction, under an advisory lock,
+        so workers starting together apply each migration once and the others wait for it."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                "SELECT pg_advisory_xact_lock($1, hashtext($2))", MIGRATION_LOCK,
+                self.schema or "",
+            )
+            if self.schema is not None:
+                await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " version integer PRIMARY KEY, applied_at double precision NOT NULL)"
+            )
+            current = await conn.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+            for number, sql in migrations():
+                if number > current:
+                    await conn.execute(sql)
+                    await conn.execute(
+                        "INSERT INTO schema_migrations (version, applied_at)"
+                        " VALUES ($1, extract(epoch FROM clock_timestamp()))",
+                        number,
+                    )
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Tx]:
+        async with self.pool.acquire() as conn:
+            tx = PgTx(conn)
+            async with conn.transaction():
+                yield tx
+                if tx.failed is not None:
+                    raise StoreError(
+                        "a statement failed inside the transaction, so nothing was written"
+                    ) from tx.failed

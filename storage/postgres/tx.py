@@ -1,0 +1,38 @@
+"""The PostgreSQL transaction object: the shared operation groups on one asyncpg connection."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from storage.contract import Tx
+from storage.models import Assignment
+from storage.postgres.base import PgBase
+from storage.sql.ops import SqlOps
+
+PICK_WAIT = "FOR UPDATE OF i"
+LOCK_WAIT = "250ms"
+"""How long the second pick waits for one item row another transaction holds. Shorter than
+PostgreSQL's deadlock_timeout (1s by default), so two transactions waiting on each other's items
+give up on their own before the server has to abort one of them."""
+
+
+class PgTx(SqlOps, PgBase, Tx):
+    async def assign(
+        self, project_id: int, member_id: int, gold: bool, now: float, lease_s: float
+    ) -> Assignment | None:
+        """The first pick skips items other transactions hold (``lock_pick``), so workers
+        spread over items instead of queueing on one. When that finds nothing, the items it
+        passed over may still be free once their holders commit: a second pick waits for them,
+        briefly, so an annotator is not told there is no work while there is some."""
+        lease = await self._lease(project_id, member_id, gold, now, lease_s, self.lock_pick)
+        if lease is not None:
+            return lease
+        previous = await self.conn.fetchval(
+            "SELECT set_config('lock_timeout', $1, true)", LOCK_WAIT
+        )
+        try:
+            return await self._lease(project_id, member_id, gold, now, lease_s, PICK_WAIT)
+        except asyncpg.LockNotAvailableError:
+            return None
+        finally:
+            await self.conn.execute("SELECT set_config('lock_timeout', $1, true)", previous)

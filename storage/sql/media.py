@@ -1,0 +1,26 @@
+"""What each platform account gave back for an uploaded media file (`bot.media.UploadRefs`)."""
+
+from __future__ import annotations
+
+from storage.sql.base import SqlBase
+
+
+class MediaOps(SqlBase):
+    async def media_upload(self, sha: str, platform: str) -> str | None:
+        row = await self._one(
+            "SELECT file_ref FROM media_uploads WHERE sha = ? AND platform = ?", (sha, platform)
+        )
+        return None if row is None else str(row[0])
+
+    async def save_media_upload(self, sha: str, platform: str, file_ref: str, now: float) -> None:
+        await self._exec(
+            "INSERT INTO media_uploads (sha, platform, file_ref, created_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (sha, platform) DO UPDATE SET file_ref = excluded.file_ref,"
+            " created_at = excluded.created_at",
+            (sha, platform, file_ref, now),
+        )
+
+    async def forget_media_upload(self, sha: str, platform: str) -> None:
+        await self._exec(
+            "DELETE FROM media_uploads WHERE sha = ? AND platform = ?", (sha, platform)
+        )
