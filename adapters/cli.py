@@ -24,6 +24,7 @@ from bot import cli_report
 from bot.config import ConfigError, load_settings
 from bot.core import Core
 from bot.manage import import_batch, make_invite, save_project
+from bot.media import configured_media
 from bot.projectfile import ProjectFileError, load_project_file
 from storage import open_store
 from storage.contract import StoreError
@@ -174,8 +175,10 @@ def _run(args: argparse.Namespace) -> int:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
         async with open_store(db_url) as store:
-            core = Core(store, admins=settings.admin_ids())
-            scheduler = Scheduler(store) if settings.scheduler else None
+            core = Core(store, admins=settings.admin_ids(),
+                        media=configured_media(settings, db_url))
+            scheduler = (Scheduler(store, is_leader=store.try_lead) if settings.scheduler
+                         else None)
             running: list[TelegramAdapter | SlackAdapter] = []
             health: HealthServer | None = None
             names: list[str] = []

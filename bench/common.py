@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import os
 import platform
+import random
+import re
 import statistics
 from typing import Any
+
+from bot.actions import Edit, Screen, Send
 
 
 def summary(latencies_s: list[float], elapsed_s: float, unit: str) -> dict[str, Any]:
@@ -20,3 +24,23 @@ def summary(latencies_s: list[float], elapsed_s: float, unit: str) -> dict[str, 
         "machine": f"{platform.machine()} {os.cpu_count()} cores, Python "
                    f"{platform.python_version()}",
     }
+
+
+def task_screen(actions: list[Any]) -> Screen | None:
+    for action in reversed(actions):
+        if isinstance(action, Send | Edit) and action.screen.keyboard:
+            screen: Screen = action.screen
+            if screen.buttons()[0].label == "a":
+                return screen
+    return None
+
+
+SKILL = 0.85
+
+
+def choose(screen: Screen, rng: random.Random) -> int:
+    """Like a fair crowd: the item's true label (item N has label N mod 3) with probability
+    SKILL, another one otherwise."""
+    number = int(re.search(r"item (\d+)", screen.text).group(1))  # type: ignore[union-attr]
+    truth = number % 3
+    return truth if rng.random() < SKILL else rng.choice([x for x in range(3) if x != truth])

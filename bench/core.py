@@ -19,14 +19,14 @@ import argparse
 import asyncio
 import json
 import random
-import re
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import summary
-from bot.actions import Edit, Screen, Send
+from bench.common import choose, summary, task_screen
+from bench.workers import run_workers
+from bot.actions import Screen
 from bot.core import Core
 from bot.events import Actor, Command, Tap
 from bot.manage import import_batch, make_invite, save_project
@@ -56,26 +56,6 @@ def batch(items: int, gold_every: int) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def task_screen(actions: list[Any]) -> Screen | None:
-    for action in reversed(actions):
-        if isinstance(action, Send | Edit) and action.screen.keyboard:
-            screen: Screen = action.screen
-            if screen.buttons()[0].label == "a":
-                return screen
-    return None
-
-
-SKILL = 0.85
-
-
-def choose(screen: Screen, rng: random.Random) -> int:
-    """Like a fair crowd: the item's true label (item N has label N mod 3) with probability
-    SKILL, another one otherwise."""
-    number = int(re.search(r"item (\d+)", screen.text).group(1))  # type: ignore[union-attr]
-    truth = number % 3
-    return truth if rng.random() < SKILL else rng.choice([x for x in range(3) if x != truth])
-
-
 async def annotator(
     core: Core, actor: Actor, screen: Screen | None, rng: random.Random,
     latencies: list[float], think_s: float,
@@ -101,6 +81,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                                batch(args.items, args.gold_every), True,
                                batch_name=f"b{time.time_ns()}")
             invite = await make_invite(store, "bench", Role.ANNOTATOR, None, None)
+            if args.workers > 1:
+                reports, elapsed = await run_workers(
+                    url, invite.code, args.workers, args.annotators // args.workers, args.seed)
+                merged = [x for r in reports for x in r["latencies"]]
+                return {**_head(url, args), **summary(merged, elapsed, "answers")}
             core = Core(store, rng=random.Random(args.seed))
             actors = [Actor("bench", f"u{i}", f"u{i}") for i in range(args.annotators)]
             screens = [task_screen(await core.handle(Command(a, "start", (invite.code,))))
@@ -112,14 +97,18 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 for i, (a, s) in enumerate(zip(actors, screens, strict=True))
             ))
             elapsed = time.perf_counter() - started
+    return {**_head(url, args), **summary(latencies, elapsed, "answers")}
+
+
+def _head(url: str, args: argparse.Namespace) -> dict[str, Any]:
     return {
         "benchmark": "core",
         "engine": url.split(":", 1)[0],
+        "workers": args.workers,
         "annotators": args.annotators,
         "items": args.items,
         "overlap": args.overlap,
         "think_ms": args.think_ms,
-        **summary(latencies, elapsed, "answers"),
     }
 
 
@@ -134,6 +123,9 @@ def main() -> None:
     parser.add_argument("--think-ms", type=float, default=0.0,
                         help="mean pause between a screen and the tap (default 0: flat out)")
     parser.add_argument("--db", help="database URL (default: a fresh SQLite file)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="worker processes sharing the database, the annotators split "
+                             "among them (default 1: all in this process)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
     result = asyncio.run(run(args))

@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import functools
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -20,10 +21,13 @@ from bot.config import load_settings
 from bot.export_annotators import export_annotators, period
 from bot.export_formats import FORMATS
 from bot.manage import allow_retry, forget, import_batch, make_invite, require_project, save_project
+from bot.media import configured_media
+from bot.media_import import Source
 from bot.projectfile import load_project_file
 from storage import open_store
 from storage.contract import Store
 from storage.models import Role
+from storage.transfer import copy_database
 
 
 def database_url(args: argparse.Namespace) -> str:
@@ -46,7 +50,9 @@ def with_store(
 
 
 def add_db(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", metavar="URL", help="database URL (sqlite:///PATH)")
+    parser.add_argument(
+        "--db", metavar="URL", help="database URL (sqlite:///PATH or postgresql://USER@HOST/DB)"
+    )
 
 
 async def _project_create(store: Store, args: argparse.Namespace) -> int:
@@ -68,7 +74,9 @@ async def _batch_import(store: Store, args: argparse.Namespace) -> int:
         print(f"{path}: cannot read ({exc.strerror})", file=sys.stderr)
         return 1
     summary = await import_batch(
-        store, args.project, path.name, content, args.publish, args.name, args.deadline
+        store, args.project, path.name, content, args.publish, args.name, args.deadline,
+        media=configured_media(load_settings(), database_url(args)),
+        source=Source(base_dir=path.parent),
     )
     state = "published" if args.publish else "draft (not visible until published)"
     counts = ", ".join(f"{k} {v}" for k, v in sorted(summary.label_counts.items()))
@@ -126,11 +134,42 @@ async def _export(store: Store, args: argparse.Namespace) -> int:
         else:
             async for chunk in chunks(tx, project.id):
                 sys.stdout.write(chunk)
+        await tx.audit(project.id, None, "export", {"format": args.format, "via": "cli"},
+                       time.time())
     return 0
 
 
 async def _migrate(store: Store, args: argparse.Namespace) -> int:
     print(f"schema at version {await store.schema_version()}")
+    return 0
+
+
+def _migrate_command(args: argparse.Namespace) -> int:
+    """Bring one database's schema up to date or, with --from and --to, copy every row of one
+    database into another, empty one (SQLite to PostgreSQL, or back), ids and all."""
+    if args.source is None and args.target is None:
+        return with_store(_migrate)(args)
+    if args.source is None or args.target is None or args.db is not None:
+        print("tapmark migrate: give --from URL and --to URL together, without --db",
+              file=sys.stderr)
+        return 2
+    if args.source == args.target:
+        print("tapmark migrate: --from and --to name the same database", file=sys.stderr)
+        return 2
+    missing = args.source.removeprefix("sqlite:///")
+    if args.source.startswith("sqlite:///") and not Path(missing).expanduser().exists():
+        print(f"tapmark migrate: there is no database at {missing}", file=sys.stderr)
+        return 1
+    return asyncio.run(_copy(args.source, args.target))
+
+
+async def _copy(source_url: str, target_url: str) -> int:
+    async with open_store(source_url) as source, open_store(target_url) as target:
+        copied = await copy_database(source, target)
+        version = await target.schema_version()
+    rows = ", ".join(f"{table} {n}" for table, n in copied.items() if n) or "no rows"
+    print(f"copied {sum(copied.values())} rows ({rows}); the target's schema is at version "
+          f"{version}")
     return 0
 
 
@@ -190,9 +229,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_db(export)
     export.set_defaults(func=with_store(_export))
 
-    migrate = sub.add_parser("migrate", help="bring the database schema up to date")
+    migrate = sub.add_parser(
+        "migrate", help="bring the database schema up to date, or copy one database into another"
+    )
     add_db(migrate)
-    migrate.set_defaults(func=with_store(_migrate))
+    migrate.add_argument("--from", dest="source", metavar="URL",
+                         help="copy every row of this database (with --to)")
+    migrate.add_argument("--to", dest="target", metavar="URL",
+                         help="into this empty database, such as postgresql://USER@HOST/DB")
+    migrate.set_defaults(func=_migrate_command)
 
     audit = sub.add_parser("audit", help="print a project's audit log")
     audit.add_argument("project")

@@ -7,6 +7,7 @@ committed before they are returned; if the adapter then fails to deliver them, a
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import time
@@ -22,7 +23,7 @@ from bot.media import MediaStore
 from bot.outbox import screen_from_dict
 from bot.reminders import on_mute, on_unmute
 from bot.screens import GUIDE, NEXT, PROGRESS, split_token
-from bot.uploads import on_draft_tap, on_upload
+from bot.uploads import on_draft_tap, on_upload, prepare_upload
 from bot.work import (
     NO_LONGER_YOURS,
     next_screen,
@@ -31,7 +32,7 @@ from bot.work import (
     on_report_text,
     on_task_tap,
 )
-from storage.contract import Store
+from storage.contract import Retryable, Store
 from storage.models import TokenRef
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,11 @@ COMMANDS: dict[str, Handler] = {
 }
 
 
+RETRIES = 4
+"""Attempts at an event whose transaction the engine rolled back as retryable (a deadlock
+between workers on PostgreSQL). Nothing is shown before a commit, so running it again is safe."""
+
+
 class Core:
     """The platform-neutral bot. `clock` and `rng` are injectable for tests and simulations."""
 
@@ -88,12 +94,26 @@ class Core:
         """Handle one event in one transaction; the actions are what to show, once committed."""
         kind = type(event).__name__.lower()
         started = time.perf_counter()
-        actions = await self._handle(event)
+        for attempt in range(1, RETRIES + 1):
+            try:
+                actions = await self._handle(event)
+                break
+            except Retryable:
+                if attempt == RETRIES:
+                    raise
+                metrics.RETRIED.labels(kind).inc()
+                await asyncio.sleep(self.rng.uniform(0.0, 0.02 * attempt))
         metrics.EVENTS.labels(kind).inc()
         metrics.EVENT_SECONDS.labels(kind).observe(time.perf_counter() - started)
         return actions
 
     async def _handle(self, event: Event) -> list[Action]:
+        prepared = None
+        if isinstance(event, Upload):  # slow work (media) before the transaction, not in it
+            prepared = await prepare_upload(
+                self.store, event, (event.actor.platform, event.actor.user_id) in self.admins,
+                self.media, self.clock(),
+            )
         async with self.store.transaction() as tx:
             ref: TokenRef | None = None
             if isinstance(event, Tap):
@@ -118,7 +138,7 @@ class Core:
             elif isinstance(event, Text):
                 await self._text(ctx, event)
             elif isinstance(event, Upload):
-                await on_upload(ctx, event)
+                await on_upload(ctx, event, prepared)
         return ctx.actions
 
     async def outbox(self, platform: str, limit: int = 50) -> list[tuple[int, Send]]:

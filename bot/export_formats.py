@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from bot.export import export_csv, export_jsonl
 from bot.export_annotators import export_annotators
 from bot.export_labelstudio import export_label_studio
+from bot.export_regions import export_coco
+from bot.export_rich import export_ranking
 from storage.contract import Tx
 
 
@@ -28,4 +30,8 @@ FORMATS = {f.name: f for f in (
                  "Label Studio tasks: answers as annotations, results as predictions"),
     ExportFormat("annotators", "-annotators.csv", export_annotators,
                  "one row per annotator: answers, active hours, earnings, quality"),
+    ExportFormat("coco", "-coco.json", export_coco,
+                 "image_grid: pictures and their aggregated boxes as COCO"),
+    ExportFormat("ranking", "-ranking.json", export_ranking,
+                 "pairwise: a Bradley-Terry ranking of the candidates"),
 )}

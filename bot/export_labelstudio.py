@@ -34,6 +34,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from bot.export import iso
+from bot.export_regions import with_rectangles
 from storage.contract import Tx
 from storage.models import ExportRow
 from tasks import task_type
@@ -104,10 +105,13 @@ def ls_task(row: ExportRow, aggregation: str = "categorical") -> dict[str, Any]:
 
 async def export_label_studio(tx: Tx, project_id: int) -> AsyncIterator[str]:
     """The JSON list, one task a line, written as the rows are read."""
-    aggregation = task_type((await tx.project(project_id)).spec.task).aggregation
+    spec = (await tx.project(project_id)).spec
+    aggregation = task_type(spec.task).aggregation
     opened = False
     async for row in tx.export_rows(project_id):
         task = ls_task(row, aggregation)
+        if spec.task == "image_grid":  # regions as rectangles (bot.export_regions)
+            task = with_rectangles(spec, row, task)
         yield ("[\n" if not opened else ",\n") + json.dumps(task, ensure_ascii=False)
         opened = True
     yield "\n]\n" if opened else "[]\n"

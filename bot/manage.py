@@ -9,11 +9,12 @@ import time
 from dataclasses import dataclass
 from pathlib import PurePath
 
+from bot.media import MediaStore
+from bot.media_import import Source, load_batch
 from bot.projectfile import ProjectFile
 from bot.timekeeping import parse_deadline
 from storage.contract import Conflict, NotFound, Store, StoreError, Tx
 from storage.models import Batch, BatchStatus, Invite, Project, Role
-from tasks.readers import read_batch
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,20 +59,25 @@ async def import_batch(
     publish: bool,
     batch_name: str | None = None,
     deadline: str | None = None,
+    media: MediaStore | None = None,
+    source: Source | None = None,
 ) -> ImportSummary:
     """Check a batch file whole, then add all its items in one transaction (or none).
 
-    ``deadline`` is a date as people type it, read in the project's time zone."""
+    ``deadline`` is a date as people type it, read in the project's time zone. Media the rows
+    name are stored in `media` first (see `bot.media_import`; `source` says where file paths
+    start), outside the transaction, which downloads must not hold open."""
     now = time.time()
     async with store.transaction() as tx:
         project = await require_project(tx, project_name)
-        due = None
-        if deadline is not None:
-            try:
-                due = parse_deadline(deadline, project.spec.timezone)
-            except ValueError as exc:
-                raise StoreError(f"--deadline: {exc}") from None
-        items = read_batch(filename, content, project.spec)
+    due = None
+    if deadline is not None:
+        try:
+            due = parse_deadline(deadline, project.spec.timezone)
+        except ValueError as exc:
+            raise StoreError(f"--deadline: {exc}") from None
+    items = await load_batch(filename, content, project.spec, media, source)
+    async with store.transaction() as tx:
         name = batch_name or PurePath(filename).stem
         status = BatchStatus.PUBLISHED if publish else BatchStatus.DRAFT
         batch = await tx.create_batch(

@@ -3,12 +3,9 @@ members, export results. Every command checks the role on the server (see `bot.a
 
 from __future__ import annotations
 
-import io
-
 from bot.access import can_manage, ensure_member, managed_project
-from bot.actions import Screen, SendFile
+from bot.actions import Screen
 from bot.context import Ctx
-from bot.export import export_csv, export_jsonl
 from bot.judge import suspend
 from bot.markup import escape
 from bot.outbox import notify
@@ -53,21 +50,6 @@ async def on_invite(ctx: Ctx, args: tuple[str, ...]) -> None:
     limit = "any number of people" if uses is None else f"{uses} people"
     ctx.say(f"Invite for *{escape(project.title)}* as {args[0]} ({limit}): people send "
             f"`/start {invite.code}` to the bot.\n\n`{invite.code}`")
-
-
-async def on_export(ctx: Ctx, args: tuple[str, ...]) -> None:
-    found = await managed_project(ctx)
-    if found is None:
-        return
-    _, project = found
-    fmt = "csv" if args and args[0].lower() == "csv" else "jsonl"
-    out = io.StringIO()
-    async for chunk in (export_csv if fmt == "csv" else export_jsonl)(ctx.tx, project.id):
-        out.write(chunk)
-    ctx.actions.append(SendFile(
-        to=ctx.actor, name=f"{project.name}.{fmt}", data=out.getvalue().encode("utf-8"),
-        caption=f"Export of {project.title}: items, answers (pseudonymous) and results.",
-    ))
 
 
 async def on_members(ctx: Ctx, args: tuple[str, ...]) -> None:

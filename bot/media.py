@@ -16,10 +16,13 @@ import asyncio
 import hashlib
 import os
 import tempfile
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 from bot.actions import Media
+from bot.config import Settings
 from bot.ordering import KeyedLocks
 from storage.contract import Store
 from tasks.media import StoredMedia
@@ -37,11 +40,18 @@ def media_dir(configured: str | None, database_url: str) -> Path:
     return Path(DEFAULT_FOLDER)
 
 
-class MediaStore:
-    """Files by content hash under `root`."""
+def configured_media(settings: Settings, database_url: str) -> MediaStore:
+    """The media store the settings describe, for the database at `database_url`."""
+    return MediaStore(media_dir(settings.media_dir, database_url), settings.media_max_side)
 
-    def __init__(self, root: str | Path) -> None:
+
+class MediaStore:
+    """Files by content hash under `root`; pictures imported into it are cut to `max_side`
+    pixels on their longest side."""
+
+    def __init__(self, root: str | Path, max_side: int = 1280) -> None:
         self.root = Path(root)
+        self.max_side = max_side
 
     def path(self, sha: str, ext: str) -> Path:
         if len(sha) != 64 or not all(c in "0123456789abcdef" for c in sha):
@@ -78,13 +88,28 @@ class MediaStore:
 class UploadRefs:
     """The platform's reference for each uploaded file, per platform account.
 
-    ``await refs.get_or_upload(key, account, upload)`` returns the stored reference, or runs
-    `upload` (which must return the platform's reference) once and stores what it gave."""
+    An adapter sends a file like this::
 
-    def __init__(self, store: Store) -> None:
+        ref = await refs.get(key, account)
+        if ref is None:
+            async with refs.turn(key, account):  # one upload of a file at a time
+                ref = await refs.get(key, account)
+                if ref is None:
+                    ref = ...upload the file, take the reference from the answer...
+                    await refs.put(key, account, ref)
+        ...send by ref...
+
+    The lock is taken only while a file is not yet known, so sends of a known file to many
+    people do not queue behind each other."""
+
+    def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
         self.store = store
+        self.clock = clock
         self._known: dict[tuple[str, str], str] = {}
         self._locks = KeyedLocks()
+
+    def turn(self, key: str, account: str) -> AbstractAsyncContextManager[None]:
+        return self._locks.turn((key, account))
 
     async def get(self, key: str, account: str) -> str | None:
         ref = self._known.get((key, account))
@@ -95,9 +120,9 @@ class UploadRefs:
                 self._known[(key, account)] = ref
         return ref
 
-    async def put(self, key: str, account: str, ref: str, now: float) -> None:
+    async def put(self, key: str, account: str, ref: str) -> None:
         async with self.store.transaction() as tx:
-            await tx.save_media_upload(key, account, ref, now)
+            await tx.save_media_upload(key, account, ref, self.clock())
         self._known[(key, account)] = ref
 
     async def forget(self, key: str, account: str) -> None:
@@ -105,15 +130,3 @@ class UploadRefs:
         self._known.pop((key, account), None)
         async with self.store.transaction() as tx:
             await tx.forget_media_upload(key, account)
-
-    async def get_or_upload(
-        self, key: str, account: str, upload: Callable[[], Awaitable[str]], now: float
-    ) -> tuple[str, bool]:
-        """The reference for the file, and whether this call uploaded it."""
-        async with self._locks.turn(f"{account}\n{key}"):
-            ref = await self.get(key, account)
-            if ref is not None:
-                return ref, False
-            ref = await upload()
-            await self.put(key, account, ref, now)
-            return ref, True

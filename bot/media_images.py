@@ -17,6 +17,7 @@ Slack show as it is:
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
@@ -52,7 +53,9 @@ def prepare_image(raw: bytes, max_side: int = 1280) -> PreparedImage:
                     f"refused as a decompression bomb: {width}×{height} is "
                     f"{width * height / 1e6:.0f} megapixels (at most {MAX_PIXELS / 1e6:.0f})"
                 )
-            opened.draft("RGB", (max_side, max_side))  # JPEG: decode at a fraction of the size
+            scale = max_side / max(width, height)
+            if scale < 1:  # a JPEG decodes at 1/2, 1/4 or 1/8 of its size, still over the cap
+                opened.draft("RGB", (math.ceil(width * scale), math.ceil(height * scale)))
             opened.load()
             image = ImageOps.exif_transpose(opened)
             image = _flatten(image)

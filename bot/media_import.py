@@ -105,7 +105,7 @@ class Source:
 
 async def load_batch(
     filename: str, content: bytes, spec: ProjectSpec, media: MediaStore | None,
-    source: Source = Source(),
+    source: Source | None = None,
 ) -> list[NewItem]:
     """Read and check a batch file; store the media its rows name and point the items at
     them. BatchFileError (naming rows and fields) on any problem."""
@@ -117,7 +117,7 @@ async def load_batch(
         raise BatchFileError(batch.name, [Problem(
             batch.lines[wanted[0]], "", "this batch names media files, but this bot has no "
             "media folder (TAPMARK_MEDIA_DIR)")])
-    return await MediaImport(batch, spec, media, source).run(wanted)
+    return await MediaImport(batch, spec, media, source or Source()).run(wanted)
 
 
 class MediaImport:
@@ -129,6 +129,7 @@ class MediaImport:
         self.done: dict[tuple[str, str], asyncio.Task[dict[str, Any]]] = {}
         self.cpu = asyncio.Semaphore(os.cpu_count() or 2)
         self.net = asyncio.Semaphore(8)
+        self.client: httpx.AsyncClient | None = None
 
     async def run(self, wanted: list[int]) -> list[NewItem]:
         items = list(self.batch.items)
@@ -179,6 +180,7 @@ class MediaImport:
 
     async def _read(self, ref: str) -> bytes:
         if "://" in ref:
+            assert self.client is not None
             async with self.net:
                 return await self.fetcher.fetch(self.client, ref)
         if self.batch.archive is not None:
@@ -192,9 +194,7 @@ class MediaImport:
         if self.source.base_dir is None:
             raise MediaError("a file path works only with `tapmark batch import`; in chat send "
                              "a ZIP holding the batch and its files, or use https URLs")
-        path = Path(ref).expanduser()
-        path = path if path.is_absolute() else self.source.base_dir / path
-        return await asyncio.to_thread(_read_file, path)
+        return await asyncio.to_thread(_read_file, self.source.base_dir, ref)
 
 
 def _ref(item: NewItem) -> tuple[str, str]:
@@ -203,7 +203,9 @@ def _ref(item: NewItem) -> tuple[str, str]:
     return found
 
 
-def _read_file(path: Path) -> bytes:
+def _read_file(base_dir: Path, ref: str) -> bytes:
+    path = Path(ref).expanduser()
+    path = path if path.is_absolute() else base_dir / path
     try:
         if path.stat().st_size > MAX_FILE:
             raise MediaError(f"over {MAX_FILE >> 20} MB")

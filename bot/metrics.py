@@ -26,6 +26,10 @@ EVENT_SECONDS = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
     registry=REGISTRY,
 )
+RETRIED = Counter(
+    "tapmark_events_retried", "Events run again after the database rolled them back (deadlocks)",
+    ["kind"], registry=REGISTRY,
+)
 API_ERRORS = Counter(
     "tapmark_platform_api_errors", "Failed calls to a chat platform's API", ["platform"],
     registry=REGISTRY,

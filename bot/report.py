@@ -20,7 +20,14 @@ from bot.markup import escape
 from bot.reminders import behind_quota
 from bot.timekeeping import day_start, local_time, time_left
 from storage.contract import Tx
-from storage.models import BatchPace, BatchProgress, BatchStatus, Project, Role
+from storage.models import (
+    AgreementCount,
+    BatchPace,
+    BatchProgress,
+    BatchStatus,
+    Project,
+    Role,
+)
 
 DAYS = 14
 """Days on the answers-per-day chart, today included."""
@@ -135,8 +142,8 @@ async def summary(tx: Tx, project: Project, now: float) -> ReportSummary:
             annotator=r.member.pseudonym, status=r.status, answers=r.answers,
             per_day=tuple(per_day.get(r.member.id, [0] * DAYS)),
             gold_correct=gold[r.member.id].correct, gold_total=gold[r.member.id].total,
-            agreed=agreement[r.member.id].agreed if r.member.id in agreement else 0,
-            compared=agreement[r.member.id].compared if r.member.id in agreement else 0,
+            agreed=agreement.get(r.member.id, AgreementCount()).agreed,
+            compared=agreement.get(r.member.id, AgreementCount()).compared,
         ) for r in rows if r.status == "active" or r.answers),
         key=lambda a: -a.answers,
     )

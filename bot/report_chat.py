@@ -13,9 +13,10 @@ from bot.export_annotators import export_annotators, period
 from bot.export_formats import FORMATS
 from bot.markup import escape
 from bot.report import draw_charts, summary, summary_text
+from storage.contract import StoreError
 
-EXPORT_USAGE = ("Use /export [jsonl|csv|label-studio|annotators]; the annotators sheet takes "
-                "an optional period: /export annotators 2026-11-01 2026-11-30.")
+EXPORT_USAGE = ("Use /export [jsonl|csv|label-studio|annotators|coco|ranking]; the annotators "
+                "sheet takes an optional period: /export annotators 2026-11-01 2026-11-30.")
 
 
 async def on_report(ctx: Ctx, args: tuple[str, ...]) -> None:
@@ -35,7 +36,7 @@ async def on_export(ctx: Ctx, args: tuple[str, ...]) -> None:
     found = await managed_project(ctx)
     if found is None:
         return
-    _, project = found
+    member, project = found
     fmt = FORMATS.get(args[0].lower() if args else "jsonl")
     if fmt is None or (len(args) > 1 and fmt.name != "annotators") or len(args) > 3:
         ctx.say(EXPORT_USAGE)
@@ -52,8 +53,13 @@ async def on_export(ctx: Ctx, args: tuple[str, ...]) -> None:
         write = functools.partial(export_annotators, since=since, until=until)
         note = f", {args[1]} to {args[2] if len(args) > 2 else 'today'}"
     out = io.StringIO()
-    async for chunk in write(ctx.tx, project.id):
-        out.write(chunk)
+    try:
+        async for chunk in write(ctx.tx, project.id):
+            out.write(chunk)
+    except StoreError as exc:  # a format for another task type (coco, ranking)
+        ctx.say(escape(str(exc)))
+        return
+    await ctx.tx.audit(project.id, member.id, "export", {"format": fmt.name}, ctx.now)
     ctx.actions.append(SendFile(
         to=ctx.actor, name=f"{project.name}{fmt.suffix}", data=out.getvalue().encode("utf-8"),
         caption=f"{escape(project.title)}{note}: {fmt.what}.",

@@ -4,7 +4,9 @@ summary (rows, gold items, labels, the first errors with line numbers) and Publi
 
 from __future__ import annotations
 
+import random
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import PurePath
 
 from bot.access import can_manage, ensure_member, managed_project
@@ -12,23 +14,57 @@ from bot.actions import Button, Screen, Toast
 from bot.context import Ctx, show
 from bot.events import Tap, Upload
 from bot.markup import escape
+from bot.media import MediaStore
+from bot.media_import import load_batch
 from bot.projectfile import ProjectFileError, parse_project
 from bot.screens import button_token
-from storage.contract import Conflict
-from storage.models import BatchStatus, Role
-from tasks.readers import BatchFileError, read_batch
+from storage.contract import Conflict, Store
+from storage.models import BatchStatus, NewItem, Project, Role
+from tasks.readers import BatchFileError
 
 BATCH_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".json", ".zip")
 MAX_SHOWN = 10
 
 
-async def on_upload(ctx: Ctx, upload: Upload) -> None:
+@dataclass(frozen=True)
+class PreparedBatch:
+    """A batch file read, and its media stored, before the event's transaction (downloads and
+    picture work must not hold the database): the items, or what was wrong."""
+
+    project: Project
+    items: list[NewItem] | None = None
+    error: BatchFileError | None = None
+
+
+async def prepare_upload(
+    store: Store, upload: Upload, is_admin: bool, media: MediaStore | None, now: float
+) -> PreparedBatch | None:
+    """For a batch file from someone who manages their current project: the batch, read and
+    with its media stored. None for anything else (the event's handler then says why)."""
+    name = PurePath(upload.filename).name
+    if not name.lower().endswith(BATCH_SUFFIXES):
+        return None
+    async with store.transaction() as tx:
+        member = await tx.member_by_identity(upload.actor.platform, upload.actor.user_id)
+        ctx = Ctx(tx=tx, now=now, actor=upload.actor, rng=random.Random(), member=member,
+                  is_admin=is_admin)
+        project = await ctx.project()
+        if project is None or not await can_manage(ctx, project):
+            return None
+    try:
+        items = await load_batch(name, upload.content, project.spec, media)
+    except BatchFileError as exc:
+        return PreparedBatch(project, error=exc)
+    return PreparedBatch(project, items=items)
+
+
+async def on_upload(ctx: Ctx, upload: Upload, prepared: PreparedBatch | None = None) -> None:
     name = PurePath(upload.filename).name
     lower = name.lower()
     if lower.endswith(".toml"):
         await _project_file(ctx, name, upload.content)
     elif lower.endswith(BATCH_SUFFIXES):
-        await _batch_file(ctx, name, upload.content)
+        await _batch_file(ctx, name, upload.content, prepared)
     elif lower.endswith((".md", ".markdown")):
         await _guideline(ctx, name, upload.content)
     else:
@@ -36,13 +72,21 @@ async def on_upload(ctx: Ctx, upload: Upload) -> None:
                 "project files (.toml) and guidelines (.md).")
 
 
-async def _batch_file(ctx: Ctx, name: str, content: bytes) -> None:
+async def _batch_file(
+    ctx: Ctx, name: str, content: bytes, prepared: PreparedBatch | None
+) -> None:
     found = await managed_project(ctx)
     if found is None:
         return
     member, project = found
     try:
-        items = read_batch(name, content, project.spec)
+        if prepared is not None and prepared.project == project:
+            if prepared.error is not None:
+                raise prepared.error
+            assert prepared.items is not None
+            items = prepared.items
+        else:
+            items = await load_batch(name, content, project.spec, ctx.media)
     except BatchFileError as exc:
         shown = "\n".join(f"• {escape(str(p))}" for p in exc.problems[:MAX_SHOWN])
         more = len(exc.problems) - MAX_SHOWN

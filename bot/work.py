@@ -25,6 +25,7 @@ from bot.screens import (
 )
 from bot.task_keys import parse_toggle
 from bot.timekeeping import day_start
+from storage.contract import Conflict
 from storage.models import Assignment, LeaseView, Member, Project
 from tasks import AnswerError, task_type
 
@@ -201,7 +202,15 @@ async def _save(
     kind = task_type(project.spec.task)
     correct = (None if item.gold is None
                else kind.is_correct(project.spec, item.data, item.gold, value))
-    answer = await tx.record_answer(assignment, value, ctx.now, correct)
+    try:
+        answer = await tx.record_answer(assignment, value, ctx.now, correct)
+    except Conflict:
+        # Answered by a transaction that committed after this one read the lease (two
+        # workers racing on one tap): the first answer stands, as for a double tap.
+        if tap is not None:
+            ctx.actions.append(Toast(tap, "Already saved ✓"))
+            show(ctx, tap, await next_screen(ctx, member, project))
+        return
     if tap is not None:
         ctx.actions.append(Toast(tap, "Saved ✓"))
     screen: Screen | None = None

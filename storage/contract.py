@@ -50,6 +50,11 @@ class StoreError(Exception):
     """A request the data cannot satisfy, with a message fit to show a person."""
 
 
+class Retryable(StoreError):
+    """The engine rolled the transaction back for a reason that running it again may cure (a
+    deadlock between concurrent transactions, a serialization failure). Nothing was written."""
+
+
 class NotFound(StoreError):
     pass
 
@@ -381,6 +386,13 @@ class Store(ABC):
     async def close(self) -> None: ...
     @abstractmethod
     def transaction(self) -> AbstractAsyncContextManager[Tx]: ...
+    async def try_lead(self) -> bool:
+        """Whether this process leads the scheduled jobs now, taking the lead when nobody
+        holds it. An engine that serves one machine (SQLite) lets every process lead: the
+        jobs' run keys keep them from sending anything twice. PostgreSQL holds an advisory
+        lock on a connection of its own, freed when the process dies."""
+        return True
+
     @abstractmethod
     async def schema_version(self) -> int: ...
 

@@ -19,6 +19,8 @@ from bot.markup import plain
 def render(action: Action) -> str:
     if isinstance(action, Send | Edit):
         lines = ["", "─" * 60, plain(action.screen.text)]
+        if action.screen.media is not None:
+            lines.append(f"[{action.screen.media.kind}: {action.screen.media.ref}]")
         numbered = action.screen.buttons()
         if numbered:
             lines.append("")

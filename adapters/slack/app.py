@@ -35,6 +35,7 @@ from adapters.slack.logsafe import quiet_libraries
 from adapters.slack.translate import PLATFORM
 from adapters.slack.workspaces import Workspaces
 from bot.core import Core
+from bot.media import UploadRefs
 from bot.outbox_pump import OutboxPump
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ class SlackAdapter:
             )
         self.client = self.workspaces.clients[0]
         self.directory = Directory(self.workspaces)
-        self.executor = Executor(self.workspaces, self.directory)
+        self.executor = Executor(self.workspaces, self.directory, UploadRefs(core.store))
         self.home = Home(core, self.workspaces)
         self.handlers = Handlers(core, self.executor, self.home)
         self.handlers.install(self.app)

@@ -2,7 +2,8 @@
 
 Send → conversations.open (once per person, cached) and chat.postMessage. Edit → chat.update
 of the same message (channel and ts from the MessageRef); when Slack will not update it (deleted,
-too old, not found) the screen is posted anew. SendFile → files_upload_v2 into the DM.
+too old, not found) the screen is posted anew. SendFile → files_upload_v2 into the DM. A screen's
+stored media is uploaded once per workspace and shown from there (`adapters.slack.media`).
 
 Toasts have no Slack equivalent (a click shows no popup). A toast is shown as a small context
 line on top of the screen its click led to, when the click edits its own message, which is the
@@ -19,12 +20,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TypeVar
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from adapters.slack.directory import Directory
+from adapters.slack.media import Block, MediaUploads
 from adapters.slack.mrkdwn import entities, slash_commands, to_mrkdwn
 from adapters.slack.render import Message, clip, render
 from adapters.slack.translate import PLATFORM, split_actor
@@ -33,8 +36,10 @@ from bot import metrics
 from bot.actions import Action, Edit, Screen, Send, SendFile, Toast
 from bot.events import Actor, MessageRef, Tap
 from bot.markup import plain
+from bot.media import UploadRefs
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 FAILURES = (SlackClientError, aiohttp.ClientError, asyncio.TimeoutError, OSError, UnknownWorkspace)
 # The person cannot be written to: no use trying again, nothing wrong on our side.
@@ -49,9 +54,12 @@ def describe(exc: BaseException) -> str:
 
 
 class Executor:
-    def __init__(self, workspaces: Workspaces, directory: Directory) -> None:
+    def __init__(
+        self, workspaces: Workspaces, directory: Directory, uploads: UploadRefs | None = None
+    ) -> None:
         self.workspaces = workspaces
         self.directory = directory
+        self.media = MediaUploads(uploads)
 
     async def apply(self, actions: Iterable[Action]) -> bool:
         """Run the actions in order; False if any could not be delivered (it is logged)."""
@@ -99,12 +107,34 @@ class Executor:
     async def send(self, to: Actor, screen: Screen, note: str | None = None) -> list[str]:
         """Post the screen into the person's DM; the ts of each message posted."""
         channel = await self.directory.channel(to)
+
+        async def post(shown: list[Block] | None) -> list[str]:
+            return [await self._post(to, channel, m) for m in render(screen, note, shown)]
+
         try:
-            return [await self._post(to, channel, m) for m in render(screen, note)]
+            return await self._with_media(to, screen, post)
         except SlackApiError as exc:
             if describe(exc) in {"channel_not_found", "is_archived"}:
                 self.directory.forget(to)  # a stale cached id: ask again next time
             raise
+
+    async def _with_media(
+        self, to: Actor, screen: Screen, post: Callable[[list[Block] | None], Awaitable[T]]
+    ) -> T:
+        """Run `post` with the blocks showing the screen's stored media (None when it has
+        none); when Slack refuses them (the file is gone), upload the file again, once."""
+        media = screen.media
+        if media is None or not media.key:
+            return await post(None)
+        client = self.workspaces.client_for(to)
+        try:
+            return await post(await self.media.blocks(client, to, media))
+        except SlackApiError as exc:
+            if describe(exc) != "invalid_blocks":
+                raise
+            log.info("Slack refused the blocks of %s: uploading the file again", media.key[:12])
+            await self.media.forget(to, media)
+            return await post(await self.media.blocks(client, to, media))
 
     async def edit(
         self, ref: MessageRef, screen: Screen, to: Actor, note: str | None = None
@@ -112,11 +142,17 @@ class Executor:
         if ref.platform != PLATFORM:
             await self.send(to, screen, note)
             return
-        first, *rest = render(screen, note)
-        try:
+        rest: list[Message] = []
+
+        async def update(shown: list[Block] | None) -> None:
+            nonlocal rest
+            first, *rest = render(screen, note, shown)
             await self.workspaces.client_for(to).chat_update(
                 channel=ref.chat, ts=ref.id, text=first.text, blocks=first.blocks
             )
+
+        try:
+            await self._with_media(to, screen, update)
         except SlackApiError as exc:
             if exc.response.status_code == 429:
                 raise  # still limited after the retries: posting anew would not help

@@ -18,6 +18,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
 from adapters.slack.executor import FAILURES, Executor, describe
+from adapters.slack.files import FileTooBig, NotDownloadable, download, shared_files
 from adapters.slack.home import Home
 from adapters.slack.redelivery import SkipRedeliveries
 from adapters.slack.render import HOME_NEXT, TAP_ACTION
@@ -25,6 +26,7 @@ from adapters.slack.translate import (
     Body,
     actor,
     command_event,
+    event_actor,
     is_person_dm,
     split_actor,
     tap_actor,
@@ -33,13 +35,14 @@ from adapters.slack.translate import (
 )
 from bot.actions import Action, Screen, Send
 from bot.core import Core
-from bot.events import Actor, Command, Event
+from bot.events import Actor, Command, Event, Upload
 from bot.ordering import KeyedLocks
 
 log = logging.getLogger(__name__)
 
 SORRY = "Something went wrong on my side. Please try again in a moment."
 ELSEWHERE = "I answer in our direct messages (Apps → tapmark)."
+TOO_BIG = "That file is too big for me to download (20 MB at most)."
 SLASH_COMMAND = "/tapmark"
 
 
@@ -110,6 +113,12 @@ class Handlers:
         await self._work(person, lambda: self.home.publish(person))
 
     async def on_message(self, body: Body, event: Body) -> None:
+        files = shared_files(event)
+        if files:  # a project file, batch or guideline sent to the bot
+            person, chat = event_actor(body, event), str(event.get("channel") or "")
+            self.executor.directory.remember(person, chat)
+            await self._work(person, lambda: self._uploads(person, chat, files))
+            return
         if not is_person_dm(event):
             return
         text = text_event(body, event)
@@ -131,6 +140,21 @@ class Handlers:
         finally:
             if task is not None:
                 self.busy.discard(task)
+
+    async def _uploads(self, person: Actor, chat: str, files: list[Body]) -> None:
+        client = self.executor.workspaces.client_for(person)
+        for file in files:
+            name = str(file.get("name") or "file")
+            try:
+                content = await download(client, file)
+            except FileTooBig:
+                await self.executor.apply([Send(person, Screen(text=TOO_BIG))])
+                continue
+            except (NotDownloadable, *FAILURES) as exc:
+                log.warning("slack: could not download a shared file: %s", describe(exc))
+                await self.executor.apply([Send(person, Screen(text=SORRY))])
+                continue
+            await self._reply(Upload(person, name, content, chat=chat))
 
     async def _display_name(self, person: Actor) -> str:
         """The person's name in Slack (users.info, scope users:read), or the handle given."""

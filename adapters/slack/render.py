@@ -113,12 +113,15 @@ def context(note: str) -> Block:
     }
 
 
-def render(screen: Screen, note: str | None = None) -> list[Message]:
+def render(
+    screen: Screen, note: str | None = None, shown: list[Block] | None = None
+) -> list[Message]:
     """The screen as messages (most screens: one); the keyboard sits on the last one, and the
-    toast `note`, if any, on top of the first."""
+    toast `note`, if any, on top of the first. `shown` are the blocks that show the screen's
+    stored media (see `adapters.slack.media`); without them only a picture's URL is shown."""
     parts = _parts(screen.text)
     keys = keyboard(screen)
-    pictures = media(screen)
+    pictures = media(screen) if shown is None else shown
     if len(keys) + len(pictures) + 1 + MAX_SECTIONS > MAX_BLOCKS:
         raise ValueError(f"a keyboard of {len(keys)} rows does not fit in one Slack message")
     groups = [parts[i : i + MAX_SECTIONS] for i in range(0, len(parts), MAX_SECTIONS)]

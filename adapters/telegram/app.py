@@ -23,6 +23,7 @@ from adapters.telegram.handlers import ALLOWED_UPDATES, Handlers
 from adapters.telegram.ordering import PerChatOrder
 from adapters.telegram.retry import Retry
 from bot.core import Core
+from bot.media import UploadRefs
 from bot.outbox_pump import OutboxPump
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ class TelegramAdapter:
             .build()
         )
         self.retry = Retry(config.send_attempts, config.backoff)
-        self.executor = Executor(self.app.bot, self.retry)
+        self.executor = Executor(self.app.bot, self.retry, UploadRefs(core.store))
         Handlers(core, self.executor).install(self.app)
         self.outbox = OutboxPump(
             core, "telegram", lambda send: self.executor.apply([send]), config.outbox_interval

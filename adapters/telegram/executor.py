@@ -2,7 +2,8 @@
 
 A button press is answered first (its toast), then the rest runs in order. An Edit changes the
 message in place, keyboard included (a screen without buttons removes them); when the message
-cannot be edited (deleted, too old, not found, a photo) the screen is sent as a new message.
+cannot be edited (deleted, too old, not found) the screen is sent as a new message. Screens with
+media go through `adapters.telegram.media` (each file uploaded once per bot).
 "Message is not modified" means the screen is already shown: success. Nothing here raises: a
 failed delivery is logged, and the person's next event finds the same committed state.
 """
@@ -16,11 +17,13 @@ from telegram import Bot, InputFile, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 
+from adapters.telegram.media import MediaSender
 from adapters.telegram.render import Part, caption, render, toast
 from adapters.telegram.retry import Retry
 from adapters.telegram.translate import PLATFORM
 from bot.actions import Action, Edit, Screen, Send, SendFile, Toast
 from bot.events import Actor, MessageRef
+from bot.media import UploadRefs
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +34,12 @@ def _says(exc: TelegramError, *phrases: str) -> bool:
 
 
 class Executor:
-    def __init__(self, bot: Bot, retry: Retry | None = None) -> None:
+    def __init__(
+        self, bot: Bot, retry: Retry | None = None, uploads: UploadRefs | None = None
+    ) -> None:
         self.bot = bot
         self.retry = retry or Retry()
+        self.media = MediaSender(bot, self.retry, uploads)
 
     async def answer(self, query_id: str, text: str | None) -> None:
         """Answer a button press (stops its spinner), with the toast text if there is one."""
@@ -79,15 +85,25 @@ class Executor:
 
     async def send(self, chat_id: int, screen: Screen) -> list[Message]:
         if screen.media is not None:
-            log.warning("media (%s) is not shown on Telegram yet", screen.media.kind)
+            return [await self.media.send(chat_id, screen)]
         return [await self._send_part(chat_id, part) for part in render(screen)]
 
     async def edit(self, ref: MessageRef, screen: Screen, to: Actor) -> None:
+        """Edit in place: editMessageMedia for a screen with media (it also turns a text
+        message into a media one), editMessageText otherwise; a media message cannot become
+        text again, so it is deleted and the screen sent anew."""
         if ref.platform != PLATFORM:
             await self.send(_chat_of(to), screen)
             return
-        first, *rest = render(screen)
         chat_id, message_id = int(ref.chat), int(ref.id)
+        if screen.media is not None:
+            try:
+                await self.media.edit(chat_id, message_id, screen)
+            except BadRequest as exc:
+                log.info("edit of message %s failed (%s): sending anew", message_id, exc.message)
+                await self.send(chat_id, screen)
+            return
+        first, *rest = render(screen)
         try:
             await self.retry(
                 "editMessageText",
@@ -100,12 +116,24 @@ class Executor:
         except BadRequest as exc:
             if _says(exc, "message is not modified"):
                 pass  # already showing this screen (a repeated update, a retried edit)
+            elif _says(exc, "there is no text in the message"):  # a media message
+                await self.send(chat_id, screen)
+                await self._delete(chat_id, message_id)
+                return
             else:
                 log.info("edit of message %s failed (%s): sending anew", message_id, exc.message)
                 await self.send(chat_id, screen)
                 return
         for part in rest:
             await self._send_part(chat_id, part)
+
+    async def _delete(self, chat_id: int, message_id: int) -> None:
+        try:
+            await self.retry("deleteMessage",
+                             lambda: self.bot.delete_message(chat_id, message_id),
+                             idempotent=True)
+        except TelegramError as exc:  # gone already, or too old: it stays
+            log.info("could not delete message %s: %s", message_id, exc.message)
 
     async def send_file(self, chat_id: int, action: SendFile) -> None:
         """A PNG picture (a report's chart) goes as a photo, shown in the chat; anything else

@@ -59,6 +59,15 @@ def toast(text: str) -> str:
     return shown if len(shown) <= MAX_TOAST else shown[: MAX_TOAST - 1] + "…"
 
 
+def caption_parts(screen: Screen) -> tuple[str, str]:
+    """A media screen's text as a caption, HTML and plain: cut at a paragraph or line break,
+    with "…", when it is over Telegram's 1024 characters."""
+    text = screen.text
+    if len(plain(text)) > MAX_CAPTION:
+        text = (split_text(text, MAX_CAPTION - 1) or [""])[0] + "…"
+    return to_html(text), plain(text)
+
+
 def caption(text: str) -> str | None:
     """HTML for a file's caption when the text fits in one; None when it must go separately."""
     return to_html(text) if len(plain(text)) <= MAX_CAPTION else None

@@ -89,6 +89,7 @@ class PgBase(SqlBase):
     """
 
     lock_pick = "FOR UPDATE OF i SKIP LOCKED"
+    lock_item = "FOR UPDATE OF i"
 
     def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn
@@ -139,3 +140,10 @@ class PgBase(SqlBase):
         except asyncpg.PostgresError as exc:
             self.failed = exc
             raise
+
+    async def _ids_copied(self, table: str, column: str) -> None:
+        await self._one(
+            f"SELECT setval(pg_get_serial_sequence(?, ?), COALESCE(MAX({column}), 0) + 1, false)"
+            f" FROM {table}",
+            (table, column),
+        )

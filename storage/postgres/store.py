@@ -2,11 +2,13 @@
 transaction, for several worker processes on one database.
 
 Transactions run at READ COMMITTED. What keeps concurrent workers correct is in the SQL: the
-pick of an open item locks the item row and skips rows other workers hold, the counters move
-by relative updates under the row locks those updates take, the invariants (one assignment per
-item and member, one answer per assignment, one open lease per member and project) are unique
-constraints, and the statements that spend something (an invite use, a link code, a lease
-being reclaimed) decide in one statement, with the row locked, whether it is still there.
+pick of an open item locks the item row and skips rows other workers hold; a tap reads its
+lease with the item row locked, so answers to one item are counted one after another; the
+counters move by relative updates under the row locks those updates take; the invariants (one
+assignment per item and member, one answer per assignment, one open lease per member and
+project) are unique constraints; and the statements that spend something (an invite use, a
+link code, a lease being reclaimed) decide in one statement, with the row locked, whether it
+is still there.
 
 The URL is libpq's (``postgresql://user:password@host:port/database``); ``?schema=NAME`` keeps
 the tables in that schema (created when missing) instead of ``public``.
@@ -22,7 +24,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import asyncpg
 
-from storage.contract import Store, StoreError, Tx
+from storage.contract import Retryable, Store, StoreError, Tx
 from storage.postgres.tx import PgTx
 
 POOL_MIN = 1
@@ -30,6 +32,11 @@ POOL_MAX = 10
 MIGRATION_LOCK = 0x74617070
 """The first key of the advisory lock held while migrating (the second is the schema's hash);
 other advisory locks of the application use other first keys."""
+
+LEADER_LOCK = MIGRATION_LOCK + 1
+"""The first key of the advisory lock the scheduler's leader holds (the second: the schema)."""
+
+RETRYABLE = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError)
 
 _SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
@@ -76,14 +83,15 @@ class PostgresStore(Store):
         self.url = url
         self.dsn, self.schema = split_url(url)
         self._pool: asyncpg.Pool | None = None
+        self._leader: asyncpg.Connection | None = None
+        self._settings = {"application_name": "tapmark"}
+        if self.schema is not None:
+            self._settings["search_path"] = f'"{self.schema}"'
 
     async def open(self) -> None:
-        settings = {"application_name": "tapmark"}
-        if self.schema is not None:
-            settings["search_path"] = f'"{self.schema}"'
         try:
             self._pool = await asyncpg.create_pool(
-                self.dsn, min_size=POOL_MIN, max_size=POOL_MAX, server_settings=settings
+                self.dsn, min_size=POOL_MIN, max_size=POOL_MAX, server_settings=self._settings
             )
         except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
             raise DatabaseUnavailable(
@@ -95,7 +103,37 @@ class PostgresStore(Store):
             await self.close()
             raise
 
+    async def try_lead(self) -> bool:
+        """Hold a session advisory lock on a connection of its own. While the connection lives
+        this process leads; when the process dies the server drops the connection and the
+        lock with it, and the next worker to ask takes the lead."""
+        if self._leader is not None:
+            try:
+                await self._leader.fetchval("SELECT 1")
+                return True
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                self._leader.terminate()
+                self._leader = None
+        try:
+            conn = await asyncpg.connect(self.dsn, timeout=10, server_settings=self._settings)
+        except (OSError, TimeoutError, asyncpg.PostgresError):
+            return False
+        try:
+            leads = await conn.fetchval(
+                "SELECT pg_try_advisory_lock($1, hashtext($2))", LEADER_LOCK, self.schema or ""
+            )
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            leads = False
+        if leads:
+            self._leader = conn
+            return True
+        await conn.close()
+        return False
+
     async def close(self) -> None:
+        if self._leader is not None:
+            leader, self._leader = self._leader, None
+            await leader.close()
         if self._pool is not None:
             pool, self._pool = self._pool, None
             await pool.close()
@@ -139,9 +177,12 @@ class PostgresStore(Store):
     async def transaction(self) -> AsyncIterator[Tx]:
         async with self.pool.acquire() as conn:
             tx = PgTx(conn)
-            async with conn.transaction():
-                yield tx
-                if tx.failed is not None:
-                    raise StoreError(
-                        "a statement failed inside the transaction, so nothing was written"
-                    ) from tx.failed
+            try:
+                async with conn.transaction():
+                    yield tx
+                    if tx.failed is not None:
+                        raise StoreError(
+                            "a statement failed inside the transaction, so nothing was written"
+                        ) from tx.failed
+            except RETRYABLE as exc:
+                raise Retryable(f"PostgreSQL rolled the transaction back: {exc}") from exc

@@ -32,6 +32,13 @@ class SqlBase(ABC):
     rows too: a gold item another transaction is counting an answer on is passed over for this
     pick rather than waited for, which could close a cycle of waits."""
 
+    lock_item: str = ""
+    """Appended to the read of a lease a tap starts with (``lease_view``): a lock on the item
+    row (PostgreSQL), held to the end of the transaction. The core decides from that read what
+    the answer it records makes of the item (its count, whether to settle it); two people
+    answering one item at once would otherwise both count from the same stale figure. Taken
+    first in the transaction, before any other row lock, so it closes no cycle of waits."""
+
     @abstractmethod
     async def _one(
         self, sql: str, params: Iterable[Any] = (), *, guarded: bool = False
@@ -55,13 +62,34 @@ class SqlBase(ABC):
         assert row is not None
         return int(row[0])
 
-    async def _end_leases(self, where: str, params: Sequence[Any]) -> int:
+    async def _ids_copied(self, table: str, column: str) -> None:
+        """Rows were copied into `table` with their generated `column` kept (``tapmark migrate``):
+        make the values generated next follow them. SQLite's next rowid already does."""
+        return None
+
+    async def _end_leases(self, where: str, params: Sequence[Any], skip_busy: bool = False) -> int:
         """Delete the unanswered leases that `where` selects from assignments and give their
         items the slots back; how many there were.
 
         One DELETE decides which leases go and returns them, so when two transactions end the
-        same lease at once (PostgreSQL), its slot comes back once.
+        same lease at once (PostgreSQL), its slot comes back once. Where rows are locked
+        (PostgreSQL) the items are locked first, in id order, as an answer locks its item before
+        its lease (``lock_item``). With `skip_busy` (the timer's reclaim) items that another
+        transaction holds are left for the next round instead of waited for, so a sweep over
+        many leases never waits in a cycle with answers in flight.
         """
+        if self.lock_item:
+            locked = await self._all(
+                "SELECT id FROM items WHERE id IN (SELECT item_id FROM assignments"
+                f" WHERE status = 'leased' AND {where}) ORDER BY id FOR UPDATE"
+                + (" SKIP LOCKED" if skip_busy else ""),
+                params,
+            )
+            if skip_busy:
+                if not locked:
+                    return 0
+                where += " AND item_id = ANY(CAST(? AS bigint[]))"
+                params = [*params, [int(r[0]) for r in locked]]
         rows = await self._all(
             f"DELETE FROM assignments WHERE status = 'leased' AND {where} RETURNING item_id",
             params,

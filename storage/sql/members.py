@@ -18,7 +18,7 @@ from storage.models import (
     Role,
     TokenRef,
 )
-from storage.sql.base import SqlBase
+from storage.sql.base import Duplicate, SqlBase
 
 INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -51,17 +51,23 @@ class MemberOps(SqlBase):
         return _member(row)
 
     async def create_member(self, identity: Identity, now: float) -> Member:
+        taken = f"{identity.platform} user {identity.user_id} is already a member"
         if await self.member_by_identity(identity.platform, identity.user_id) is not None:
-            raise Conflict(f"{identity.platform} user {identity.user_id} is already a member")
+            raise Conflict(taken)
         pseudonym = "a-" + secrets.token_hex(5)
         member_id = await self._insert(
             "INSERT INTO members (pseudonym, name, created_at) VALUES (?,?,?)",
             (pseudonym, identity.name, now),
         )
-        await self._exec(
-            "INSERT INTO identities (platform, user_id, member_id, name) VALUES (?,?,?,?)",
-            (identity.platform, identity.user_id, member_id, identity.name),
-        )
+        try:
+            await self._exec(
+                "INSERT INTO identities (platform, user_id, member_id, name) VALUES (?,?,?,?)",
+                (identity.platform, identity.user_id, member_id, identity.name),
+                guarded=True,
+            )
+        except Duplicate:  # a concurrent transaction made them a member since the check
+            await self._exec("DELETE FROM members WHERE id = ?", (member_id,))
+            raise Conflict(taken) from None
         return await self.member(member_id)
 
     async def identities(self, member_id: int) -> list[Identity]:

@@ -18,7 +18,7 @@ from storage.models import (
     ProjectSpec,
     Result,
 )
-from storage.sql.base import ITEM_COLUMNS, Row, SqlBase, item_from, parse_spec
+from storage.sql.base import ITEM_COLUMNS, Duplicate, Row, SqlBase, item_from, parse_spec
 
 
 def _project(row: Row) -> Project:
@@ -27,12 +27,18 @@ def _project(row: Row) -> Project:
 
 class ProjectOps(SqlBase):
     async def create_project(self, spec: ProjectSpec, now: float) -> Project:
+        taken = f"project {spec.name!r} already exists (use --update to change it)"
         if await self.project_by_name(spec.name) is not None:
-            raise Conflict(f"project {spec.name!r} already exists (use --update to change it)")
-        project_id = await self._insert(
-            "INSERT INTO projects (name, title, spec, created_at, updated_at) VALUES (?,?,?,?,?)",
-            (spec.name, spec.title, spec.model_dump_json(), now, now),
-        )
+            raise Conflict(taken)
+        try:
+            project_id = await self._insert(
+                "INSERT INTO projects (name, title, spec, created_at, updated_at)"
+                " VALUES (?,?,?,?,?)",
+                (spec.name, spec.title, spec.model_dump_json(), now, now),
+                guarded=True,
+            )
+        except Duplicate:  # created by a concurrent transaction since the check (PostgreSQL)
+            raise Conflict(taken) from None
         return await self.project(project_id)
 
     async def update_project(self, spec: ProjectSpec, now: float) -> Project:

@@ -77,7 +77,9 @@ def _lease_sql(gold: bool, lock: str) -> str:
 
 class WorkOps(SqlBase):
     async def reclaim_expired(self, project_id: int, now: float) -> int:
-        return await self._end_leases("project_id = ? AND expires_at < ?", (project_id, now))
+        return await self._end_leases(
+            "project_id = ? AND expires_at < ?", (project_id, now), skip_busy=True
+        )
 
     async def open_assignment(self, project_id: int, member_id: int) -> Assignment | None:
         row = await self._one(
@@ -123,7 +125,7 @@ class WorkOps(SqlBase):
         row = await self._one(
             f"SELECT {_A}, {_I}, p.name AS p_name, p.title AS p_title, p.spec AS p_spec"
             " FROM assignments a JOIN items i ON i.id = a.item_id"
-            " JOIN projects p ON p.id = a.project_id WHERE a.id = ?",
+            f" JOIN projects p ON p.id = a.project_id WHERE a.id = ? {self.lock_item}",
             (assignment_id,),
         )
         if row is None:

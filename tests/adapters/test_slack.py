@@ -569,7 +569,8 @@ async def test_tapmark_run_names_a_rejected_slack_token(slack: FakeSlack, db_url
     env = {k: v for k, v in os.environ.items() if not k.startswith("TAPMARK_")}
     env.update(
         TAPMARK_DATABASE_URL=db_url, TAPMARK_LISTEN=f"127.0.0.1:{free_port()}",
-        TAPMARK_HEALTH_LISTEN="off", TAPMARK_SLACK_BOT_TOKEN="xoxb-1-2-revoked", TAPMARK_SLACK_SIGNING_SECRET="0" * 32,
+        TAPMARK_HEALTH_LISTEN="off",
+        TAPMARK_SLACK_BOT_TOKEN="xoxb-1-2-revoked", TAPMARK_SLACK_SIGNING_SECRET="0" * 32,
         TAPMARK_SLACK_API_URL=slack.api_url,
     )  # fmt: skip
     proc = await asyncio.create_subprocess_exec(

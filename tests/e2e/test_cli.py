@@ -336,6 +336,12 @@ def test_export_to_a_file(simulation: Simulation, tmp_path: Path) -> None:
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert len([r for r in rows if not r["gold"]]) == 20
     assert all(set(r) == EXPORT_FIELDS for r in rows)
+    audit = ok(tapmark(simulation.folder, "audit", simulation.report["project"], "--json",
+                       "--db", simulation.db))
+    entries = [json.loads(line) for line in audit.stdout.splitlines()]
+    assert entries[-1]["action"] == "export" and entries[-1]["who"] is None
+    assert entries[-1]["details"] == {"format": "jsonl", "via": "cli"}
+    assert entries[0]["action"] == "project.save"
 
 
 def test_demo_simulates_a_crowd_as_json(tmp_path: Path) -> None:

@@ -13,10 +13,12 @@ from adapters.console.recorder import Person, Recorder
 from bot.actions import Toast
 from bot.core import Core
 from bot.export import export_jsonl
+from bot.export_regions import coco
+from bot.export_rich import export_ranking, ranking
 from bot.manage import import_batch, make_invite, save_project
 from bot.projectfile import ProjectFileError, parse_project
 from bot.task_keys import parse_toggle
-from storage.contract import Store
+from storage.contract import Store, StoreError
 from storage.models import Role
 from tasks.readers import BatchFileError
 from tests.conftest import Clock
@@ -166,6 +168,31 @@ async def test_pairwise_majority_per_pair(recorder: Recorder, store: Store) -> N
     assert record["status"] == "done" and record["result"]["label"] == "A"
     assert record["summary"] == {"votes": {"A": 3, "B": 0, "same": 0}, "a": "r-sure",
                                  "b": "r-no"}
+
+
+async def test_pairwise_ranking_over_all_pairs(recorder: Recorder, store: Store) -> None:
+    names = ["tea", "coffee", "water"]
+    rows = [{"id": f"{a}-{b}", "data": {"a": a, "b": b}}
+            for n, a in enumerate(names) for b in names[n + 1:]]
+    code = await setup(store, project_toml("pairwise"), rows)
+    crowd = await people(recorder, code, 3)
+    for person in crowd:
+        for _ in rows:
+            assert person.screen is not None
+            a = person.screen.text.split("A: ")[1].split("\n")[0]
+            b = person.screen.text.split("B: ")[1].split("\n")[0]
+            await person.tap("A" if names.index(a) < names.index(b) else "B")
+    async with store.transaction() as tx:
+        project = await tx.project_by_name("p")
+        assert project is not None
+        lines = [chunk async for chunk in export_ranking(tx, project.id)]
+        result = await ranking(tx, project.id)
+        with pytest.raises(StoreError, match="for image_grid projects"):
+            await coco(tx, project.id)
+    assert json.loads("".join(lines)) == result
+    assert [c["id"] for c in result["candidates"]] == names
+    assert result["comparisons"] == 9 and result["candidates"][0]["wins"] == 6
+    assert result["candidates"][0]["score"] > 0 > result["candidates"][2]["score"]
 
 
 async def test_review_accept_reject_or_pick_another(recorder: Recorder, store: Store) -> None:

@@ -14,7 +14,9 @@ Point the real slack_sdk / slack-bolt at it::
 Every request to the app is signed as Slack signs it (``X-Slack-Signature``), so Bolt's own
 verification runs. Each team has its own bot token (``slack.team("T2").token``); a token reaches
 only the people of its team. People must be known before the app can DM them: ``add_user``, or
-any action they take (slash command, click, message) makes them known.
+any action they take (slash command, click, message) makes them known. A person sends the app a
+file with ``share_file``: the app gets a ``file_share`` message event and downloads the file with
+its bot token.
 
 Deviations, on purpose: Slack never retries on its own (call ``redeliver``); there is no automatic
 rate limiting (inject it with ``fail_next``); only DMs between the app and one person exist.
@@ -26,6 +28,7 @@ import asyncio
 import itertools
 import json
 import math
+import mimetypes
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -242,7 +245,9 @@ class FakeSlack(SlackServer):
         error: str | None = None,
     ) -> None:
         """The next n calls of method fail: 429 with Retry-After, a 5xx, or (status 200) an
-        ``{"ok": false, "error": error}`` answer such as ``channel_not_found``."""
+        ``{"ok": false, "error": error}`` answer such as ``channel_not_found``. Method
+        ``files.download`` is the download of a file: status 200 answers Slack's HTML sign-in
+        page (as for a token without ``files:read``), any other status that status."""
         if status == 429:
             fault = ApiError(error or "ratelimited", status=429, retry_after=math.ceil(retry_after))
         elif status == 200:
@@ -429,6 +434,52 @@ class FakeSlack(SlackServer):
             "channel_type": "im",
             "team": team,
             "client_msg_id": str(uuid.uuid4()),
+        }
+        return await self.event(team, user, event, **sign_opts)
+
+    async def share_file(
+        self,
+        team: str,
+        user: str,
+        filename: str,
+        content: bytes,
+        *,
+        text: str = "",
+        mimetype: str | None = None,
+        **sign_opts: Any,
+    ) -> Reply:
+        """The person uploads a file into their DM with the app: Slack keeps it (the app may
+        download ``url_private_download`` with its bot token) and sends a ``message`` event
+        with subtype ``file_share`` listing the file."""
+        t = self.team(team)
+        channel = self._dm(t, user)
+        self._act(team, user)
+        file_id = f"F{next(self._numbers):09d}"
+        kind = mimetype or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        record = FileRecord(
+            file_id, team, filename, len(content), content=content, mimetype=kind,
+            channels=[channel.channel_id], completed=True,
+        )  # fmt: skip
+        self.files[file_id] = record
+        message = SlackMessage(
+            self._ts(), channel.channel_id, team, user, None, text, [], files=[record],
+            seq=self._tick(),
+        )  # fmt: skip
+        channel.add(message)
+        self._changed(team, user)
+        event = {
+            "type": "message",
+            "subtype": "file_share",
+            "channel": channel.channel_id,
+            "user": user,
+            "text": text,
+            "ts": message.ts,
+            "event_ts": message.ts,
+            "channel_type": "im",
+            "team": team,
+            "upload": True,
+            "display_as_bot": False,
+            "files": [{**record.to_api(self.root), "user": user, "mode": "hosted"}],
         }
         return await self.event(team, user, event, **sign_opts)
 

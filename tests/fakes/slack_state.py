@@ -41,6 +41,8 @@ MAX_URL = 3000
 MAX_ALT_TEXT = 2000
 MAX_MESSAGE_TEXT = 40_000
 RESPONSE_URL_USES = 5
+DOWNLOAD = "files.download"  # not a Web API method: the GET of a file's url_private
+SIGN_IN_PAGE = "<!DOCTYPE html><html><title>Slack</title><body>Sign in to Slack</body></html>"
 RESPONSE_URL_SECONDS = 30 * 60
 SIGNATURE_MAX_AGE = 5 * 60
 
@@ -696,6 +698,7 @@ class SlackServer:
             "users.info": self._users_info,
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
+            "files.info": self._files_info,
         }
 
     # ---------------------------------------------------------------------------------------
@@ -838,6 +841,11 @@ class SlackServer:
             return web.Response(status=403, text="not_authed")
         if record is None or record.content is None or record.team != team.team_id:
             return web.Response(status=404, text="file_not_found")
+        if self._faults[DOWNLOAD]:  # see FakeSlack.fail_next
+            fault = self._faults[DOWNLOAD].popleft()
+            if fault.status == 200:  # what Slack serves a token without files:read
+                return web.Response(text=SIGN_IN_PAGE, content_type="text/html")
+            return web.Response(status=fault.status, text=fault.error)
         return web.Response(body=record.content, content_type=record.mimetype)
 
     # ---------------------------------------------------------------------------------------
@@ -1050,3 +1058,9 @@ class SlackServer:
             for record in records:
                 record.channels.append(channel.channel_id)
         return {"files": [r.to_api(self.root) for r in records]}
+
+    async def _files_info(self, team: Team, params: Params) -> JSON:
+        record = self.files.get(params.get_str("file") or "")
+        if record is None or record.team != team.team_id or not record.completed:
+            raise ApiError("file_not_found")
+        return {"file": record.to_api(self.root)}

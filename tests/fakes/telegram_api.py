@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp import web
 
+from tests.fakes.telegram_media import MediaMethods, UploadedFile
 from tests.fakes.telegram_state import (
     JSON,
     MAX_CAPTION,
@@ -111,7 +112,7 @@ class _Signal:
 Handler = Callable[[BotState, Params], Awaitable[Any]]
 
 
-class FakeTelegram:
+class FakeTelegram(MediaMethods):
     """An in-process Bot API server on 127.0.0.1 (ephemeral port) with simulated people."""
 
     DEFAULT_TOKEN = "123456789:AAFakeTokenForTapmarkTests-0123456789"
@@ -145,6 +146,9 @@ class FakeTelegram:
         """Called with every answered API call: cheaper than `wait_for` for many waiters."""
         self.unsupported: list[str] = []
         self.files: dict[str, FileRecord] = {}
+        self.uploads: list[UploadedFile] = []
+        """Every file a bot uploaded (a multipart part), in order: sends by file_id or URL
+        are not uploads."""
         self.users: dict[int, UserInfo] = {}
         self._photo_sets: dict[str, list[FileRecord]] = {}
         self._paths: dict[tuple[str, str], FileRecord] = {}
@@ -175,6 +179,9 @@ class FakeTelegram:
             "sendChatAction": self._send_chat_action,
             "sendDocument": self._send_document,
             "sendPhoto": self._send_photo,
+            "sendAudio": self._send_audio,
+            "sendVideo": self._send_video,
+            "editMessageMedia": self._edit_message_media,
             "getFile": self._get_file,
         }
         self._canonical = {name.lower(): name for name in self._handlers}
@@ -666,7 +673,8 @@ class FakeTelegram:
 
     def _new_ids(self, kind: str) -> tuple[str, str]:
         n = next(self._ids)
-        prefix = {"document": "BQAC", "photo": "AgAC"}.get(kind, "CAAC")
+        prefix = {"document": "BQAC", "photo": "AgAC", "audio": "CQAC", "video": "BAAC"}.get(
+            kind, "CAAC")
         return f"{prefix}AgIAAxkBfake{n:08d}", f"AgAD{n:06d}"
 
     def _store_file(
@@ -697,9 +705,15 @@ class FakeTelegram:
         return sizes
 
     async def _input_file(self, bot: BotState, params: Params, kind: str) -> list[FileRecord]:
-        source = params.get_file(kind)
+        return await self._resolve_file(bot, params.get_file(kind), kind)
+
+    async def _resolve_file(
+        self, bot: BotState, source: Upload | str | None, kind: str
+    ) -> list[FileRecord]:
+        """The file a request names: an uploaded part, a file_id of this bot, or a URL."""
         if isinstance(source, Upload):
             content, name, mime = source.content, source.filename, source.content_type
+            self.uploads.append(UploadedFile(bot.token, kind, name, content))
         elif not source:
             raise bad_request(f"there is no {kind} in the request")
         elif source in self.files:
@@ -1043,7 +1057,8 @@ class FakeTelegram:
         if record.file_size > MAX_DOWNLOAD:
             raise bad_request("file is too big")
         if record.file_path is None:
-            folder = "photos" if record.kind == "photo" else "documents"
+            folder = {"photo": "photos", "audio": "music", "video": "videos"}.get(
+                record.kind, "documents")
             suffix = ".jpg" if folder == "photos" else ""
             if record.file_name and "." in record.file_name:
                 suffix = "." + record.file_name.rsplit(".", 1)[-1]

@@ -91,10 +91,18 @@ class FileRecord:
     height: int = 0
     file_path: str | None = None
     source_url: str | None = None
+    duration: int = 0
 
     @property
     def file_size(self) -> int:
         return len(self.content)
+
+    def audio_json(self) -> JSON:
+        return {**self.document_json(), "duration": self.duration}
+
+    def video_json(self) -> JSON:
+        return {**self.document_json(), "duration": self.duration, "width": self.width,
+                "height": self.height}
 
     def document_json(self) -> JSON:
         doc: JSON = {
@@ -135,6 +143,8 @@ class ChatMessage:
     other_markup: JSON | None = None  # reply keyboard / remove / force reply, never returned
     document: FileRecord | None = None
     photo: list[FileRecord] = field(default_factory=list)
+    audio: FileRecord | None = None
+    video: FileRecord | None = None
     reply_to: ChatMessage | None = None
     parse_mode: str | None = None
     edit_date: int | None = None
@@ -144,6 +154,21 @@ class ChatMessage:
     @property
     def edited(self) -> bool:
         return self.edit_date is not None
+
+    @property
+    def media_kind(self) -> str | None:
+        """photo, audio, video or document (None for a text message)."""
+        for kind in ("photo", "audio", "video", "document"):
+            if getattr(self, kind):
+                return kind
+        return None
+
+    @property
+    def media_file(self) -> FileRecord | None:
+        """The file the message shows (the largest size of a photo)."""
+        if self.photo:
+            return self.photo[-1]
+        return self.audio or self.video or self.document
 
     @property
     def edit_count(self) -> int:
@@ -196,6 +221,10 @@ class ChatMessage:
             msg["document"] = self.document.document_json()
         if self.photo:
             msg["photo"] = [p.photo_size_json() for p in self.photo]
+        if self.audio is not None:
+            msg["audio"] = self.audio.audio_json()
+        if self.video is not None:
+            msg["video"] = self.video.video_json()
         if self.caption is not None:
             msg["caption"] = self.caption
             if self.caption_entities:
@@ -207,7 +236,7 @@ class ChatMessage:
     def describe(self) -> str:
         who = "bot" if self.from_bot else "user"
         flags = (" (edited)" if self.edited else "") + (" (deleted)" if self.deleted else "")
-        media = " [document]" if self.document else (" [photo]" if self.photo else "")
+        media = f" [{self.media_kind}]" if self.media_kind else ""
         keys = f" {self.labels}" if self.reply_markup else ""
         return f"#{self.message_id} {who}{flags}{media}: {self.content!r}{keys}"
 

@@ -16,9 +16,9 @@ import pytest
 
 from storage import open_store
 from storage.contract import Conflict, NotFound, Store, Tx
-from storage.models import Assignment, BatchStatus, Role
+from storage.models import Assignment, BatchStatus, Identity, Role
 from tests.storage.engines import Engine
-from tests.storage.test_contract import LEASE_S, T0, answer, lease, world
+from tests.storage.test_contract import LEASE_S, T0, answer, lease, spec, world
 
 T = TypeVar("T")
 
@@ -43,8 +43,9 @@ async def second_store(engine: Engine, engine_store: Store) -> AsyncIterator[Sto
 
 async def test_stores_opened_at_once_migrate_once(engine: Engine) -> None:
     stores = [open_store(engine.url) for _ in range(4)]
-    await asyncio.gather(*(s.open() for s in stores))
     try:
+        opened = await asyncio.gather(*(s.open() for s in stores), return_exceptions=True)
+        assert opened == [None] * 4
         versions = {await s.schema_version() for s in stores}
     finally:
         for s in stores:
@@ -182,3 +183,27 @@ async def test_a_refused_guarded_write_leaves_the_transaction_usable(engine_stor
         assert stored is not None and stored.value == "pos"
         assert await tx.flag(flag) is not None
         assert (await tx.item(a.item_id)).n_answers == 1
+
+
+async def test_one_person_joining_twice_at_once_becomes_one_member(
+    engine_store: Store, second_store: Store
+) -> None:
+    person = Identity(platform="telegram", user_id="42", member_id=0, name="Ann")
+    results = await at_once(
+        [engine_store, second_store], 4, lambda tx, i: tx.create_member(person, T0)
+    )
+    assert sum(isinstance(r, Conflict) for r in results) == 3, results
+    async with engine_store.transaction() as tx:
+        member = await tx.member_by_identity("telegram", "42")
+        assert member is not None and member in results
+
+
+async def test_one_project_created_twice_at_once_is_created_once(
+    engine_store: Store, second_store: Store
+) -> None:
+    results = await at_once(
+        [engine_store, second_store], 3, lambda tx, i: tx.create_project(spec(), T0 + i)
+    )
+    assert sum(isinstance(r, Conflict) for r in results) == 2, results
+    async with engine_store.transaction() as tx:
+        assert [p.name for p in await tx.projects()] == ["p"]
