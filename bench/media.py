@@ -116,7 +116,10 @@ async def label(tg: FakeTelegram, uid: int, code: str, rng: random.Random,
         started = time.perf_counter()
         choice = rng.choice(["a", "b", "c"])
         tg.user_tap(uid, message.message_id, message.button(choice).callback_data or "")
-        await tg.wait_for(lambda m=message, e=edits: m.edit_count > e or m.deleted, timeout=60)
+        def moved(m: ChatMessage = message, e: int = edits) -> bool:
+            return m.edit_count > e or m.deleted
+
+        await tg.wait_for(moved, timeout=60)
         latencies.append(time.perf_counter() - started)
 
 

@@ -66,6 +66,9 @@ COMMANDS: dict[str, Handler] = {
 }
 
 
+OUTBOX_HOLD_S = 120.0
+"""How long a worker's claim on outbox messages holds before another worker may send them."""
+
 RETRIES = 4
 """Attempts at an event whose transaction the engine rolled back as retryable (a deadlock
 between workers on PostgreSQL). Nothing is shown before a commit, so running it again is safe."""
@@ -144,7 +147,7 @@ class Core:
     async def outbox(self, platform: str, limit: int = 50) -> list[tuple[int, Send]]:
         """Messages waiting for this platform, each with the id to confirm once it is sent."""
         async with self.store.transaction() as tx:
-            pending = await tx.outbox_pending(platform, limit)
+            pending = await tx.claim_outbox(platform, limit, self.clock(), OUTBOX_HOLD_S)
         return [
             (m.id, Send(to=Actor(m.platform, m.user_id), screen=screen_from_dict(m.screen)))
             for m in pending

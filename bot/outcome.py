@@ -5,7 +5,8 @@ computed from the answers, each weighted by its annotator's gold accuracy (estim
 see `bot.quality.gold`). The item is done when the top label's posterior reaches the project's
 `confidence` with at least `min_overlap` answers; otherwise it asks for one more answer, up to
 `max_overlap`; then it is disputed and flagged for QA. Answers left out of the aggregation (of a
-suspended annotator, say) do not count.
+suspended annotator, say) do not count. Task types whose answers are more than one label (sets of
+labels or cells, ratings, typed text) have their own notion of confidence: see `bot.verdicts`.
 """
 
 from __future__ import annotations

@@ -21,6 +21,8 @@ from bot.outbox import notify
 from bot.screens import button_token, split_token
 from bot.sendback import ask_comment
 from storage.models import Flag, Project, Result, Role
+from tasks import task_type
+from tasks.base import item_body
 
 HOLD_AFTER = 2
 
@@ -62,17 +64,19 @@ async def review_card(ctx: Ctx, project: Project, after_id: int) -> Screen:
     buttons: list[Button] = []
     if flag.item_id is not None:
         item = await tx.item(flag.item_id)
-        text = item.data.get("text") or ", ".join(f"{k}: {v}" for k, v in item.data.items())
-        lines.append(f"\nItem `{escape(item.ext_id)}` ({item.status}): {escape(str(text))}")
+        kind = task_type(project.spec.task)
+        lines.append(f"\nItem `{escape(item.ext_id)}` ({item.status}): "
+                     f"{escape(item_body(item.data))}")
         answers = await tx.item_answers(item.id)
         if answers:
             names = {a.member_id: (await tx.member(a.member_id)).pseudonym for a in answers}
             lines.append("Answers: " + ", ".join(
-                f"`{names[a.member_id]}` {escape(a.value)}"
+                f"`{names[a.member_id]}` {escape(kind.describe(project.spec, a.value))}"
                 + (" (excluded)" if a.excluded else "") for a in answers))
         result = await tx.result(item.id)
         if result is not None:
-            lines.append(f"Result so far: *{escape(result.label)}* (confidence "
+            shown = kind.describe(project.spec, result.label)
+            lines.append(f"Result so far: *{escape(shown)}* (confidence "
                          f"{result.confidence:.2f}, {escape(result.method)})")
         lines.extend(await _thread(ctx, flag))
         buttons = [Button(f"→ {label.shown}", button_token(token, f"l{i}"))

@@ -16,6 +16,7 @@ from bot.outbox import notify
 from bot.outcome import judge_item
 from bot.screens import button_token
 from storage.models import Answer, Flag, Item, Project
+from tasks.base import item_body
 
 KEEP = "k"
 COMMENT_LIMIT = 1000
@@ -156,7 +157,7 @@ async def _card(
 ) -> Screen:
     token = await ctx.tx.issue_token(answer.member_id, "back", {"f": flag_id, "a": answer.id},
                                      ctx.now)
-    text = item.data.get("text") or ", ".join(f"{k}: {v}" for k, v in item.data.items())
+    text = item_body(item.data)
     labels = project.spec.labels
     buttons = [Button(("✓ " if label.value == answer.value else "") + label.shown,
                       button_token(token, f"l{i}")) for i, label in enumerate(labels)]

@@ -328,6 +328,13 @@ class Tx(ABC):
         self, member_id: int, platform: str, user_id: str, screen: dict[str, Any], now: float
     ) -> int: ...
     @abstractmethod
+    async def claim_outbox(
+        self, platform: str, limit: int, now: float, hold_s: float
+    ) -> list[OutboxMessage]:
+        """Unsent messages for this platform, oldest first, claimed for the caller: another
+        claim gets other messages until `hold_s` has passed (then the sender is taken to have
+        died and the message is offered again)."""
+    @abstractmethod
     async def outbox_pending(self, platform: str, limit: int) -> list[OutboxMessage]:
         """Unsent messages for one platform, oldest first."""
     @abstractmethod

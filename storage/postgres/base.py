@@ -90,6 +90,7 @@ class PgBase(SqlBase):
 
     lock_pick = "FOR UPDATE OF i SKIP LOCKED"
     lock_item = "FOR UPDATE OF i"
+    lock_skip = "FOR UPDATE SKIP LOCKED"
 
     def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn

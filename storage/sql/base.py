@@ -32,6 +32,10 @@ class SqlBase(ABC):
     rows too: a gold item another transaction is counting an answer on is passed over for this
     pick rather than waited for, which could close a cycle of waits."""
 
+    lock_skip: str = ""
+    """Appended to a SELECT that claims rows for this transaction alone (the outbox): on
+    PostgreSQL, lock them and skip rows another transaction holds."""
+
     lock_item: str = ""
     """Appended to the read of a lease a tap starts with (``lease_view``): a lock on the item
     row (PostgreSQL), held to the end of the transaction. The core decides from that read what

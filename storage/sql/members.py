@@ -289,6 +289,24 @@ class MemberOps(SqlBase):
             for r in rows
         ]
 
+    async def claim_outbox(
+        self, platform: str, limit: int, now: float, hold_s: float
+    ) -> list[OutboxMessage]:
+        rows = await self._all(
+            "UPDATE outbox SET claimed_at = ? WHERE id IN (SELECT id FROM outbox"
+            " WHERE platform = ? AND sent_at IS NULL AND (claimed_at IS NULL OR claimed_at < ?)"
+            f" ORDER BY id LIMIT ? {self.lock_skip})"
+            " RETURNING id, member_id, platform, user_id, screen, created_at",
+            (now, platform, now - hold_s, limit),
+        )
+        return sorted((
+            OutboxMessage(
+                id=r["id"], member_id=r["member_id"], platform=r["platform"],
+                user_id=r["user_id"], screen=json.loads(r["screen"]), created_at=r["created_at"],
+            )
+            for r in rows
+        ), key=lambda m: m.id)
+
     async def mark_sent(self, message_ids: Sequence[int], now: float) -> None:
         await self._many(
             "UPDATE outbox SET sent_at = ? WHERE id = ?", [(now, i) for i in message_ids]

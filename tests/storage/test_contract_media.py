@@ -1,0 +1,28 @@
+"""The Store contract for uploaded media: what each platform account gave back for a file,
+stored, replaced and forgotten; on every engine."""
+
+from __future__ import annotations
+
+from storage.contract import Store
+from tests.storage.test_contract import T0
+
+SHA = "ab" * 32
+
+
+async def test_a_platform_reference_is_kept_per_file_and_account(engine_store: Store) -> None:
+    async with engine_store.transaction() as tx:
+        assert await tx.media_upload(SHA, "telegram:1") is None
+        await tx.save_media_upload(SHA, "telegram:1", "AgACfirst", T0)
+        await tx.save_media_upload(SHA, "slack:T1", '["F1", "https://x/F1"]', T0)
+    async with engine_store.transaction() as tx:
+        assert await tx.media_upload(SHA, "telegram:1") == "AgACfirst"
+        assert await tx.media_upload(SHA, "telegram:2") is None  # file_ids are per bot
+        assert await tx.media_upload(SHA, "slack:T1") == '["F1", "https://x/F1"]'
+        await tx.save_media_upload(SHA, "telegram:1", "AgACsecond", T0 + 1)  # replaced
+    async with engine_store.transaction() as tx:
+        assert await tx.media_upload(SHA, "telegram:1") == "AgACsecond"
+        await tx.forget_media_upload(SHA, "telegram:1")
+        await tx.forget_media_upload(SHA, "telegram:9")  # forgetting nothing is fine
+    async with engine_store.transaction() as tx:
+        assert await tx.media_upload(SHA, "telegram:1") is None
+        assert await tx.media_upload(SHA, "slack:T1") is not None
