@@ -10,7 +10,7 @@ from bot.judge import suspend
 from bot.markup import escape
 from bot.outbox import notify
 from storage.contract import StoreError
-from storage.models import Role
+from storage.models import Member, MemberRow, Project, Role
 
 
 async def on_project(ctx: Ctx, args: tuple[str, ...]) -> None:
@@ -62,20 +62,16 @@ async def on_members(ctx: Ctx, args: tuple[str, ...]) -> None:
              f"{r.role.value}, {r.status}, {r.answers} answers"
              for n, r in enumerate(rows, start=1)]
     ctx.say(f"*Members of {escape(project.title)}*\n\n" + "\n".join(lines)
-            + "\n\n/suspend N or /reinstate N acts on number N.")
+            + "\n\n/suspend N, /reinstate N, /remove N or /forget N acts on number N.")
 
 
 async def on_forget(ctx: Ctx, args: tuple[str, ...]) -> None:
     """Erase member N's identities and name; their answers stay under the pseudonym."""
-    found = await managed_project(ctx)
-    if found is None:
+    picked = await _numbered_row(ctx, args, "forget")
+    if picked is None:
         return
-    manager, project = found
-    rows = await ctx.tx.project_members(project.id)
-    if not args or not args[0].isdigit() or not 1 <= int(args[0]) <= len(rows):
-        ctx.say("Use /forget N with N from /members.")
-        return
-    member = rows[int(args[0]) - 1].member
+    manager, project, row = picked
+    member = row.member
     if member.id == manager.id:
         ctx.say("You cannot forget yourself here; ask an admin.")
         return
@@ -94,16 +90,11 @@ async def on_reinstate(ctx: Ctx, args: tuple[str, ...]) -> None:
 
 
 async def _set_status(ctx: Ctx, args: tuple[str, ...], suspend_them: bool) -> None:
-    found = await managed_project(ctx)
-    if found is None:
-        return
-    manager, project = found
-    rows = [r for r in await ctx.tx.project_members(project.id)]
     verb = "suspend" if suspend_them else "reinstate"
-    if not args or not args[0].isdigit() or not 1 <= int(args[0]) <= len(rows):
-        ctx.say(f"Use /{verb} N with N from /members.")
+    picked = await _numbered_row(ctx, args, verb)
+    if picked is None:
         return
-    row = rows[int(args[0]) - 1]
+    manager, project, row = picked
     if not suspend_them and row.status == "removed":
         await ctx.tx.set_role_status(project.id, row.member.id, row.role, "active")
         await ctx.tx.audit(project.id, manager.id, "reinstate",
@@ -133,15 +124,10 @@ async def _set_status(ctx: Ctx, args: tuple[str, ...], suspend_them: bool) -> No
 
 async def on_remove(ctx: Ctx, args: tuple[str, ...]) -> None:
     """``/remove N``: take the role in row N of /members away; their answers stay."""
-    found = await managed_project(ctx)
-    if found is None:
+    picked = await _numbered_row(ctx, args, "remove")
+    if picked is None:
         return
-    manager, project = found
-    rows = await ctx.tx.project_members(project.id)
-    if not args or not args[0].isdigit() or not 1 <= int(args[0]) <= len(rows):
-        ctx.say("Use /remove N with N from /members.")
-        return
-    row = rows[int(args[0]) - 1]
+    manager, project, row = picked
     who = row.member
     if who.id == manager.id:
         ctx.say("You cannot remove yourself; ask another manager or an admin.")
@@ -161,3 +147,18 @@ async def on_remove(ctx: Ctx, args: tuple[str, ...]) -> None:
              "your work; your answers stay."), ctx.now)
     ctx.say(f"`{who.pseudonym}` is removed as {row.role.value}; their answers stay. "
             f"/reinstate {args[0]} undoes it.")
+
+
+async def _numbered_row(
+    ctx: Ctx, args: tuple[str, ...], verb: str
+) -> tuple[Member, Project, MemberRow] | None:
+    """The manager, the project and row N of /members for ``/verb N``; else say how to use it."""
+    found = await managed_project(ctx)
+    if found is None:
+        return None
+    manager, project = found
+    rows = await ctx.tx.project_members(project.id)
+    if not args or not args[0].isdigit() or not 1 <= int(args[0]) <= len(rows):
+        ctx.say(f"Use /{verb} N with N from /members.")
+        return None
+    return manager, project, rows[int(args[0]) - 1]

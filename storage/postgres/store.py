@@ -19,13 +19,13 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from importlib import resources
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import asyncpg
 
 from storage.contract import Retryable, Store, StoreError, Tx
 from storage.postgres.tx import PgTx
+from storage.sql.migrations import numbered
 
 POOL_MIN = 1
 POOL_MAX = 10
@@ -46,14 +46,8 @@ class DatabaseUnavailable(StoreError):
 
 
 def migrations() -> list[tuple[int, str]]:
-    """The numbered SQL migrations for PostgreSQL shipped with the package, in order."""
-    folder = resources.files("storage").joinpath("migrations", "postgres")
-    found = []
-    for entry in folder.iterdir():
-        match = re.match(r"^(\d{4})_.*\.sql$", entry.name)
-        if match:
-            found.append((int(match.group(1)), entry.read_text(encoding="utf-8")))
-    return sorted(found)
+    """The numbered SQL migrations for PostgreSQL, in order."""
+    return numbered("postgres")
 
 
 def split_url(url: str) -> tuple[str, str | None]:

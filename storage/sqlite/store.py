@@ -8,30 +8,23 @@ process an asyncio lock serialises transactions on the single connection.
 from __future__ import annotations
 
 import asyncio
-import re
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from importlib import resources
 from pathlib import Path
 
 import aiosqlite
 
 from storage.contract import Store, Tx
+from storage.sql.migrations import numbered
 from storage.sqlite.tx import SqliteTx
 
 BUSY_TIMEOUT_MS = 10_000
 
 
 def migrations() -> list[tuple[int, str]]:
-    """The numbered SQL migrations shipped with the package, in order."""
-    folder = resources.files("storage").joinpath("migrations", "sqlite")
-    found = []
-    for entry in folder.iterdir():
-        match = re.match(r"^(\d{4})_.*\.sql$", entry.name)
-        if match:
-            found.append((int(match.group(1)), entry.read_text(encoding="utf-8")))
-    return sorted(found)
+    """The numbered SQL migrations for SQLite, in order."""
+    return numbered("sqlite")
 
 
 class SqliteStore(Store):
