@@ -15,6 +15,7 @@ each type). `aggregation` names how the core turns an item's answers into a resu
 from __future__ import annotations
 
 import json
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -56,8 +57,8 @@ class TaskView:
     media: StoredMedia | None = None
 
 
-class TaskType:
-    """The base of every task type; subclasses override what differs."""
+class TaskType(ABC):
+    """The base of every task type; subclasses render and override what else differs."""
 
     name: str = ""
     mode: Mode = "tap"
@@ -79,10 +80,11 @@ class TaskType:
             return ["data: the item has no content to show"]
         return []
 
+    @abstractmethod
     def render(
         self, spec: ProjectSpec, data: dict[str, Any], selected: frozenset[int] = frozenset()
     ) -> TaskView:
-        raise NotImplementedError
+        """The item as the person sees it; in toggle mode with `selected` switched on."""
 
     def validate(self, spec: ProjectSpec, value: str) -> str:
         """The stored form of a tapped option's value, or AnswerError."""
