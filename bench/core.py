@@ -24,11 +24,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import choose, summary, task_screen
-from bench.workers import run_workers
-from bot.actions import Screen
+from bench.common import summary, task_screen
+from bench.workers import annotate, run_workers
 from bot.core import Core
-from bot.events import Actor, Command, Tap
+from bot.events import Actor, Command
 from bot.manage import import_batch, make_invite, save_project
 from bot.projectfile import parse_project
 from storage import open_store
@@ -56,20 +55,6 @@ def batch(items: int, gold_every: int) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-async def annotator(
-    core: Core, actor: Actor, screen: Screen | None, rng: random.Random,
-    latencies: list[float], think_s: float,
-) -> None:
-    while screen is not None:
-        if think_s:
-            await asyncio.sleep(rng.expovariate(1 / think_s))
-        token = screen.buttons()[choose(screen, rng)].token
-        started = time.perf_counter()
-        actions = await core.handle(Tap(actor, token, None))
-        latencies.append(time.perf_counter() - started)
-        screen = task_screen(actions)
-
-
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="tapmark-bench-") as tmp:
         url = args.db or f"sqlite:///{Path(tmp) / 'bench.db'}"
@@ -83,7 +68,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             invite = await make_invite(store, "bench", Role.ANNOTATOR, None, None)
             if args.workers > 1:
                 reports, elapsed = await run_workers(
-                    url, invite.code, args.workers, args.annotators // args.workers, args.seed)
+                    url, invite.code, args.workers, args.annotators // args.workers, args.seed,
+                    args.think_ms)
                 merged = [x for r in reports for x in r["latencies"]]
                 return {**_head(url, args), **summary(merged, elapsed, "answers")}
             core = Core(store, rng=random.Random(args.seed))
@@ -93,7 +79,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             latencies: list[float] = []
             started = time.perf_counter()
             await asyncio.gather(*(
-                annotator(core, a, s, random.Random(i), latencies, args.think_ms / 1000)
+                annotate(core, a, s, random.Random(i), latencies, args.think_ms / 1000)
                 for i, (a, s) in enumerate(zip(actors, screens, strict=True))
             ))
             elapsed = time.perf_counter() - started

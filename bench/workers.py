@@ -35,9 +35,13 @@ SAVED = "Saved ✓"
 
 async def annotate(
     core: Core, actor: Actor, screen: Screen | None, rng: random.Random,
-    latencies: list[float], confirmed: TextIO | None,
+    latencies: list[float], think_s: float = 0.0, confirmed: TextIO | None = None,
 ) -> None:
+    """One simulated person: tap a label on each task until none is left, pausing `think_s`
+    on average before each tap; each tap's latency goes to `latencies`."""
     while screen is not None:
+        if think_s:
+            await asyncio.sleep(rng.expovariate(1 / think_s))
         number = re.search(r"item (\d+)", screen.text)
         token = screen.buttons()[choose(screen, rng)].token
         started = time.perf_counter()
@@ -75,7 +79,8 @@ async def worker(args: argparse.Namespace) -> dict[str, Any]:
         latencies: list[float] = []
         started = time.time()
         await asyncio.gather(*(
-            annotate(core, a, s, random.Random(args.seed * 100_000 + i), latencies, confirmed)
+            annotate(core, a, s, random.Random(args.seed * 100_000 + i), latencies,
+                     args.think_ms / 1000, confirmed)
             for i, (a, s) in enumerate(zip(actors, screens, strict=True))
         ))
         ended = time.time()
@@ -91,25 +96,25 @@ async def worker(args: argparse.Namespace) -> dict[str, Any]:
 
 async def spawn(
     db: str, invite: str, prefix: str, annotators: int, start_at: float, seed: int,
-    extra: tuple[str, ...] = (),
+    extra: tuple[str, ...] = (), think_ms: float = 0.0,
 ) -> asyncio.subprocess.Process:
     """Start one worker process; read its JSON line from stdout when it ends."""
     root = Path(__file__).resolve().parents[1]
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench.workers", "--db", db, "--invite", invite,
         "--prefix", prefix, "--annotators", str(annotators), "--start-at", str(start_at),
-        "--seed", str(seed), *extra, cwd=root,
+        "--seed", str(seed), "--think-ms", str(think_ms), *extra, cwd=root,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
 
 
 async def run_workers(
-    db: str, invite: str, workers: int, annotators: int, seed: int
+    db: str, invite: str, workers: int, annotators: int, seed: int, think_ms: float = 0.0
 ) -> tuple[list[dict[str, Any]], float]:
     """Run `workers` processes of `annotators` each to the end; their reports and the span
     from the first start to the last end, in seconds."""
     start_at = time.time() + 2.0 + 0.5 * workers
-    procs = [await spawn(db, invite, f"w{w}u", annotators, start_at, seed + w)
+    procs = [await spawn(db, invite, f"w{w}u", annotators, start_at, seed + w, think_ms=think_ms)
              for w in range(workers)]
     reports = []
     for proc in procs:
@@ -129,6 +134,7 @@ def main() -> None:
     parser.add_argument("--annotators", type=int, default=100)
     parser.add_argument("--start-at", type=float, default=0.0)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--think-ms", type=float, default=0.0)
     parser.add_argument("--confirmed", help="append each confirmed answer to this file")
     parser.add_argument("--lead", action="store_true", help="run the scheduler as a candidate")
     parser.add_argument("--linger", type=float, default=0.0,

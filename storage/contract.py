@@ -358,6 +358,9 @@ class Tx(ABC):
 
     # health
     @abstractmethod
+    async def ping(self) -> None:
+        """One trivial query: whether the database answers, at no cost."""
+    @abstractmethod
     async def live_counts(self) -> LiveCounts:
         """Answers stored, leases open now, items of published batches that want answers."""
 

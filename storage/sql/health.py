@@ -7,6 +7,9 @@ from storage.sql.base import SqlBase
 
 
 class HealthOps(SqlBase):
+    async def ping(self) -> None:
+        await self._one("SELECT 1")
+
     async def live_counts(self) -> LiveCounts:
         row = await self._one(
             "SELECT (SELECT COUNT(*) FROM answers) AS answers,"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import socket
 import time
 from collections.abc import AsyncIterator
 
@@ -32,6 +31,7 @@ from telegram.ext import (
     filters,
 )
 
+from tests.conftest import free_port
 from tests.fakes.telegram_api import FakeTelegram
 
 ANN = 1001
@@ -63,12 +63,6 @@ async def bot(tg: FakeTelegram) -> AsyncIterator[Bot]:
 def keyboard(*pairs: tuple[str, str]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[InlineKeyboardButton(t, callback_data=d) for t, d in pairs]])
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 # ------------------------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ import json
 import os
 import random
 import signal
-import socket
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -30,6 +29,7 @@ from bot.core import Core
 from bot.markup import escape
 from bot.outbox import notify
 from storage.contract import Store
+from tests.conftest import free_port
 from tests.fakes.slack_api import FakeSlack, SlackMessage
 from tests.fakes.telegram_api import ChatMessage, FakeTelegram
 
@@ -537,12 +537,6 @@ async def test_socket_mode_is_chosen_by_the_app_token(slack: FakeSlack, store: S
 # ------------------------------------------------------------------------------------------------
 # One process, both platforms: `tapmark run`
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def tg_card(tg: FakeTelegram, uid: int) -> ChatMessage | None:

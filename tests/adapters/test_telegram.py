@@ -10,7 +10,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -32,6 +31,7 @@ from bot.core import Core
 from bot.events import Actor, MessageRef
 from storage import open_store
 from storage.contract import Store
+from tests.conftest import free_port
 from tests.fakes.telegram_api import ChatMessage, FakeTelegram
 from tests.fakes.telegram_state import NOT_MODIFIED
 
@@ -127,12 +127,6 @@ async def answers(store: Store, project: str = "t") -> dict[str, list[str]]:
             async for row in tx.export_rows(found.id)
         }
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 # ------------------------------------------------------------------------------------------------

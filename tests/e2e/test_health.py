@@ -3,7 +3,6 @@ follow what people did."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator, Callable
 
 import httpx
@@ -12,12 +11,7 @@ import pytest
 from adapters.console.recorder import Recorder
 from adapters.health import HealthServer
 from storage.contract import Store
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.conftest import free_port
 
 
 class Switch:

@@ -8,23 +8,14 @@ import random
 
 import pytest
 
-from adapters.console.recorder import Person, Recorder
+from adapters.console.recorder import Recorder
 from bot.cli_audit import audit_line
 from bot.core import Core
 from bot.markup import plain
 from storage.contract import Store
-from storage.models import AuditEntry, Role
+from storage.models import AuditEntry
 from tests.conftest import Clock
-
-PROJECT = b'''name = "qa"
-title = "QA project"
-task = "single_choice"
-labels = ["pos", "neg", "neu"]
-[quality]
-min_overlap = 2
-max_overlap = 2
-gold_rate = 0
-'''
+from tests.e2e.test_review import last, setup
 
 
 @pytest.fixture
@@ -33,33 +24,11 @@ def recorder(store: Store, clock: Clock) -> Recorder:
                          admins=frozenset({("console", "root")})))
 
 
-def last(person: Person) -> str:
-    return plain(person.chat.last().text)  # type: ignore[union-attr]
-
-
-async def setup(recorder: Recorder, store: Store) -> tuple[Person, list[Person]]:
-    root = recorder.person("root")
-    await root.upload("qa.toml", PROJECT)
-    await root.upload("b.csv", b"id,text\nx1,one\nx2,two\n")
-    await root.tap("Publish")
-    async with store.transaction() as tx:
-        project = await tx.project_by_name("qa")
-        assert project is not None
-        qa_code = (await tx.create_invite(project.id, Role.QA, None, None, 0)).code
-        ann_code = (await tx.create_invite(project.id, Role.ANNOTATOR, None, None, 0)).code
-    quinn = recorder.person("quinn")
-    await quinn.command("start", qa_code)
-    people = [recorder.person(f"p{i}") for i in range(3)]
-    for person in people:
-        await person.command("start", ann_code)
-    return quinn, people
-
-
 async def rows(store: Store) -> dict[str, dict[str, object]]:
     async with store.transaction() as tx:
         project = await tx.project_by_name("qa")
         assert project is not None
-        found = {}
+        found: dict[str, dict[str, object]] = {}
         async for r in tx.export_rows(project.id):
             found[r.item.ext_id] = {
                 "status": r.item.status, "gold": r.item.gold,
@@ -74,7 +43,7 @@ async def rows(store: Store) -> dict[str, dict[str, object]]:
 async def test_qa_sends_a_disputed_item_back_and_the_thread_returns(
     recorder: Recorder, store: Store
 ) -> None:
-    quinn, people = await setup(recorder, store)
+    _, quinn, people = await setup(recorder, store)
     item = plain(people[0].screen.text).split("\n\n")[1]  # type: ignore[union-attr]
     ext = "x1" if item == "one" else "x2"
     await people[0].tap("pos")
@@ -128,7 +97,7 @@ async def test_qa_sends_a_disputed_item_back_and_the_thread_returns(
 
 
 async def test_qa_promotes_a_reported_item_to_gold(recorder: Recorder, store: Store) -> None:
-    quinn, people = await setup(recorder, store)
+    _, quinn, people = await setup(recorder, store)
     item = plain(people[0].screen.text).split("\n\n")[1]  # type: ignore[union-attr]
     ext = "x1" if item == "one" else "x2"
     await people[0].tap("Report")
@@ -143,7 +112,7 @@ async def test_qa_promotes_a_reported_item_to_gold(recorder: Recorder, store: St
 
 
 async def test_send_back_needs_answers_and_a_qa_role(recorder: Recorder, store: Store) -> None:
-    quinn, people = await setup(recorder, store)
+    _, quinn, people = await setup(recorder, store)
     await people[0].tap("Report")
     await people[0].tap("Broken")
     await quinn.command("review")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -20,6 +19,7 @@ from adapters.cli import build_parser
 from adapters.health import HealthServer
 from bot.config import Settings
 from storage.contract import Store
+from tests.conftest import free_port
 
 DOCKER = Path(__file__).resolve().parents[2] / "docker"
 
@@ -62,11 +62,6 @@ def test_the_image_runs_commands_the_cli_accepts() -> None:
     for folder in re.findall(r"^COPY (\w+) \w+$", dockerfile, flags=re.M):
         assert (DOCKER.parent / folder).is_dir(), folder
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
