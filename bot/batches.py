@@ -8,7 +8,7 @@ from bot.actions import Button, Screen, Toast
 from bot.context import Ctx, show
 from bot.events import Tap
 from bot.markup import escape
-from bot.screens import button_token
+from bot.task_keys import button_token
 from bot.timekeeping import local_time, parse_deadline, time_left
 from storage.models import BatchStatus
 
@@ -68,6 +68,8 @@ async def on_batch_tap(ctx: Ctx, tap: Tap, batch_id: int, code: str) -> None:
         ctx.actions.append(Toast(tap, f"The batch is {batch.status.value} now."))
         return
     await ctx.tx.set_batch_status(batch.id, action[1])
+    if action[1] == BatchStatus.PUBLISHED:
+        ctx.free(project.id)
     await ctx.tx.audit(project.id, ctx.member.id if ctx.member else None, "batch.status",
                        {"batch": batch.name, "status": action[1].value}, ctx.now)
     ctx.actions.append(Toast(tap, f"{escape(batch.name)}: {action[1].value}"))

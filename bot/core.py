@@ -24,6 +24,7 @@ from bot.outbox import screen_from_dict
 from bot.reminders import on_mute, on_unmute
 from bot.screens import GUIDE, NEXT, PROGRESS, split_token
 from bot.uploads import on_draft_tap, on_upload, prepare_upload
+from bot.waiting import wake
 from bot.work import (
     NO_LONGER_YOURS,
     next_screen,
@@ -142,6 +143,8 @@ class Core:
                 await self._text(ctx, event)
             elif isinstance(event, Upload):
                 await on_upload(ctx, event, prepared)
+            for project_id in sorted(ctx.freed):
+                await wake(tx, project_id, now)
         return ctx.actions
 
     async def outbox(self, platform: str, limit: int = 50) -> list[tuple[int, Send]]:
@@ -176,7 +179,7 @@ class Core:
         elif ref.kind == "report":
             await on_report_tap(ctx, tap, member, int(ref.ref["a"]), code)
         elif ref.kind == "menu":
-            await self._menu(ctx, tap, code)
+            await self._menu(ctx, tap, code, ref.ref.get("p"))
         elif ref.kind == "batch":
             await batches.on_batch_tap(ctx, tap, int(ref.ref["b"]), code)
         elif ref.kind == "ack":
@@ -190,7 +193,14 @@ class Core:
         else:
             ctx.actions.append(Toast(tap, NO_LONGER_YOURS))
 
-    async def _menu(self, ctx: Ctx, tap: Tap, code: str) -> None:
+    async def _menu(self, ctx: Ctx, tap: Tap, code: str, project_id: int | None) -> None:
+        """The idle screen's buttons; a button naming a project (the note that work came back
+        there) makes it the person's current project while they still have a role in it."""
+        member = ctx.member
+        if project_id is not None and member is not None and member.project_id != project_id:
+            if await ctx.tx.roles(project_id, member.id):
+                await ctx.tx.set_current_project(member.id, project_id)
+                ctx.member = member.model_copy(update={"project_id": project_id})
         found = await basic.joined(ctx)
         if found is None:
             return

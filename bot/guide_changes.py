@@ -12,7 +12,8 @@ from bot.actions import Button, Screen, Toast
 from bot.context import Ctx, show
 from bot.events import Tap
 from bot.markup import escape
-from bot.screens import GUIDE, button_token
+from bot.screens import GUIDE
+from bot.task_keys import button_token
 from storage.models import Member, Project
 
 MAX_LINES = 20

@@ -24,7 +24,8 @@ from bot.markup import escape
 from bot.outbox import notify
 from bot.outcome import PRIOR_ACCURACY, judge_item
 from bot.quality import gold_accuracy
-from bot.screens import NEXT, button_token
+from bot.screens import NEXT
+from bot.task_keys import button_token
 from storage.models import Answer, Item, Member, Project, Role
 from tasks import task_type
 
@@ -121,6 +122,7 @@ async def suspend(ctx: Ctx, member: Member, project: Project, evidence: str) -> 
     if lease is not None:
         await tx.release(lease, "skipped")
     touched = await tx.exclude_answers(project.id, member.id, "suspended")
+    ctx.free(project.id)
     for item_id in touched:
         item = await tx.item(item_id)
         if item.status != "open" or item.n_answers >= item.n_target:

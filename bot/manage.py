@@ -13,6 +13,7 @@ from bot.media import MediaStore
 from bot.media_import import Source, load_batch
 from bot.projectfile import ProjectFile
 from bot.timekeeping import parse_deadline
+from bot.waiting import wake
 from storage.contract import Conflict, NotFound, Store, StoreError, Tx
 from storage.models import Batch, BatchStatus, Invite, Project, Role
 
@@ -97,6 +98,8 @@ async def import_batch(
             {"batch": batch.name, "items": len(items), "published": publish, "deadline": due},
             now,
         )
+        if publish:
+            await wake(tx, project.id, now)
     return ImportSummary(
         batch=batch, items=len(items), gold=sum(gold_counts.values()), label_counts=gold_counts
     )
@@ -111,6 +114,7 @@ async def publish_batch(store: Store, project_name: str, batch_name: str) -> Bat
                 await tx.audit(
                     project.id, None, "batch.publish", {"batch": batch_name}, time.time()
                 )
+                await wake(tx, project.id, time.time())
                 return batch.model_copy(update={"status": BatchStatus.PUBLISHED})
     raise NotFound(f"no batch named {batch_name!r} in {project_name!r}")
 

@@ -140,6 +140,7 @@ async def on_remove(ctx: Ctx, args: tuple[str, ...]) -> None:
         lease = await ctx.tx.open_assignment(project.id, who.id)
         if lease is not None:
             await ctx.tx.release(lease, "skipped")
+            ctx.free(project.id)
     await ctx.tx.audit(project.id, manager.id, "remove",
                        {"member": who.pseudonym, "role": row.role.value}, ctx.now)
     await notify(ctx.tx, who.id, Screen(

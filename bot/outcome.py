@@ -20,11 +20,14 @@ from storage.models import Item, Project, Result
 METHOD = "gold_weighted_posterior"
 
 
-async def settle_item(tx: Tx, project: Project, item: Item, n_answers: int, now: float) -> None:
-    """Re-evaluate a non-gold item that now has `n_answers` answers (once it has its target)."""
+async def settle_item(
+    tx: Tx, project: Project, item: Item, n_answers: int, now: float
+) -> str | None:
+    """Re-evaluate a non-gold item that now has `n_answers` answers (once it has its target);
+    its new status, or None when it still waits for the answers it asked for."""
     if n_answers < item.n_target:
-        return
-    await judge_item(tx, project, item, now)
+        return None
+    return await judge_item(tx, project, item, now)
 
 
 async def judge_item(tx: Tx, project: Project, item: Item, now: float) -> str:
@@ -51,7 +54,8 @@ async def judge_item(tx: Tx, project: Project, item: Item, now: float) -> str:
     if verdict.status == "more":
         await tx.set_item_target(item.id, len(answers) + 1)
         await tx.set_item_outcome(item.id, "open", None, now)
-    elif verdict.status == "done":
+        return "open"
+    if verdict.status == "done":
         await tx.set_item_outcome(item.id, "done", result, now)
     else:
         await tx.set_item_outcome(item.id, "disputed", result, now)

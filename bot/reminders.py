@@ -9,7 +9,8 @@ from bot.context import Ctx
 from bot.jobs import each_project
 from bot.markup import escape
 from bot.outbox import notify
-from bot.screens import NEXT, PROGRESS, button_token
+from bot.screens import NEXT, PROGRESS
+from bot.task_keys import button_token
 from bot.timekeeping import day_start, local_moment
 from storage.contract import Store, Tx
 from storage.models import BatchStatus, Member, Project, Role

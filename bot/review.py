@@ -18,8 +18,9 @@ from bot.context import Ctx, show
 from bot.events import Tap
 from bot.markup import escape
 from bot.outbox import notify
-from bot.screens import button_token, split_token
+from bot.screens import split_token
 from bot.sendback import ask_comment
+from bot.task_keys import button_token
 from storage.models import Flag, Project, Result, Role
 from tasks import task_type
 from tasks.base import item_body

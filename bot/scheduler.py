@@ -30,6 +30,7 @@ from bot.deadlines import warn_deadlines
 from bot.digest import send_digests
 from bot.jobs import each_project
 from bot.reminders import send_reminders
+from bot.waiting import wake
 from storage.contract import Store, Tx
 from storage.models import Project
 
@@ -48,7 +49,10 @@ async def reclaim_leases(store: Store, now: float) -> int:
 
 
 async def _reclaim(tx: Tx, project: Project, now: float) -> int:
-    return await tx.reclaim_expired(project.id, now)
+    ended = await tx.reclaim_expired(project.id, now)
+    if ended:
+        await wake(tx, project.id, now)
+    return ended
 
 
 JOBS: tuple[tuple[str, Job], ...] = (

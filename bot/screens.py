@@ -11,7 +11,7 @@ from bot.actions import Button, Screen
 from bot.guide import has_label_help
 from bot.markup import escape
 from bot.media import MediaStore
-from bot.task_keys import option_rows
+from bot.task_keys import button_token, option_rows
 from storage.contract import Tx
 from storage.models import Assignment, Item, MemberStats, Project
 from tasks import TaskView, task_type
@@ -24,10 +24,6 @@ REPORT_REASONS = {
     "x": ("Other…", "other"),
 }
 SHORT_LABEL = 14
-
-
-def button_token(token: str, code: str) -> str:
-    return f"{token}:{code}"
 
 
 def split_token(data: str) -> tuple[str, str]:

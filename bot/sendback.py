@@ -14,7 +14,7 @@ from bot.events import Tap
 from bot.markup import escape
 from bot.outbox import notify
 from bot.outcome import judge_item
-from bot.screens import button_token
+from bot.task_keys import button_token
 from storage.models import Answer, Flag, Item, Project
 from tasks.base import item_body
 
@@ -95,7 +95,8 @@ async def on_back_tap(ctx: Ctx, tap: Tap, flag_id: int, answer_id: int, code: st
     if value != before:
         await tx.relabel_answer(answer.id, value)
         item = await tx.item(flag.item_id)
-        await judge_item(tx, project, item, ctx.now)
+        if await judge_item(tx, project, item, ctx.now) == "open":
+            ctx.free(project.id)
     body = f"{before} → {value}" if value != before else f"kept {value}"
     await _reply(ctx, flag, project, "relabelled" if value != before else "kept", body)
     ctx.actions.append(Toast(tap, f"Changed to {value}" if value != before else "Kept"))

@@ -17,7 +17,7 @@ from bot.markup import escape
 from bot.media import MediaStore
 from bot.media_import import load_batch
 from bot.projectfile import ProjectFileError, parse_project
-from bot.screens import button_token
+from bot.task_keys import button_token
 from storage.contract import Conflict, Store
 from storage.models import BatchStatus, NewItem, Project, Role
 from tasks.readers import BatchFileError
@@ -134,6 +134,7 @@ async def on_draft_tap(ctx: Ctx, tap: Tap, batch_id: int, code: str) -> None:
     who = ctx.member.id if ctx.member else None
     if code == "p":
         await ctx.tx.set_batch_status(batch.id, BatchStatus.PUBLISHED)
+        ctx.free(project.id)
         await ctx.tx.audit(project.id, who, "batch.publish", {"batch": batch.name}, ctx.now)
         ctx.actions.append(Toast(tap, "Published"))
         show(ctx, tap, Screen(text=f"*{escape(batch.name)}* is published: annotators get its "

@@ -190,6 +190,16 @@ class Tx(ABC):
     async def reclaim_expired(self, project_id: int, now: float) -> int:
         """Drop unanswered leases that expired; their items can be handed out again."""
     @abstractmethod
+    async def set_waiting(self, project_id: int, member_id: int, since: float) -> bool:
+        """Note that an annotator found no task for them, so `wake_waiting` tells them when
+        there is one; True when an open item for them is there after all (a transaction that
+        freed it committed after this one's pick: worth another pick). Ordered against
+        `wake_waiting` per project, so a wake never slips between a pick and a wait."""
+    @abstractmethod
+    async def wake_waiting(self, project_id: int) -> list[int]:
+        """The waiting annotators of the project (active, allowed real work, holding no lease)
+        for whom an open item is there now; they stop waiting, so each is told once."""
+    @abstractmethod
     async def open_assignment(self, project_id: int, member_id: int) -> Assignment | None:
         """The member's current unanswered lease in this project, if any."""
     @abstractmethod

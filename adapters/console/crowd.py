@@ -87,7 +87,7 @@ async def _work(person: Person, worker: Worker, crowd: Crowd, rng: random.Random
     shown_labels = set(crowd.labels.values())
     for _ in range(MAX_STEPS):
         screen = person.screen
-        first = screen.buttons()[0].label if screen is not None and screen.buttons() else None
+        first = _first_button(person)
         if first == "Next task":
             await person.tap("Next task")
             continue
@@ -105,6 +105,22 @@ async def _work(person: Person, worker: Worker, crowd: Crowd, rng: random.Random
             choice = rng.choice([v for v in label_values if v != truth])
         await person.tap(crowd.labels[choice])
         await asyncio.sleep(0)
+
+
+async def _rounds(
+    recorder: Recorder, crew: list[tuple[Person, Worker, random.Random]], crowd: Crowd
+) -> None:
+    """Everyone labels until the bot has nothing for them; then the bot's notes that work came
+    back (an item that wants one more answer, say) are delivered, and those told go on."""
+    while crew:
+        await asyncio.gather(*(_work(p, w, crowd, r) for p, w, r in crew))
+        await recorder.deliver()
+        crew = [(p, w, r) for p, w, r in crew if _first_button(p) == "Next task"]
+
+
+def _first_button(person: Person) -> str | None:
+    screen = person.screen
+    return screen.buttons()[0].label if screen is not None and screen.buttons() else None
 
 
 async def simulate(
@@ -135,10 +151,10 @@ async def simulate(
                 person = recorder.person(worker.user_id, worker.user_id)
                 await person.command("start", invite.code)
                 people.append(person)
-            await asyncio.gather(*(
-                _work(p, w, crowd, random.Random(rng.random()))
+            await _rounds(recorder, [
+                (p, w, random.Random(rng.random()))
                 for p, w in zip(people, crowd.workers, strict=True)
-            ))
+            ], crowd)
             return await _report(store, project.name, crowd, truth, by_id)
 
 

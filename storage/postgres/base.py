@@ -79,6 +79,10 @@ def rowcount(status: str) -> int:
     return int(last) if last.isdigit() else 0
 
 
+WAITS_LOCK = 0x74617077
+"""The first key of the per-project advisory locks on waiting lists (``lock_waits``)."""
+
+
 class PgBase(SqlBase):
     """Statements run on one connection inside the store's transaction.
 
@@ -91,6 +95,7 @@ class PgBase(SqlBase):
     lock_pick = "FOR UPDATE OF i SKIP LOCKED"
     lock_item = "FOR UPDATE OF i"
     lock_skip = "FOR UPDATE SKIP LOCKED"
+    lock_waits = f"SELECT pg_advisory_xact_lock({WAITS_LOCK}, ?::integer)"
 
     def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn

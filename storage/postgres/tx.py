@@ -27,9 +27,8 @@ class PgTx(SqlOps, PgBase, Tx):
         lease = await self._lease(project_id, member_id, gold, now, lease_s, self.lock_pick)
         if lease is not None:
             return lease
-        previous = await self.conn.fetchval(
-            "SELECT set_config('lock_timeout', $1, true)", LOCK_WAIT
-        )
+        previous = await self.conn.fetchval("SELECT current_setting('lock_timeout')")
+        await self.conn.execute("SELECT set_config('lock_timeout', $1, true)", LOCK_WAIT)
         try:
             return await self._lease(project_id, member_id, gold, now, lease_s, PICK_WAIT)
         except asyncpg.LockNotAvailableError:

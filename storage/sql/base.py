@@ -43,6 +43,12 @@ class SqlBase(ABC):
     answering one item at once would otherwise both count from the same stale figure. Taken
     first in the transaction, before any other row lock, so it closes no cycle of waits."""
 
+    lock_waits: str = ""
+    """A statement that takes a lock on one project's waiting list to the end of the
+    transaction (its one parameter: the project), or "" where writers are serialised anyway
+    (SQLite). It orders an annotator starting to wait against a wake: one of the two then sees
+    what the other committed, so no annotator waits on work that came back unseen."""
+
     @abstractmethod
     async def _one(
         self, sql: str, params: Iterable[Any] = (), *, guarded: bool = False

@@ -62,6 +62,23 @@ LIMIT 1 {lock}
 """
 
 
+_OPEN_ITEM = """SELECT 1 FROM items i JOIN batches b ON b.id = i.batch_id
+WHERE i.project_id = {project} AND i.status = 'open' AND i.gold IS NULL
+  AND b.status = 'published' AND i.n_load < i.n_target
+  AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = i.id AND a.member_id = {member})"""
+
+_OPEN_FOR = _OPEN_ITEM.format(project="?", member="?") + " LIMIT 1"
+
+_WAKE = f"""
+UPDATE roles SET waiting_since = NULL
+WHERE project_id = ? AND role = 'annotator' AND waiting_since IS NOT NULL AND status = 'active'
+  AND qualification IN ('none', 'passed')
+  AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.project_id = roles.project_id
+                  AND a.member_id = roles.member_id AND a.status = 'leased')
+  AND EXISTS ({_OPEN_ITEM.format(project="roles.project_id", member="roles.member_id")})
+RETURNING member_id
+"""
+
 @lru_cache(maxsize=8)
 def _lease_sql(gold: bool, lock: str) -> str:
     """Real work waits for a passed qualification; the qualification itself is gold."""
@@ -80,6 +97,21 @@ class WorkOps(SqlBase):
         return await self._end_leases(
             "project_id = ? AND expires_at < ?", (project_id, now), skip_busy=True
         )
+
+    async def set_waiting(self, project_id: int, member_id: int, since: float) -> bool:
+        if self.lock_waits:
+            await self._exec(self.lock_waits, (project_id,))
+        await self._exec(
+            "UPDATE roles SET waiting_since = ? WHERE project_id = ? AND member_id = ?"
+            " AND role = 'annotator'",
+            (since, project_id, member_id),
+        )
+        return await self._one(_OPEN_FOR, (project_id, member_id)) is not None
+
+    async def wake_waiting(self, project_id: int) -> list[int]:
+        if self.lock_waits:
+            await self._exec(self.lock_waits, (project_id,))
+        return sorted(int(row[0]) for row in await self._all(_WAKE, (project_id,)))
 
     async def open_assignment(self, project_id: int, member_id: int) -> Assignment | None:
         row = await self._one(

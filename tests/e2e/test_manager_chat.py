@@ -76,7 +76,9 @@ async def test_a_batch_is_checked_then_published_from_chat(recorder: Recorder,
     assert "No tasks" in plain(ann.screen.text)  # type: ignore[union-attr]
     await root.tap("Publish")
     assert "is published" in last(root)
-    await ann.command("next")
+    assert await recorder.deliver() == 1
+    assert "New tasks are ready in *Chat project*" in ann.chat.last().text  # type: ignore[union-attr]
+    await ann.tap("Next task")
     assert ann.screen is not None and ann.screen.buttons()[0].label == "yes"
 
 
@@ -271,6 +273,7 @@ async def test_a_manager_removes_a_member_and_broadcasts(recorder: Recorder) -> 
     root, ann = await setup(recorder)
     await root.upload("b.jsonl", batch(6))
     await root.tap("Publish")
+    assert await recorder.deliver() == 1, "ann, who joined before the batch, is told it is out"
     other = recorder.person("bea")
     await root.command("invite", "annotator")
     await other.command("start", last(root).split()[-1])

@@ -106,7 +106,9 @@ async def test_qa_relabels_a_disputed_item_and_pings_an_annotator(
     await quinn.text("Thanks! Which part is cut off?")
     assert "Sent." in last(quinn)
     outbox = await recorder.core.outbox("console")
-    assert [(s.to.user_id, "Which part" in s.screen.text) for _, s in outbox] == [("p2", True)]
+    assert [(s.to.user_id, "New tasks" in s.screen.text, "Which part" in s.screen.text)
+            for _, s in outbox] == [("p1", True, False), ("p2", False, True)], (
+        "p1 is told the reported item is free for them; p2 gets the ping")
 
 
 async def test_annotators_cannot_review(recorder: Recorder, store: Store) -> None:

@@ -1,0 +1,31 @@
+"""Annotators told "no tasks for you right now" hear when work comes back.
+
+Work comes back when a batch is published or resumed, an item wants one more answer, or a lease
+ends unanswered (skipped, reported, expired, its holder suspended or removed). A handler that
+frees work marks its project with `Ctx.free`; the core wakes whoever waits there before the
+transaction commits, so the message goes out with the change that caused it, once per wait.
+"""
+
+from __future__ import annotations
+
+from bot.actions import Button, Screen
+from bot.markup import escape
+from bot.outbox import notify
+from bot.screens import NEXT
+from bot.task_keys import button_token
+from storage.contract import Tx
+
+
+async def wake(tx: Tx, project_id: int, now: float) -> int:
+    """Tell each waiting annotator of the project for whom there is a task now; how many."""
+    members = await tx.wake_waiting(project_id)
+    if not members:
+        return 0
+    project = await tx.project(project_id)
+    for member_id in members:
+        token = await tx.issue_token(member_id, "menu", {"p": project_id}, now)
+        await notify(tx, member_id, Screen(
+            text=f"New tasks are ready in *{escape(project.title)}*.",
+            keyboard=((Button("Next task", button_token(token, NEXT)),),),
+        ), now)
+    return len(members)

@@ -1,0 +1,98 @@
+"""Annotators told there is no task for them now are told, once, when work comes back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from adapters.console.recorder import Person, Recorder
+from bot.manage import import_batch
+from bot.markup import plain
+from storage.contract import Store
+from tests.conftest import batch_lines
+
+MakeProject = Callable[..., Any]
+BACK = "New tasks are ready in"
+
+
+def text(person: Person) -> str:
+    return plain(person.chat.last().text) if person.chat.last() else ""
+
+
+async def test_a_skipped_item_goes_to_whoever_waits_and_they_are_told(
+    recorder: Recorder, make_project: MakeProject
+) -> None:
+    code = await make_project(items=1, overlap=1)
+    alice, bob = recorder.person("alice"), recorder.person("bob")
+    await alice.command("start", code)
+    await bob.command("start", code)
+    assert "I will message you when there are" in text(bob)
+    assert await recorder.deliver() == 0
+    await alice.tap("Skip")
+    assert await recorder.deliver() == 1
+    assert BACK in text(bob) and "Test sentiment" in text(bob)
+    assert "No tasks" in text(alice)
+    await bob.tap("Next task")
+    assert "item number 0" in text(bob)
+    await bob.tap("pos")
+    assert await recorder.deliver() == 0
+
+
+async def test_an_item_that_wants_one_more_answer_brings_the_waiting_back(
+    recorder: Recorder, make_project: MakeProject
+) -> None:
+    code = await make_project(items=1, overlap=2, max_overlap=3)
+    alice, bob, carol = (recorder.person(n) for n in ("alice", "bob", "carol"))
+    for person in (alice, bob, carol):
+        await person.command("start", code)
+    assert "No tasks" in text(carol)
+    await alice.tap("pos")
+    assert await recorder.deliver() == 0
+    await bob.tap("neg")
+    assert await recorder.deliver() == 1
+    assert BACK in text(carol)
+    assert "No tasks" in text(alice) and "No tasks" in text(bob)
+    await carol.tap("Next task")
+    await carol.tap("pos")
+    assert "No tasks" in text(carol)
+
+
+async def test_a_new_batch_tells_everyone_waiting_once(
+    recorder: Recorder, make_project: MakeProject, store: Store
+) -> None:
+    code = await make_project(items=1, overlap=1)
+    alice, bob = recorder.person("alice"), recorder.person("bob")
+    await alice.command("start", code)
+    await alice.tap("pos")
+    await bob.command("start", code)
+    await import_batch(store, "t", "b2.jsonl", batch_lines(2, prefix="j"), False)
+    assert await recorder.deliver() == 0
+    await import_batch(store, "t", "b3.jsonl", batch_lines(2, prefix="k"), True)
+    assert await recorder.deliver() == 2
+    assert BACK in text(alice) and BACK in text(bob)
+    await import_batch(store, "t", "b4.jsonl", batch_lines(2, prefix="m"), True)
+    assert await recorder.deliver() == 0
+    await alice.tap("Next task")
+    assert "item number" in text(alice)
+
+
+async def test_the_note_opens_the_project_where_work_came_back(
+    recorder: Recorder, make_project: MakeProject, store: Store
+) -> None:
+    first = await make_project(items=1, overlap=1, name="t")
+    second = await make_project(items=1, overlap=1, name="u")
+    alice = recorder.person("alice")
+    await alice.command("start", first)
+    await alice.tap("pos")
+    await alice.command("start", second)
+    await alice.tap("pos")
+    assert "No tasks" in text(alice)
+    await import_batch(store, "t", "b2.jsonl", batch_lines(1, prefix="j"), True)
+    assert await recorder.deliver() == 1
+    await alice.tap("Next task")
+    assert "item number 0" in text(alice)
+    async with store.transaction() as tx:
+        member = await tx.member_by_identity("console", "alice")
+        project = await tx.project_by_name("t")
+        assert member is not None and project is not None
+        assert member.project_id == project.id

@@ -1,0 +1,108 @@
+"""Waiting annotators (`set_waiting`, `wake_waiting`) on both engines, and on PostgreSQL the two
+orders in which a pick that found nothing and a transaction that frees work can interleave."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from storage import open_store
+from storage.contract import Store
+from storage.models import Role
+from tests.storage.engines import Engine
+from tests.storage.test_contract import T0, answer, lease, world
+
+
+@pytest.fixture
+async def second_store(engine: Engine, engine_store: Store) -> AsyncIterator[Store]:
+    async with open_store(engine.url) as store:
+        yield store
+
+
+async def test_a_waiting_annotator_is_woken_once_when_an_item_frees(engine_store: Store) -> None:
+    w = await world(engine_store, ids=("x",), n_target=1, n_members=2)
+    pid, (m0, m1) = w.project.id, w.members
+    held = await lease(engine_store, w, m0)
+    assert held is not None
+    async with engine_store.transaction() as tx:
+        assert await tx.set_waiting(pid, m1.id, T0) is False
+        assert await tx.wake_waiting(pid) == []
+    async with engine_store.transaction() as tx:
+        await tx.release(held, "skipped")
+        assert await tx.wake_waiting(pid) == [m1.id]
+    async with engine_store.transaction() as tx:
+        assert await tx.wake_waiting(pid) == []
+
+
+async def test_only_those_who_could_take_the_work_are_woken(engine_store: Store) -> None:
+    w = await world(engine_store, ids=("x", "y"), n_target=1, n_members=4)
+    pid, (m0, m1, m2, m3) = w.project.id, w.members
+    done = await lease(engine_store, w, m0)
+    assert done is not None
+    await answer(engine_store, done)
+    holding = await lease(engine_store, w, m1)
+    assert holding is not None
+    async with engine_store.transaction() as tx:
+        assert await tx.set_waiting(pid, m0.id, T0) is False
+        assert await tx.set_waiting(pid, m1.id, T0) is False
+        assert await tx.set_waiting(pid, m2.id, T0) is False
+        await tx.set_role_status(pid, m2.id, Role.ANNOTATOR, "suspended")
+        await tx.set_item_target(done.item_id, 2)
+        woken = await tx.wake_waiting(pid)
+    assert woken == [], "m0 had the item, m1 holds a lease, m2 is suspended, m3 never waited"
+    async with engine_store.transaction() as tx:
+        assert await tx.set_waiting(pid, m3.id, T0) is True
+        assert await tx.wake_waiting(pid) == [m3.id]
+
+
+async def test_a_wake_committed_after_a_pick_is_seen_by_the_wait(
+    engine: Engine, engine_store: Store, second_store: Store
+) -> None:
+    if engine.name == "sqlite":
+        pytest.skip("SQLite runs one writing transaction at a time: nothing interleaves")
+    w = await world(engine_store, ids=("x",), n_target=1, n_members=2)
+    pid, (m0, m1) = w.project.id, w.members
+    held = await lease(engine_store, w, m0)
+    assert held is not None
+    async with engine_store.transaction() as waiter:
+        assert await waiter.assign(pid, m1.id, False, T0, 600.0) is None
+        async with second_store.transaction() as freer:
+            await freer.release(held, "skipped")
+            assert await freer.wake_waiting(pid) == []
+        assert await waiter.set_waiting(pid, m1.id, T0) is True
+        assert await waiter.assign(pid, m1.id, False, T0, 600.0) is not None
+
+
+async def test_a_wake_waits_for_a_wait_that_is_not_committed_yet(
+    engine: Engine, engine_store: Store, second_store: Store
+) -> None:
+    if engine.name == "sqlite":
+        pytest.skip("SQLite runs one writing transaction at a time: nothing interleaves")
+    w = await world(engine_store, ids=("x",), n_target=1, n_members=2)
+    pid, (m0, m1) = w.project.id, w.members
+    held = await lease(engine_store, w, m0)
+    assert held is not None
+    waiting, commit = asyncio.Event(), asyncio.Event()
+
+    async def waiter_side() -> None:
+        async with engine_store.transaction() as tx:
+            assert await tx.assign(pid, m1.id, False, T0, 600.0) is None
+            assert await tx.set_waiting(pid, m1.id, T0) is False
+            waiting.set()
+            await commit.wait()
+
+    async def freer_side() -> tuple[bool, list[int]]:
+        await waiting.wait()
+        async with second_store.transaction() as tx:
+            await tx.release(held, "skipped")
+            wake = asyncio.create_task(tx.wake_waiting(pid))
+            await asyncio.sleep(0.3)
+            blocked = not wake.done()
+            commit.set()
+            return blocked, await wake
+
+    _, (blocked, woken) = await asyncio.gather(waiter_side(), freer_side())
+    assert blocked, "the wake ran before the wait it could miss was committed"
+    assert woken == [m1.id]
