@@ -72,6 +72,12 @@ def describe(url: str) -> str:
     return f"postgresql://{user}{host}{port}{parts.path}"
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Return a connection to the pool as it is. Each use is one transaction whose locks and
+    settings end with it (asyncpg still rolls back one left open), so the default reset, a round
+    trip of RESET ALL and unlocks after every transaction, would find nothing to undo."""
+
+
 class PostgresStore(Store):
     def __init__(self, url: str) -> None:
         self.url = url
@@ -85,7 +91,8 @@ class PostgresStore(Store):
     async def open(self) -> None:
         try:
             self._pool = await asyncpg.create_pool(
-                self.dsn, min_size=POOL_MIN, max_size=POOL_MAX, server_settings=self._settings
+                self.dsn, min_size=POOL_MIN, max_size=POOL_MAX, server_settings=self._settings,
+                reset=_keep_session,
             )
         except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
             raise DatabaseUnavailable(

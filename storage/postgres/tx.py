@@ -30,7 +30,9 @@ class PgTx(SqlOps, PgBase, Tx):
         previous = await self.conn.fetchval("SELECT current_setting('lock_timeout')")
         await self.conn.execute("SELECT set_config('lock_timeout', $1, true)", LOCK_WAIT)
         try:
-            return await self._lease(project_id, member_id, gold, now, lease_s, PICK_WAIT)
+            return await self._lease(
+                project_id, member_id, gold, now, lease_s, PICK_WAIT, guarded=True
+            )
         except asyncpg.LockNotAvailableError:
             return None
         finally:

@@ -37,11 +37,13 @@ class SqlBase(ABC):
     PostgreSQL, lock them and skip rows another transaction holds."""
 
     lock_item: str = ""
-    """Appended to the read of a lease a tap starts with (``lease_view``): a lock on the item
-    row (PostgreSQL), held to the end of the transaction. The core decides from that read what
-    the answer it records makes of the item (its count, whether to settle it); two people
-    answering one item at once would otherwise both count from the same stale figure. Taken
-    first in the transaction, before any other row lock, so it closes no cycle of waits."""
+    """Appended to the read of a lease a tap starts with (``lease_view``): locks on the item
+    row and the lease row (PostgreSQL), held to the end of the transaction. The core decides
+    from that read what the answer it records makes of the item (its count, whether to settle
+    it); two people answering one item at once would otherwise both count from the same stale
+    figure. Locking the lease too means a lease ended while the read waited for the item (a
+    reclaim) is read as gone, not answered. Taken first in the transaction, item before lease
+    as everywhere, so it closes no cycle of waits."""
 
     lock_waits: str = ""
     """A statement that takes a lock on one project's waiting list to the end of the
@@ -53,7 +55,9 @@ class SqlBase(ABC):
     async def _one(
         self, sql: str, params: Iterable[Any] = (), *, guarded: bool = False
     ) -> Row | None:
-        """The first row, or None. With ``guarded``, a unique violation raises Duplicate."""
+        """The first row, or None. With ``guarded``, a unique violation raises Duplicate, and
+        a statement that fails (a lock wait that times out, say) leaves the transaction usable
+        (on PostgreSQL it runs in a savepoint: two more round trips)."""
 
     @abstractmethod
     async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[Row]: ...

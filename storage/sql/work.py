@@ -19,7 +19,6 @@ from storage.models import (
 from storage.sql.base import (
     ASSIGNMENT_COLUMNS,
     ITEM_COLUMNS,
-    Duplicate,
     SqlBase,
     assignment_from,
     item_from,
@@ -41,6 +40,7 @@ WHERE EXISTS (SELECT 1 FROM roles r WHERE r.project_id = ? AND r.member_id = ?
               AND r.role = 'annotator' AND r.status = 'active' AND {qualified}
               AND r.guide_version >= (SELECT COALESCE(MAX(g.version), 0) FROM guidelines g
                                       WHERE g.project_id = r.project_id))
+ON CONFLICT DO NOTHING
 RETURNING id, item_id
 """
 
@@ -127,19 +127,23 @@ class WorkOps(SqlBase):
         return await self._lease(project_id, member_id, gold, now, lease_s, self.lock_pick)
 
     async def _lease(
-        self, project_id: int, member_id: int, gold: bool, now: float, lease_s: float, lock: str
+        self, project_id: int, member_id: int, gold: bool, now: float, lease_s: float, lock: str,
+        *, guarded: bool = False,
     ) -> Assignment | None:
-        """Lease with `lock` after the pick's LIMIT 1 (see ``SqlBase.lock_pick``)."""
-        try:
-            row = await self._one(
-                _lease_sql(gold, lock),
-                (project_id, member_id, int(gold), now, now + lease_s, project_id, member_id,
-                 project_id, member_id),
-                guarded=True,
-            )
-        except Duplicate:
-            raise Conflict("the member already holds an unanswered lease here") from None
+        """Lease with `lock` after the pick's LIMIT 1 (see ``SqlBase.lock_pick``). A unique
+        constraint that refuses the row leaves no row either, like an empty pick: the member's
+        open lease, if they now hold one, tells the two apart (a constraint is only hit when a
+        concurrent transaction of theirs leased first). `guarded` runs it in a savepoint (see
+        ``SqlBase._one``), for a pick whose lock wait may time out."""
+        row = await self._one(
+            _lease_sql(gold, lock),
+            (project_id, member_id, int(gold), now, now + lease_s, project_id, member_id,
+             project_id, member_id),
+            guarded=guarded,
+        )
         if row is None:
+            if await self.open_assignment(project_id, member_id) is not None:
+                raise Conflict("the member already holds an unanswered lease here")
             return None
         assignment_id, item_id = int(row[0]), int(row[1])
         return Assignment(
@@ -194,18 +198,16 @@ class WorkOps(SqlBase):
         self, assignment: Assignment, value: str, now: float, correct: bool | None
     ) -> Answer:
         time_ms = max(0, round((now - assignment.shown_at) * 1000))
-        try:
-            answer_id = await self._insert(
-                "INSERT INTO answers (assignment_id, project_id, item_id, member_id, value,"
-                " time_ms, at, correct) VALUES (?,?,?,?,?,?,?,?)",
-                (assignment.id, assignment.project_id, assignment.item_id, assignment.member_id,
-                 value, time_ms, now, None if correct is None else int(correct)),
-                guarded=True,
-            )
-        except Duplicate:
-            raise Conflict(f"assignment {assignment.id} already has an answer") from None
+        row = await self._one(
+            "INSERT INTO answers (assignment_id, project_id, item_id, member_id, value,"
+            " time_ms, at, correct) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING RETURNING id",
+            (assignment.id, assignment.project_id, assignment.item_id, assignment.member_id,
+             value, time_ms, now, None if correct is None else int(correct)),
+        )
+        if row is None:
+            raise Conflict(f"assignment {assignment.id} already has an answer")
         return Answer(
-            id=answer_id, assignment_id=assignment.id, item_id=assignment.item_id,
+            id=int(row[0]), assignment_id=assignment.id, item_id=assignment.item_id,
             member_id=assignment.member_id, value=value, time_ms=time_ms, at=now,
             correct=correct,
         )

@@ -207,3 +207,28 @@ async def test_one_project_created_twice_at_once_is_created_once(
     assert sum(isinstance(r, Conflict) for r in results) == 2, results
     async with engine_store.transaction() as tx:
         assert [p.name for p in await tx.projects()] == ["p"]
+
+
+async def test_a_lease_reclaimed_while_a_tap_waits_for_its_item_is_read_as_gone(
+    engine: Engine, engine_store: Store, second_store: Store
+) -> None:
+    if engine.name == "sqlite":
+        pytest.skip("SQLite runs one writing transaction at a time: nothing interleaves")
+    w = await world(engine_store, ids=("x",), n_target=1, n_members=1)
+    held = await lease(engine_store, w, w.members[0])
+    assert held is not None
+    reclaimed = asyncio.Event()
+
+    async def reclaim() -> None:
+        async with engine_store.transaction() as tx:
+            assert await tx.reclaim_expired(w.project.id, T0 + 10 * LEASE_S) == 1
+            reclaimed.set()
+            await asyncio.sleep(0.3)
+
+    async def tap() -> object:
+        await reclaimed.wait()
+        async with second_store.transaction() as tx:
+            return await tx.lease_view(held.id)
+
+    _, view = await asyncio.gather(reclaim(), tap())
+    assert view is None, "the tap would record an answer on a lease that no longer exists"
