@@ -237,4 +237,7 @@ class Core:
         if member is not None and pending and pending.get("kind") == "note":
             await review.on_note_text(ctx, int(pending["f"]), event.text)
             return
+        if member is not None and pending and pending.get("kind") == "result":
+            await review.on_result_text(ctx, int(pending["f"]), event.text)
+            return
         ctx.say("Use the buttons to answer, or send /help to see what I can do.")

@@ -1,12 +1,15 @@
 """The QA review queue: one flagged item (or annotator) at a time, and what QA can do with it.
 
-`/review` shows the oldest open flag: the item, its answers under pseudonyms, the result so far
-and why it was flagged, with the thread of any send-back. Buttons: a label to set the item's
-result by hand, *Accept* (close the flag: a held item goes back to work, a disputed one keeps its
-best label), *Send back* (to the annotators who answered, see `bot.sendback`), *Gold* (pick the
-label; the item becomes a gold question), *Ping* (the next message QA types goes to the flagged
-person's chat through the outbox), *Guide note* (mark it ambiguous: the next message becomes a
-note in a new guideline version), *Skip*.
+`/review` shows the oldest open flag: the item (with its picture, sound or video), its answers
+under pseudonyms, the result so far and why it was flagged, with the thread of any send-back.
+Buttons: an answer to set the item's result by hand (the options an annotator taps; for a typed
+task, *Type result* and the next message QA sends), *Accept* (close the flag: a held item goes
+back to work, a disputed one keeps its best label), *Send back* (to the annotators who answered,
+see `bot.sendback`), *Gold* (pick the answer; the item becomes a gold question; for task types
+answered by tapping), *Ping* (the next message QA types goes to the flagged person's chat through
+the outbox), *Guide note* (mark it ambiguous: the next message becomes a note in a new guideline
+version), *Skip*. Task types answered by switching options on (multi-label, image regions) have
+no answer buttons here: QA accepts the result or sends the item back.
 Items reported by `HOLD_AFTER` different people are held out of the stream until QA decides.
 """
 
@@ -20,10 +23,10 @@ from bot.markup import escape
 from bot.outbox import notify
 from bot.screens import split_token
 from bot.sendback import ask_comment
-from bot.task_keys import button_token
-from storage.models import Flag, Project, Result, Role
+from bot.task_keys import button_token, tap_choices
+from storage.models import Flag, Item, Project, Result, Role
 from tasks import task_type
-from tasks.base import item_body
+from tasks.base import AnswerError, TaskView, item_body
 
 HOLD_AFTER = 2
 
@@ -63,9 +66,13 @@ async def review_card(ctx: Ctx, project: Project, after_id: int) -> Screen:
     if flag.reason:
         lines.append(f"Why: {escape(flag.reason)}")
     buttons: list[Button] = []
+    media = None
+    view: TaskView | None = None
     if flag.item_id is not None:
         item = await tx.item(flag.item_id)
         kind = task_type(project.spec.task)
+        view = kind.render(project.spec, item.data)
+        media = ctx.media.screen_media(view.media) if ctx.media is not None else None
         lines.append(f"\nItem `{escape(item.ext_id)}` ({item.status}): "
                      f"{escape(item_body(item.data))}")
         answers = await tx.item_answers(item.id)
@@ -80,18 +87,27 @@ async def review_card(ctx: Ctx, project: Project, after_id: int) -> Screen:
             lines.append(f"Result so far: *{escape(shown)}* (confidence "
                          f"{result.confidence:.2f}, {escape(result.method)})")
         lines.extend(await _thread(ctx, flag))
-        buttons = [Button(f"→ {label.shown}", button_token(token, f"l{i}"))
-                   for i, label in enumerate(project.spec.labels)]
+        buttons = [Button(f"→ {shown}", button_token(token, f"l{i}"))
+                   for i, (shown, _) in enumerate(tap_choices(project.spec, view))]
     open_count = await tx.open_flags(project.id)
     lines.append(f"\n_{open_count} open flag{'s' if open_count != 1 else ''} in the queue_")
-    tools = [Button(label, button_token(token, code)) for label, code in TOOLS
-             if flag.item_id is not None or code in ("a", "m", "s")]
+    tools = [Button(label, button_token(token, code)) for label, code in _tools(flag, view)]
     rows = [tuple(buttons[i:i + 3]) for i in range(0, len(buttons), 3)]
-    return Screen(text="\n".join(lines), keyboard=(*rows, tuple(tools[:3]), tuple(tools[3:])))
+    return Screen(text="\n".join(lines), keyboard=(*rows, tuple(tools[:3]), tuple(tools[3:])),
+                  media=media)
 
 
-TOOLS = (("Accept", "a"), ("Send back", "b"), ("Gold", "g"), ("Ping", "m"),
-         ("Guide note", "n"), ("Skip", "s"))
+TOOLS = (("Accept", "a"), ("Send back", "b"), ("Gold", "g"), ("Type result", "t"),
+         ("Ping", "m"), ("Guide note", "n"), ("Skip", "s"))
+
+
+def _tools(flag: Flag, view: TaskView | None) -> list[tuple[str, str]]:
+    """The card's tools: for a flag without an item, Accept, Ping and Skip; *Gold* where the
+    answer is tapped, *Type result* where it is typed."""
+    if view is None:
+        return [(label, code) for label, code in TOOLS if code in ("a", "m", "s")]
+    skip = {"tap": {"t"}, "text": {"g"}}.get(view.mode, {"g", "t"})
+    return [(label, code) for label, code in TOOLS if code not in skip]
 
 
 async def _thread(ctx: Ctx, flag: Flag) -> list[str]:
@@ -103,11 +119,16 @@ async def _thread(ctx: Ctx, flag: Flag) -> list[str]:
     return ["Thread:", *lines] if lines else []
 
 
-def _gold_picker(project: Project, token: str) -> Screen:
-    buttons = [Button(f"⭐ {label.shown}", button_token(token, f"g{i}"))
-               for i, label in enumerate(project.spec.labels)]
+def _item_choices(project: Project, item: Item) -> list[tuple[str, str]]:
+    return tap_choices(project.spec, task_type(project.spec.task).render(project.spec, item.data))
+
+
+def _gold_picker(project: Project, item: Item, token: str) -> Screen:
+    choices = _item_choices(project, item)
+    buttons = [Button(f"⭐ {shown}", button_token(token, f"g{i}"))
+               for i, (shown, _) in enumerate(choices)]
     rows = [tuple(buttons[i:i + 3]) for i in range(0, len(buttons), 3)]
-    return Screen(text="Which label is right? The item becomes a gold question with it.",
+    return Screen(text="Which answer is right? The item becomes a gold question with it.",
                   keyboard=(*rows, (Button("Back", button_token(token, "s0")),)))
 
 
@@ -146,13 +167,19 @@ async def on_review_tap(ctx: Ctx, tap: Tap, flag_id: int, code: str) -> None:
     if code == "b":
         await ask_comment(ctx, tap, flag)
         return
-    if code == "g":
-        if flag.item_id is None:
+    item = await tx.item(flag.item_id) if flag.item_id is not None else None
+    if code in ("g", "t"):
+        if item is None:
             ctx.actions.append(Toast(tap, "This flag has no item."))
-            return
-        show(ctx, tap, _gold_picker(project, split_token(tap.token)[0]))
+        elif code == "g":
+            show(ctx, tap, _gold_picker(project, item, split_token(tap.token)[0]))
+        else:
+            assert ctx.member is not None
+            await tx.set_pending(ctx.member.id, {"kind": "result", "f": flag.id})
+            show(ctx, tap, Screen(text="Type the right answer in one message; it becomes the "
+                                       "item's result."))
         return
-    label = _label(project, code)
+    label = _choice(project, item, code)
     if code == "a":
         await _accept(ctx, project, flag)
         ctx.actions.append(Toast(tap, "Accepted"))
@@ -173,12 +200,13 @@ async def on_review_tap(ctx: Ctx, tap: Tap, flag_id: int, code: str) -> None:
     show(ctx, tap, await review_card(ctx, project, 0))
 
 
-def _label(project: Project, code: str) -> str | None:
-    """The label a ``l<i>`` or ``g<i>`` button stands for."""
-    labels = project.spec.labels
-    if len(code) > 1 and code[1:].isdigit() and int(code[1:]) < len(labels):
-        return labels[int(code[1:])].value
-    return None
+def _choice(project: Project, item: Item | None, code: str) -> str | None:
+    """The stored answer a ``l<i>`` or ``g<i>`` button stands for."""
+    if item is None or len(code) < 2 or not code[1:].isdigit():
+        return None
+    choices = _item_choices(project, item)
+    index = int(code[1:])
+    return choices[index][1] if index < len(choices) else None
 
 
 async def _set_result(ctx: Ctx, item_id: int, label: str) -> None:
@@ -193,6 +221,36 @@ async def _accept(ctx: Ctx, project: Project, flag: Flag) -> None:
     item = await ctx.tx.item(flag.item_id)
     if item.status == "held" and await ctx.tx.item_reporters(item.id) == 0:
         await ctx.tx.set_item_outcome(item.id, "open", None, ctx.now)
+
+
+async def on_result_text(ctx: Ctx, flag_id: int, text: str) -> None:
+    """The answer QA typed after *Type result*: the item's result (method ``qa``), checked as
+    an annotator's typed answer is."""
+    tx = ctx.tx
+    assert ctx.member is not None
+    flag = await tx.flag(flag_id)
+    project = await tx.project(flag.project_id) if flag is not None else None
+    if flag is None or flag.item_id is None or project is None or flag.status != "open":
+        await tx.set_pending(ctx.member.id, None)
+        ctx.say("That flag is no longer open; nothing was set. /review shows the queue.")
+        return
+    if not await can_review(ctx, project):
+        await tx.set_pending(ctx.member.id, None)
+        ctx.say("Only QA reviewers and managers can do that.")
+        return
+    item = await tx.item(flag.item_id)
+    try:
+        value = task_type(project.spec.task).typed(project.spec, item.data, text)
+    except AnswerError as exc:
+        ctx.say(f"{escape(str(exc))} Type it again, or /review to go back.")
+        return
+    await tx.set_pending(ctx.member.id, None)
+    await _set_result(ctx, item.id, value)
+    await tx.resolve_flag(flag.id, "relabelled")
+    await tx.audit(project.id, ctx.member.id, "review", {"flag": flag.id, "action": "t"},
+                   ctx.now)
+    ctx.say(f"The result of `{escape(item.ext_id)}` is now *{escape(value)}*.")
+    ctx.send(await review_card(ctx, project, 0))
 
 
 async def on_note_text(ctx: Ctx, flag_id: int, text: str) -> None:

@@ -14,8 +14,9 @@ from bot.events import Tap
 from bot.markup import escape
 from bot.outbox import notify
 from bot.outcome import judge_item
-from bot.task_keys import button_token
+from bot.task_keys import button_token, tap_choices
 from storage.models import Answer, Flag, Item, Project
+from tasks import task_type
 from tasks.base import item_body
 
 KEEP = "k"
@@ -86,21 +87,23 @@ async def on_back_tap(ctx: Ctx, tap: Tap, flag_id: int, answer_id: int, code: st
         ctx.actions.append(Toast(tap, "OK"))
         show(ctx, tap, Screen(text="Tell QA in one message why you keep your answer."))
         return
-    labels = project.spec.labels
-    if not (code.startswith("l") and code[1:].isdigit() and int(code[1:]) < len(labels)):
+    item = await tx.item(flag.item_id)
+    kind = task_type(project.spec.task)
+    choices = tap_choices(project.spec, kind.render(project.spec, item.data))
+    if not (code.startswith("l") and code[1:].isdigit() and int(code[1:]) < len(choices)):
         ctx.actions.append(Toast(tap, "That button is not valid."))
         return
-    value = labels[int(code[1:])].value
+    value = choices[int(code[1:])][1]
     before = answer.value
     if value != before:
         await tx.relabel_answer(answer.id, value)
-        item = await tx.item(flag.item_id)
         if await judge_item(tx, project, item, ctx.now) == "open":
             ctx.free(project.id)
-    body = f"{before} → {value}" if value != before else f"kept {value}"
+    was, now = kind.describe(project.spec, before), kind.describe(project.spec, value)
+    body = f"{was} → {now}" if value != before else f"kept {now}"
     await _reply(ctx, flag, project, "relabelled" if value != before else "kept", body)
-    ctx.actions.append(Toast(tap, f"Changed to {value}" if value != before else "Kept"))
-    show(ctx, tap, Screen(text=f"Thanks. Your answer is now *{escape(value)}*; QA is told."))
+    ctx.actions.append(Toast(tap, f"Changed to {now}" if value != before else "Kept"))
+    show(ctx, tap, Screen(text=f"Thanks. Your answer is now *{escape(now)}*; QA is told."))
 
 
 async def on_keep_text(ctx: Ctx, flag_id: int, text: str) -> None:
@@ -159,14 +162,18 @@ async def _card(
     token = await ctx.tx.issue_token(answer.member_id, "back", {"f": flag_id, "a": answer.id},
                                      ctx.now)
     text = item_body(item.data)
-    labels = project.spec.labels
-    buttons = [Button(("✓ " if label.value == answer.value else "") + label.shown,
-                      button_token(token, f"l{i}")) for i, label in enumerate(labels)]
+    kind = task_type(project.spec.task)
+    view = kind.render(project.spec, item.data)
+    choices = tap_choices(project.spec, view)
+    buttons = [Button(("✓ " if value == answer.value else "") + shown,
+                      button_token(token, f"l{i}")) for i, (shown, value) in enumerate(choices)]
     rows = [tuple(buttons[i:i + 3]) for i in range(0, len(buttons), 3)]
+    ask = "Relabel it, or keep it and say why." if choices else "Keep it and say why."
     return Screen(
         text=(f"*QA sent an item back* ({escape(project.title)})\n\n"
               f"{escape(comment)}\n\n{escape(str(text))}\n\n"
-              f"Your answer: *{escape(answer.value)}*. Relabel it, or keep it and say why."),
+              f"Your answer: *{escape(kind.describe(project.spec, answer.value))}*. {ask}"),
         keyboard=(*rows, (Button("Keep my answer", button_token(token, KEEP)),)),
+        media=ctx.media.screen_media(view.media) if ctx.media is not None else None,
     )
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.actions import Button
+from storage.models import ProjectSpec
+from tasks import task_type
 from tasks.base import TaskView, mask_of, selection
 
 TOGGLE, DONE = "m", "d"
@@ -65,3 +67,13 @@ def parse_toggle(code: str, size: int) -> tuple[bool, frozenset[int]] | None:
         return None
     chosen = selection(mask, size)
     return None if chosen is None else (code[0] == DONE, chosen)
+
+
+def tap_choices(spec: ProjectSpec, view: TaskView) -> list[tuple[str, str]]:
+    """The answers someone other than the annotator picks with a tap (QA setting a result, an
+    annotator relabelling an item sent back), as (button text, stored answer): the options of a
+    task answered by tapping. Empty for task types answered by toggles or typing."""
+    if view.mode != "tap":
+        return []
+    kind = task_type(spec.task)
+    return [(option.label, kind.validate(spec, option.value)) for option in view.options]

@@ -78,7 +78,9 @@ class Tx(ABC):
     @abstractmethod
     async def projects(self) -> list[Project]: ...
     @abstractmethod
-    async def add_guideline(self, project_id: int, body: str, now: float) -> Guideline: ...
+    async def add_guideline(self, project_id: int, body: str, now: float) -> Guideline:
+        """The project's next guideline version; Retryable when a concurrent transaction
+        added that version first (the event runs again and takes the one after)."""
     @abstractmethod
     async def guideline(self, project_id: int) -> Guideline | None: ...
 

@@ -109,7 +109,7 @@ class PgBase(SqlBase):
             try:
                 async with self.conn.transaction():
                     return await self.conn.fetchrow(query, *args)
-            except asyncpg.IntegrityConstraintViolationError as exc:
+            except asyncpg.UniqueViolationError as exc:
                 raise Duplicate(str(exc)) from exc
         try:
             return await self.conn.fetchrow(query, *args)
@@ -130,7 +130,7 @@ class PgBase(SqlBase):
             try:
                 async with self.conn.transaction():
                     return rowcount(await self.conn.execute(query, *args))
-            except asyncpg.IntegrityConstraintViolationError as exc:
+            except asyncpg.UniqueViolationError as exc:
                 raise Duplicate(str(exc)) from exc
         try:
             return rowcount(await self.conn.execute(query, *args))

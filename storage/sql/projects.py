@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from storage.contract import Conflict, NotFound
+from storage.contract import Conflict, NotFound, Retryable
 from storage.models import (
     Answer,
     Batch,
@@ -71,10 +71,14 @@ class ProjectOps(SqlBase):
             (project_id,),
         )
         version = int(row[0]) if row else 1
-        await self._exec(
-            "INSERT INTO guidelines (project_id, version, body, created_at) VALUES (?,?,?,?)",
-            (project_id, version, body, now),
-        )
+        try:
+            await self._exec(
+                "INSERT INTO guidelines (project_id, version, body, created_at) VALUES (?,?,?,?)",
+                (project_id, version, body, now),
+                guarded=True,
+            )
+        except Duplicate:  # a concurrent transaction took this version number first
+            raise Retryable(f"guideline version {version} was added meanwhile") from None
         return Guideline(project_id=project_id, version=version, body=body, created_at=now)
 
     async def guideline_version(self, project_id: int, version: int) -> Guideline | None:
@@ -116,10 +120,14 @@ class ProjectOps(SqlBase):
             clash = (repeated or taken)[:5]
             where = "repeat in the batch" if repeated else "are already in the project"
             raise Conflict(f"item ids {', '.join(map(repr, clash))} {where}")
-        batch_id = await self._insert(
-            "INSERT INTO batches (project_id, name, status, created_at) VALUES (?,?,?,?)",
-            (project_id, name, status.value, now),
-        )
+        try:
+            batch_id = await self._insert(
+                "INSERT INTO batches (project_id, name, status, created_at) VALUES (?,?,?,?)",
+                (project_id, name, status.value, now),
+                guarded=True,
+            )
+        except Duplicate:  # created by a concurrent transaction since the check
+            raise Conflict(f"batch {name!r} already exists in this project") from None
         await self._many(
             "INSERT INTO items (project_id, batch_id, ext_id, data, gold, explanation,"
             " n_target) VALUES (?,?,?,?,?,?,?)",

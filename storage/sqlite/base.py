@@ -11,6 +11,13 @@ import aiosqlite
 from storage.sql.base import Duplicate, Row, SqlBase
 
 
+def _unique(exc: sqlite3.IntegrityError) -> bool:
+    """Whether a unique constraint (not a foreign key or a check) refused the statement."""
+    return getattr(exc, "sqlite_errorname", "") in (
+        "SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"
+    )
+
+
 class SqliteBase(SqlBase):
     def __init__(self, db: aiosqlite.Connection) -> None:
         self.db = db
@@ -21,7 +28,7 @@ class SqliteBase(SqlBase):
         try:
             rows = await self.db.execute_fetchall(sql, tuple(params))
         except sqlite3.IntegrityError as exc:
-            if guarded:
+            if guarded and _unique(exc):
                 raise Duplicate(str(exc)) from exc
             raise
         for row in rows:
@@ -37,7 +44,7 @@ class SqliteBase(SqlBase):
         try:
             cur = await self.db.execute(sql, tuple(params))
         except sqlite3.IntegrityError as exc:
-            if guarded:
+            if guarded and _unique(exc):
                 raise Duplicate(str(exc)) from exc
             raise
         return int(cur.rowcount)

@@ -104,7 +104,7 @@ async def test_qa_promotes_a_reported_item_to_gold(recorder: Recorder, store: St
     await people[0].tap("Unclear")
     await quinn.command("review")
     await quinn.tap("Gold")
-    assert "Which label is right?" in last(quinn)
+    assert "Which answer is right?" in last(quinn)
     await quinn.tap("⭐ neg")
     assert "queue is empty" in last(quinn)
     state = await rows(store)

@@ -15,10 +15,10 @@ from typing import TypeVar
 import pytest
 
 from storage import open_store
-from storage.contract import Conflict, NotFound, Store, Tx
-from storage.models import Assignment, BatchStatus, Identity, Role
+from storage.contract import Conflict, NotFound, Retryable, Store, Tx
+from storage.models import Assignment, Batch, BatchStatus, Guideline, Identity, Role
 from tests.storage.engines import Engine
-from tests.storage.test_contract import LEASE_S, T0, answer, lease, spec, world
+from tests.storage.test_contract import LEASE_S, T0, answer, items, lease, spec, world
 
 T = TypeVar("T")
 
@@ -232,3 +232,29 @@ async def test_a_lease_reclaimed_while_a_tap_waits_for_its_item_is_read_as_gone(
 
     _, view = await asyncio.gather(reclaim(), tap())
     assert view is None, "the tap would record an answer on a lease that no longer exists"
+
+
+async def test_guidelines_added_at_once_get_distinct_versions_or_ask_for_a_rerun(
+    engine_store: Store, second_store: Store
+) -> None:
+    w = await world(engine_store)
+    results = await at_once(
+        [engine_store, second_store], 6,
+        lambda tx, i: tx.add_guideline(w.project.id, f"version text {i}", T0),
+    )
+    added = [r for r in results if isinstance(r, Guideline)]
+    assert added and all(isinstance(r, Guideline | Retryable) for r in results), results
+    assert sorted(g.version for g in added) == list(range(1, len(added) + 1))
+
+
+async def test_batches_of_one_name_created_at_once_give_one_batch_and_conflicts(
+    engine_store: Store, second_store: Store
+) -> None:
+    w = await world(engine_store)
+    results = await at_once(
+        [engine_store, second_store], 4,
+        lambda tx, i: tx.create_batch(w.project.id, "same", items(f"n{i}"),
+                                      BatchStatus.PUBLISHED, 1, T0),
+    )
+    assert sum(isinstance(r, Batch) for r in results) == 1, results
+    assert all(isinstance(r, Batch | Conflict) for r in results), results

@@ -14,6 +14,7 @@ import pytest
 
 from storage import open_store
 from storage.contract import Store, StoreError
+from storage.models import Role
 from storage.postgres.base import dollar_params, rowcount
 from storage.postgres.store import DatabaseUnavailable, describe, split_url
 from storage.sqlite.store import migrations as sqlite_migrations
@@ -139,7 +140,7 @@ async def test_a_transaction_whose_statement_failed_is_not_reported_committed(
         async with pg_store.transaction() as tx:
             await tx.create_project(spec(), 0.0)
             try:
-                await tx.add_guideline(999_999, "rules for a project that is not there", 0.0)
+                await tx.create_invite(999_999, Role.ANNOTATOR, None, None, 0.0)
             except Exception:
                 pass
     async with pg_store.transaction() as tx:

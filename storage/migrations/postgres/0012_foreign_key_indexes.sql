@@ -1,0 +1,8 @@
+-- Indexes on the foreign keys that deletes follow (a draft batch's items, a member's roles,
+-- button tokens and outbox messages) and that the review queue reads by (an item's flags), so
+-- a delete or a lookup does not scan a whole table.
+CREATE INDEX items_batch ON items (batch_id);
+CREATE INDEX roles_member ON roles (member_id);
+CREATE INDEX tokens_member ON tokens (member_id);
+CREATE INDEX outbox_member ON outbox (member_id);
+CREATE INDEX flags_item ON flags (item_id);
