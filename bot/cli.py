@@ -23,6 +23,7 @@ from bot.export_formats import FORMATS
 from bot.manage import allow_retry, forget, import_batch, make_invite, require_project, save_project
 from bot.media import configured_media
 from bot.media_import import Source
+from bot.media_prune import prune_media
 from bot.projectfile import load_project_file
 from storage import open_store
 from storage.contract import Store
@@ -173,6 +174,16 @@ async def _copy(source_url: str, target_url: str) -> int:
     return 0
 
 
+async def _media_prune(store: Store, args: argparse.Namespace) -> int:
+    media = configured_media(load_settings(), database_url(args))
+    pruned = await prune_media(store, media, dry_run=args.dry_run,
+                               min_age=args.min_age_hours * 3600)
+    verb = "would delete" if args.dry_run else "deleted"
+    print(f"{media.root}: {verb} {pruned.files} files no item names "
+          f"({pruned.bytes / 1e6:.1f} MB); kept {pruned.kept}")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     project = sub.add_parser("project", help="create or update a project from a TOML file")
     project_sub = project.add_subparsers(dest="action", required=True)
@@ -238,6 +249,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     migrate.add_argument("--to", dest="target", metavar="URL",
                          help="into this empty database, such as postgresql://USER@HOST/DB")
     migrate.set_defaults(func=_migrate_command)
+
+    media = sub.add_parser("media", help="look after the stored media files")
+    media_sub = media.add_subparsers(dest="action", required=True)
+    prune = media_sub.add_parser(
+        "prune", help="delete stored files no item names (from cancelled or failed imports)"
+    )
+    prune.add_argument("--dry-run", action="store_true", help="only say what would go")
+    prune.add_argument("--min-age-hours", type=float, default=1.0,
+                       help="keep files younger than this, which an import under way may need")
+    add_db(prune)
+    prune.set_defaults(func=with_store(_media_prune))
 
     audit = sub.add_parser("audit", help="print a project's audit log")
     audit.add_argument("project")

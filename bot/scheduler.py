@@ -11,8 +11,8 @@ digest missed while the bot was down goes out on the first tick after start (the
 day, never a day late).
 
 The jobs, each a plain ``async (store, now)`` function that tests call with their own clock:
-`reclaim_leases`, `bot.deadlines.warn_deadlines`, `bot.reminders.send_reminders` and
-`bot.digest.send_digests`.
+`reclaim_leases`, `bot.deadlines.warn_deadlines`, `bot.reminders.send_reminders`,
+`bot.digest.send_digests` and `bot.housekeeping.prune`.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.deadlines import warn_deadlines
 from bot.digest import send_digests
+from bot.housekeeping import prune
 from bot.jobs import each_project
 from bot.reminders import send_reminders
 from bot.waiting import wake
@@ -60,6 +61,7 @@ JOBS: tuple[tuple[str, Job], ...] = (
     ("deadlines", warn_deadlines),
     ("reminders", send_reminders),
     ("digests", send_digests),
+    ("prune", prune),
 )
 
 

@@ -367,6 +367,10 @@ class Tx(ABC):
     @abstractmethod
     async def answer_counts(self, project_id: int, since: float) -> dict[int, int]:
         """Answers per member in the project at or after `since` (members with none left out)."""
+    @abstractmethod
+    async def prune(self, tokens_before: float, sent_before: float) -> int:
+        """Delete button tokens issued before `tokens_before` (their buttons then answer as
+        stale ones do) and outbox messages sent before `sent_before`; how many rows went."""
 
     # health
     @abstractmethod
@@ -386,6 +390,10 @@ class Tx(ABC):
         """Store (or replace) the reference for the file and the platform account."""
     @abstractmethod
     async def forget_media_upload(self, sha: str, platform: str) -> None: ...
+    @abstractmethod
+    async def media_in_use(self) -> set[str]:
+        """The content hashes of the stored files that items of every project name (their
+        media and image grids), draft batches included."""
 
     # audit
     @abstractmethod

@@ -1,6 +1,9 @@
-"""What each platform account gave back for an uploaded media file (`bot.media.UploadRefs`)."""
+"""What each platform account gave back for an uploaded media file (`bot.media.UploadRefs`),
+and which stored files items still name."""
 
 from __future__ import annotations
+
+import json
 
 from storage.sql.base import SqlBase
 
@@ -24,3 +27,15 @@ class MediaOps(SqlBase):
         await self._exec(
             "DELETE FROM media_uploads WHERE sha = ? AND platform = ?", (sha, platform)
         )
+
+    async def media_in_use(self) -> set[str]:
+        rows = await self._all("SELECT data FROM items WHERE data LIKE '%\"media\"%'")
+        found: set[str] = set()
+        for row in rows:
+            media = json.loads(row[0]).get("media")
+            if not isinstance(media, dict):
+                continue
+            for stored in (media, media.get("grid")):
+                if isinstance(stored, dict) and isinstance(stored.get("sha"), str):
+                    found.add(stored["sha"])
+        return found

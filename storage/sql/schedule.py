@@ -40,3 +40,10 @@ class ScheduleOps(SqlBase):
             (project_id, since),
         )
         return {int(r[0]): int(r[1]) for r in rows}
+
+    async def prune(self, tokens_before: float, sent_before: float) -> int:
+        tokens = await self._exec("DELETE FROM tokens WHERE created_at < ?", (tokens_before,))
+        sent = await self._exec(
+            "DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < ?", (sent_before,)
+        )
+        return tokens + sent
