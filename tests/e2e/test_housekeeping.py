@@ -11,16 +11,10 @@ from bot.housekeeping import SENT_DAYS, TOKEN_DAYS, prune
 from bot.manage import import_batch
 from storage.contract import Store
 from tests.conftest import Clock, batch_lines
+from tests.e2e.test_core_loop import count_answers
 
 MakeProject = Callable[..., Any]
 DAY = 86_400.0
-
-
-async def answers(store: Store) -> int:
-    async with store.transaction() as tx:
-        project = await tx.project_by_name("t")
-        assert project is not None
-        return (await tx.project_stats(project.id)).answers
 
 
 async def test_old_buttons_go_stale_sent_messages_go_and_answers_stay(
@@ -40,7 +34,7 @@ async def test_old_buttons_go_stale_sent_messages_go_and_answers_stay(
     await bob.tap("neg")
     await import_batch(store, "t", "b3.jsonl", batch_lines(1, prefix="k"), True)
     old_card = ann.chat.last_with_buttons()
-    assert old_card is not None and await answers(store) == 3
+    assert old_card is not None and await count_answers(store) == 3
 
     clock.advance(SENT_DAYS * DAY + 60)
     assert await prune(store, clock()) == 1, "only the message sent a week ago goes"
@@ -50,9 +44,9 @@ async def test_old_buttons_go_stale_sent_messages_go_and_answers_stay(
 
     await ann.tap_token(old_card.screen.buttons()[0].token, old_card.id)
     assert "no longer" in ann.chat.toasts[-1].lower()
-    assert await answers(store) == 3
+    assert await count_answers(store) == 3
     await ann.command("next")
     await ann.tap("pos")
-    assert await answers(store) == 4
+    assert await count_answers(store) == 4
     pending = await recorder.core.outbox("console")
     assert [send.to.user_id for _, send in pending] == ["bob"], "unsent messages are kept"

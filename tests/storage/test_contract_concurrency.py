@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import pytest
@@ -17,6 +17,7 @@ import pytest
 from storage import open_store
 from storage.contract import Conflict, NotFound, Retryable, Store, Tx
 from storage.models import Assignment, Batch, BatchStatus, Guideline, Identity, Role
+from tests.storage.conftest import held_item
 from tests.storage.engines import Engine
 from tests.storage.test_contract import LEASE_S, T0, answer, items, lease, spec, world
 
@@ -33,12 +34,6 @@ async def at_once(
             return await body(tx, i)
 
     return await asyncio.gather(*(one(i) for i in range(n)), return_exceptions=True)
-
-
-@pytest.fixture
-async def second_store(engine: Engine, engine_store: Store) -> AsyncIterator[Store]:
-    async with open_store(engine.url) as store:
-        yield store
 
 
 async def test_stores_opened_at_once_migrate_once(engine: Engine) -> None:
@@ -212,11 +207,7 @@ async def test_one_project_created_twice_at_once_is_created_once(
 async def test_a_lease_reclaimed_while_a_tap_waits_for_its_item_is_read_as_gone(
     engine: Engine, engine_store: Store, second_store: Store
 ) -> None:
-    if engine.name == "sqlite":
-        pytest.skip("SQLite runs one writing transaction at a time: nothing interleaves")
-    w = await world(engine_store, ids=("x",), n_target=1, n_members=1)
-    held = await lease(engine_store, w, w.members[0])
-    assert held is not None
+    w, held = await held_item(engine, engine_store, members=1)
     reclaimed = asyncio.Event()
 
     async def reclaim() -> None:

@@ -4,21 +4,12 @@ orders in which a pick that found nothing and a transaction that frees work can 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
-import pytest
-
-from storage import open_store
 from storage.contract import Store
 from storage.models import Role
+from tests.storage.conftest import held_item
 from tests.storage.engines import Engine
 from tests.storage.test_contract import T0, answer, lease, world
-
-
-@pytest.fixture
-async def second_store(engine: Engine, engine_store: Store) -> AsyncIterator[Store]:
-    async with open_store(engine.url) as store:
-        yield store
 
 
 async def test_a_waiting_annotator_is_woken_once_when_an_item_frees(engine_store: Store) -> None:
@@ -60,12 +51,8 @@ async def test_only_those_who_could_take_the_work_are_woken(engine_store: Store)
 async def test_a_wake_committed_after_a_pick_is_seen_by_the_wait(
     engine: Engine, engine_store: Store, second_store: Store
 ) -> None:
-    if engine.name == "sqlite":
-        pytest.skip("SQLite runs one writing transaction at a time: nothing interleaves")
-    w = await world(engine_store, ids=("x",), n_target=1, n_members=2)
-    pid, (m0, m1) = w.project.id, w.members
-    held = await lease(engine_store, w, m0)
-    assert held is not None
+    w, held = await held_item(engine, engine_store, members=2)
+    pid, m1 = w.project.id, w.members[1]
     async with engine_store.transaction() as waiter:
         assert await waiter.assign(pid, m1.id, False, T0, 600.0) is None
         async with second_store.transaction() as freer:
@@ -78,12 +65,8 @@ async def test_a_wake_committed_after_a_pick_is_seen_by_the_wait(
 async def test_a_wake_waits_for_a_wait_that_is_not_committed_yet(
     engine: Engine, engine_store: Store, second_store: Store
 ) -> None:
-    if engine.name == "sqlite":
-        pytest.skip("SQLite runs one writing transaction at a time: nothing interleaves")
-    w = await world(engine_store, ids=("x",), n_target=1, n_members=2)
-    pid, (m0, m1) = w.project.id, w.members
-    held = await lease(engine_store, w, m0)
-    assert held is not None
+    w, held = await held_item(engine, engine_store, members=2)
+    pid, m1 = w.project.id, w.members[1]
     waiting, commit = asyncio.Event(), asyncio.Event()
 
     async def waiter_side() -> None:
