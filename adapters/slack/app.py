@@ -20,10 +20,6 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-)
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.config import SlackConfig
@@ -32,6 +28,7 @@ from adapters.slack.executor import Executor
 from adapters.slack.handlers import Handlers
 from adapters.slack.home import Home
 from adapters.slack.logsafe import quiet_libraries
+from adapters.slack.retries import CountedConnectionRetries, CountedRateLimitRetries
 from adapters.slack.translate import PLATFORM
 from adapters.slack.workspaces import Workspaces
 from bot.core import Core
@@ -86,8 +83,8 @@ class SlackAdapter:
             base_url=config.base_url,
             timeout=config.timeout,
             retry_handlers=[
-                AsyncRateLimitErrorRetryHandler(max_retry_count=config.rate_limit_retries),
-                AsyncConnectionErrorRetryHandler(max_retry_count=config.connection_retries),
+                CountedRateLimitRetries(max_retry_count=config.rate_limit_retries),
+                CountedConnectionRetries(max_retry_count=config.connection_retries),
             ],
         )
 

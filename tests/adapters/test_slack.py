@@ -23,6 +23,7 @@ from adapters.slack import SlackAdapter, SlackConfig
 from adapters.slack.mrkdwn import ZWSP, slash_commands, to_mrkdwn
 from adapters.slack.redelivery import is_redelivery
 from adapters.slack.render import render
+from bot import metrics
 from bot.actions import Button, Screen
 from bot.config import ConfigError, Settings
 from bot.core import Core
@@ -385,11 +386,21 @@ async def test_a_failed_update_posts_the_screen_anew(
     assert await answer_count(store) == 1
 
 
+
+def retries() -> float:
+    """What /metrics reports as Slack API retries so far in this process."""
+    found = metrics.REGISTRY.get_sample_value(
+        "tapmark_platform_api_retries_total", {"platform": "slack"}
+    )
+    return found or 0.0
+
+
 async def test_rate_limits_delay_but_lose_and_duplicate_nothing(
     slack: FakeSlack, store: Store, make_project: MakeProject, start: Start
 ) -> None:
     code = await make_project(items=2, overlap=1)
     await start()
+    before = retries()
     slack.fail_next("chat.postMessage", 1, status=429, retry_after=1)
     card = await join(slack, "T1", "U1", code)
     slack.fail_next("chat.update", 1, status=429, retry_after=1)
@@ -397,6 +408,7 @@ async def test_rate_limits_delay_but_lose_and_duplicate_nothing(
     assert len(slack.dm("T1", "U1").bot_messages()) == 2
     assert slack.calls["chat.postMessage"] == 3 and slack.calls["chat.update"] == 2
     assert await answer_count(store) == 1
+    assert retries() == before + 2, "each retry slack_sdk made is counted in /metrics"
 
 
 async def test_app_home_shows_progress_and_starts_labeling(
