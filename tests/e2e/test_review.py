@@ -72,6 +72,8 @@ async def test_an_item_two_people_report_is_held_until_qa_accepts(
     item = "x1" if first == "one" else "x2"
     assert await item_status(store, item) == "held"
     assert plain(people[2].screen.text).split("\n\n")[1] != first  # type: ignore[union-attr]
+    await people[2].tap("pos")
+    assert "No tasks" in last(people[2])
     await quinn.command("review")
     card = last(quinn)
     assert "Flag" in card and "unclear" in card and f"Item {item} (held)" in card
@@ -80,6 +82,10 @@ async def test_an_item_two_people_report_is_held_until_qa_accepts(
     await quinn.tap("Accept")
     assert "queue is empty" in last(quinn)
     assert await item_status(store, item) == "open"
+    assert await recorder.deliver() == 1
+    assert "New tasks are ready" in last(people[2]), "the item is back, and who waits hears it"
+    await people[2].tap("Next task")
+    assert first in last(people[2])
 
 
 async def test_qa_relabels_a_disputed_item_and_pings_an_annotator(
