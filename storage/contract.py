@@ -200,7 +200,9 @@ class Tx(ABC):
     @abstractmethod
     async def wake_waiting(self, project_id: int) -> list[int]:
         """The waiting annotators of the project (active, allowed real work, holding no lease)
-        for whom an open item is there now; they stop waiting, so each is told once."""
+        for whom an open item is there now, longest waiting first and no more of them than
+        there are free answer slots (one skipped item wakes one person, not a hundred); they
+        stop waiting, so each is told once. The others go on waiting."""
     @abstractmethod
     async def open_assignment(self, project_id: int, member_id: int) -> Assignment | None:
         """The member's current unanswered lease in this project, if any."""

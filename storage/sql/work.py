@@ -69,13 +69,23 @@ WHERE i.project_id = {project} AND i.status = 'open' AND i.gold IS NULL
 
 _OPEN_FOR = _OPEN_ITEM.format(project="?", member="?") + " LIMIT 1"
 
+_FREE_SLOTS = """
+SELECT COALESCE(SUM(i.n_target - i.n_load), 0) FROM items i JOIN batches b ON b.id = i.batch_id
+WHERE i.project_id = ? AND i.status = 'open' AND i.gold IS NULL AND b.status = 'published'
+  AND i.n_load < i.n_target
+"""
+
 _WAKE = f"""
 UPDATE roles SET waiting_since = NULL
-WHERE project_id = ? AND role = 'annotator' AND waiting_since IS NOT NULL AND status = 'active'
-  AND qualification IN ('none', 'passed')
-  AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.project_id = roles.project_id
-                  AND a.member_id = roles.member_id AND a.status = 'leased')
-  AND EXISTS ({_OPEN_ITEM.format(project="roles.project_id", member="roles.member_id")})
+WHERE project_id = ? AND role = 'annotator' AND member_id IN (
+  SELECT r.member_id FROM roles r
+  WHERE r.project_id = ? AND r.role = 'annotator' AND r.waiting_since IS NOT NULL
+    AND r.status = 'active' AND r.qualification IN ('none', 'passed')
+    AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.project_id = r.project_id
+                    AND a.member_id = r.member_id AND a.status = 'leased')
+    AND EXISTS ({_OPEN_ITEM.format(project="r.project_id", member="r.member_id")})
+  ORDER BY r.waiting_since, r.member_id
+  LIMIT ?)
 RETURNING member_id
 """
 
@@ -111,7 +121,12 @@ class WorkOps(SqlBase):
     async def wake_waiting(self, project_id: int) -> list[int]:
         if self.lock_waits:
             await self._exec(self.lock_waits, (project_id,))
-        return sorted(int(row[0]) for row in await self._all(_WAKE, (project_id,)))
+        row = await self._one(_FREE_SLOTS, (project_id,))
+        slots = int(row[0]) if row else 0
+        if slots == 0:
+            return []
+        rows = await self._all(_WAKE, (project_id, project_id, slots))
+        return sorted(int(r[0]) for r in rows)
 
     async def open_assignment(self, project_id: int, member_id: int) -> Assignment | None:
         row = await self._one(

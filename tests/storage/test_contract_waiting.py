@@ -89,3 +89,20 @@ async def test_a_wake_waits_for_a_wait_that_is_not_committed_yet(
     _, (blocked, woken) = await asyncio.gather(waiter_side(), freer_side())
     assert blocked, "the wake ran before the wait it could miss was committed"
     assert woken == [m1.id]
+
+
+async def test_no_more_are_woken_than_there_are_free_slots(engine_store: Store) -> None:
+    w = await world(engine_store, ids=("x", "y"), n_target=1, n_members=5)
+    pid, (m0, m1, m2, m3, m4) = w.project.id, w.members
+    x, y = await lease(engine_store, w, m0), await lease(engine_store, w, m1)
+    assert x is not None and y is not None
+    async with engine_store.transaction() as tx:
+        for n, member in enumerate((m4, m2, m3)):
+            assert await tx.set_waiting(pid, member.id, T0 + n) is False
+    async with engine_store.transaction() as tx:
+        await tx.release(x, "skipped")
+        assert await tx.wake_waiting(pid) == [m4.id], "one slot: the longest waiting"
+    assert await lease(engine_store, w, m4) is not None  # m4 takes the freed slot
+    async with engine_store.transaction() as tx:
+        await tx.release(y, "skipped")
+        assert await tx.wake_waiting(pid) == [m2.id], "one slot again: m2 waited longer than m3"
