@@ -36,6 +36,13 @@ async def can_manage(ctx: Ctx, project: Project) -> bool:
     return await holds_role(ctx, project, Role.MANAGER)
 
 
+async def can_review(ctx: Ctx, project: Project) -> bool:
+    return await holds_role(ctx, project, Role.QA, Role.MANAGER)
+
+
+NOT_REVIEWER = "Only QA reviewers and managers can do that."
+
+
 async def managed_project(ctx: Ctx) -> tuple[Member, Project] | None:
     """The current project when the person may manage it; otherwise say why and give None."""
     project = await ctx.project()

@@ -15,7 +15,7 @@ Items reported by `HOLD_AFTER` different people are held out of the stream until
 
 from __future__ import annotations
 
-from bot.access import ensure_member, holds_role
+from bot.access import NOT_REVIEWER, can_review, ensure_member
 from bot.actions import Button, Screen, Toast
 from bot.context import Ctx, show
 from bot.events import Tap
@@ -24,15 +24,11 @@ from bot.outbox import notify
 from bot.screens import split_token
 from bot.sendback import ask_comment
 from bot.task_keys import button_token, tap_choices
-from storage.models import Flag, Item, Project, Result, Role
+from storage.models import Flag, Item, Project, Result
 from tasks import task_type
 from tasks.base import AnswerError, TaskView, item_body
 
 HOLD_AFTER = 2
-
-
-async def can_review(ctx: Ctx, project: Project) -> bool:
-    return await holds_role(ctx, project, Role.QA, Role.MANAGER)
 
 
 async def hold_if_reported(ctx: Ctx, item_id: int) -> None:
@@ -140,7 +136,7 @@ async def on_review_tap(ctx: Ctx, tap: Tap, flag_id: int, code: str) -> None:
         return
     project = await tx.project(flag.project_id)
     if not await can_review(ctx, project):
-        ctx.actions.append(Toast(tap, "Only QA reviewers and managers can do that."))
+        ctx.actions.append(Toast(tap, NOT_REVIEWER))
         return
     if code in ("s", "s0"):
         ctx.actions.append(Toast(tap, "Skipped" if code == "s" else "OK"))
@@ -237,7 +233,7 @@ async def on_result_text(ctx: Ctx, flag_id: int, text: str) -> None:
         return
     if not await can_review(ctx, project):
         await tx.set_pending(ctx.member.id, None)
-        ctx.say("Only QA reviewers and managers can do that.")
+        ctx.say(NOT_REVIEWER)
         return
     item = await tx.item(flag.item_id)
     try:
@@ -263,6 +259,9 @@ async def on_note_text(ctx: Ctx, flag_id: int, text: str) -> None:
     if flag is None:
         ctx.say("That flag is gone; nothing was added.")
         return
+    if not await can_review(ctx, await tx.project(flag.project_id)):
+        ctx.say(NOT_REVIEWER)
+        return
     current = await tx.guideline(flag.project_id)
     body = current.body.rstrip() if current else ""
     heading = "## Notes from QA"
@@ -286,6 +285,9 @@ async def on_ping_text(ctx: Ctx, flag_id: int, text: str) -> None:
         ctx.say("That flag is gone; nothing was sent.")
         return
     project = await tx.project(flag.project_id)
+    if not await can_review(ctx, project):
+        ctx.say(NOT_REVIEWER)
+        return
     about = ""
     if flag.item_id is not None:
         item = await tx.item(flag.item_id)

@@ -8,6 +8,7 @@ sent it is told. A relabel changes the annotator's answer and the item is judged
 
 from __future__ import annotations
 
+from bot.access import NOT_REVIEWER, can_review
 from bot.actions import Button, Screen, Toast
 from bot.context import Ctx, show
 from bot.events import Tap
@@ -51,6 +52,9 @@ async def on_comment_text(ctx: Ctx, flag_id: int, text: str) -> None:
         ctx.say("That flag is closed now; nothing was sent.")
         return
     project = await tx.project(flag.project_id)
+    if not await can_review(ctx, project):
+        ctx.say(NOT_REVIEWER)
+        return
     item = await tx.item(flag.item_id)
     comment = text.strip()[:COMMENT_LIMIT]
     answers = await _answers(ctx, item)

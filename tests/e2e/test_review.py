@@ -147,3 +147,34 @@ async def test_a_qa_note_becomes_a_new_guideline_version(recorder: Recorder, sto
     assert "changed (version 1)" in text and "Sarcasm counts as negative." in text
     await people[1].command("guide")
     assert "Notes from QA" in last(people[1])
+
+
+async def test_a_reviewer_removed_between_button_and_text_sends_nothing(
+    recorder: Recorder, store: Store
+) -> None:
+    _, quinn, people = await setup(recorder, store)
+    await people[0].tap("pos")
+    await people[1].tap("neg")  # a disputed item: the first flag
+    await people[2].tap("Report")
+    await people[2].tap("Other…")
+    await people[2].text("the text is cut off")  # a report: the second
+    async with store.transaction() as tx:
+        project = await tx.project_by_name("qa")
+        member = await tx.member_by_identity("console", "quinn")
+        assert project is not None and member is not None
+    for button, words in (("Send back", "Look again."), ("Ping", "Which part?"),
+                          ("Guide note", "Say what cut off means.")):
+        async with store.transaction() as tx:
+            await tx.set_role_status(project.id, member.id, Role.QA, "active")
+        await quinn.command("review")
+        if button != "Send back":
+            await quinn.tap("Skip")
+        await quinn.tap(button)
+        async with store.transaction() as tx:
+            await tx.set_role_status(project.id, member.id, Role.QA, "removed")
+        await quinn.text(words)
+        assert "Only QA reviewers and managers can do that." in last(quinn), button
+    sent = [s.screen.text for _, s in await recorder.core.outbox("console")]
+    assert [text for text in sent if "New tasks are ready" not in text] == []
+    async with store.transaction() as tx:
+        assert await tx.guideline(project.id) is None
