@@ -44,6 +44,10 @@ ITEMS_WAITING = Gauge(
     "tapmark_items_waiting", "Items of published batches that still want answers",
     registry=REGISTRY,
 )
+ANNOTATORS_WAITING = Gauge(
+    "tapmark_annotators_waiting", "Annotators told there is no task for them, waiting for work",
+    registry=REGISTRY,
+)
 
 
 async def render(store: Store) -> bytes:
@@ -53,4 +57,5 @@ async def render(store: Store) -> bytes:
     ANSWERS.set(counts.answers)
     OPEN_LEASES.set(counts.open_leases)
     ITEMS_WAITING.set(counts.items_waiting)
+    ANNOTATORS_WAITING.set(counts.annotators_waiting)
     return generate_latest(REGISTRY)

@@ -284,6 +284,8 @@ class LiveCounts(BaseModel):
     answers: int
     open_leases: int
     items_waiting: int
+    annotators_waiting: int = 0
+    """Annotators told there is no task for them and not yet told that work came back."""
 
 
 class AuditEntry(BaseModel):

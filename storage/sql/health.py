@@ -16,8 +16,11 @@ class HealthOps(SqlBase):
             " (SELECT COUNT(*) FROM assignments WHERE status = 'leased') AS open_leases,"
             " (SELECT COUNT(*) FROM items i JOIN batches b ON b.id = i.batch_id"
             "  WHERE b.status = 'published' AND i.status = 'open' AND i.gold IS NULL"
-            "  AND i.n_answers < i.n_target) AS items_waiting"
+            "  AND i.n_answers < i.n_target) AS items_waiting,"
+            " (SELECT COUNT(*) FROM roles WHERE role = 'annotator' AND status = 'active'"
+            "  AND waiting_since IS NOT NULL) AS annotators_waiting"
         )
         assert row is not None
         return LiveCounts(answers=int(row["answers"]), open_leases=int(row["open_leases"]),
-                          items_waiting=int(row["items_waiting"]))
+                          items_waiting=int(row["items_waiting"]),
+                          annotators_waiting=int(row["annotators_waiting"]))

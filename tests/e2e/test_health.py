@@ -77,5 +77,20 @@ async def test_metrics_follow_answers_leases_and_waiting_items(
     assert metric(text, "tapmark_answers") == 2
     assert metric(text, "tapmark_open_leases") == 1
     assert metric(text, "tapmark_items_waiting") == 4
+    assert metric(text, "tapmark_annotators_waiting") == 0
     assert 'tapmark_event_seconds_count{kind="tap"}' in text
     assert metric(text, 'tapmark_events_total{kind="tap"}') >= 2
+
+
+async def test_metrics_count_annotators_waiting_for_work(
+    served: tuple[str, Switch], recorder: Recorder, make_project: Callable[..., object]
+) -> None:
+    base, _ = served
+    code = await make_project(items=1, overlap=1)  # type: ignore[misc]
+    ann = recorder.person("ann")
+    await ann.command("start", code)
+    await ann.tap("pos")
+    async with httpx.AsyncClient() as client:
+        text = (await client.get(f"{base}/metrics")).text
+    assert metric(text, "tapmark_items_waiting") == 0
+    assert metric(text, "tapmark_annotators_waiting") == 1
