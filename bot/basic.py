@@ -17,6 +17,7 @@ HELP = """*tapmark* — label with one tap.
 /progress — how much you have done
 /guide — the project's guideline
 /link — use this account from another app (Telegram, Slack) too
+/stop — done for now: your task goes back to the pool and I stop messaging you about new ones
 /mute — stop the daily quota reminders (/unmute turns them back on)
 /help — this message
 
@@ -145,3 +146,18 @@ async def on_help(ctx: Ctx) -> None:
     ):
         text += "\n\n" + QA_HELP
     ctx.say(text)
+
+
+async def on_stop(ctx: Ctx) -> None:
+    """Done for now: the task on screen goes back to the pool at once instead of waiting for
+    its lease to run out, and no "new tasks" note follows; /next picks up again."""
+    found = await joined(ctx)
+    if found is None:
+        return
+    member, project = found
+    if await ctx.tx.step_away(project.id, member.id):
+        ctx.free(project.id)
+        ctx.say("Done for now: your task went back to the pool for someone else. Send /next "
+                "when you are back.")
+    else:
+        ctx.say("Done for now. Send /next when you are back.")

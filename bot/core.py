@@ -49,6 +49,7 @@ COMMANDS: dict[str, Handler] = {
     "guide": lambda ctx, args: basic.on_guide(ctx),
     "help": lambda ctx, args: basic.on_help(ctx),
     "link": on_link,
+    "stop": lambda ctx, args: basic.on_stop(ctx),
     "mute": on_mute,
     "unmute": on_unmute,
     "project": manager.on_project,

@@ -204,6 +204,11 @@ class Tx(ABC):
         there are free answer slots (one skipped item wakes one person, not a hundred); they
         stop waiting, so each is told once. The others go on waiting."""
     @abstractmethod
+    async def step_away(self, project_id: int, member_id: int) -> bool:
+        """The member stops for now: their open lease in the project ends as if it expired (the
+        item goes to others at once, and may come back to them later) and they stop waiting
+        for work; whether a lease was ended."""
+    @abstractmethod
     async def open_assignment(self, project_id: int, member_id: int) -> Assignment | None:
         """The member's current unanswered lease in this project, if any."""
     @abstractmethod

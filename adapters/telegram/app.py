@@ -33,6 +33,7 @@ COMMANDS = [
     BotCommand("next", "Your next task"),
     BotCommand("progress", "How much you have done"),
     BotCommand("guide", "The project's guideline"),
+    BotCommand("stop", "Done for now: give your task back"),
     BotCommand("link", "Use this account from another app too"),
     BotCommand("help", "What I understand"),
 ]

@@ -118,6 +118,15 @@ class WorkOps(SqlBase):
         )
         return await self._one(_OPEN_FOR, (project_id, member_id)) is not None
 
+    async def step_away(self, project_id: int, member_id: int) -> bool:
+        ended = await self._end_leases("project_id = ? AND member_id = ?", (project_id, member_id))
+        await self._exec(
+            "UPDATE roles SET waiting_since = NULL WHERE project_id = ? AND member_id = ?"
+            " AND role = 'annotator'",
+            (project_id, member_id),
+        )
+        return ended > 0
+
     async def wake_waiting(self, project_id: int) -> list[int]:
         if self.lock_waits:
             await self._exec(self.lock_waits, (project_id,))

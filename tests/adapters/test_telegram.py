@@ -156,7 +156,7 @@ async def test_ten_people_label_a_batch_to_completion(
     assert tg.calls["sendMessage"] == 20 and tg.calls["editMessageText"] == 30
     commands = tg.bot().commands[(json.dumps({"type": "default"}), "")]
     assert [c["command"] for c in commands] == [
-        "start", "next", "progress", "guide", "link", "help"
+        "start", "next", "progress", "guide", "stop", "link", "help"
     ]
 
 

@@ -96,3 +96,28 @@ async def test_the_note_opens_the_project_where_work_came_back(
         project = await tx.project_by_name("t")
         assert member is not None and project is not None
         assert member.project_id == project.id
+
+
+async def test_stop_gives_the_task_back_at_once_and_ends_the_wait(
+    recorder: Recorder, make_project: MakeProject
+) -> None:
+    code = await make_project(items=2, overlap=1)
+    alice, bob, carol = (recorder.person(n) for n in ("alice", "bob", "carol"))
+    await alice.command("start", code)
+    await bob.command("start", code)
+    await carol.command("start", code)
+    assert "No tasks" in text(carol)
+    held = plain(alice.screen.text).split("\n\n")[1]  # type: ignore[union-attr]
+    await alice.command("stop")
+    assert "went back to the pool" in text(alice)
+    assert await recorder.deliver() == 1
+    await carol.tap("Next task")
+    assert held in text(carol), "carol gets alice's task at once, not when its lease runs out"
+    await bob.tap("pos")
+    await bob.command("stop")
+    assert text(bob) == "Done for now. Send /next when you are back."
+    await carol.command("stop")
+    await alice.command("next")
+    assert held in text(alice), "alice may get her item back: it was not skipped"
+    await alice.tap("Skip")
+    assert await recorder.deliver() == 0, "bob and carol stopped: nobody waits to be told"

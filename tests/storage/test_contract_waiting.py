@@ -106,3 +106,17 @@ async def test_no_more_are_woken_than_there_are_free_slots(engine_store: Store) 
     async with engine_store.transaction() as tx:
         await tx.release(y, "skipped")
         assert await tx.wake_waiting(pid) == [m2.id], "one slot again: m2 waited longer than m3"
+
+
+async def test_stepping_away_ends_the_lease_and_the_wait(engine_store: Store) -> None:
+    w = await world(engine_store, ids=("x",), n_target=1, n_members=2)
+    pid, (m0, m1) = w.project.id, w.members
+    assert await lease(engine_store, w, m0) is not None
+    async with engine_store.transaction() as tx:
+        assert await tx.set_waiting(pid, m1.id, T0) is False
+        assert await tx.step_away(pid, m1.id) is False, "m1 held no lease"
+        assert await tx.step_away(pid, m0.id) is True
+        assert await tx.open_assignment(pid, m0.id) is None
+        assert await tx.wake_waiting(pid) == [], "m1 stepped away too: nobody waits"
+    again = await lease(engine_store, w, m0)
+    assert again is not None and again.item_id == w.item_ids["x"], "the item may come back"
