@@ -165,8 +165,11 @@ async def on_review_tap(ctx: Ctx, tap: Tap, flag_id: int, code: str) -> None:
         return
     item = await tx.item(flag.item_id) if flag.item_id is not None else None
     if code in ("g", "t"):
-        if item is None:
+        view = task_type(project.spec.task).render(project.spec, item.data) if item else None
+        if item is None or view is None:
             ctx.actions.append(Toast(tap, "This flag has no item."))
+        elif (code, view.mode) not in (("g", "tap"), ("t", "text")):
+            ctx.actions.append(Toast(tap, "That button is not valid."))
         elif code == "g":
             show(ctx, tap, _gold_picker(project, item, split_token(tap.token)[0]))
         else:

@@ -47,6 +47,14 @@ async def test_qa_sets_a_disputed_rating_with_the_scale(
     assert "disputed" in last(quinn)
     assert buttons(quinn)[:5] == ["→ 1", "→ 2", "→ 3", "→ 4", "→ 5"]
     assert "Gold" in buttons(quinn) and "Type result" not in buttons(quinn)
+    card = quinn.chat.last_with_buttons()
+    assert card is not None
+    forged = card.screen.buttons()[0].token.rsplit(":", 1)[0] + ":t"
+    await quinn.tap_token(forged, card.id)
+    assert quinn.chat.toasts[-1] == "That button is not valid."
+    await quinn.text("4")
+    assert "Use the buttons" in last(quinn), "a forged Type result sets nothing up"
+    await quinn.command("review")
     await quinn.tap("→ 2")
     assert "queue is empty" in last(quinn)
     record = (await export(store))["r1"]
