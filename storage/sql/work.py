@@ -1,4 +1,4 @@
-"""SQLite: leases, answers and flags — the hot path of labeling."""
+"""Leases, answers, flags and waits for work: the hot path of labeling, on both engines."""
 
 from __future__ import annotations
 
