@@ -114,6 +114,8 @@ class ReportSummary:
     behind: tuple[tuple[str, int], ...]
     """(annotator, answers today) for active annotators under the daily quota."""
     min_gold_accuracy: float
+    waiting: tuple[str, ...] = ()
+    """Active annotators told there is no task for them, longest waiting first."""
 
     @property
     def today_answers(self) -> int:
@@ -159,6 +161,10 @@ async def summary(tx: Tx, project: Project, now: float) -> ReportSummary:
         annotators=tuple(annotators), daily_quota=spec.quota.daily,
         behind=tuple((m.pseudonym, done) for m, done in behind),
         min_gold_accuracy=spec.quota.min_gold_accuracy or spec.quality.min_gold_accuracy,
+        waiting=tuple(r.member.pseudonym for r in sorted(
+            (r for r in rows if r.status == "active" and r.waiting_since is not None),
+            key=lambda r: r.waiting_since or 0.0,
+        )),
     )
 
 
@@ -196,6 +202,9 @@ def summary_text(s: ReportSummary) -> str:
                      + _names([f"`{a}` {done}" for a, done in s.behind]))
     elif s.daily_quota:
         lines.append(f"Everyone reached the daily quota of {s.daily_quota}.")
+    if s.waiting:
+        lines.append(f"Waiting for work: {_count(len(s.waiting), 'annotator')} ("
+                     + _names([f"`{a}`" for a in s.waiting]) + ")")
     lines += ["", "*Quality* (gold accuracy; agreement with the final results)"]
     working = [a for a in s.annotators if a.answers]
     for a in working[:SHOWN]:
@@ -257,6 +266,7 @@ def summary_json(s: ReportSummary) -> dict[str, Any]:
         "today": {"answers": s.today_answers, "active_annotators": s.active_today},
         "daily_quota": s.daily_quota,
         "behind_quota": [{"annotator": a, "today": done} for a, done in s.behind],
+        "waiting_for_work": list(s.waiting),
         "batches": [{
             "name": b.name, "status": b.status, "items": b.items, "finished": b.finished,
             "disputed": b.disputed, "answers": b.answers, "share": share(b.share),

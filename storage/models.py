@@ -347,6 +347,8 @@ class MemberRow(BaseModel):
     role: Role
     status: str
     answers: int
+    waiting_since: float | None = None
+    """When an annotator was told there is no task for them, while they wait (else None)."""
 
 
 class MemberStats(BaseModel):

@@ -200,7 +200,7 @@ class MemberOps(SqlBase):
 
     async def project_members(self, project_id: int) -> list[MemberRow]:
         rows = await self._all(
-            "SELECT m.*, r.role AS r_role, r.status AS r_status,"
+            "SELECT m.*, r.role AS r_role, r.status AS r_status, r.waiting_since AS r_waiting,"
             " (SELECT COUNT(*) FROM answers an WHERE an.member_id = m.id"
             "  AND an.project_id = r.project_id) AS n_answers"
             " FROM roles r JOIN members m ON m.id = r.member_id WHERE r.project_id = ?"
@@ -209,7 +209,7 @@ class MemberOps(SqlBase):
         )
         return [
             MemberRow(member=_member(r), role=Role(r["r_role"]), status=r["r_status"],
-                      answers=r["n_answers"])
+                      answers=r["n_answers"], waiting_since=r["r_waiting"])
             for r in rows
         ]
 

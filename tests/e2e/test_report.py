@@ -23,6 +23,7 @@ from bot.charts import WIDTH
 from bot.core import Core
 from bot.export_annotators import COLUMNS
 from bot.markup import plain
+from bot.report import summary, summary_json, summary_text
 from storage.contract import Store
 from storage.models import ProjectSpec
 from tasks.readers import read_batch
@@ -225,3 +226,26 @@ async def test_csv_cells_a_spreadsheet_would_run_are_defused(store: Store, clock
     [sheet] = files(await root.command("export", "annotators"))
     [row] = list(csv.DictReader(io.StringIO(sheet.data.decode())))
     assert (row["earnings"], row["currency"]) == ("0.50", "'=SUM(1)")
+
+
+async def test_the_report_names_who_waits_for_work(
+    recorder: Recorder, make_project: Any, store: Store, clock: Clock
+) -> None:
+    code = await make_project(items=1, overlap=1)
+    ann, bob = recorder.person("ann"), recorder.person("bob")
+    await ann.command("start", code)
+    await ann.tap("pos")
+    clock.advance(60)
+    await bob.command("start", code)
+    async with store.transaction() as tx:
+        project = await tx.project_by_name("t")
+        assert project is not None
+        s = await summary(tx, project, clock())
+        ids = [(await tx.member_by_identity("console", n)).pseudonym  # type: ignore[union-attr]
+               for n in ("ann", "bob")]
+    assert summary_json(s)["waiting_for_work"] == ids, "longest waiting first"
+    assert f"Waiting for work: 2 annotators ({ids[0]}, {ids[1]})" in plain(summary_text(s))
+    await bob.command("stop")
+    async with store.transaction() as tx:
+        s = await summary(tx, project, clock())
+    assert summary_json(s)["waiting_for_work"] == ids[:1]
