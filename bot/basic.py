@@ -156,7 +156,6 @@ async def on_stop(ctx: Ctx) -> None:
         return
     member, project = found
     if await ctx.tx.step_away(project.id, member.id):
-        ctx.free(project.id)
         ctx.say("Done for now: your task went back to the pool for someone else. Send /next "
                 "when you are back.")
     else:

@@ -68,8 +68,6 @@ async def on_batch_tap(ctx: Ctx, tap: Tap, batch_id: int, code: str) -> None:
         ctx.actions.append(Toast(tap, f"The batch is {batch.status.value} now."))
         return
     await ctx.tx.set_batch_status(batch.id, action[1])
-    if action[1] == BatchStatus.PUBLISHED:
-        ctx.free(project.id)
     await ctx.tx.audit(project.id, ctx.member.id if ctx.member else None, "batch.status",
                        {"batch": batch.name, "status": action[1].value}, ctx.now)
     ctx.actions.append(Toast(tap, f"{escape(batch.name)}: {action[1].value}"))

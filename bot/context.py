@@ -26,19 +26,12 @@ class Ctx:
     actions: list[Action] = field(default_factory=list)
     media: MediaStore | None = None
     """Where media files are stored (None: this bot was given no media folder)."""
-    freed: set[int] = field(default_factory=set)
-    """Projects where this event may have made work available again (see `bot.waiting`)."""
 
     def send(self, screen: Screen) -> None:
         self.actions.append(Send(to=self.actor, screen=screen))
 
     def say(self, text: str) -> None:
         self.send(Screen(text=text))
-
-    def free(self, project_id: int) -> None:
-        """Note that work may be available again in the project (a lease ended unanswered, an
-        item wants another answer, a batch went live), so waiting annotators are told."""
-        self.freed.add(project_id)
 
     async def project(self) -> Project | None:
         if self.member is None or self.member.project_id is None:

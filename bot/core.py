@@ -24,7 +24,7 @@ from bot.outbox import screen_from_dict
 from bot.reminders import on_mute, on_unmute
 from bot.screens import GUIDE, NEXT, PROGRESS, split_token
 from bot.uploads import on_draft_tap, on_upload, prepare_upload
-from bot.waiting import wake
+from bot.waiting import wake_freed
 from bot.work import (
     NO_LONGER_YOURS,
     next_screen,
@@ -144,8 +144,7 @@ class Core:
                 await self._text(ctx, event)
             elif isinstance(event, Upload):
                 await on_upload(ctx, event, prepared)
-            for project_id in sorted(ctx.freed):
-                await wake(tx, project_id, now)
+            await wake_freed(tx, now)
         return ctx.actions
 
     async def outbox(self, platform: str, limit: int = 50) -> list[tuple[int, Send]]:

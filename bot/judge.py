@@ -122,7 +122,6 @@ async def suspend(ctx: Ctx, member: Member, project: Project, evidence: str) -> 
     if lease is not None:
         await tx.release(lease, "skipped")
     touched = await tx.exclude_answers(project.id, member.id, "suspended")
-    ctx.free(project.id)
     for item_id in touched:
         item = await tx.item(item_id)
         if item.status != "open" or item.n_answers >= item.n_target:

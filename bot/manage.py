@@ -13,7 +13,7 @@ from bot.media import MediaStore
 from bot.media_import import Source, load_batch
 from bot.projectfile import ProjectFile
 from bot.timekeeping import parse_deadline
-from bot.waiting import wake
+from bot.waiting import wake_freed
 from storage.contract import Conflict, NotFound, Store, StoreError, Tx
 from storage.models import Batch, BatchStatus, Invite, Project, Role
 
@@ -98,8 +98,7 @@ async def import_batch(
             {"batch": batch.name, "items": len(items), "published": publish, "deadline": due},
             now,
         )
-        if publish:
-            await wake(tx, project.id, now)
+        await wake_freed(tx, now)
     return ImportSummary(
         batch=batch, items=len(items), gold=sum(gold_counts.values()), label_counts=gold_counts
     )
@@ -114,7 +113,7 @@ async def publish_batch(store: Store, project_name: str, batch_name: str) -> Bat
                 await tx.audit(
                     project.id, None, "batch.publish", {"batch": batch_name}, time.time()
                 )
-                await wake(tx, project.id, time.time())
+                await wake_freed(tx, time.time())
                 return batch.model_copy(update={"status": BatchStatus.PUBLISHED})
     raise NotFound(f"no batch named {batch_name!r} in {project_name!r}")
 

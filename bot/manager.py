@@ -67,14 +67,12 @@ async def on_members(ctx: Ctx, args: tuple[str, ...]) -> None:
 
 async def on_forget(ctx: Ctx, args: tuple[str, ...]) -> None:
     """Erase member N's identities and name; their answers stay under the pseudonym."""
-    picked = await _numbered_row(ctx, args, "forget")
+    picked = await _numbered_row(ctx, args, "forget", "You cannot forget yourself here; ask an "
+                                 "admin.")
     if picked is None:
         return
     manager, project, row = picked
     member = row.member
-    if member.id == manager.id:
-        ctx.say("You cannot forget yourself here; ask an admin.")
-        return
     await ctx.tx.forget_member(member.id)
     await ctx.tx.audit(project.id, manager.id, "forget", {"member": member.pseudonym}, ctx.now)
     ctx.say(f"`{member.pseudonym}` is forgotten: their accounts and name are erased; their "
@@ -124,14 +122,12 @@ async def _set_status(ctx: Ctx, args: tuple[str, ...], suspend_them: bool) -> No
 
 async def on_remove(ctx: Ctx, args: tuple[str, ...]) -> None:
     """``/remove N``: take the role in row N of /members away; their answers stay."""
-    picked = await _numbered_row(ctx, args, "remove")
+    picked = await _numbered_row(ctx, args, "remove", "You cannot remove yourself; ask another "
+                                 "manager or an admin.")
     if picked is None:
         return
     manager, project, row = picked
     who = row.member
-    if who.id == manager.id:
-        ctx.say("You cannot remove yourself; ask another manager or an admin.")
-        return
     if row.status == "removed":
         ctx.say(f"`{who.pseudonym}` is already removed as {row.role.value}.")
         return
@@ -140,7 +136,6 @@ async def on_remove(ctx: Ctx, args: tuple[str, ...]) -> None:
         lease = await ctx.tx.open_assignment(project.id, who.id)
         if lease is not None:
             await ctx.tx.release(lease, "skipped")
-            ctx.free(project.id)
     await ctx.tx.audit(project.id, manager.id, "remove",
                        {"member": who.pseudonym, "role": row.role.value}, ctx.now)
     await notify(ctx.tx, who.id, Screen(
@@ -151,9 +146,10 @@ async def on_remove(ctx: Ctx, args: tuple[str, ...]) -> None:
 
 
 async def _numbered_row(
-    ctx: Ctx, args: tuple[str, ...], verb: str
+    ctx: Ctx, args: tuple[str, ...], verb: str, not_self: str | None = None
 ) -> tuple[Member, Project, MemberRow] | None:
-    """The manager, the project and row N of /members for ``/verb N``; else say how to use it."""
+    """The manager, the project and row N of /members for ``/verb N``; else say how to use it,
+    or `not_self` when row N is the manager and the command may not act on oneself."""
     found = await managed_project(ctx)
     if found is None:
         return None
@@ -162,4 +158,8 @@ async def _numbered_row(
     if not args or not args[0].isdigit() or not 1 <= int(args[0]) <= len(rows):
         ctx.say(f"Use /{verb} N with N from /members.")
         return None
-    return manager, project, rows[int(args[0]) - 1]
+    row = rows[int(args[0]) - 1]
+    if not_self is not None and row.member.id == manager.id:
+        ctx.say(not_self)
+        return None
+    return manager, project, row

@@ -20,14 +20,11 @@ from storage.models import Item, Project, Result
 METHOD = "gold_weighted_posterior"
 
 
-async def settle_item(
-    tx: Tx, project: Project, item: Item, n_answers: int, now: float
-) -> str | None:
-    """Re-evaluate a non-gold item that now has `n_answers` answers (once it has its target);
-    its new status, or None when it still waits for the answers it asked for."""
+async def settle_item(tx: Tx, project: Project, item: Item, n_answers: int, now: float) -> None:
+    """Re-evaluate a non-gold item that now has `n_answers` answers (once it has its target)."""
     if n_answers < item.n_target:
-        return None
-    return await judge_item(tx, project, item, now)
+        return
+    await judge_item(tx, project, item, now)
 
 
 async def judge_item(tx: Tx, project: Project, item: Item, now: float) -> str:

@@ -220,7 +220,6 @@ async def _accept(ctx: Ctx, project: Project, flag: Flag) -> None:
     item = await ctx.tx.item(flag.item_id)
     if item.status == "held" and await ctx.tx.item_reporters(item.id) == 0:
         await ctx.tx.set_item_outcome(item.id, "open", None, ctx.now)
-        ctx.free(project.id)
 
 
 async def on_result_text(ctx: Ctx, flag_id: int, text: str) -> None:

@@ -31,7 +31,7 @@ from bot.digest import send_digests
 from bot.housekeeping import prune
 from bot.jobs import each_project
 from bot.reminders import send_reminders
-from bot.waiting import wake
+from bot.waiting import wake_freed
 from storage.contract import Store, Tx
 from storage.models import Project
 
@@ -51,8 +51,7 @@ async def reclaim_leases(store: Store, now: float) -> int:
 
 async def _reclaim(tx: Tx, project: Project, now: float) -> int:
     ended = await tx.reclaim_expired(project.id, now)
-    if ended:
-        await wake(tx, project.id, now)
+    await wake_freed(tx, now)
     return ended
 
 

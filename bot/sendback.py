@@ -101,8 +101,7 @@ async def on_back_tap(ctx: Ctx, tap: Tap, flag_id: int, answer_id: int, code: st
     before = answer.value
     if value != before:
         await tx.relabel_answer(answer.id, value)
-        if await judge_item(tx, project, item, ctx.now) == "open":
-            ctx.free(project.id)
+        await judge_item(tx, project, item, ctx.now)
     was, now = kind.describe(project.spec, before), kind.describe(project.spec, value)
     body = f"{was} → {now}" if value != before else f"kept {now}"
     await _reply(ctx, flag, project, "relabelled" if value != before else "kept", body)

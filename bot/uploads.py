@@ -134,7 +134,6 @@ async def on_draft_tap(ctx: Ctx, tap: Tap, batch_id: int, code: str) -> None:
     who = ctx.member.id if ctx.member else None
     if code == "p":
         await ctx.tx.set_batch_status(batch.id, BatchStatus.PUBLISHED)
-        ctx.free(project.id)
         await ctx.tx.audit(project.id, who, "batch.publish", {"batch": batch.name}, ctx.now)
         ctx.actions.append(Toast(tap, "Published"))
         show(ctx, tap, Screen(text=f"*{escape(batch.name)}* is published: annotators get its "

@@ -1,9 +1,10 @@
 """Annotators told "no tasks for you right now" hear when work comes back.
 
-Work comes back when a batch is published or resumed, an item wants one more answer, or a lease
-ends unanswered (skipped, reported, expired, its holder suspended or removed). A handler that
-frees work marks its project with `Ctx.free`; the core wakes whoever waits there before the
-transaction commits, so the message goes out with the change that caused it, once per wait.
+Work comes back when a batch is published or resumed, an item reopens for answers, or a lease
+ends unanswered (skipped, reported, expired, given back, its holder suspended or removed). The
+storage operations that do so note the project in `Tx.freed`; whoever owns the transaction (the
+core for each event, the scheduler, the command line) calls `wake_freed` before it commits, so
+the message goes out with the change that caused it, once per wait.
 """
 
 from __future__ import annotations
@@ -29,3 +30,12 @@ async def wake(tx: Tx, project_id: int, now: float) -> int:
             keyboard=((Button("Next task", button_token(token, NEXT)),),),
         ), now)
     return len(members)
+
+
+async def wake_freed(tx: Tx, now: float) -> int:
+    """Wake the waiting in every project this transaction freed work in; how many were told."""
+    told = 0
+    for project_id in sorted(tx.freed):
+        told += await wake(tx, project_id, now)
+    tx.freed.clear()
+    return told

@@ -41,13 +41,12 @@ async def next_screen(
     project, which the schema enforces), so there is no open one to look for.
     """
     tx = ctx.tx
-    if ctx.sweep and await tx.reclaim_expired(project.id, ctx.now):
-        ctx.free(project.id)
+    if ctx.sweep:
+        await tx.reclaim_expired(project.id, ctx.now)
     assignment = None if lease_free else await tx.open_assignment(project.id, member.id)
     if assignment is None:
         assignment = await _lease(ctx, member, project)
     if assignment is None and not ctx.sweep and await tx.reclaim_expired(project.id, ctx.now):
-        ctx.free(project.id)
         assignment = await _lease(ctx, member, project)
     if assignment is None:
         role = await tx.annotator_role(project.id, member.id)
@@ -131,7 +130,6 @@ async def on_task_tap(ctx: Ctx, tap: Tap, member: Member, assignment_id: int, co
         return
     if code == SKIP:
         await tx.release(assignment, "skipped")
-        ctx.free(project.id)
         await skip_signal(ctx, member, project)
         ctx.actions.append(Toast(tap, "Skipped."))
         show(ctx, tap, await next_screen(ctx, member, project, lease_free=True))
@@ -222,8 +220,7 @@ async def _save(
         ctx.actions.append(Toast(tap, "Saved ✓"))
     screen: Screen | None = None
     if correct is None:
-        if await settle_item(tx, project, item, item.n_answers + 1, ctx.now) == "open":
-            ctx.free(project.id)
+        await settle_item(tx, project, item, item.n_answers + 1, ctx.now)
         await behaviour_signals(ctx, member, project, answer)
     else:
         screen = await after_gold(ctx, member, project, item, value, correct)
@@ -266,7 +263,6 @@ async def file_report(
         assignment.project_id, assignment.item_id, member.id, kind, reason, ctx.now
     )
     await ctx.tx.release(assignment, "reported")
-    ctx.free(assignment.project_id)
     await hold_if_reported(ctx, assignment.item_id)
     await ctx.tx.audit(
         assignment.project_id,

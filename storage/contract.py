@@ -61,6 +61,11 @@ class Tx(ServiceTx):
     """The operations available inside one transaction: the labeling ones here, the figures,
     outbox, schedule, health, media and audit ones in `storage.contract_services`."""
 
+    freed: set[int]
+    """The projects where this transaction made work available again: a lease ended unanswered
+    (released, reclaimed, given back), an item reopened for answers, a batch went live. The
+    core tells the annotators waiting there before it commits (`bot.waiting`)."""
+
     # projects and guidelines
     @abstractmethod
     async def create_project(self, spec: ProjectSpec, now: float) -> Project: ...

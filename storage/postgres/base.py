@@ -98,6 +98,7 @@ class PgBase(SqlBase):
     lock_waits = f"SELECT pg_advisory_xact_lock({WAITS_LOCK}, ?::integer)"
 
     def __init__(self, conn: asyncpg.Connection) -> None:
+        super().__init__()
         self.conn = conn
         self.failed: BaseException | None = None
 

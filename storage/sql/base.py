@@ -26,6 +26,12 @@ class Duplicate(Exception):
 
 
 class SqlBase(ABC):
+    freed: set[int]
+    """See `Tx.freed`: the operations that make work available again add their project."""
+
+    def __init__(self) -> None:
+        self.freed = set()
+
     lock_pick: str = ""
     """Appended to the queries that pick an item to lease: row locks that skip locked rows, where
     the engine has them (PostgreSQL); SQLite's single writer needs none. Gold picks skip locked
@@ -105,9 +111,11 @@ class SqlBase(ABC):
                 where += " AND item_id = ANY(CAST(? AS bigint[]))"
                 params = [*params, [int(r[0]) for r in locked]]
         rows = await self._all(
-            f"DELETE FROM assignments WHERE status = 'leased' AND {where} RETURNING item_id",
+            f"DELETE FROM assignments WHERE status = 'leased' AND {where}"
+            " RETURNING item_id, project_id",
             params,
         )
+        self.freed.update(int(r[1]) for r in rows)
         freed = Counter(int(r[0]) for r in rows)
         await self._many(
             "UPDATE items SET n_load = n_load - ? WHERE id = ?",

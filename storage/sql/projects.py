@@ -137,13 +137,19 @@ class ProjectOps(SqlBase):
                 for it in items
             ],
         )
+        if status == BatchStatus.PUBLISHED:
+            self.freed.add(project_id)
         return Batch(id=batch_id, project_id=project_id, name=name, status=status, created_at=now)
 
     async def set_batch_status(self, batch_id: int, status: BatchStatus) -> None:
-        if not await self._exec(
-            "UPDATE batches SET status = ? WHERE id = ?", (status.value, batch_id)
-        ):
+        row = await self._one(
+            "UPDATE batches SET status = ? WHERE id = ? RETURNING project_id",
+            (status.value, batch_id),
+        )
+        if row is None:
             raise NotFound(f"no batch with id {batch_id}")
+        if status == BatchStatus.PUBLISHED:
+            self.freed.add(int(row[0]))
         if status in (BatchStatus.PAUSED, BatchStatus.CLOSED):
             await self._end_leases("item_id IN (SELECT id FROM items WHERE batch_id = ?)",
                                    (batch_id,))
@@ -210,7 +216,11 @@ class ProjectOps(SqlBase):
     async def set_item_outcome(
         self, item_id: int, status: str, result: Result | None, now: float
     ) -> None:
-        await self._exec("UPDATE items SET status = ? WHERE id = ?", (status, item_id))
+        row = await self._one(
+            "UPDATE items SET status = ? WHERE id = ? RETURNING project_id", (status, item_id)
+        )
+        if row is not None and status == "open":
+            self.freed.add(int(row[0]))
         if result is None:
             await self._exec("DELETE FROM results WHERE item_id = ?", (item_id,))
         else:

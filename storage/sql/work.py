@@ -242,6 +242,7 @@ class WorkOps(SqlBase):
             (status, assignment.id),
         )
         if changed:
+            self.freed.add(assignment.project_id)
             await self._exec(
                 "UPDATE items SET n_load = n_load - 1 WHERE id = ?", (assignment.item_id,)
             )

@@ -20,6 +20,7 @@ def _unique(exc: sqlite3.IntegrityError) -> bool:
 
 class SqliteBase(SqlBase):
     def __init__(self, db: aiosqlite.Connection) -> None:
+        super().__init__()
         self.db = db
 
     async def _one(

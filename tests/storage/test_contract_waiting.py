@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 
 from storage.contract import Store
-from storage.models import Role
+from storage.models import BatchStatus, Role
 from tests.storage.conftest import held_item
 from tests.storage.engines import Engine
-from tests.storage.test_contract import T0, answer, lease, world
+from tests.storage.test_contract import LEASE_S, T0, answer, lease, world
 
 
 async def test_a_waiting_annotator_is_woken_once_when_an_item_frees(engine_store: Store) -> None:
@@ -120,3 +120,29 @@ async def test_stepping_away_ends_the_lease_and_the_wait(engine_store: Store) ->
         assert await tx.wake_waiting(pid) == [], "m1 stepped away too: nobody waits"
     again = await lease(engine_store, w, m0)
     assert again is not None and again.item_id == w.item_ids["x"], "the item may come back"
+
+
+async def test_a_transaction_notes_the_projects_it_freed_work_in(engine_store: Store) -> None:
+    w = await world(engine_store, ids=("x", "y"), n_target=1, n_members=2,
+                    status=BatchStatus.DRAFT)
+    pid = w.project.id
+    async with engine_store.transaction() as tx:
+        assert tx.freed == set()
+        await tx.set_batch_status(w.batch_id, BatchStatus.PUBLISHED)
+        assert tx.freed == {pid}
+    held = await lease(engine_store, w, w.members[0])
+    assert held is not None
+    async with engine_store.transaction() as tx:
+        await tx.set_item_outcome(w.item_ids["y"], "done", None, T0)
+        await tx.set_item_target(w.item_ids["y"], 2)
+        assert tx.freed == set(), "finishing an item or counting answers frees nothing"
+        await tx.release(held, "skipped")
+        assert tx.freed == {pid}
+    async with engine_store.transaction() as tx:
+        await tx.set_item_outcome(w.item_ids["y"], "open", None, T0)
+        assert tx.freed == {pid}, "an item reopened for answers"
+    again = await lease(engine_store, w, w.members[1])
+    assert again is not None
+    async with engine_store.transaction() as tx:
+        assert await tx.reclaim_expired(pid, T0 + 10 * LEASE_S) == 1
+        assert tx.freed == {pid}
