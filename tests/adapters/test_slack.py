@@ -41,16 +41,6 @@ NOT_YOURS = "This task is no longer yours."
 MakeProject = Callable[..., Awaitable[str]]
 
 
-@pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    async with FakeSlack(teams=("T1", "T2")) as fake:
-        yield fake
 
 
 def tokens(slack: FakeSlack) -> str:

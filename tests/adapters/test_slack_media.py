@@ -29,16 +29,6 @@ TOOLS = ["Skip", "Report", "Guide"]
 UPLOAD = "files.getUploadURLExternal"
 
 
-@pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    async with FakeSlack(teams=("T1", "T2")) as fake:
-        yield fake
 
 
 @pytest.fixture

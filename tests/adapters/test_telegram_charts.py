@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from telegram import Bot
 
 from adapters.telegram.executor import Executor
@@ -12,12 +9,6 @@ from bot.actions import SendFile
 from bot.charts import QualityRow, quality_bars
 from bot.events import Actor
 from tests.fakes.telegram_api import FakeTelegram
-
-
-@pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as fake:
-        yield fake
 
 
 async def test_a_png_goes_as_a_photo_with_its_caption(tg: FakeTelegram) -> None:
