@@ -6,9 +6,11 @@ may manage any project; managers manage the projects they hold the manager role 
 
 from __future__ import annotations
 
+from bot.actions import Toast
 from bot.context import Ctx
+from bot.events import Tap
 from bot.markup import escape
-from storage.models import Identity, Member, Project, Role
+from storage.models import Batch, Identity, Member, Project, Role
 
 
 async def ensure_member(ctx: Ctx) -> Member:
@@ -41,6 +43,20 @@ async def can_review(ctx: Ctx, project: Project) -> bool:
 
 
 NOT_REVIEWER = "Only QA reviewers and managers can do that."
+
+
+async def managed_batch(ctx: Ctx, tap: Tap, batch_id: int) -> tuple[Batch, Project] | None:
+    """The batch a button acts on and its project, when the person may manage it; otherwise
+    the toast says why and None."""
+    batch = await ctx.tx.batch(batch_id)
+    if batch is None:
+        ctx.actions.append(Toast(tap, "That batch is gone."))
+        return None
+    project = await ctx.tx.project(batch.project_id)
+    if not await can_manage(ctx, project):
+        ctx.actions.append(Toast(tap, "Only a manager can do that."))
+        return None
+    return batch, project
 
 
 async def managed_project(ctx: Ctx) -> tuple[Member, Project] | None:

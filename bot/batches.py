@@ -3,7 +3,7 @@ publish, pause, resume or close; /deadline sets when a batch is due."""
 
 from __future__ import annotations
 
-from bot.access import can_manage, managed_project
+from bot.access import managed_batch, managed_project
 from bot.actions import Button, Screen, Toast
 from bot.context import Ctx, show
 from bot.events import Tap
@@ -56,14 +56,13 @@ def progress_bar(share: float, width: int = 10) -> str:
 
 async def on_batch_tap(ctx: Ctx, tap: Tap, batch_id: int, code: str) -> None:
     action = BATCH_ACTIONS.get(code)
-    batch = await ctx.tx.batch(batch_id)
-    if action is None or batch is None:
+    if action is None:
         ctx.actions.append(Toast(tap, "That button is not valid."))
         return
-    project = await ctx.tx.project(batch.project_id)
-    if not await can_manage(ctx, project):
-        ctx.actions.append(Toast(tap, "Only a manager can do that."))
+    found = await managed_batch(ctx, tap, batch_id)
+    if found is None:
         return
+    batch, project = found
     if code not in OFFERED[batch.status]:
         ctx.actions.append(Toast(tap, f"The batch is {batch.status.value} now."))
         return

@@ -12,6 +12,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from bot import basic, batches, broadcast, manager, metrics, report_chat, review, sendback
 from bot.actions import Action, Send, Toast
@@ -34,7 +35,7 @@ from bot.work import (
     on_task_tap,
 )
 from storage.contract import Retryable, Store
-from storage.models import TokenRef
+from storage.models import Member, TokenRef
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,22 @@ COMMANDS: dict[str, Handler] = {
     "forget": manager.on_forget,
     "review": review.on_review,
 }
+
+
+TextHandler = Callable[[Ctx, Member, dict[str, Any], str], Awaitable[None]]
+
+PENDING_TEXT: dict[str, TextHandler] = {
+    "answer": lambda ctx, m, p, text: on_answer_text(ctx, m, int(p["a"]), text),
+    "report": lambda ctx, m, p, text: on_report_text(ctx, m, int(p["a"]), text),
+    "ping": lambda ctx, m, p, text: review.on_ping_text(ctx, int(p["f"]), text),
+    "note": lambda ctx, m, p, text: review.on_note_text(ctx, int(p["f"]), text),
+    "result": lambda ctx, m, p, text: review.on_result_text(ctx, int(p["f"]), text),
+    "sendback": lambda ctx, m, p, text: sendback.on_comment_text(ctx, int(p["f"]), text),
+    "keep": lambda ctx, m, p, text: sendback.on_keep_text(ctx, int(p["f"]), text),
+}
+"""What a person's next message is, by the kind of text a button left them to type (the
+member's ``pending``): a typed answer, a report's reason, QA's ping, note, result or send-back
+comment, an annotator's reason to keep their answer."""
 
 
 OUTBOX_HOLD_S = 120.0
@@ -219,25 +236,8 @@ class Core:
     async def _text(self, ctx: Ctx, event: Text) -> None:
         member = ctx.member
         pending = member.pending if member else None
-        if member is not None and pending and pending.get("kind") == "answer":
-            await on_answer_text(ctx, member, int(pending["a"]), event.text)
+        handler = PENDING_TEXT.get(str(pending.get("kind"))) if pending else None
+        if member is None or pending is None or handler is None:
+            ctx.say("Use the buttons to answer, or send /help to see what I can do.")
             return
-        if member is not None and pending and pending.get("kind") == "report":
-            await on_report_text(ctx, member, int(pending["a"]), event.text)
-            return
-        if member is not None and pending and pending.get("kind") == "ping":
-            await review.on_ping_text(ctx, int(pending["f"]), event.text)
-            return
-        if member is not None and pending and pending.get("kind") == "sendback":
-            await sendback.on_comment_text(ctx, int(pending["f"]), event.text)
-            return
-        if member is not None and pending and pending.get("kind") == "keep":
-            await sendback.on_keep_text(ctx, int(pending["f"]), event.text)
-            return
-        if member is not None and pending and pending.get("kind") == "note":
-            await review.on_note_text(ctx, int(pending["f"]), event.text)
-            return
-        if member is not None and pending and pending.get("kind") == "result":
-            await review.on_result_text(ctx, int(pending["f"]), event.text)
-            return
-        ctx.say("Use the buttons to answer, or send /help to see what I can do.")
+        await handler(ctx, member, pending, event.text)

@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from bot.access import can_manage, ensure_member, managed_project
+from bot.access import can_manage, ensure_member, managed_batch, managed_project
 from bot.actions import Button, Screen, Toast
 from bot.context import Ctx, show
 from bot.events import Tap, Upload
@@ -120,14 +120,10 @@ async def _batch_file(
 
 
 async def on_draft_tap(ctx: Ctx, tap: Tap, batch_id: int, code: str) -> None:
-    batch = await ctx.tx.batch(batch_id)
-    if batch is None:
-        ctx.actions.append(Toast(tap, "That batch is gone."))
+    found = await managed_batch(ctx, tap, batch_id)
+    if found is None:
         return
-    project = await ctx.tx.project(batch.project_id)
-    if not await can_manage(ctx, project):
-        ctx.actions.append(Toast(tap, "Only a manager can do that."))
-        return
+    batch, project = found
     if batch.status != BatchStatus.DRAFT:
         ctx.actions.append(Toast(tap, f"Already {batch.status.value}."))
         return
