@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from tests.datasets import crowd_files
 
 REPO = Path(__file__).resolve().parents[2]
 ENTRY = "import sys; from bot.cli_quality import _standalone; sys.exit(_standalone(sys.argv[1:]))"
@@ -24,12 +25,6 @@ def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=120,
     )
-
-
-def datasets() -> Path:
-    override = os.environ.get("TAPMARK_DATASETS")
-    base = Path(override) if override else REPO.parent / "shared" / "datasets"
-    return base / "canonical" if (base / "canonical").is_dir() else base
 
 
 @pytest.fixture(scope="module")
@@ -178,10 +173,7 @@ def test_bad_options(crowd: tuple[Path, Path]) -> None:
 
 
 def test_real_data_set_end_to_end() -> None:
-    folder = datasets()
-    answers, gold = folder / "snow2008_rte.answers.csv", folder / "snow2008_rte.gold.csv"
-    if not answers.is_file():
-        pytest.skip(f"real data not found under {folder} (set TAPMARK_DATASETS)")
+    answers, gold = crowd_files("snow2008_rte")
     agg = json.loads(run("aggregate", answers, "--gold", gold, "--method", "ds", "--json").stdout)
     assert agg["accuracy"] >= 0.925 and agg["items"] == 800 and agg["workers"] == 164
     rep = json.loads(run("replay", answers, "--gold", gold, "--json").stdout)

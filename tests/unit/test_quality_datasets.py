@@ -1,14 +1,10 @@
-"""Regression checks on the real crowd data sets (skipped when the data is not present).
+"""Regression checks on the real crowd data sets in `examples/crowd` (see `tests.datasets`).
 
-The data lives outside the repository: ``<repo>/../shared/datasets/canonical`` or the folder
-named by ``TAPMARK_DATASETS``. Published figures are from Zheng et al. (PVLDB 2017) and the
+Published figures are from Zheng et al. (PVLDB 2017) and the
 Crowd-Kit paper; see the data sets' README.
 """
 
 from __future__ import annotations
-
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,26 +17,15 @@ from bot.quality.gold import gold_accuracy
 from bot.quality.methods import DEFAULT_METHOD, aggregate
 from bot.quality.replay import replay
 from bot.quality.voting import majority_vote
+from tests.datasets import crowd_files
 
-
-def _root() -> Path:
-    override = os.environ.get("TAPMARK_DATASETS")
-    base = (
-        Path(override) if override else Path(__file__).resolve().parents[3] / "shared" / "datasets"
-    )
-    return base / "canonical" if (base / "canonical").is_dir() else base
-
-
-ROOT = _root()
 _CACHE: dict[str, Loaded] = {}
 
 
 def data(name: str) -> Loaded:
-    answers = ROOT / f"{name}.answers.csv"
-    if not answers.is_file():
-        pytest.skip(f"real data set {name!r} not found under {ROOT} (set TAPMARK_DATASETS)")
+    answers, gold = crowd_files(name)
     if name not in _CACHE:
-        _CACHE[name] = load(str(answers), str(ROOT / f"{name}.gold.csv"))
+        _CACHE[name] = load(str(answers), str(gold))
     return _CACHE[name]
 
 
