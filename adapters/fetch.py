@@ -42,11 +42,12 @@ def address_problem(address: Address) -> str | None:
         address = address.ipv4_mapped
     if address in METADATA:
         return "a cloud metadata address"
-    for test, name in ((address.is_loopback, "loopback"), (address.is_private, "private"),
-                       (address.is_link_local, "link-local"), (address.is_multicast, "multicast"),
-                       (address.is_unspecified, "unspecified"), (address.is_reserved, "reserved")):
+    for test, name in ((address.is_loopback, "a loopback"), (address.is_link_local, "a link-local"),
+                       (address.is_multicast, "a multicast"),
+                       (address.is_unspecified, "an unspecified"),
+                       (address.is_reserved, "a reserved"), (address.is_private, "a private")):
         if test:
-            return f"a {name} address"
+            return f"{name} address"
     if not address.is_global:
         return "not a public address"
     return None
