@@ -5,6 +5,7 @@ stays)."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 import sqlite3
 from pathlib import Path
@@ -15,13 +16,17 @@ from adapters.cli import main
 from adapters.console.recorder import Recorder
 from adapters.fetch import HttpsFetcher
 from bot.core import Core
+from bot.manage import import_batch, save_project
 from bot.markup import plain
 from bot.media import MediaStore
+from bot.projectfile import parse_project
 from storage.contract import Store
+from tasks.readers import BatchFileError
 from tasks.values import BatchLimits
-from tests.bad_batches import BAD_FILES, KEEP, MAX_ITEMS, PROJECT, Bad, good_batch
+from tests.bad_batches import BAD_FILES, KEEP, MAX_ITEMS, PROJECT, Bad, good_batch, jsonl
 from tests.conftest import Clock
 from tests.e2e.test_cli import clean_env, failed, ok, tapmark
+from tests.media_samples import broken_jpeg, jpeg, zip_of
 
 
 def files_in(folder: Path) -> dict[str, bytes]:
@@ -151,3 +156,29 @@ async def test_an_upload_in_chat_is_refused_and_stores_nothing(
         assert "Something went wrong" not in text
         assert await stored(store) == before_db, bad.name
         assert files_in(media.root) == before_media, bad.name
+
+
+async def test_a_refused_import_never_removes_a_file_a_concurrent_import_stores(
+    store: Store, media: MediaStore
+) -> None:
+    """Both stage the same new picture; the refused one drops only its own staged copy."""
+    await save_project(store, parse_project("p.toml", PROJECT), update=False)
+    shared = jpeg(90, 60, seed=9)
+    bad = zip_of({"b.jsonl": jsonl([{"id": "b1", "data": {"image": "s.jpg"}},
+                                    {"id": "b2", "data": {"image": "broken.jpg"}}]),
+                  "s.jpg": shared, "broken.jpg": broken_jpeg()})
+    for i in range(3):
+        good = zip_of({"g.jsonl": jsonl([{"id": f"g{i}", "data": {"image": "s.jpg"}}]),
+                       "s.jpg": shared})
+        refused, stored_ = await asyncio.gather(
+            import_batch(store, "pics", "bad.zip", bad, True, media=media),
+            import_batch(store, "pics", f"good{i}.zip", good, True, media=media),
+            return_exceptions=True)
+        assert isinstance(refused, BatchFileError), refused
+        assert not isinstance(stored_, BaseException), stored_
+        async with store.transaction() as tx:
+            project = await tx.project_by_name("pics")
+            assert project is not None
+            shas = {row.item.data["media"]["sha"] async for row in tx.export_rows(project.id)}
+        (sha,) = shas
+        assert list(files_in(media.root)) == [str(media.path(sha, "jpg").relative_to(media.root))]
