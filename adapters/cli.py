@@ -21,10 +21,11 @@ from adapters.console.app import run_console
 from adapters.console.crowd import EXAMPLE, example_items, simulate
 from bot import cli as core_cli
 from bot import cli_report
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError, Settings, load_settings
 from bot.core import Core
 from bot.manage import import_batch, make_invite, save_project
 from bot.media import configured_media
+from bot.media_fetch import MediaFetcher
 from bot.projectfile import ProjectFileError, load_project_file
 from storage import open_store
 from storage.contract import StoreError
@@ -32,6 +33,13 @@ from storage.models import Role
 from tasks.readers import BatchFileError
 
 EXPECTED_ERRORS = (ConfigError, ProjectFileError, BatchFileError, StoreError)
+
+
+def media_fetcher(settings: Settings) -> MediaFetcher:
+    """What batch imports download media URLs with (aiohttp, imported only when needed)."""
+    from adapters.fetch import HttpsFetcher
+
+    return HttpsFetcher.from_settings(settings)
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -176,7 +184,9 @@ def _run(args: argparse.Namespace) -> int:
             loop.add_signal_handler(signum, stop.set)
         async with open_store(db_url) as store:
             core = Core(store, admins=settings.admin_ids(),
-                        media=configured_media(settings, db_url))
+                        media=configured_media(settings, db_url),
+                        fetcher=media_fetcher(settings),
+                        limits=settings.batch_limits())
             scheduler = (Scheduler(store, is_leader=store.try_lead) if settings.scheduler
                          else None)
             running: list[TelegramAdapter | SlackAdapter] = []
@@ -231,7 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="tapmark", description="A chat-based annotation workplace."
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    core_cli.register(sub)
+    core_cli.register(sub, fetcher=media_fetcher)
     try:
         from bot import cli_quality
     except ImportError:

@@ -91,9 +91,10 @@ async def prepare_rate(n: int, folder: Path) -> dict[str, Any]:
         {"name": "pics", "title": "P", "task": "single_choice", "labels": ["a", "b"]})
     archive = zip_batch(pictures)
     started = time.perf_counter()
-    items = await load_batch("bench.zip", archive, spec, MediaStore(folder / "media"))
+    loaded = await load_batch("bench.zip", archive, spec, MediaStore(folder / "media"))
+    await loaded.publish()
     elapsed = time.perf_counter() - started
-    assert len(items) == n
+    assert loaded.count == n
     return {"images": n, "source": "3000x2000 JPEG", "images_per_s": round(n / elapsed, 1),
             "seconds": round(elapsed, 3),
             "one_image_ms": round(statistics.median(single) * 1000, 1),

@@ -17,11 +17,12 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bot.cli_audit import print_audit
-from bot.config import load_settings
+from bot.config import Settings, load_settings
 from bot.export_annotators import export_annotators, period
 from bot.export_formats import FORMATS
 from bot.manage import allow_retry, forget, import_batch, make_invite, require_project, save_project
 from bot.media import configured_media
+from bot.media_fetch import MediaFetcher
 from bot.media_import import Source
 from bot.media_prune import prune_media
 from bot.projectfile import load_project_file
@@ -74,10 +75,18 @@ async def _batch_import(store: Store, args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"{path}: cannot read ({exc.strerror})", file=sys.stderr)
         return 1
+    settings = load_settings()
+    files = Path(args.files) if args.files else path.parent
+    if not files.is_dir():
+        print(f"--files {files}: not a folder", file=sys.stderr)
+        return 1
+    fetcher = args.fetcher(settings) if args.fetcher is not None else None
     summary = await import_batch(
         store, args.project, path.name, content, args.publish, args.name, args.deadline,
-        media=configured_media(load_settings(), database_url(args)),
-        source=Source(base_dir=path.parent),
+        media=configured_media(settings, database_url(args)),
+        source=Source(base_dir=files, fetcher=fetcher,
+                      fetch_seconds=settings.media_fetch_seconds),
+        limits=settings.batch_limits(),
     )
     state = "published" if args.publish else "draft (not visible until published)"
     counts = ", ".join(f"{k} {v}" for k, v in sorted(summary.label_counts.items()))
@@ -184,7 +193,12 @@ async def _media_prune(store: Store, args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    fetcher: Callable[[Settings], MediaFetcher] | None = None,
+) -> None:
+    """Add the subcommands; `fetcher` makes what `batch import` downloads URLs with (the
+    composition root gives it: the core has no HTTP client)."""
     project = sub.add_parser("project", help="create or update a project from a TOML file")
     project_sub = project.add_subparsers(dest="action", required=True)
     create = project_sub.add_parser("create", help="create (or with --update, update) a project")
@@ -202,8 +216,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     imp.add_argument("--name", help="batch name (default: the file name)")
     imp.add_argument("--deadline", metavar="DATE",
                      help="when it is due: YYYY-MM-DD or 'YYYY-MM-DD HH:MM', project time zone")
+    imp.add_argument("--files", metavar="DIR",
+                     help="the folder local media paths in the batch are read from, and must "
+                          "stay inside (default: the batch file's folder)")
     add_db(imp)
-    imp.set_defaults(func=with_store(_batch_import))
+    imp.set_defaults(func=with_store(_batch_import), fetcher=fetcher)
 
     invite = sub.add_parser("invite", help="create an invite code")
     invite.add_argument("project")

@@ -6,6 +6,8 @@ from __future__ import annotations
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from tasks.values import BatchLimits
+
 DEFAULT_DATABASE_URL = "sqlite:///./tapmark.db"
 
 
@@ -39,6 +41,17 @@ class Settings(BaseSettings):
     else ``./media`` (see `bot.media.media_dir`)."""
     media_max_side: int = Field(1280, ge=160, le=5000)
     """The longest side of a picture after import, in pixels."""
+    media_allow_hosts: str = ""
+    """Host names (comma separated) whose media URLs are downloaded even though they resolve
+    to an address inside the machine's own networks, and over plain http too: a file server
+    of your own. Every other URL must be https to a public address."""
+    media_fetch_seconds: float = Field(30.0, gt=0, le=600)
+    """How long one media download may take in all, redirects included."""
+    batch_max_items: int = Field(100_000, ge=1)
+    """Rows in one batch, at most."""
+    text_max_chars: int = Field(4000, ge=100)
+    """Characters in one text value of a batch row, at most (so a card stays a message or
+    two)."""
     scheduler: bool = True
     """Whether `tapmark run` runs the scheduled jobs (digests, reminders, deadline warnings,
     lease reclaim); ``TAPMARK_SCHEDULER=off`` leaves them to another process."""
@@ -71,6 +84,13 @@ class Settings(BaseSettings):
     def _admins(cls, value: str) -> str:
         parse_admins(value)
         return value
+
+    def allowed_media_hosts(self) -> frozenset[str]:
+        return frozenset(h.strip().lower() for h in self.media_allow_hosts.split(",")
+                         if h.strip())
+
+    def batch_limits(self) -> BatchLimits:
+        return BatchLimits(max_items=self.batch_max_items, max_text=self.text_max_chars)
 
     def admin_ids(self) -> frozenset[tuple[str, str]]:
         return parse_admins(self.admins)

@@ -21,10 +21,12 @@ from bot.events import Actor, Command, Event, Tap, Text, Upload
 from bot.guide_changes import on_ack_tap
 from bot.link import on_link
 from bot.media import MediaStore
+from bot.media_fetch import MediaFetcher
+from bot.media_import import Source
 from bot.outbox import screen_from_dict
 from bot.reminders import on_mute, on_unmute
 from bot.screens import GUIDE, NEXT, PROGRESS, split_token
-from bot.uploads import on_draft_tap, on_upload, prepare_upload
+from bot.uploads import PreparedBatch, on_draft_tap, on_upload, prepare_upload
 from bot.waiting import wake_freed
 from bot.work import (
     NO_LONGER_YOURS,
@@ -36,6 +38,7 @@ from bot.work import (
 )
 from storage.contract import Retryable, Store
 from storage.models import Member, TokenRef
+from tasks.values import BatchLimits
 
 log = logging.getLogger(__name__)
 
@@ -103,11 +106,17 @@ class Core:
         rng: random.Random | None = None,
         admins: frozenset[tuple[str, str]] = frozenset(),
         media: MediaStore | None = None,
+        fetcher: MediaFetcher | None = None,
+        limits: BatchLimits | None = None,
     ) -> None:
         self.store = store
         self.admins = admins
         self.media = media
         """Where media files are kept (items' pictures, sounds, videos); None: no media."""
+        self.fetcher = fetcher
+        """How media named by URL in an uploaded batch are downloaded; None: they are not."""
+        self.limits = limits or BatchLimits()
+        """How large an uploaded batch may be."""
         self.clock = clock
         self.rng = rng or random.Random()
         self._next_sweep = 0.0
@@ -134,8 +143,19 @@ class Core:
         if isinstance(event, Upload):  # slow work (media) before the transaction, not in it
             prepared = await prepare_upload(
                 self.store, event, (event.actor.platform, event.actor.user_id) in self.admins,
-                self.media, self.clock(),
+                self.media, self.clock(), Source(fetcher=self.fetcher), self.limits,
             )
+        try:
+            actions = await self._in_transaction(event, prepared)
+        except BaseException:
+            if prepared is not None:
+                await prepared.settle(committed=False)
+            raise
+        if prepared is not None:
+            await prepared.settle(committed=True)
+        return actions
+
+    async def _in_transaction(self, event: Event, prepared: PreparedBatch | None) -> list[Action]:
         async with self.store.transaction() as tx:
             ref: TokenRef | None = None
             if isinstance(event, Tap):

@@ -16,6 +16,7 @@ from bot.timekeeping import parse_deadline
 from bot.waiting import wake_freed
 from storage.contract import Conflict, NotFound, Store, StoreError, Tx
 from storage.models import Batch, BatchStatus, Invite, Project, Role
+from tasks.values import BatchLimits
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,12 +63,14 @@ async def import_batch(
     deadline: str | None = None,
     media: MediaStore | None = None,
     source: Source | None = None,
+    limits: BatchLimits | None = None,
 ) -> ImportSummary:
     """Check a batch file whole, then add all its items in one transaction (or none).
 
     ``deadline`` is a date as people type it, read in the project's time zone. Media the rows
-    name are stored in `media` first (see `bot.media_import`; `source` says where file paths
-    start), outside the transaction, which downloads must not hold open."""
+    name are prepared first (see `bot.media_import`; `source` says where file paths start and
+    how URLs are fetched), outside the transaction, which downloads must not hold open; their
+    new files are put in place only once the batch is stored."""
     now = time.time()
     async with store.transaction() as tx:
         project = await require_project(tx, project_name)
@@ -77,30 +80,34 @@ async def import_batch(
             due = parse_deadline(deadline, project.spec.timezone)
         except ValueError as exc:
             raise StoreError(f"--deadline: {exc}") from None
-    items = await load_batch(filename, content, project.spec, media, source)
-    async with store.transaction() as tx:
-        name = batch_name or PurePath(filename).stem
-        status = BatchStatus.PUBLISHED if publish else BatchStatus.DRAFT
-        batch = await tx.create_batch(
-            project.id, name, items, status, project.spec.quality.min_overlap, now
-        )
-        if due is not None:
-            await tx.set_batch_deadline(batch.id, due)
-            batch = batch.model_copy(update={"deadline": due})
-        gold_counts: dict[str, int] = {}
-        for item in items:
-            if item.gold is not None:
-                gold_counts[item.gold] = gold_counts.get(item.gold, 0) + 1
-        await tx.audit(
-            project.id,
-            None,
-            "batch.import",
-            {"batch": batch.name, "items": len(items), "published": publish, "deadline": due},
-            now,
-        )
-        await wake_freed(tx, now)
+    loaded = await load_batch(filename, content, project.spec, media, source, limits)
+    try:
+        async with store.transaction() as tx:
+            name = batch_name or PurePath(filename).stem
+            status = BatchStatus.PUBLISHED if publish else BatchStatus.DRAFT
+            n_target = project.spec.quality.min_overlap
+            await loaded.check_ids(tx, project.id)
+            batch = await tx.create_batch(project.id, name, [], status, n_target, now)
+            await loaded.add_to(tx, batch, n_target)
+            if due is not None:
+                await tx.set_batch_deadline(batch.id, due)
+                batch = batch.model_copy(update={"deadline": due})
+            await tx.audit(
+                project.id,
+                None,
+                "batch.import",
+                {"batch": batch.name, "items": loaded.count, "published": publish,
+                 "deadline": due},
+                now,
+            )
+            await wake_freed(tx, now)
+    except BaseException:
+        await loaded.discard()
+        raise
+    await loaded.publish()
     return ImportSummary(
-        batch=batch, items=len(items), gold=sum(gold_counts.values()), label_counts=gold_counts
+        batch=batch, items=loaded.count, gold=sum(loaded.gold.values()),
+        label_counts=dict(loaded.gold),
     )
 
 

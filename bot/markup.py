@@ -58,19 +58,25 @@ def _unescape(text: str) -> str:
 
 
 def split_text(text: str, limit: int) -> list[str]:
-    """Split a long text at paragraph or line breaks into parts of at most `limit` characters."""
+    """Split a long text at paragraph or line breaks (else at a space, else anywhere) into
+    parts of at most `limit` characters. Linear in the text's length: each part is looked for
+    within the next `limit` characters only, and the text is never copied whole again."""
     parts: list[str] = []
-    rest = text.strip()
-    while len(rest) > limit:
-        cut = rest.rfind("\n\n", 0, limit)
-        if cut <= 0:
-            cut = rest.rfind("\n", 0, limit)
-        if cut <= 0:
-            cut = rest.rfind(" ", 0, limit)
-        if cut <= 0:
-            cut = limit
-        parts.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    if rest:
-        parts.append(rest)
+    end = len(text.rstrip())
+    pos = len(text) - len(text.lstrip()) if end else 0
+    while end - pos > limit:
+        window = pos + limit
+        cut = text.rfind("\n\n", pos, window)
+        if cut <= pos:
+            cut = text.rfind("\n", pos, window)
+        if cut <= pos:
+            cut = text.rfind(" ", pos, window)
+        if cut <= pos:
+            cut = window
+        parts.append(text[pos:cut].rstrip())
+        pos = cut
+        while pos < end and text[pos].isspace():
+            pos += 1
+    if pos < end:
+        parts.append(text[pos:end])
     return parts

@@ -13,8 +13,11 @@ this process keeps a copy in memory, and one upload of a key at a time.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
+import secrets
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -28,6 +31,8 @@ from storage.contract import Store
 from tasks.media import StoredMedia
 
 DEFAULT_FOLDER = "media"
+STAGING = ".staging"
+"""Where an import keeps its new files (``.staging/<random>/``) until its batch is stored."""
 
 
 def media_dir(configured: str | None, database_url: str) -> Path:
@@ -78,11 +83,81 @@ class MediaStore:
             Path(tmp).unlink(missing_ok=True)
             raise
 
+    def stage(self) -> Staging:
+        """A place for the new files of one import (see `Staging`)."""
+        return Staging(self)
+
     def screen_media(self, stored: StoredMedia | None) -> Media | None:
         """What a screen shows for a stored file."""
         if stored is None:
             return None
         return Media(stored.kind, str(self.path(stored.sha, stored.ext)), key=stored.sha)
+
+
+class Staging:
+    """The new files of one import, kept aside until the batch that names them is stored:
+    `publish` then moves them into place, `discard` (the batch was refused) deletes them.
+
+    A file already in place is never written nor deleted here, since other items may show it;
+    its time is renewed instead, so that `tapmark media prune` leaves it alone while this import
+    is under way. Two imports staging the same new file both move it into place: the same
+    bytes under the same name, each move atomic."""
+
+    def __init__(self, media: MediaStore) -> None:
+        self.media = media
+        self.folder = media.root / STAGING / secrets.token_hex(8)
+        self._staged: dict[Path, Path] = {}
+
+    async def put(self, data: bytes, ext: str) -> str:
+        """Stage the bytes (unless they are in place already); their hash."""
+        sha = hashlib.sha256(data).hexdigest()
+        await asyncio.to_thread(self._put, self.media.path(sha, ext), data)
+        return sha
+
+    def _put(self, final: Path, data: bytes) -> None:
+        if final in self._staged:
+            return
+        try:
+            if final.stat().st_size == len(data):
+                os.utime(final)
+                return
+        except FileNotFoundError:
+            pass
+        staged = self.folder / final.name
+        for attempt in range(3):  # another import may remove an empty .staging meanwhile
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                MediaStore._write(staged, data)
+                break
+            except FileNotFoundError:
+                if attempt == 2:
+                    raise
+        self._staged[final] = staged
+
+    @property
+    def staged(self) -> int:
+        return len(self._staged)
+
+    async def publish(self) -> None:
+        """Move the staged files into place (after the batch's transaction committed)."""
+        await asyncio.to_thread(self._publish)
+
+    def _publish(self) -> None:
+        for final, staged in self._staged.items():
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staged, final)
+        self._staged.clear()
+        self._remove()
+
+    async def discard(self) -> None:
+        """Delete the staged files: nothing of a refused import stays."""
+        self._staged.clear()
+        await asyncio.to_thread(self._remove)
+
+    def _remove(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+        with contextlib.suppress(OSError):  # only when no other import is staging
+            self.folder.parent.rmdir()
 
 
 class UploadRefs:

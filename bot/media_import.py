@@ -4,13 +4,14 @@ content, and point each item at its file.
 Where a row's ``image``, ``audio`` or ``video`` points:
 
 - a path inside the uploaded ZIP (relative to the batch file's folder, else to the ZIP's root);
-- a file path, relative to the batch file, for `tapmark batch import` only (a batch sent in
-  chat cannot read the bot's disk);
-- an https URL, downloaded at import (`Fetcher`).
+- a file path, for `tapmark batch import` only (a batch sent in chat cannot read the bot's
+  disk), and only inside the folder the command names (`Source.base_dir`);
+- an https URL, downloaded at import through the `MediaFetcher` port (the adapters' one keeps
+  the rules of which addresses may be fetched).
 
-Every problem names the row and the field, and a batch with any problem stores no item. Files
-of a batch that failed stay in the media folder, unreferenced; sent again once fixed, the batch
-finds them there (they are stored by content).
+Every problem names the row and the field, and a batch with any problem stores nothing: its new
+files wait in a staging folder (`bot.media.Staging`) and are moved into place only once the
+batch's transaction has committed (`LoadedBatch.publish`), or deleted (`LoadedBatch.discard`).
 
 Pictures are prepared by `bot.media_images.prepare_image`; sounds and videos are checked by
 their first bytes and size and stored as they are. An image_grid item also gets its picture
@@ -22,24 +23,26 @@ from __future__ import annotations
 import asyncio
 import os
 import wave
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-import httpx
-
-from bot.media import MediaStore
+from bot.media import MediaStore, Staging
+from bot.media_fetch import MediaFetcher
 from bot.media_images import MediaError, draw_grid, prepare_image
-from storage.models import NewItem, ProjectSpec
+from storage.contract import Tx
+from storage.models import Batch, NewItem, ProjectSpec
+from tasks.archive import ArchiveError
 from tasks.image_grid import GRID_VARIANT, grid_of
-from tasks.media import media_reference
-from tasks.problems import BatchFileError, Problem
-from tasks.readers import BatchFile, MemberTooLarge, read_batch_file
+from tasks.problems import BatchFileError, Problem, Problems
+from tasks.readers import CheckedBatch, check_batch, open_batch
+from tasks.values import BatchLimits
 
 MAX_FILE = 50 * 1024 * 1024  # what Telegram lets a bot upload
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+FETCH_SECONDS = 30.0
+DOWNLOADS = 4  # at once, each up to MAX_FILE in memory
 
 # (kind, first bytes at an offset) -> (extension, MIME type)
 SIGNATURES: list[tuple[str, int, bytes, str, str]] = [
@@ -56,107 +59,120 @@ SIGNATURES: list[tuple[str, int, bytes, str, str]] = [
 ]
 
 
-class Fetcher:
-    """Downloads media named by URL at import: https only (plain http only to this machine when
-    `allow_loopback_http`, for tests), redirects followed, at most `MAX_FILE` bytes."""
-
-    def __init__(self, timeout: float = 30.0, allow_loopback_http: bool = False) -> None:
-        self.timeout = timeout
-        self.allow_loopback_http = allow_loopback_http
-
-    def allowed(self, url: str) -> bool:
-        parts = urlsplit(url)
-        if parts.scheme == "https":
-            return bool(parts.hostname)
-        return self.allow_loopback_http and parts.scheme == "http" and parts.hostname in LOOPBACK
-
-    async def fetch(self, client: httpx.AsyncClient, url: str) -> bytes:
-        if not self.allowed(url):
-            raise MediaError("only https URLs are downloaded")
-        try:
-            async with client.stream("GET", url) as response:
-                if response.status_code != 200:
-                    raise MediaError(f"could not download {url}: HTTP {response.status_code}")
-                declared = response.headers.get("content-length", "")
-                if declared.isdigit() and int(declared) > MAX_FILE:
-                    raise MediaError(f"{url} is over {MAX_FILE >> 20} MB")
-                chunks, size = [], 0
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > MAX_FILE:
-                        raise MediaError(f"{url} is over {MAX_FILE >> 20} MB")
-                    chunks.append(chunk)
-                return b"".join(chunks)
-        except httpx.HTTPError as exc:
-            raise MediaError(f"could not download {url} ({type(exc).__name__})") from None
-
-    def client(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(follow_redirects=True, max_redirects=5, timeout=self.timeout,
-                                 trust_env=False)
-
-
 @dataclass(frozen=True, slots=True)
 class Source:
-    """Where the batch came from: the folder its file paths are relative to (None in chat)."""
+    """Where the batch came from: the folder local file paths must stay inside (None: no local
+    paths, as in chat), and how URLs are downloaded (None: they are not)."""
 
     base_dir: Path | None = None
-    fetcher: Fetcher | None = None
+    fetcher: MediaFetcher | None = None
+    fetch_seconds: float = FETCH_SECONDS
+
+
+@dataclass
+class LoadedBatch:
+    """A checked batch with its media prepared and staged. Its items come from `chunks`; once
+    the batch is stored, `publish` puts its new media files in place, else `discard`."""
+
+    checked: CheckedBatch
+    media: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    staging: Staging | None = None
+
+    @property
+    def count(self) -> int:
+        return self.checked.count
+
+    @property
+    def gold(self) -> dict[str, int]:
+        return self.checked.gold
+
+    def chunks(self) -> Iterator[list[NewItem]]:
+        return self.checked.chunks(self.media if self.checked.media_rows else None)
+
+    async def check_ids(self, tx: Tx, project_id: int) -> None:
+        """BatchFileError naming the rows whose ids the project has already."""
+        ids = self.checked.ids
+        taken = await tx.taken_ids(project_id, list(ids))
+        if taken:
+            problems = Problems()
+            for ext_id in sorted(taken, key=ids.__getitem__):
+                problems.add(Problem(ids[ext_id], "id", f"{ext_id!r} is already in the project"))
+            raise BatchFileError.of(self.checked.name, problems)
+
+    async def add_to(self, tx: Tx, batch: Batch, n_target: int) -> None:
+        """Insert the items into `batch`, a chunk at a time (the file is parsed in a worker
+        thread, so the event loop keeps serving others)."""
+        chunks = self.chunks()
+        while (chunk := await asyncio.to_thread(next, chunks, None)) is not None:
+            await tx.add_items(batch.id, chunk, n_target)
+
+    async def publish(self) -> None:
+        if self.staging is not None:
+            await self.staging.publish()
+
+    async def discard(self) -> None:
+        if self.staging is not None:
+            await self.staging.discard()
 
 
 async def load_batch(
     filename: str, content: bytes, spec: ProjectSpec, media: MediaStore | None,
-    source: Source | None = None,
-) -> list[NewItem]:
-    """Read and check a batch file; store the media its rows name and point the items at
-    them. BatchFileError (naming rows and fields) on any problem."""
-    batch = read_batch_file(filename, content, spec)
-    wanted = [i for i, item in enumerate(batch.items) if media_reference(item.data)]
-    if not wanted:
-        return batch.items
+    source: Source | None = None, limits: BatchLimits | None = None,
+) -> LoadedBatch:
+    """Read and check a batch file; prepare and stage the media its rows name. BatchFileError
+    (naming rows and fields) on any problem, with nothing left behind."""
+    checked = await asyncio.to_thread(_check, filename, content, spec, limits or BatchLimits())
+    if not checked.media_rows:
+        return LoadedBatch(checked)
     if media is None:
-        raise BatchFileError(batch.name, [Problem(
-            batch.lines[wanted[0]], "", "this batch names media files, but this bot has no "
-            "media folder (TAPMARK_MEDIA_DIR)")])
-    return await MediaImport(batch, spec, media, source or Source()).run(wanted)
+        raise BatchFileError(checked.name, [Problem(
+            checked.media_rows[0].line, "", "this batch names media files, but this bot has "
+            "no media folder (TAPMARK_MEDIA_DIR)")])
+    staging = media.stage()
+    try:
+        found = await MediaImport(checked, spec, media, staging, source or Source()).run()
+    except BaseException:
+        await staging.discard()
+        raise
+    return LoadedBatch(checked, found, staging)
+
+
+def _check(filename: str, content: bytes, spec: ProjectSpec, limits: BatchLimits) -> CheckedBatch:
+    return check_batch(open_batch(filename, content), spec, limits)
 
 
 class MediaImport:
     def __init__(
-        self, batch: BatchFile, spec: ProjectSpec, media: MediaStore, source: Source
+        self, batch: CheckedBatch, spec: ProjectSpec, media: MediaStore, staging: Staging,
+        source: Source,
     ) -> None:
         self.batch, self.spec, self.media, self.source = batch, spec, media, source
-        self.fetcher = source.fetcher or Fetcher()
-        self.done: dict[tuple[str, str], asyncio.Task[dict[str, Any]]] = {}
+        self.staging = staging
         self.cpu = asyncio.Semaphore(os.cpu_count() or 2)
-        self.net = asyncio.Semaphore(8)
-        self.client: httpx.AsyncClient | None = None
+        self.net = asyncio.Semaphore(DOWNLOADS)
 
-    async def run(self, wanted: list[int]) -> list[NewItem]:
-        items = list(self.batch.items)
-        problems: list[Problem] = []
-        async with self.fetcher.client() as client:
-            self.client = client
-            jobs = {i: self._stored(*_ref(items[i])) for i in wanted}
-            results = await asyncio.gather(*jobs.values(), return_exceptions=True)
-        for i, result in zip(jobs, results, strict=True):
-            kind, ref = _ref(items[i])
+    async def run(self) -> dict[tuple[str, str], dict[str, Any]]:
+        """The stored file of each distinct (kind, reference), however many rows name it."""
+        wanted = list(dict.fromkeys((row.kind, row.ref) for row in self.batch.media_rows))
+        results = await asyncio.gather(*(self._store(*key) for key in wanted),
+                                       return_exceptions=True)
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        failed: dict[tuple[str, str], MediaError] = {}
+        for key, result in zip(wanted, results, strict=True):
             if isinstance(result, MediaError):
-                problems.append(Problem(self.batch.lines[i], f"data.{kind}", f"{ref}: {result}"))
+                failed[key] = result
             elif isinstance(result, BaseException):
                 raise result
             else:
-                items[i] = items[i].model_copy(update={"data": {**items[i].data,
-                                                                "media": result}})
-        if problems:
-            raise BatchFileError(self.batch.name, sorted(problems, key=lambda p: p.line))
-        return items
-
-    def _stored(self, kind: str, ref: str) -> asyncio.Task[dict[str, Any]]:
-        """One job per distinct file however many rows name it."""
-        key = (kind, ref)
-        if key not in self.done:
-            self.done[key] = asyncio.ensure_future(self._store(kind, ref))
-        return self.done[key]
+                found[key] = result
+        if failed:
+            problems = Problems()
+            for row in self.batch.media_rows:
+                error = failed.get((row.kind, row.ref))
+                if error is not None:
+                    problems.add(Problem(row.line, f"data.{row.kind}", f"{row.ref}: {error}"))
+            raise BatchFileError.of(self.batch.name, problems)
+        return found
 
     async def _store(self, kind: str, ref: str) -> dict[str, Any]:
         raw = await self._read(ref)
@@ -164,48 +180,53 @@ class MediaImport:
         if kind == "image":
             async with self.cpu:
                 prepared = await asyncio.to_thread(prepare_image, raw, self.media.max_side)
+            del raw
             info.update(ext=prepared.ext, mime=prepared.mime, size=len(prepared.data),
                         width=prepared.width, height=prepared.height)
-            info["sha"] = await self.media.put(prepared.data, prepared.ext)
+            info["sha"] = await self.staging.put(prepared.data, prepared.ext)
             if self.spec.task == "image_grid":
                 rows, cols = grid_of(self.spec)
                 async with self.cpu:
                     grid = await asyncio.to_thread(draw_grid, prepared.data, rows, cols)
-                info[GRID_VARIANT] = {"sha": await self.media.put(grid, "jpg"), "ext": "jpg",
+                info[GRID_VARIANT] = {"sha": await self.staging.put(grid, "jpg"), "ext": "jpg",
                                       "mime": "image/jpeg"}
             return info
         ext, mime = sniff(kind, raw)
-        info.update(ext=ext, mime=mime, size=len(raw), sha=await self.media.put(raw, ext))
+        info.update(ext=ext, mime=mime, size=len(raw), sha=await self.staging.put(raw, ext))
         return info
 
     async def _read(self, ref: str) -> bytes:
         if "://" in ref:
-            assert self.client is not None
+            if not ref.lower().startswith(("https://", "http://")):
+                raise MediaError("only https URLs are downloaded")
+            if self.source.fetcher is None:
+                raise MediaError("this bot downloads no URLs; put the file in the ZIP")
             async with self.net:
-                return await self.fetcher.fetch(self.client, ref)
-        if self.batch.archive is not None:
-            try:
-                found = self.batch.member(ref)
-            except MemberTooLarge as exc:
-                raise MediaError(str(exc)) from None
-            if found is None:
+                return await self.source.fetcher.fetch(
+                    ref, max_bytes=MAX_FILE, seconds=self.source.fetch_seconds)
+        archive = self.batch.source.archive
+        if archive is not None:
+            info = archive.find(ref, self.batch.source.folder)
+            if info is None:
                 raise MediaError("not in the ZIP")
-            return found[1]
+            try:
+                async with self.cpu:
+                    return await asyncio.to_thread(archive.read, info, MAX_FILE)
+            except ArchiveError as exc:
+                raise MediaError(str(exc)) from None
         if self.source.base_dir is None:
             raise MediaError("a file path works only with `tapmark batch import`; in chat send "
                              "a ZIP holding the batch and its files, or use https URLs")
         return await asyncio.to_thread(_read_file, self.source.base_dir, ref)
 
 
-def _ref(item: NewItem) -> tuple[str, str]:
-    found = media_reference(item.data)
-    assert found is not None
-    return found
-
-
 def _read_file(base_dir: Path, ref: str) -> bytes:
-    path = Path(ref).expanduser()
-    path = path if path.is_absolute() else base_dir / path
+    """A local file, which must be inside `base_dir` (symbolic links resolved)."""
+    root = base_dir.resolve()
+    path = (root / Path(ref).expanduser()).resolve()
+    if not path.is_relative_to(root):
+        raise MediaError(f"outside the folder local files are read from ({root}; see "
+                         "--files)")
     try:
         if path.stat().st_size > MAX_FILE:
             raise MediaError(f"over {MAX_FILE >> 20} MB")

@@ -1,20 +1,22 @@
 """`tapmark media prune`: delete stored media files that no item names any more.
 
-Files stay when a batch is cancelled or an import fails halfway through preparing its media, since
-they are stored before the batch's transaction (so the slow work happens outside it). This finds
+Files stay when a draft batch is cancelled (an import that is refused leaves none: its files wait
+in a staging folder until its batch is stored, see `bot.media.Staging`). This finds
 the files under the media folder whose content hash no item of any project names and deletes
 those older than `min_age` seconds: a file younger than that may belong to an import still under
-way, whose items are not committed yet. Leftover partial writes (``.part-*``) go by the same rule.
+way, whose items are not committed yet. Leftover partial writes (``.part-*``) and the staging
+folders of imports that never finished (the process stopped halfway) go by the same rule.
 """
 
 from __future__ import annotations
 
 import asyncio
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.media import MediaStore
+from bot.media import STAGING, MediaStore
 from storage.contract import Store
 
 MIN_AGE_S = 3600.0
@@ -54,4 +56,13 @@ def _sweep(root: Path, in_use: set[str], cutoff: float, dry_run: bool) -> Pruned
         size += stat.st_size
         if not dry_run:
             path.unlink(missing_ok=True)
+    for folder in sorted((root / STAGING).glob("*")):
+        staged = [p for p in folder.rglob("*") if p.is_file()]
+        if max((p.stat().st_mtime for p in staged), default=folder.stat().st_mtime) >= cutoff:
+            kept += len(staged)
+            continue
+        files += len(staged)
+        size += sum(p.stat().st_size for p in staged)
+        if not dry_run:
+            shutil.rmtree(folder, ignore_errors=True)
     return Pruned(files, size, kept)

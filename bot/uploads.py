@@ -5,7 +5,6 @@ summary (rows, gold items, labels, the first errors with line numbers) and Publi
 from __future__ import annotations
 
 import random
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -15,32 +14,45 @@ from bot.context import Ctx, show
 from bot.events import Tap, Upload
 from bot.markup import escape
 from bot.media import MediaStore
-from bot.media_import import load_batch
+from bot.media_import import LoadedBatch, Source, load_batch
 from bot.projectfile import ProjectFileError, parse_project
 from bot.task_keys import button_token
 from storage.contract import Conflict, Store
-from storage.models import BatchStatus, NewItem, Project, Role
+from storage.models import BatchStatus, Project, Role
 from tasks.readers import BatchFileError
+from tasks.values import BatchLimits
 
 BATCH_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".json", ".zip")
 MAX_SHOWN = 10
 
 
-@dataclass(frozen=True)
+@dataclass
 class PreparedBatch:
-    """A batch file read, and its media stored, before the event's transaction (downloads and
-    picture work must not hold the database): the items, or what was wrong."""
+    """A batch file read, and its media prepared, before the event's transaction (downloads and
+    picture work must not hold the database): the checked batch, or what was wrong. Once the
+    transaction is over, `settle` puts the media of a stored batch in place or drops them."""
 
     project: Project
-    items: list[NewItem] | None = None
+    loaded: LoadedBatch | None = None
     error: BatchFileError | None = None
+    stored: bool = False
+
+    async def settle(self, committed: bool) -> None:
+        if self.loaded is None:
+            return
+        if committed and self.stored:
+            await self.loaded.publish()
+        else:
+            await self.loaded.discard()
 
 
 async def prepare_upload(
-    store: Store, upload: Upload, is_admin: bool, media: MediaStore | None, now: float
+    store: Store, upload: Upload, is_admin: bool, media: MediaStore | None, now: float,
+    source: Source | None = None, limits: BatchLimits | None = None,
 ) -> PreparedBatch | None:
-    """For a batch file from someone who manages their current project: the batch, read and
-    with its media stored. None for anything else (the event's handler then says why)."""
+    """For a batch file from someone who manages their current project: the batch, checked
+    and with its media staged. None for anything else (the event's handler then says why).
+    `source` says how URLs are fetched (a chat upload has no local files)."""
     name = PurePath(upload.filename).name
     if not name.lower().endswith(BATCH_SUFFIXES):
         return None
@@ -51,11 +63,13 @@ async def prepare_upload(
         project = await ctx.project()
         if project is None or not await can_manage(ctx, project):
             return None
+    chat = Source(fetcher=source.fetcher, fetch_seconds=source.fetch_seconds) if source \
+        else Source()
     try:
-        items = await load_batch(name, upload.content, project.spec, media)
+        loaded = await load_batch(name, upload.content, project.spec, media, chat, limits)
     except BatchFileError as exc:
         return PreparedBatch(project, error=exc)
-    return PreparedBatch(project, items=items)
+    return PreparedBatch(project, loaded=loaded)
 
 
 async def on_upload(ctx: Ctx, upload: Upload, prepared: PreparedBatch | None = None) -> None:
@@ -64,7 +78,7 @@ async def on_upload(ctx: Ctx, upload: Upload, prepared: PreparedBatch | None = N
     if lower.endswith(".toml"):
         await _project_file(ctx, name, upload.content)
     elif lower.endswith(BATCH_SUFFIXES):
-        await _batch_file(ctx, name, upload.content, prepared)
+        await _batch_file(ctx, name, prepared)
     elif lower.endswith((".md", ".markdown")):
         await _guideline(ctx, name, upload.content)
     else:
@@ -72,51 +86,58 @@ async def on_upload(ctx: Ctx, upload: Upload, prepared: PreparedBatch | None = N
                 "project files (.toml) and guidelines (.md).")
 
 
-async def _batch_file(
-    ctx: Ctx, name: str, content: bytes, prepared: PreparedBatch | None
-) -> None:
+async def _batch_file(ctx: Ctx, name: str, prepared: PreparedBatch | None) -> None:
     found = await managed_project(ctx)
     if found is None:
         return
     member, project = found
-    try:
-        if prepared is not None and prepared.project == project:
-            if prepared.error is not None:
-                raise prepared.error
-            assert prepared.items is not None
-            items = prepared.items
-        else:
-            items = await load_batch(name, content, project.spec, ctx.media)
-    except BatchFileError as exc:
-        shown = "\n".join(f"• {escape(str(p))}" for p in exc.problems[:MAX_SHOWN])
-        more = len(exc.problems) - MAX_SHOWN
-        ctx.say(f"*{escape(name)}* was not imported: {len(exc.problems)} problem"
-                f"{'s' if len(exc.problems) != 1 else ''}. Nothing was stored.\n\n{shown}"
-                + (f"\n… and {more} more" if more > 0 else ""))
+    if prepared is None or prepared.project != project:
+        ctx.say(f"*{escape(name)}* was not imported: your project changed while it was read. "
+                "Nothing was stored; send it again.")
         return
+    if prepared.error is not None:
+        _refused(ctx, name, prepared.error)
+        return
+    loaded = prepared.loaded
+    assert loaded is not None
     taken = {b.name for b in await ctx.tx.batches(project.id)}
     stem = batch_name = PurePath(name).stem
     n = 2
     while batch_name in taken:
         batch_name, n = f"{stem}-{n}", n + 1
+    n_target = project.spec.quality.min_overlap
     try:
-        batch = await ctx.tx.create_batch(project.id, batch_name, items, BatchStatus.DRAFT,
-                                          project.spec.quality.min_overlap, ctx.now)
+        await loaded.check_ids(ctx.tx, project.id)
+        batch = await ctx.tx.create_batch(project.id, batch_name, [], BatchStatus.DRAFT,
+                                          n_target, ctx.now)
+    except BatchFileError as exc:
+        _refused(ctx, name, exc)
+        return
     except Conflict as exc:
         ctx.say(f"*{escape(name)}* was not imported: {escape(str(exc))}. Nothing was stored.")
         return
+    await loaded.add_to(ctx.tx, batch, n_target)
+    prepared.stored = True
     await ctx.tx.audit(project.id, member.id, "batch.upload",
-                       {"batch": batch.name, "items": len(items)}, ctx.now)
-    gold = Counter(i.gold for i in items if i.gold is not None)
+                       {"batch": batch.name, "items": loaded.count}, ctx.now)
+    gold = loaded.gold
     labels = ", ".join(f"{escape(k)} {v}" for k, v in sorted(gold.items()))
     token = await ctx.tx.issue_token(member.id, "draft", {"b": batch.id}, ctx.now)
     ctx.send(Screen(
-        text=f"*{escape(name)}* checked: {len(items)} rows, {sum(gold.values())} gold"
+        text=f"*{escape(name)}* checked: {loaded.count} rows, {sum(gold.values())} gold"
              f"{f' ({labels})' if labels else ''}, no errors.\n\nIt is stored as the draft batch "
              f"*{escape(batch.name)}*; annotators see nothing until you publish it.",
         keyboard=((Button("Publish", button_token(token, "p")),
                    Button("Cancel", button_token(token, "x"))),),
     ))
+
+
+def _refused(ctx: Ctx, name: str, exc: BatchFileError) -> None:
+    shown = "\n".join(f"• {escape(str(p))}" for p in exc.problems[:MAX_SHOWN])
+    more = exc.total - min(len(exc.problems), MAX_SHOWN)
+    ctx.say(f"*{escape(name)}* was not imported: {exc.total} problem"
+            f"{'s' if exc.total != 1 else ''}. Nothing was stored.\n\n{shown}"
+            + (f"\n… and {more} more" if more > 0 else ""))
 
 
 async def on_draft_tap(ctx: Ctx, tap: Tap, batch_id: int, code: str) -> None:

@@ -92,6 +92,15 @@ class Tx(ServiceTx):
     ) -> Batch:
         """Add a batch with all its items, or raise Conflict (duplicate name or item id)."""
     @abstractmethod
+    async def add_items(self, batch_id: int, items: Sequence[NewItem], n_target: int) -> None:
+        """Add more items to a batch (a large one goes in chunks, all in one transaction), or
+        raise Conflict for ids that repeat or are in the project already; earlier chunks
+        stay, so the caller lets the Conflict roll the transaction back."""
+    @abstractmethod
+    async def taken_ids(self, project_id: int, ids: Sequence[str]) -> list[str]:
+        """Which of `ids` the project's items have already (to refuse a batch before any of
+        it is written)."""
+    @abstractmethod
     async def set_batch_status(self, batch_id: int, status: BatchStatus) -> None:
         """Change a batch's status; pausing or closing it also ends its unanswered leases."""
     @abstractmethod

@@ -12,45 +12,139 @@ as batch rows.
 
 from __future__ import annotations
 
+import codecs
 import json
-from typing import Any
+from collections.abc import Iterator
+from typing import IO, Any
 
 from tasks.base import SUGGESTION_KEY
 from tasks.problems import Problem, Row
 
 ID_KEY = "tapmark_id"
+CHUNK = 1 << 16
 
 
-def labelstudio_rows(text: str) -> list[Row]:
-    """Rows numbered by task (1-based: "line N" in messages means the N-th task)."""
+def labelstudio_rows(stream: IO[bytes]) -> Iterator[Row]:
+    """Rows numbered by task (1-based: "line N" in messages means the N-th task), read one task
+    at a time: the list is never held whole."""
     try:
-        tasks = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return [(exc.lineno, None, [Problem(exc.lineno, "", f"invalid JSON ({exc.msg})")])]
-    if isinstance(tasks, dict):
-        tasks = [tasks]
-    if not isinstance(tasks, list):
-        return [(1, None, [Problem(1, "", "expected a list of Label Studio tasks")])]
-    rows: list[Row] = []
-    for number, task in enumerate(tasks, start=1):
-        if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
-            rows.append((number, None, [Problem(number, "data", "missing or not an object")]))
-            continue
-        data = dict(task["data"])
-        own_id = data.pop(ID_KEY, None)
-        row: dict[str, Any] = {"id": own_id if own_id not in (None, "") else task.get("id", number),
-                               "data": data}
-        gold = _ground_truth(task.get("annotations") or [])
-        if gold is not None:
-            row["gold"] = gold
-            meta = task.get("meta")
-            if isinstance(meta, dict) and isinstance(meta.get("explanation"), str):
-                row["explanation"] = meta["explanation"]
-        suggestion = _suggestion(task.get("predictions") or [])
-        if suggestion is not None:
-            data[SUGGESTION_KEY] = suggestion
-        rows.append((number, row, []))
-    return rows
+        for number, task in _tasks(stream):
+            yield _row(number, task)
+    except _Stop as stop:
+        yield stop.line, None, [Problem(stop.line, "", stop.message)]
+
+
+def _row(number: int, task: Any) -> Row:
+    if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
+        return number, None, [Problem(number, "data", "missing or not an object")]
+    data = dict(task["data"])
+    own_id = data.pop(ID_KEY, None)
+    row: dict[str, Any] = {"id": own_id if own_id not in (None, "") else task.get("id", number),
+                           "data": data}
+    gold = _ground_truth(task.get("annotations") or [])
+    if gold is not None:
+        row["gold"] = gold
+        meta = task.get("meta")
+        if isinstance(meta, dict) and isinstance(meta.get("explanation"), str):
+            row["explanation"] = meta["explanation"]
+    suggestion = _suggestion(task.get("predictions") or [])
+    if suggestion is not None:
+        data[SUGGESTION_KEY] = suggestion
+    return number, row, []
+
+
+class _Text:
+    """The stream's text, decoded a chunk at a time, kept from the task being read on."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+        self.decoder = codecs.getincrementaldecoder("utf-8-sig")()
+        self.buf = ""
+        self.pos = 0
+        self.line = 1  # the line self.buf starts on
+        self.eof = False
+        self.raw_lines = 1  # the line the next bytes read start on
+
+    def more(self) -> bool:
+        """Read on (at least as much again as is buffered); False at the end."""
+        if self.eof:
+            return False
+        self.line += self.buf.count("\n", 0, self.pos)
+        self.buf = self.buf[self.pos :]
+        self.pos = 0
+        raw = self.stream.read(max(CHUNK, len(self.buf)))
+        try:
+            self.buf += self.decoder.decode(raw, final=not raw)
+        except UnicodeDecodeError as exc:
+            line = self.raw_lines + raw[: max(0, exc.start)].count(b"\n")
+            raise _Stop(line, f"not UTF-8 text ({exc.reason})") from None
+        self.raw_lines += raw.count(b"\n")
+        self.eof = not raw
+        return True
+
+    def skip_space(self) -> str:
+        """The next character after white space, "" at the end."""
+        while True:
+            while self.pos < len(self.buf) and self.buf[self.pos] in " \t\r\n":
+                self.pos += 1
+            if self.pos < len(self.buf):
+                return self.buf[self.pos]
+            if not self.more():
+                return ""
+
+    def line_at(self, pos: int) -> int:
+        return self.line + self.buf.count("\n", 0, pos)
+
+
+class _Stop(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        self.line, self.message = line, message
+
+
+def _tasks(stream: IO[bytes]) -> Iterator[tuple[int, Any]]:
+    """The list's elements one by one (a lone task object is a list of one). `_Stop`, naming
+    the line, for a problem with the JSON itself (the rest cannot be read past it)."""
+    text = _Text(stream)
+    decoder = json.JSONDecoder()
+    number = 0
+    first = text.skip_space()
+    if first not in ("[", "{"):
+        raise _Stop(text.line_at(text.pos), "expected a list of Label Studio tasks")
+    alone = first == "{"
+    if not alone:
+        text.pos += 1
+    while True:
+        if not alone and text.skip_space() == "]":
+            text.pos += 1
+            break
+        text.skip_space()
+        while True:
+            try:
+                value, end = decoder.raw_decode(text.buf, text.pos)
+            except json.JSONDecodeError as exc:
+                if text.more():
+                    continue
+                raise _Stop(text.line_at(exc.pos), f"invalid JSON ({exc.msg})") from None
+            except RecursionError:
+                raise _Stop(text.line_at(text.pos), "invalid JSON (nested too deep)") from None
+            except ValueError as exc:  # an integer of more digits than Python reads
+                raise _Stop(text.line_at(text.pos), f"invalid JSON ({exc})") from None
+            if end == len(text.buf) and text.more():
+                continue  # it may go on in the next chunk (a number cut in two)
+            break
+        number += 1
+        text.pos = end
+        yield number, value
+        if alone:
+            break
+        after = text.skip_space()
+        if after == ",":
+            text.pos += 1
+        elif after != "]":
+            raise _Stop(text.line_at(text.pos), "invalid JSON (expected ',' or ']' after "
+                                                f"task {number})")
+    if text.skip_space():
+        raise _Stop(text.line_at(text.pos), "invalid JSON (text after the list)")
 
 
 def _first_choice(results: Any) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 
 from storage.contract import Conflict, NotFound, Retryable
@@ -105,8 +106,29 @@ class ProjectOps(SqlBase):
             "SELECT 1 FROM batches WHERE project_id = ? AND name = ?", (project_id, name)
         ):
             raise Conflict(f"batch {name!r} already exists in this project")
-        ids = [it.ext_id for it in items]
-        repeated = sorted({i for i in ids if ids.count(i) > 1}) if len(set(ids)) < len(ids) else []
+        await self._check_ids(project_id, [it.ext_id for it in items])
+        try:
+            batch_id = await self._insert(
+                "INSERT INTO batches (project_id, name, status, created_at) VALUES (?,?,?,?)",
+                (project_id, name, status.value, now),
+                guarded=True,
+            )
+        except Duplicate:  # created by a concurrent transaction since the check
+            raise Conflict(f"batch {name!r} already exists in this project") from None
+        await self._insert_items(project_id, batch_id, items, n_target)
+        if status == BatchStatus.PUBLISHED:
+            self.freed.add(project_id)
+        return Batch(id=batch_id, project_id=project_id, name=name, status=status, created_at=now)
+
+    async def add_items(self, batch_id: int, items: Sequence[NewItem], n_target: int) -> None:
+        row = await self._one("SELECT project_id FROM batches WHERE id = ?", (batch_id,))
+        if row is None:
+            raise NotFound(f"no batch with id {batch_id}")
+        project_id = int(row[0])
+        await self._check_ids(project_id, [it.ext_id for it in items])
+        await self._insert_items(project_id, batch_id, items, n_target)
+
+    async def taken_ids(self, project_id: int, ids: Sequence[str]) -> list[str]:
         taken: list[str] = []
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
@@ -116,18 +138,20 @@ class ProjectOps(SqlBase):
                 (project_id, *chunk),
             )
             taken.extend(r[0] for r in rows)
+        return taken
+
+    async def _check_ids(self, project_id: int, ids: list[str]) -> None:
+        """Conflict, naming a few, when ids repeat among `ids` or are in the project already."""
+        repeated = sorted(i for i, n in Counter(ids).items() if n > 1)
+        taken = [] if repeated else await self.taken_ids(project_id, ids)
         if repeated or taken:
             clash = (repeated or taken)[:5]
             where = "repeat in the batch" if repeated else "are already in the project"
             raise Conflict(f"item ids {', '.join(map(repr, clash))} {where}")
-        try:
-            batch_id = await self._insert(
-                "INSERT INTO batches (project_id, name, status, created_at) VALUES (?,?,?,?)",
-                (project_id, name, status.value, now),
-                guarded=True,
-            )
-        except Duplicate:  # created by a concurrent transaction since the check
-            raise Conflict(f"batch {name!r} already exists in this project") from None
+
+    async def _insert_items(
+        self, project_id: int, batch_id: int, items: Sequence[NewItem], n_target: int
+    ) -> None:
         await self._many(
             "INSERT INTO items (project_id, batch_id, ext_id, data, gold, explanation,"
             " n_target) VALUES (?,?,?,?,?,?,?)",
@@ -137,9 +161,6 @@ class ProjectOps(SqlBase):
                 for it in items
             ],
         )
-        if status == BatchStatus.PUBLISHED:
-            self.freed.add(project_id)
-        return Batch(id=batch_id, project_id=project_id, name=name, status=status, created_at=now)
 
     async def set_batch_status(self, batch_id: int, status: BatchStatus) -> None:
         row = await self._one(

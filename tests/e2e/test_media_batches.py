@@ -13,6 +13,7 @@ import pytest
 from aiohttp import web
 
 from adapters.console.recorder import Person, Recorder
+from adapters.fetch import HttpsFetcher
 from bot.core import Core
 from bot.export import export_jsonl
 from bot.export_labelstudio import export_label_studio
@@ -20,7 +21,7 @@ from bot.export_regions import export_coco
 from bot.manage import import_batch, make_invite, save_project
 from bot.markup import plain
 from bot.media import MediaStore
-from bot.media_import import Fetcher, Source
+from bot.media_import import Source
 from bot.projectfile import parse_project
 from storage.contract import Store
 from storage.models import Role
@@ -176,7 +177,7 @@ async def test_files_beside_the_batch_and_urls_from_the_command_line(
     rows = [{"id": "1", "data": {"image": "pics/local.jpg"}},
             {"id": "2", "data": {"image": f"{files_server}/p.jpg"}},
             {"id": "3", "data": {"audio": f"{files_server}/s.wav"}}]
-    source = Source(base_dir=tmp_path, fetcher=Fetcher(allow_loopback_http=True))
+    source = Source(base_dir=tmp_path, fetcher=HttpsFetcher(frozenset({"127.0.0.1"})))
     summary = await import_batch(store, "pics", "b.jsonl", jsonl(rows), True, media=media,
                                  source=source)
     assert summary.items == 3
@@ -193,7 +194,7 @@ async def test_files_beside_the_batch_and_urls_from_the_command_line(
     assert problems[1].startswith("line 2: data.image: pics/none.jpg: no such file")
     with pytest.raises(BatchFileError, match="only https URLs"):
         await import_batch(store, "pics", "d.jsonl", jsonl(rows[1:2]), True, media=media,
-                           source=Source(base_dir=tmp_path))
+                           source=Source(base_dir=tmp_path, fetcher=HttpsFetcher()))
 
 
 async def test_image_grid_end_to_end(

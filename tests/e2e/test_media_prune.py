@@ -63,3 +63,21 @@ def test_the_command_prunes_beside_the_database(tmp_path: Path) -> None:
     assert "would delete 1 files" in out.stdout and leftover.exists()
     out = ok(tapmark(tmp_path, "media", "prune", "--min-age-hours", "0", env=env))
     assert "deleted 1 files" in out.stdout and not leftover.exists()
+
+
+async def test_staging_folders_of_imports_that_never_finished_go_when_old(
+    store: Store, tmp_path: Path
+) -> None:
+    media = MediaStore(tmp_path / "media")
+    stopped, running = media.stage(), media.stage()
+    await stopped.put(jpeg(30, 30), "jpg")
+    await running.put(jpeg(40, 30), "jpg")
+    then = time.time() - 5 * HOUR
+    for path in stopped.folder.rglob("*"):
+        os.utime(path, (then, then))
+    done = await prune_media(store, media)
+    assert (done.files, done.kept) == (1, 1)
+    assert not stopped.folder.exists() and running.folder.exists()
+    await running.publish()
+    assert not (tmp_path / "media" / ".staging").exists()
+    assert len(list((tmp_path / "media").glob("??/*.jpg"))) == 1

@@ -301,6 +301,30 @@ async def test_create_batch_is_all_or_nothing_even_when_the_conflict_is_handled(
     assert ext_ids == ["x"]
 
 
+async def test_a_large_batch_goes_in_chunks_and_taken_ids_are_named(
+    engine_store: Store,
+) -> None:
+    w = await world(engine_store, ids=("x",))
+    async with engine_store.transaction() as tx:
+        assert await tx.taken_ids(w.project.id, ["a", "x", "b"]) == ["x"]
+        batch = await tx.create_batch(w.project.id, "big", [], BatchStatus.DRAFT, 2, T0)
+        await tx.add_items(batch.id, items(*(f"n{i}" for i in range(600))), 2)
+        await tx.add_items(batch.id, items("m"), 2)
+        assert sorted(await tx.taken_ids(w.project.id, ["n0", "n599", "m", "q"])) == [
+            "m", "n0", "n599"]
+        with pytest.raises(Conflict, match="'n5' are already in the project"):
+            await tx.add_items(batch.id, items("fresh", "n5"), 2)
+        with pytest.raises(Conflict, match="'twice' repeat in the batch"):
+            await tx.add_items(batch.id, items("twice", "twice"), 2)
+        with pytest.raises(NotFound):
+            await tx.add_items(batch.id + 100, items("lost"), 2)
+    async with engine_store.transaction() as tx:
+        progress = {p.batch.name: p.items for p in await tx.batch_progress(w.project.id)}
+        ext_ids = {row.item.ext_id async for row in tx.export_rows(w.project.id)}
+    assert progress == {"b1": 1, "big": 601}
+    assert "fresh" not in ext_ids and "twice" not in ext_ids and len(ext_ids) == 602
+
+
 async def test_the_same_item_id_may_appear_in_two_projects(engine_store: Store) -> None:
     async with engine_store.transaction() as tx:
         p = await tx.create_project(spec(), T0)

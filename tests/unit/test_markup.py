@@ -45,6 +45,21 @@ def test_split_text_cuts_a_long_word_hard() -> None:
     assert [len(p) for p in parts] == [1000, 1000, 500]
 
 
+@given(st.text(alphabet=st.sampled_from("ab \n\t*"), max_size=400),
+       st.integers(min_value=1, max_value=60))
+def test_split_text_parts_fit_and_keep_every_visible_character(text: str, limit: int) -> None:
+    parts = split_text(text, limit)
+    assert all(0 < len(p) <= limit for p in parts)
+    assert all(p == p.strip() for p in parts)
+    assert "".join("".join(parts).split()) == "".join(text.split())
+
+
+def test_split_text_prefers_paragraphs_then_lines_then_spaces() -> None:
+    assert split_text("one two\nthree\n\nfour five", 16) == ["one two\nthree", "four five"]
+    assert split_text("one two\nthree four", 12) == ["one two", "three four"]
+    assert split_text("  one two three  ", 9) == ["one two", "three"]
+
+
 def test_csv_cells_that_look_like_formulas_are_defused() -> None:
     from bot.export import safe_cells
 

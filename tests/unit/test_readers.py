@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 import pytest
 
 from bot.projectfile import ProjectFileError, parse_project
 from storage.models import ProjectSpec
+from tasks.archive import MAX_ENTRIES
+from tasks.labelstudio import CHUNK
+from tasks.problems import MAX_KEPT
 from tasks.readers import BatchFileError, read_batch
+from tasks.values import BatchLimits
 
 SPEC = ProjectSpec.model_validate(
     {"name": "t", "title": "T", "task": "single_choice", "labels": ["pos", "neg"]}
@@ -96,9 +103,6 @@ def test_label_studio_tasks_with_ground_truth_become_gold() -> None:
 
 
 def test_a_zip_holding_one_batch_file_and_its_media() -> None:
-    import io
-    import zipfile
-
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("batch/items.csv", "id,text,gold\n1,hello,pos\n2,bye,\n")
@@ -120,3 +124,151 @@ def test_a_zip_holding_one_batch_file_and_its_media() -> None:
         archive.writestr("items.csv", "id,text,gold\n1,x,maybe\n")
     with pytest.raises(BatchFileError, match=r"bad.zip:items.csv: line 2: gold"):
         read_batch("bad.zip", buffer.getvalue(), SPEC)
+
+
+def zipped(files: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", method) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+ROW = b'{"id": "1", "data": {"text": "x"}}\n'
+
+
+def test_a_zip_entry_that_leaves_the_archive_is_refused_even_unread() -> None:
+    for bad in ("/abs.png", "a/../../up.png", "..\\win.png", "C:/Windows/x.png"):
+        with pytest.raises(BatchFileError) as err:
+            read_batch("up.zip", zipped({"b.jsonl": ROW, bad: b"x"}), SPEC)
+        assert f"up.zip: file: entry {bad!r}: its name" in str(err.value), str(err.value)
+    assert read_batch("ok.zip", zipped({"b.jsonl": ROW, "a/./b..c.png": b"x"}), SPEC)
+
+
+def test_encrypted_repeated_and_oversized_zips_are_refused() -> None:
+    plain = bytearray(zipped({"b.jsonl": ROW, "secret.png": b"x"}))
+    central = plain.index(b"PK\x01\x02", plain.index(b"PK\x01\x02") + 4)
+    assert plain[central + 46 : central + 56] == b"secret.png"
+    plain[central + 8] |= 0x1  # the entry's flags: encrypted
+    with pytest.raises(BatchFileError, match=r"entry 'secret\.png': it is encrypted"):
+        read_batch("s.zip", bytes(plain), SPEC)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive, pytest.warns(UserWarning):
+        archive.writestr("b.jsonl", ROW)
+        archive.writestr("b.jsonl", ROW)
+    with pytest.raises(BatchFileError, match="two entries of this name"):
+        read_batch("twice.zip", buffer.getvalue(), SPEC)
+    bomb = zipped({"b.jsonl": ROW, "zeros.bin": bytes(201 << 20)})
+    assert len(bomb) < 1 << 20
+    with pytest.raises(BatchFileError, match="the ZIP unpacks to 201 MB; at most 200 MB"):
+        read_batch("bomb.zip", bomb, SPEC)
+
+
+def test_a_zip_listing_too_many_entries_is_refused_before_they_are_read() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("b.jsonl", ROW)
+        for i in range(MAX_ENTRIES):
+            archive.writestr(str(i), b"")
+    with pytest.raises(BatchFileError, match=f"lists {MAX_ENTRIES + 1} entries"):
+        read_batch("many.zip", buffer.getvalue(), SPEC)
+
+
+def test_a_damaged_batch_file_in_a_zip_is_refused() -> None:
+    content = zipped({"b.jsonl": ROW}, zipfile.ZIP_STORED)
+    with pytest.raises(BatchFileError, match=r"crc.zip:b.jsonl: file: damaged in the ZIP "
+                                             r"\(bad CRC-32\)"):
+        read_batch("crc.zip", content.replace(b'"x"', b'"y"'), SPEC)
+    deflated = zipped({"b.jsonl": ROW * 50})
+    start = deflated.index(b"b.jsonl") + len("b.jsonl")
+    broken = deflated[:start + 5] + bytes(20) + deflated[start + 25:]
+    with pytest.raises(BatchFileError, match="damaged in the ZIP"):
+        read_batch("broken.zip", broken, SPEC)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('"a\\u0000b"', "data.text: holds a NUL character (at character 2)"),
+    ('"\\udc00"', "data.text: holds a lone surrogate U+DC00"),
+    ('"tab\\tand\\nnew line are fine \\u001b[31m"', "data.text: holds the control character "
+                                                    "U+001B"),
+    ('"\\u0085"', "data.text: holds the control character U+0085"),
+])
+def test_text_that_no_database_or_chat_takes_is_named(text: str, message: str) -> None:
+    row = '{"id": "1", "data": {"text": ' + text + "}}\n"
+    with pytest.raises(BatchFileError) as err:
+        read_batch("t.jsonl", row.encode(), SPEC)
+    assert f"t.jsonl: line 1: {message}" in str(err.value), str(err.value)
+
+
+def test_keys_ids_gold_and_explanations_are_checked_too() -> None:
+    rows = (b'{"id": "a\\u0000", "data": {"text": "x"}}\n'
+            b'{"id": "b", "data": {"te\\u0007xt": "x"}}\n'
+            b'{"id": "c", "data": {"text": "x"}, "gold": "pos", "explanation": "\\ud800"}\n'
+            b'{"id": "d", "data": {"text": "x", "n": 1' + b"0" * 5000 + b'}}\n')
+    with pytest.raises(BatchFileError) as err:
+        read_batch("k.jsonl", rows, SPEC)
+    message = str(err.value)
+    assert "line 1: id: holds a NUL character" in message
+    assert "line 2: data: a key holds the control character U+0007" in message
+    assert "line 3: explanation: holds a lone surrogate U+D800" in message
+    assert "line 4: invalid JSON (Exceeds the limit" in message
+
+
+def test_text_over_the_cap_names_the_row_and_the_cap_is_a_setting() -> None:
+    rows = (b'{"id": "1", "data": {"text": "short"}}\n'
+            b'{"id": "2", "data": {"text": "' + b"y" * 101 + b'"}}\n')
+    with pytest.raises(BatchFileError, match=r"line 2: data.text: 101 characters, over the "
+                                             r"100 a task may show"):
+        read_batch("t.jsonl", rows, SPEC, BatchLimits(max_text=100))
+    assert len(read_batch("t.jsonl", rows, SPEC, BatchLimits(max_text=101))) == 2
+
+
+def test_rows_over_the_cap_stop_the_reading() -> None:
+    rows = b"".join(b'{"id": "%d", "data": {"text": "x"}}\n' % i for i in range(10))
+    assert len(read_batch("r.jsonl", rows, SPEC, BatchLimits(max_items=10))) == 10
+    with pytest.raises(BatchFileError) as err:
+        read_batch("r.jsonl", rows + b"not json\n", SPEC, BatchLimits(max_items=9))
+    assert str(err.value) == ("r.jsonl: line 10: more than 9 rows; a batch holds at most 9 "
+                              "(TAPMARK_BATCH_MAX_ITEMS): split the file")
+
+
+def test_a_million_bad_rows_keep_a_hundred_problems_and_count_the_rest() -> None:
+    with pytest.raises(BatchFileError) as err:
+        read_batch("bad.jsonl", b"nope\n" * 100_000, SPEC)
+    assert err.value.total == 100_000 and len(err.value.problems) == MAX_KEPT
+    assert str(err.value).endswith("... and 99990 more problems")
+
+
+def test_invalid_utf8_is_named_by_line_in_every_format() -> None:
+    with pytest.raises(BatchFileError, match=r"j.jsonl: line 2: not UTF-8 text \(byte 0xff"):
+        read_batch("j.jsonl", ROW + b'{"id": "2", "data": {"text": "\xff"}}\n', SPEC)
+    with pytest.raises(BatchFileError, match=r"c.csv: line 3: not UTF-8 text"):
+        read_batch("c.csv", b"id,text\n1,ok\n2,\xc3\x28\n3,ok\n", SPEC)
+    tasks = b'[{"id": 1, "data": {"text": "ok"}},\n {"id": 2, "data": {"text": "\xff"}}]'
+    with pytest.raises(BatchFileError, match=r"l.json: line 2: not UTF-8 text"):
+        read_batch("l.json", tasks, SPEC)
+
+
+def test_a_csv_cell_over_the_csv_limit_is_a_problem_not_a_crash() -> None:
+    with pytest.raises(BatchFileError, match=r"line 2: unreadable CSV \(field larger"):
+        read_batch("c.csv", b"id,text\n1," + b"z" * 200_000 + b"\n", SPEC)
+
+
+def test_label_studio_tasks_are_read_one_by_one_across_chunks() -> None:
+    import json
+
+    tasks = [{"id": i, "data": {"text": f"task {i} " + "w" * (i % 700)}} for i in range(3000)]
+    content = json.dumps(tasks, indent=1).encode()
+    assert len(content) > 10 * CHUNK
+    items = read_batch("big.json", content, SPEC)
+    assert [i.ext_id for i in items] == [str(i) for i in range(3000)]
+    assert items[2999].data["text"] == "task 2999 " + "w" * (2999 % 700)
+    middle = content.index(b"{", len(content) // 2)
+    cut = content[:middle] + b"!" + content[middle:]
+    with pytest.raises(BatchFileError, match="invalid JSON") as err:
+        read_batch("cut.json", cut, SPEC)
+    assert err.value.problems[0].line == content[:middle].count(b"\n") + 1
+    single = read_batch("one.json", b'{"id": "x", "data": {"text": "alone"}}', SPEC)
+    assert [i.ext_id for i in single] == ["x"]
+    with pytest.raises(BatchFileError, match="text after the list"):
+        read_batch("two.json", b'[{"id": 1, "data": {"text": "a"}}] []', SPEC)
