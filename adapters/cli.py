@@ -15,24 +15,43 @@ import os
 import signal
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from adapters.console.app import run_console
-from adapters.console.crowd import EXAMPLE, example_items, simulate
+from adapters.console.crowd import MAX_CROWD, demo_batch, example_items, example_size, simulate
 from bot import cli as core_cli
 from bot import cli_report
+from bot.cli_files import OutputError
 from bot.config import ConfigError, Settings, load_settings
 from bot.core import Core
-from bot.manage import import_batch, make_invite, save_project
+from bot.manage import make_invite
 from bot.media import configured_media
 from bot.media_fetch import MediaFetcher
-from bot.projectfile import ProjectFileError, load_project_file
+from bot.projectfile import ProjectFileError
 from storage import open_store
 from storage.contract import StoreError
 from storage.models import Role
 from tasks.readers import BatchFileError
 
-EXPECTED_ERRORS = (ConfigError, ProjectFileError, BatchFileError, StoreError)
+EXPECTED_ERRORS = (ConfigError, ProjectFileError, BatchFileError, StoreError, OutputError)
+
+
+def _count(what: str, low: int, high: Callable[[], int], hint: str = "") -> Callable[[str], int]:
+    """An argparse type: a whole number from `low` to `high()`, else a one-line usage error."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        top = high()
+        if not low <= value <= top:
+            raise argparse.ArgumentTypeError(
+                f"{value} {what}: give {low} to {top}{hint}")
+        return value
+
+    return parse
 
 
 def media_fetcher(settings: Settings) -> MediaFetcher:
@@ -43,13 +62,17 @@ def media_fetcher(settings: Settings) -> MediaFetcher:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    if args.json and args.crowd is None:
+        return core_cli.usage_error("demo", "--json goes with --crowd (the simulated crowd's "
+                                            "report)")
     if args.crowd is not None:
         report = asyncio.run(simulate(args.crowd, args.items, args.seed, args.db))
         if args.json:
             print(json.dumps(report))
         else:
+            again = " (resumed the earlier run on this database)" if report["resumed"] else ""
             print(f"{report['crowd']} simulated annotators labeled {report['items']} items of "
-                  f"{report['project']!r}: {report['items_finished']} finished, "
+                  f"{report['project']!r}{again}: {report['items_finished']} finished, "
                   f"{report['answers']} answers, accuracy {report['accuracy']}")
             for a in report["annotators"]:
                 print(f"  {a['annotator']}  {a['simulated_as']:<9} answers {a['answers']:>4}  "
@@ -62,12 +85,9 @@ async def _interactive_demo(db_url: str | None, items: int) -> int:
     with tempfile.TemporaryDirectory(prefix="tapmark-demo-") as tmp:
         url = db_url or f"sqlite:///{Path(tmp) / 'demo.db'}"
         async with open_store(url) as store:
-            project, _ = await save_project(
-                store, load_project_file(EXAMPLE / "project.toml"), update=True
-            )
-            content, _ = example_items(items)
-            await import_batch(store, project.name, "demo.jsonl", content, True,
-                               batch_name=f"demo-{Path(tmp).name}")
+            name = f"demo-{items}"
+            content, _ = example_items(items, name)
+            project, _ = await demo_batch(store, content, name)
             invite = await make_invite(store, project.name, Role.ANNOTATOR, None, None)
             print(f"tapmark demo: {project.title}. Type a button's number to press it, "
                   "/help for commands, /quit to leave.")
@@ -199,6 +219,13 @@ def _run(args: argparse.Namespace) -> int:
                         return 1
                     running.append(tg_adapter)
                     names.append(f"@{tg_adapter.username} on Telegram")
+                    named = settings.telegram_bot_name
+                    if tg_adapter.username and (named or "").lower() != \
+                            tg_adapter.username.lower():
+                        log.warning("TAPMARK_TELEGRAM_BOT_NAME is %s, but this bot is @%s: set "
+                                    "TAPMARK_TELEGRAM_BOT_NAME=%s so that `tapmark invite` "
+                                    "prints its link", named or "not set",
+                                    tg_adapter.username, tg_adapter.username)
                 if slack is not None:
                     slack_adapter = SlackAdapter(core, slack)
                     if not await start_slack(slack_adapter, slack):
@@ -237,10 +264,11 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = core_cli.Parser(
         prog="tapmark", description="A chat-based annotation workplace."
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub: argparse._SubParsersAction[argparse.ArgumentParser] = parser.add_subparsers(
+        dest="command", required=True, parser_class=core_cli.Parser)
     core_cli.register(sub, fetcher=media_fetcher)
     try:
         from bot import cli_quality
@@ -250,11 +278,19 @@ def build_parser() -> argparse.ArgumentParser:
         cli_quality.register(sub)
     cli_report.register(sub)
 
-    demo = sub.add_parser("demo", help="try tapmark in the terminal, or simulate a crowd")
-    demo.add_argument("--crowd", type=int, help="simulate this many annotators instead")
-    demo.add_argument("--items", type=int, default=200, help="items to label (default 200)")
-    demo.add_argument("--seed", type=int, default=1)
-    demo.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    demo = sub.add_parser(
+        "demo", help="try tapmark in the terminal, or simulate a crowd",
+        description="Label the bundled example in the terminal, or watch a simulated crowd "
+                    "label it. With --db the run is kept, and the same run again on that "
+                    "database carries on where it stopped.")
+    demo.add_argument("--crowd", type=_count("annotators", 1, lambda: MAX_CROWD),
+                      help=f"simulate this many annotators instead (1 to {MAX_CROWD})")
+    demo.add_argument("--items", default=200,
+                      type=_count("items", 1, example_size, " (all the example holds)"),
+                      help="items to label (default 200; the example holds 1920)")
+    demo.add_argument("--seed", type=int, default=1, help="the simulation's seed (default 1)")
+    demo.add_argument("--json", action="store_true",
+                      help="with --crowd: print the report as one JSON object, and only that")
     core_cli.add_db(demo)
     demo.set_defaults(func=_demo)
 

@@ -1,7 +1,10 @@
-"""Managers steer batches in chat: /batches lists them with progress, deadline and buttons to
-publish, pause, resume or close; /deadline sets when a batch is due."""
+"""Managers steer batches: /batches lists them with progress, deadline and buttons to publish,
+pause, resume or close; /deadline sets when a batch is due. `move_batch` and `set_deadline` are
+the operations themselves, which `tapmark batch` runs too."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from bot.access import managed_batch, managed_project
 from bot.actions import Button, Screen, Toast
@@ -10,20 +13,94 @@ from bot.events import Tap
 from bot.markup import escape
 from bot.task_keys import button_token
 from bot.timekeeping import local_time, parse_deadline, time_left
-from storage.models import BatchStatus
+from bot.waiting import wake_freed
+from storage.contract import Conflict, NotFound, Tx
+from storage.models import Batch, BatchProgress, BatchStatus, Member, Project
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """One change of a batch's state, as /batches offers it and `tapmark batch` runs it."""
+
+    verb: str
+    button: str
+    target: BatchStatus
+    sources: tuple[BatchStatus, ...]
+    """The states it may start from."""
+
 
 BATCH_ACTIONS = {
-    "p": ("Publish", BatchStatus.PUBLISHED),
-    "z": ("Pause", BatchStatus.PAUSED),
-    "r": ("Resume", BatchStatus.PUBLISHED),
-    "c": ("Close", BatchStatus.CLOSED),
+    "p": Move("publish", "Publish", BatchStatus.PUBLISHED, (BatchStatus.DRAFT,)),
+    "z": Move("pause", "Pause", BatchStatus.PAUSED, (BatchStatus.PUBLISHED,)),
+    "r": Move("resume", "Resume", BatchStatus.PUBLISHED, (BatchStatus.PAUSED,)),
+    "c": Move("close", "Close", BatchStatus.CLOSED,
+              (BatchStatus.DRAFT, BatchStatus.PUBLISHED, BatchStatus.PAUSED)),
 }
-OFFERED = {
-    BatchStatus.DRAFT: ("p", "c"),
-    BatchStatus.PUBLISHED: ("z", "c"),
-    BatchStatus.PAUSED: ("r", "c"),
-    BatchStatus.CLOSED: (),
-}
+MOVES = {move.verb: move for move in BATCH_ACTIONS.values()}
+OFFERED = {status: tuple(code for code, move in BATCH_ACTIONS.items() if status in move.sources)
+           for status in BatchStatus}
+
+
+def actor_details(by: Member | None) -> dict[str, str]:
+    """What an audit entry adds about who acted: nothing for a member (the entry names them),
+    ``via: cli`` for the command line, which acts as the database's operator."""
+    return {} if by is not None else {"via": "cli"}
+
+
+async def find_batch(tx: Tx, project: Project, name: str) -> Batch:
+    batches = await tx.batches(project.id)
+    batch = next((b for b in batches if b.name == name), None)
+    if batch is None:
+        known = ", ".join(b.name for b in batches) or "none yet"
+        raise NotFound(f"{project.name!r} has no batch named {name!r} (batches: {known})")
+    return batch
+
+
+async def move_batch(
+    tx: Tx, project: Project, batch: Batch, move: Move, by: Member | None, now: float
+) -> Batch:
+    """Publish, pause, resume or close a batch: the state rule, the change, the audit entry
+    (`by` the manager, None for the command line) and the wake-up of the annotators waiting for
+    work, in the caller's transaction. Conflict when the batch's state does not allow it."""
+    if batch.status == move.target:
+        raise Conflict(f"batch {batch.name!r} is {batch.status.value} already")
+    if batch.status not in move.sources:
+        allowed = " or ".join(s.value for s in move.sources)
+        raise Conflict(f"batch {batch.name!r} is {batch.status.value}; only a {allowed} batch "
+                       f"can be {move.verb.removesuffix('e')}ed")
+    await tx.set_batch_status(batch.id, move.target)
+    await tx.audit(project.id, None if by is None else by.id, f"batch.{move.verb}",
+                   {"batch": batch.name, "status": move.target.value, **actor_details(by)}, now)
+    await wake_freed(tx, now)
+    return batch.model_copy(update={"status": move.target})
+
+
+async def set_deadline(
+    tx: Tx, project: Project, batch: Batch, text: str, by: Member | None, now: float
+) -> float | None:
+    """Set (``YYYY-MM-DD [HH:MM]``, project time zone) or clear (``none``) a batch's deadline,
+    with its audit entry; the deadline set. ValueError, fit to show, for a bad date."""
+    deadline = None if text.strip().lower() == "none" else parse_deadline(
+        text, project.spec.timezone)
+    await tx.set_batch_deadline(batch.id, deadline)
+    await tx.audit(project.id, None if by is None else by.id, "batch.deadline",
+                   {"batch": batch.name, "deadline": deadline, **actor_details(by)}, now)
+    return deadline
+
+
+def progress_line(row: BatchProgress) -> str:
+    return items_line(row.done + row.disputed, row.items, row.gold, row.answers, row.disputed)
+
+
+def items_line(finished: int, items: int, gold: int, answers: int, disputed: int = 0) -> str:
+    """``▓▓░░ 2 of 4 items finished (not counting its 1 gold question), 5 answers``: what the
+    counts leave out is said, since gold questions are mixed into the stream but are not the
+    batch's work (nor are their answers counted)."""
+    share = finished / items if items else 0.0
+    note = f" (not counting its {gold} gold question{'s' if gold != 1 else ''})" if gold else ""
+    return (f"{progress_bar(share)} {finished} of {items} items finished{note}"
+            f"{f', {disputed} disputed' if disputed else ''}, "
+            f"{answers} answer{'s' if answers != 1 else ''}")
 
 
 async def on_batches(ctx: Ctx, args: tuple[str, ...]) -> None:
@@ -37,14 +114,10 @@ async def on_batches(ctx: Ctx, args: tuple[str, ...]) -> None:
         return
     ctx.say(f"*Batches of {escape(project.title)}*")
     for row in rows:
-        finished = row.done + row.disputed
-        share = finished / row.items if row.items else 0.0
-        text = (f"*{escape(row.batch.name)}* — {row.batch.status.value}\n"
-                f"{progress_bar(share)} {finished} of {row.items} items finished"
-                f"{f', {row.disputed} disputed' if row.disputed else ''}, {row.answers} answers"
+        text = (f"*{escape(row.batch.name)}* — {row.batch.status.value}\n{progress_line(row)}"
                 f"{_due(row.batch.deadline, ctx.now, project.spec.timezone)}")
         token = await ctx.tx.issue_token(member.id, "batch", {"b": row.batch.id}, ctx.now)
-        buttons = tuple(Button(BATCH_ACTIONS[c][0], button_token(token, c))
+        buttons = tuple(Button(BATCH_ACTIONS[c].button, button_token(token, c))
                         for c in OFFERED[row.batch.status])
         ctx.send(Screen(text=text, keyboard=(buttons,) if buttons else ()))
 
@@ -63,14 +136,13 @@ async def on_batch_tap(ctx: Ctx, tap: Tap, batch_id: int, code: str) -> None:
     if found is None:
         return
     batch, project = found
-    if code not in OFFERED[batch.status]:
+    try:
+        await move_batch(ctx.tx, project, batch, action, ctx.member, ctx.now)
+    except Conflict:
         ctx.actions.append(Toast(tap, f"The batch is {batch.status.value} now."))
         return
-    await ctx.tx.set_batch_status(batch.id, action[1])
-    await ctx.tx.audit(project.id, ctx.member.id if ctx.member else None, "batch.status",
-                       {"batch": batch.name, "status": action[1].value}, ctx.now)
-    ctx.actions.append(Toast(tap, f"{escape(batch.name)}: {action[1].value}"))
-    show(ctx, tap, Screen(text=f"*{escape(batch.name)}* is now {action[1].value}."))
+    ctx.actions.append(Toast(tap, f"{escape(batch.name)}: {action.target.value}"))
+    show(ctx, tap, Screen(text=f"*{escape(batch.name)}* is now {action.target.value}."))
 
 
 def _due(deadline: float | None, now: float, zone: str) -> str:
@@ -88,23 +160,19 @@ async def on_deadline(ctx: Ctx, args: tuple[str, ...]) -> None:
     if len(args) < 2:
         ctx.say("Use /deadline BATCH YYYY-MM-DD [HH:MM], or /deadline BATCH none to clear it.")
         return
-    batch = next((b for b in await ctx.tx.batches(project.id) if b.name == args[0]), None)
-    if batch is None:
+    try:
+        batch = await find_batch(ctx.tx, project, args[0])
+    except NotFound:
         ctx.say(f"*{escape(project.title)}* has no batch named {escape(args[0])}; /batches "
                 "lists them.")
         return
     zone = project.spec.timezone
-    if args[1].lower() == "none":
-        deadline = None
-    else:
-        try:
-            deadline = parse_deadline(" ".join(args[1:]), zone)
-        except ValueError as exc:
-            ctx.say(escape(str(exc)))
-            return
-    await ctx.tx.set_batch_deadline(batch.id, deadline)
-    await ctx.tx.audit(project.id, member.id, "batch.deadline",
-                       {"batch": batch.name, "deadline": deadline}, ctx.now)
+    try:
+        deadline = await set_deadline(ctx.tx, project, batch, " ".join(args[1:]), member,
+                                      ctx.now)
+    except ValueError as exc:
+        ctx.say(escape(str(exc)))
+        return
     if deadline is None:
         ctx.say(f"*{escape(batch.name)}* has no deadline now.")
     else:

@@ -2,8 +2,9 @@
 migrations. The console script itself lives in `adapters/cli.py`, the one place that wires the
 adapters in, so that `bot/` never imports one.
 
-Every subcommand takes ``--db URL``; the default is TAPMARK_DATABASE_URL, else
-``sqlite:///./tapmark.db``. A command returns its exit status: 0 done, 1 bad input, 2 bad usage.
+Every subcommand that reads the database takes ``--db URL``; the default is
+TAPMARK_DATABASE_URL, else ``sqlite:///./tapmark.db``. A command returns its exit status: 0 done,
+1 bad input (nothing written), 2 bad usage (one line, from `Parser.error`).
 """
 
 from __future__ import annotations
@@ -15,12 +16,22 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import NoReturn
 
 from bot.cli_audit import print_audit
+from bot.cli_files import replace_text
 from bot.config import Settings, load_settings
 from bot.export_annotators import export_annotators, period
 from bot.export_formats import FORMATS
-from bot.manage import allow_retry, forget, import_batch, make_invite, require_project, save_project
+from bot.manage import (
+    allow_retry,
+    forget,
+    import_batch,
+    invite_lines,
+    make_invite,
+    require_project,
+    save_project,
+)
 from bot.media import configured_media
 from bot.media_fetch import MediaFetcher
 from bot.media_import import Source
@@ -30,6 +41,21 @@ from storage import open_store
 from storage.contract import Store
 from storage.models import Role
 from storage.transfer import copy_database
+
+BATCH_FORMATS = "CSV, JSONL, Label Studio task JSON (.json), or a ZIP of one of those and its media"
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line: what is wrong and where to look."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def usage_error(command: str, message: str) -> int:
+    """Say what is wrong with the command's arguments, in one line, and give exit status 2."""
+    print(f"tapmark {command}: {message}", file=sys.stderr)
+    return 2
 
 
 def database_url(args: argparse.Namespace) -> str:
@@ -98,13 +124,18 @@ async def _batch_import(store: Store, args: argparse.Namespace) -> int:
 
 
 async def _invite(store: Store, args: argparse.Namespace) -> int:
+    if args.uses is not None and args.uses < 1:
+        return usage_error("invite", "--uses must be 1 or more (leave it out for the default)")
+    if args.expires_days is not None and not args.expires_days > 0:
+        return usage_error("invite", "--expires-days must be more than 0")
+    bot_name = load_settings().telegram_bot_name
     invite = await make_invite(store, args.project, Role(args.role), args.uses, args.expires_days)
-    uses = "unlimited uses" if invite.uses_left is None else f"{invite.uses_left} uses"
+    uses = ("unlimited uses" if invite.uses_left is None
+            else f"{invite.uses_left} use{'s' if invite.uses_left != 1 else ''}")
     expiry = "" if args.expires_days is None else f", expires in {args.expires_days:g} days"
-    print(
-        f"invite for {args.role}s of {args.project!r} ({uses}{expiry}); "
-        f"in Telegram send: /start {invite.code}"
-    )
+    print(f"invite for {args.role}s of {args.project!r} ({uses}{expiry}); people join with:")
+    for line in invite_lines(invite.code, bot_name):
+        print(f"  {line}")
     print(invite.code)
     return 0
 
@@ -122,26 +153,31 @@ async def _member_retry(store: Store, args: argparse.Namespace) -> int:
 
 
 async def _export(store: Store, args: argparse.Namespace) -> int:
+    """Written as the rows are read: to standard output, or with --out through a temporary file
+    that replaces the old one only when the whole export is written (a refused export, say a
+    COCO file of a project without pictures, leaves it as it was)."""
+    fmt = FORMATS[args.format]
+    if (args.since or args.until) and args.format != "annotators":
+        return usage_error("export", "--since and --until go with --format annotators")
+    if args.bom and not fmt.sheet:
+        return usage_error("export", f"--bom is for the CSV formats, not {args.format}")
     async with store.transaction() as tx:
         project = await require_project(tx, args.project)
-        chunks = FORMATS[args.format].write
+        chunks = fmt.write
         if args.since or args.until:
-            if args.format != "annotators":
-                print("tapmark export: --since and --until go with --format annotators",
-                      file=sys.stderr)
-                return 2
             try:
                 since, until = period(args.since, args.until, project.spec.timezone)
             except ValueError as exc:
-                print(f"tapmark export: {exc}", file=sys.stderr)
-                return 2
+                return usage_error("export", str(exc))
             chunks = functools.partial(export_annotators, since=since, until=until)
         if args.out:
-            with open(args.out, "w", encoding="utf-8", newline="") as out:
+            with replace_text(args.out, bom=args.bom) as out:
                 async for chunk in chunks(tx, project.id):
                     out.write(chunk)
             print(f"wrote {args.out}", file=sys.stderr)
         else:
+            if args.bom:
+                sys.stdout.write("\ufeff")
             async for chunk in chunks(tx, project.id):
                 sys.stdout.write(chunk)
         await tx.audit(project.id, None, "export", {"format": args.format, "via": "cli"},
@@ -199,19 +235,27 @@ def register(
 ) -> None:
     """Add the subcommands; `fetcher` makes what `batch import` downloads URLs with (the
     composition root gives it: the core has no HTTP client)."""
-    project = sub.add_parser("project", help="create or update a project from a TOML file")
+    from bot import cli_manage  # it builds on this module
+
+    project = sub.add_parser("project", help="create or update a project from a TOML file, "
+                                             "or list the projects")
     project_sub = project.add_subparsers(dest="action", required=True)
     create = project_sub.add_parser("create", help="create (or with --update, update) a project")
     create.add_argument("file", help="project file (TOML)")
     create.add_argument("--update", action="store_true", help="update it if it exists")
     add_db(create)
     create.set_defaults(func=with_store(_project_create))
+    cli_manage.register_project(project_sub)
 
-    batch = sub.add_parser("batch", help="import task batches")
+    batch = sub.add_parser("batch", help="import task batches, list them and steer them")
     batch_sub = batch.add_subparsers(dest="action", required=True)
-    imp = batch_sub.add_parser("import", help="import a JSONL or CSV batch, all or nothing")
+    imp = batch_sub.add_parser(
+        "import", help=f"import a batch, all or nothing: {BATCH_FORMATS}",
+        description=f"Import a batch file whole or not at all. Formats: {BATCH_FORMATS}. It is a "
+                    "draft nobody sees until it is published (--publish, or `tapmark batch "
+                    "publish`).")
     imp.add_argument("project")
-    imp.add_argument("file")
+    imp.add_argument("file", help="the batch file (.csv, .jsonl, .json or .zip)")
     imp.add_argument("--publish", action="store_true", help="make it visible to annotators now")
     imp.add_argument("--name", help="batch name (default: the file name)")
     imp.add_argument("--deadline", metavar="DATE",
@@ -221,11 +265,16 @@ def register(
                           "stay inside (default: the batch file's folder)")
     add_db(imp)
     imp.set_defaults(func=with_store(_batch_import), fetcher=fetcher)
+    cli_manage.register_batch(batch_sub)
+
+    cli_manage.register(sub)
 
     invite = sub.add_parser("invite", help="create an invite code")
     invite.add_argument("project")
     invite.add_argument("--role", required=True, choices=[r.value for r in Role])
-    invite.add_argument("--uses", type=int, help="how many people may use it (default: any)")
+    invite.add_argument("--uses", type=int,
+                        help="how many people may use it (default: 1 for a manager invite, "
+                             "else any number)")
     invite.add_argument("--expires-days", type=float, help="days until it expires")
     add_db(invite)
     invite.set_defaults(func=with_store(_invite))
@@ -245,12 +294,18 @@ def register(
     add_db(forget_cmd)
     forget_cmd.set_defaults(func=with_store(_forget))
 
-    export = sub.add_parser("export", help="export items, answers and results")
+    formats = "; ".join(f"{f.name}: {f.what}" for f in FORMATS.values())
+    export = sub.add_parser(
+        "export", help=f"export items, answers and results ({', '.join(FORMATS)})",
+        description=f"Export a project. Formats: {formats}.")
     export.add_argument("project")
     export.add_argument("--format", choices=list(FORMATS), default="jsonl",
-                        help="jsonl, csv, label-studio (task JSON), or annotators (a CSV for "
-                             "payroll)")
-    export.add_argument("--out", help="file to write (default: standard output)")
+                        help=f"one of {', '.join(FORMATS)} (default jsonl)")
+    export.add_argument("--out", help="file to write (default: standard output); replaced "
+                                      "only once the whole export is written")
+    export.add_argument("--bom", action="store_true",
+                        help="CSV formats: start with a UTF-8 byte order mark, so that Excel "
+                             "reads the accents right")
     export.add_argument("--since", metavar="DATE",
                         help="annotators: count work from this day (YYYY-MM-DD, project time zone)")
     export.add_argument("--until", metavar="DATE", help="annotators: up to this day, included")

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from bot.cli_files import OutputError, replace_text
 from bot.quality.agreement import krippendorff_alpha
 from bot.quality.encoding import Answers, Codebook, IntArray, encode
 from bot.quality.methods import (
@@ -185,17 +186,18 @@ def run_aggregate(args: argparse.Namespace) -> int:
 def write_labels(
     path: str, book: Codebook, labels: IntArray, confidence: np.ndarray[Any, Any]
 ) -> None:
-    """Write ``task,label,confidence`` rows, one per task."""
+    """Write ``task,label,confidence`` rows, one per task, through a temporary file that
+    replaces `path` only once it is whole."""
     try:
-        with open(path, "w", newline="", encoding="utf-8") as handle:
+        with replace_text(path) as handle:
             writer = csv.writer(handle)
             writer.writerow(["task", "label", "confidence"])
             for task, label, conf in zip(
                 book.items, book.decode_labels(labels), confidence, strict=True
             ):
                 writer.writerow([task, label, f"{float(conf):.6f}"])
-    except OSError as exc:
-        raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    except OutputError as exc:
+        raise InputError(str(exc)) from None
 
 
 def run_replay(args: argparse.Namespace) -> int:

@@ -1,8 +1,9 @@
 """``tapmark report PROJECT [--json] [--png FILE]``: the managers' report from the command line.
 
 Text by default (what /report says in chat, without the markup); ``--json`` the same figures as
-one JSON object; ``--png report.png`` also writes the three charts next to that name, as
-``report-answers.png``, ``report-batches.png`` and ``report-quality.png``.
+one JSON object (and nothing else on standard output); ``--png out/report.png`` also writes the
+three charts next to that name, as ``report-answers.png``, ``report-batches.png`` and
+``report-quality.png``, making the folder when it is missing; all three or none.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import time
 from pathlib import Path
 
 from bot.cli import add_db, with_store
+from bot.cli_files import replace_files
 from bot.manage import require_project
 from bot.markup import plain
 from bot.report import draw_charts, summary, summary_json, summary_text
@@ -38,20 +40,16 @@ async def _report(store: Store, args: argparse.Namespace) -> int:
         print(plain(summary_text(report)))
     if args.png:
         charts = await asyncio.to_thread(draw_charts, report)
-        for path, chart in zip(chart_paths(args.png, [c.name for c in charts]), charts,
-                               strict=True):
-            try:
-                path.write_bytes(chart.png)
-            except OSError as exc:
-                print(f"{path}: cannot write ({exc.strerror})", file=sys.stderr)
-                return 1
+        paths = chart_paths(args.png, [c.name for c in charts])
+        replace_files({path: chart.png for path, chart in zip(paths, charts, strict=True)})
+        for path in paths:
             print(f"wrote {path}", file=sys.stderr)
     return 0
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     report = sub.add_parser(
-        "report", help="a project's report: batches and deadlines, today, quality")
+        "report", help="a project's report: batches and deadlines, today, agreement, quality")
     report.add_argument("project")
     report.add_argument("--json", action="store_true", help="the figures as one JSON object")
     report.add_argument("--png", metavar="FILE",

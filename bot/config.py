@@ -3,6 +3,8 @@ held as SecretStr, so they never print in a log line or a traceback."""
 
 from __future__ import annotations
 
+import re
+
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -28,6 +30,9 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None
     telegram_rate: float = Field(30.0, ge=0)
+    telegram_bot_name: str | None = None
+    """The bot's Telegram username (from BotFather, with or without the @), so that
+    `tapmark invite` can print the ``https://t.me/NAME?start=CODE`` link."""
 
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
@@ -71,6 +76,18 @@ class Settings(BaseSettings):
         if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
             raise ValueError("expected host:port, such as 127.0.0.1:8080")
         return value
+
+    @field_validator("telegram_bot_name")
+    @classmethod
+    def _bot_name(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        name = value.strip().removeprefix("@")
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{3,31}", name) or not name.lower().endswith(
+                "bot"):
+            raise ValueError("expected the bot's username, such as labels_bot (5 to 32 "
+                             "letters, digits or _, ending in bot)")
+        return name
 
     @field_validator("log_level")
     @classmethod

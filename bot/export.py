@@ -2,8 +2,9 @@
 
 JSONL: ``{"id", "data", "gold": bool, "status", "result": {"label", "confidence", "method"} or
 null, "answers": [{"annotator", "label", "time_ms", "at"}]}``; `at` is ISO 8601 in UTC.
-CSV: one row per answer (items without answers get one row with empty answer fields); text
-that a spreadsheet would take for a formula (starting with =, +, -, @) gets a leading apostrophe.
+CSV: one row per answer (items without answers get one row with empty answer fields); `gold` is
+``true`` or ``false``, as in every format; text that a spreadsheet would take for a formula
+(starting with =, +, -, @) gets a leading apostrophe.
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ async def export_csv(tx: Tx, project_id: int) -> AsyncIterator[str]:
         res = rec["result"] or {}
         base = [
             rec["id"],
-            int(rec["gold"]),
+            "true" if rec["gold"] else "false",
             rec["status"],
             res.get("label", ""),
             res.get("confidence", ""),

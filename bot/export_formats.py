@@ -10,6 +10,7 @@ from bot.export_annotators import export_annotators
 from bot.export_labelstudio import export_label_studio
 from bot.export_regions import export_coco
 from bot.export_rich import export_ranking
+from bot.export_sheet import export_results
 from storage.contract import Tx
 
 
@@ -22,10 +23,17 @@ class ExportFormat:
     """The file's text in pieces, as the rows are read."""
     what: str
 
+    @property
+    def sheet(self) -> bool:
+        """Whether it is a CSV file (which may take a byte order mark for Excel)."""
+        return self.suffix.endswith(".csv")
+
 
 FORMATS = {f.name: f for f in (
     ExportFormat("jsonl", ".jsonl", export_jsonl, "items, answers (pseudonymous) and results"),
     ExportFormat("csv", ".csv", export_csv, "one row per answer, with the item's result"),
+    ExportFormat("results", "-results.csv", export_results,
+                 "one row per item: its fields, the result, its confidence and the votes"),
     ExportFormat("label-studio", "-label-studio.json", export_label_studio,
                  "Label Studio tasks: answers as annotations, results as predictions"),
     ExportFormat("annotators", "-annotators.csv", export_annotators,

@@ -87,7 +87,7 @@ def ls_task(row: ExportRow, aggregation: str = "categorical") -> dict[str, Any]:
         "result": result(a.label), "ground_truth": False, "was_cancelled": False,
         "lead_time": a.time_ms / 1000, "created_at": iso(a.at), "annotator": a.annotator,
     } for a in row.answers]
-    meta: dict[str, Any] = {"status": item.status,
+    meta: dict[str, Any] = {"status": item.status, "gold": item.gold is not None,
                             "annotators": [a.annotator for a in row.answers]}
     if item.gold is not None:
         annotations.append({"result": result(item.gold), "ground_truth": True,

@@ -86,7 +86,7 @@ async def coco(tx: Tx, project_id: int) -> dict[str, Any]:
         images.append({
             "id": image_id, "file_name": f"{media.sha[:2]}/{media.sha}.{media.ext}",
             "width": media.width, "height": media.height, "tapmark_id": row.item.ext_id,
-            "source": media.source,
+            "source": media.source, "gold": row.item.gold is not None,
         })
         box = _box(row.result.label) if row.result is not None else None
         if row.result is None or box is None:

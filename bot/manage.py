@@ -1,6 +1,8 @@
-"""Manager operations shared by the CLI and (later) the chat: projects, batches, invites.
+"""Manager operations of the command line: projects, batch imports, invites, retries, forgetting.
 
-Each runs in one transaction: a batch is imported whole or not at all.
+Each runs in one transaction: a batch is imported whole or not at all. Their audit entries say
+``via: cli``. (Steering batches and members is shared with the chat: `bot.batches`,
+`bot.manager`.)
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ async def save_project(store: Store, pf: ProjectFile, update: bool) -> tuple[Pro
         current = await tx.guideline(project.id)
         if pf.guideline is not None and (current is None or current.body != pf.guideline):
             await tx.add_guideline(project.id, pf.guideline, now)
-        await tx.audit(project.id, None, "project.save", {"created": created}, now)
+        await tx.audit(project.id, None, "project.save", {"created": created, "via": "cli"}, now)
     return project, created
 
 
@@ -97,7 +99,7 @@ async def import_batch(
                 None,
                 "batch.import",
                 {"batch": batch.name, "items": loaded.count, "published": publish,
-                 "deadline": due},
+                 "deadline": due, "via": "cli"},
                 now,
             )
             await wake_freed(tx, now)
@@ -109,20 +111,6 @@ async def import_batch(
         batch=batch, items=loaded.count, gold=sum(loaded.gold.values()),
         label_counts=dict(loaded.gold),
     )
-
-
-async def publish_batch(store: Store, project_name: str, batch_name: str) -> Batch:
-    async with store.transaction() as tx:
-        project = await require_project(tx, project_name)
-        for batch in await tx.batches(project.id):
-            if batch.name == batch_name:
-                await tx.set_batch_status(batch.id, BatchStatus.PUBLISHED)
-                await tx.audit(
-                    project.id, None, "batch.publish", {"batch": batch_name}, time.time()
-                )
-                await wake_freed(tx, time.time())
-                return batch.model_copy(update={"status": BatchStatus.PUBLISHED})
-    raise NotFound(f"no batch named {batch_name!r} in {project_name!r}")
 
 
 async def allow_retry(store: Store, project_name: str, pseudonym: str) -> None:
@@ -139,7 +127,7 @@ async def allow_retry(store: Store, project_name: str, pseudonym: str) -> None:
             raise Conflict(f"{pseudonym} has not failed the qualification "
                            f"(it is {role.qualification})")
         await tx.set_qualification(project.id, member.id, "pending", now)
-        await tx.audit(project.id, member.id, "qualification.retry", {}, now)
+        await tx.audit(project.id, member.id, "qualification.retry", {"via": "cli"}, now)
 
 
 async def forget(store: Store, pseudonym: str) -> None:
@@ -150,16 +138,39 @@ async def forget(store: Store, pseudonym: str) -> None:
         if member is None:
             raise NotFound(f"no member {pseudonym!r}")
         await tx.forget_member(member.id)
-        await tx.audit(None, member.id, "forget", {}, now)
+        await tx.audit(None, member.id, "forget", {"via": "cli"}, now)
+
+
+def invite_uses(role: Role, uses: int | None) -> int | None:
+    """How many people an invite admits: as asked, else one for a manager invite (a code
+    passed on by mistake should not make managers of everyone who has it) and any number for
+    the other roles."""
+    if uses is not None:
+        return uses
+    return 1 if role == Role.MANAGER else None
+
+
+def invite_lines(code: str, telegram_bot: str | None) -> list[str]:
+    """How people use an invite code on each platform: the Telegram link when the bot's
+    username is known (TAPMARK_TELEGRAM_BOT_NAME), else the command to send it."""
+    telegram = (f"Telegram: https://t.me/{telegram_bot}?start={code} (or send /start {code} to "
+                f"@{telegram_bot})" if telegram_bot else
+                f"Telegram: send /start {code} to the bot (set TAPMARK_TELEGRAM_BOT_NAME for a "
+                "link)")
+    return [telegram, f"Slack: /tapmark start {code}"]
 
 
 async def make_invite(
     store: Store, project_name: str, role: Role, uses: int | None, expires_days: float | None
 ) -> Invite:
+    """An invite for `role` from the command line; `uses` None means the role's default
+    (`invite_uses`)."""
     now = time.time()
     expires_at = None if expires_days is None else now + expires_days * 86_400
+    uses = invite_uses(role, uses)
     async with store.transaction() as tx:
         project = await require_project(tx, project_name)
         invite = await tx.create_invite(project.id, role, uses, expires_at, now)
-        await tx.audit(project.id, None, "invite.create", {"role": role.value, "uses": uses}, now)
+        await tx.audit(project.id, None, "invite.create",
+                       {"role": role.value, "uses": uses, "via": "cli"}, now)
     return invite

@@ -3,13 +3,18 @@ members, export results. Every command checks the role on the server (see `bot.a
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from bot.access import can_manage, ensure_member, managed_project
 from bot.actions import Screen
+from bot.batches import actor_details
 from bot.context import Ctx
 from bot.judge import suspend
+from bot.manage import invite_uses
 from bot.markup import escape
 from bot.outbox import notify
-from storage.contract import StoreError
+from bot.waiting import wake_freed
+from storage.contract import Conflict, StoreError
 from storage.models import Member, MemberRow, Project, Role
 
 
@@ -43,13 +48,19 @@ async def on_invite(ctx: Ctx, args: tuple[str, ...]) -> None:
     if not args or args[0] not in roles or (len(args) > 1 and not args[1].isdigit()):
         ctx.say("Use /invite annotator|qa|manager [uses], for example /invite annotator 20.")
         return
-    uses = int(args[1]) if len(args) > 1 else None
+    uses = invite_uses(Role(args[0]), int(args[1]) if len(args) > 1 else None)
+    if uses == 0:
+        ctx.say("An invite is for at least 1 person: /invite annotator 20, for example.")
+        return
     invite = await ctx.tx.create_invite(project.id, Role(args[0]), uses, None, ctx.now)
     await ctx.tx.audit(project.id, member.id, "invite.create",
                        {"role": args[0], "uses": uses}, ctx.now)
-    limit = "any number of people" if uses is None else f"{uses} people"
+    limit = ("any number of people" if uses is None
+             else f"{uses} {'person' if uses == 1 else 'people'}")
+    how = (f"`/tapmark start {invite.code}`" if ctx.actor.platform == "slack"
+           else f"`/start {invite.code}` to the bot")
     ctx.say(f"Invite for *{escape(project.title)}* as {args[0]} ({limit}): people send "
-            f"`/start {invite.code}` to the bot.\n\n`{invite.code}`")
+            f"{how}.\n\n`{invite.code}`")
 
 
 async def on_members(ctx: Ctx, args: tuple[str, ...]) -> None:
@@ -80,69 +91,84 @@ async def on_forget(ctx: Ctx, args: tuple[str, ...]) -> None:
 
 
 async def on_suspend(ctx: Ctx, args: tuple[str, ...]) -> None:
-    await _set_status(ctx, args, suspend_them=True)
+    await _member_op(ctx, args, "suspend", suspend_member)
 
 
 async def on_reinstate(ctx: Ctx, args: tuple[str, ...]) -> None:
-    await _set_status(ctx, args, suspend_them=False)
-
-
-async def _set_status(ctx: Ctx, args: tuple[str, ...], suspend_them: bool) -> None:
-    verb = "suspend" if suspend_them else "reinstate"
-    picked = await _numbered_row(ctx, args, verb)
-    if picked is None:
-        return
-    manager, project, row = picked
-    if not suspend_them and row.status == "removed":
-        await ctx.tx.set_role_status(project.id, row.member.id, row.role, "active")
-        await ctx.tx.audit(project.id, manager.id, "reinstate",
-                           {"member": row.member.pseudonym, "role": row.role.value}, ctx.now)
-        ctx.say(f"`{row.member.pseudonym}` is back as {row.role.value}.")
-        return
-    if row.role != Role.ANNOTATOR:
-        ctx.say("Only annotators can be suspended here; /remove N takes away any role.")
-        return
-    try:
-        if suspend_them:
-            if row.status == "suspended":
-                ctx.say(f"`{row.member.pseudonym}` is already suspended.")
-                return
-            await suspend(ctx, row.member, project, "suspended by a manager")
-        else:
-            await ctx.tx.set_role_status(project.id, row.member.id, Role.ANNOTATOR, "active")
-            await ctx.tx.audit(project.id, manager.id, "reinstate",
-                               {"member": row.member.pseudonym}, ctx.now)
-    except StoreError as exc:
-        ctx.say(f"Could not {verb}: {exc}")
-        return
-    done = "suspended; their answers left the aggregation" if suspend_them else (
-        "active again; their earlier answers stay out of the aggregation")
-    ctx.say(f"`{row.member.pseudonym}` is {done}.")
+    await _member_op(ctx, args, "reinstate", reinstate_member)
 
 
 async def on_remove(ctx: Ctx, args: tuple[str, ...]) -> None:
     """``/remove N``: take the role in row N of /members away; their answers stay."""
-    picked = await _numbered_row(ctx, args, "remove", "You cannot remove yourself; ask another "
-                                 "manager or an admin.")
+    await _member_op(ctx, args, "remove", remove_member,
+                     "You cannot remove yourself; ask another manager or an admin.")
+
+
+MemberOp = Callable[[Ctx, Project, MemberRow, Member | None], Awaitable[str]]
+
+
+async def _member_op(ctx: Ctx, args: tuple[str, ...], verb: str, op: MemberOp,
+                     not_self: str | None = None) -> None:
+    picked = await _numbered_row(ctx, args, verb, not_self)
     if picked is None:
         return
     manager, project, row = picked
+    try:
+        done = await op(ctx, project, row, manager)
+    except StoreError as exc:
+        ctx.say(escape(str(exc)))
+        return
+    hint = f" /reinstate {args[0]} undoes it." if verb == "remove" else ""
+    ctx.say(f"`{row.member.pseudonym}` {escape(done)}{hint}")
+
+
+async def suspend_member(ctx: Ctx, project: Project, row: MemberRow, by: Member | None) -> str:
+    """Suspend the annotator of `row` (see `bot.judge.suspend`); what happened, after the
+    pseudonym. Conflict when they are not an active annotator. `by` is the manager, None the
+    command line; this and the two below are what /suspend, /reinstate, /remove and
+    `tapmark members` run."""
+    if row.role != Role.ANNOTATOR:
+        raise Conflict("Only annotators can be suspended; removing takes away any role.")
+    if row.status != "active":
+        raise Conflict(f"{row.member.pseudonym} is {row.status} already.")
+    who = "a manager" if by is not None else "the command line"
+    await suspend(ctx, row.member, project, f"suspended by {who}")
+    await wake_freed(ctx.tx, ctx.now)
+    return "is suspended; their answers left the aggregation."
+
+
+async def reinstate_member(ctx: Ctx, project: Project, row: MemberRow, by: Member | None) -> str:
+    """Give a suspended annotator, or a removed member, their role back."""
+    if row.status == "active":
+        raise Conflict(f"{row.member.pseudonym} is active as {row.role.value} already.")
+    await ctx.tx.set_role_status(project.id, row.member.id, row.role, "active")
+    await ctx.tx.audit(project.id, None if by is None else by.id, "reinstate",
+                       {"member": row.member.pseudonym, "role": row.role.value,
+                        **actor_details(by)}, ctx.now)
+    if row.status == "removed":
+        return f"is back as {row.role.value}."
+    return "is active again; their earlier answers stay out of the aggregation."
+
+
+async def remove_member(ctx: Ctx, project: Project, row: MemberRow, by: Member | None) -> str:
+    """Take the role of `row` away (an annotator's open task goes back to the pool) and tell
+    them; their answers stay."""
     who = row.member
     if row.status == "removed":
-        ctx.say(f"`{who.pseudonym}` is already removed as {row.role.value}.")
-        return
+        raise Conflict(f"{who.pseudonym} is already removed as {row.role.value}.")
     await ctx.tx.set_role_status(project.id, who.id, row.role, "removed")
     if row.role == Role.ANNOTATOR:
         lease = await ctx.tx.open_assignment(project.id, who.id)
         if lease is not None:
             await ctx.tx.release(lease, "skipped")
-    await ctx.tx.audit(project.id, manager.id, "remove",
-                       {"member": who.pseudonym, "role": row.role.value}, ctx.now)
+    await ctx.tx.audit(project.id, None if by is None else by.id, "remove",
+                       {"member": who.pseudonym, "role": row.role.value, **actor_details(by)},
+                       ctx.now)
     await notify(ctx.tx, who.id, Screen(
         text=f"You are no longer {row.role.value} in *{escape(project.title)}*. Thank you for "
              "your work; your answers stay."), ctx.now)
-    ctx.say(f"`{who.pseudonym}` is removed as {row.role.value}; their answers stay. "
-            f"/reinstate {args[0]} undoes it.")
+    await wake_freed(ctx.tx, ctx.now)
+    return f"is removed as {row.role.value}; their answers stay."
 
 
 async def _numbered_row(

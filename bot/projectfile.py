@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+import difflib
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import ValidationError
-
+from bot.projectfile_check import key_lines, line_of, sorted_lines, task_problem_path, validate
 from storage.models import ProjectSpec
 from tasks import TASK_TYPES
 
@@ -23,36 +25,45 @@ class ProjectFile:
 
 
 def parse_project(name: str, text: str, base: Path | None = None) -> ProjectFile:
-    """Check a project file's text. `base` is the folder the guideline path is relative to;
-    without one (a file sent in chat) the guideline is not read: it comes as its own file."""
+    """Check a project file's text; every problem at once, each as ``NAME: line N: FIELD (what
+    it is): what is wrong``. `base` is the folder the guideline path is relative to; without one
+    (a file sent in chat) the guideline is not read: it comes as its own file."""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ProjectFileError(f"{name}: invalid TOML: {exc}") from None
-    try:
-        spec = ProjectSpec.model_validate(raw)
-    except ValidationError as exc:
-        lines = []
-        for err in exc.errors()[:10]:
-            field = ".".join(str(p) for p in err["loc"]) or "(top level)"
-            lines.append(f"{name}: {field}: {err['msg']}")
-        raise ProjectFileError("\n".join(lines)) from None
-    kind = TASK_TYPES.get(spec.task)
-    if kind is None:
-        known = ", ".join(sorted(TASK_TYPES))
-        raise ProjectFileError(f"{name}: task: unknown task type {spec.task!r} (known: {known})")
-    problems = kind.check_spec(spec)
-    if problems:
-        raise ProjectFileError("\n".join(f"{name}: {p}" for p in problems))
+        message = str(exc)
+        at = re.search(r" \(at line (\d+), column (\d+)\)$", message)
+        if at is None:
+            raise ProjectFileError(f"{name}: invalid TOML: {message}") from None
+        raise ProjectFileError(
+            f"{name}: line {at.group(1)}: invalid TOML: {message[:at.start()]} (column "
+            f"{at.group(2)})") from None
+    lines = key_lines(text)
+    spec, problems, touched = validate(copy.deepcopy(raw))
+    if spec is not None and "task" not in touched:
+        kind = TASK_TYPES.get(spec.task)
+        if kind is None:
+            close = difflib.get_close_matches(spec.task, list(TASK_TYPES), n=1)
+            hint = f"did you mean {close[0]}? " if close else ""
+            problems.append((("task",), f"unknown task type {spec.task!r} ({hint}known: "
+                                        f"{', '.join(sorted(TASK_TYPES))})"))
+        else:
+            for problem in kind.check_spec(spec):
+                where, rest = task_problem_path(problem, raw)
+                if str(where[0]) not in touched:
+                    problems.append((where, rest))
+    if problems or spec is None:
+        raise ProjectFileError("\n".join(sorted_lines(name, lines, problems)))
     guideline = None
     if spec.guideline and base is not None:
         path = (base / spec.guideline).resolve()
         try:
             guideline = path.read_text(encoding="utf-8")
         except OSError as exc:
+            line = line_of(lines, ("guideline",))
             raise ProjectFileError(
-                f"{name}: guideline: cannot read {spec.guideline!r} ({exc.strerror})"
-            ) from None
+                f"{name}: line {line}: guideline: cannot read {spec.guideline!r} "
+                f"({exc.strerror})") from None
     return ProjectFile(spec=spec, guideline=guideline)
 
 

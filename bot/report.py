@@ -1,5 +1,7 @@
 """Reports for managers: how each batch is doing against its deadline, today's work, who is
-behind the daily quota, and quality per annotator; as text, as JSON and as charts.
+behind the daily quota, agreement (Krippendorff's alpha, per batch and over the project), and
+quality per annotator; as text, as JSON and as charts. A batch's items, answers and agreement
+leave its gold questions out, and the report says how many those are.
 
 `summary` gathers the figures from one transaction (reads only); `summary_text`,
 `summary_json` and `draw_charts` are pure. Annotators appear under their pseudonymous ids.
@@ -7,6 +9,7 @@ behind the daily quota, and quality per annotator; as text, as JSON and as chart
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,9 +17,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot import charts
-from bot.batches import progress_bar
+from bot.batches import items_line
 from bot.export import iso
 from bot.markup import escape
+from bot.quality.agreement import krippendorff_alpha
+from bot.quality.encoding import encode
 from bot.reminders import behind_quota
 from bot.timekeeping import day_start, local_time, time_left
 from storage.contract import Tx
@@ -28,6 +33,7 @@ from storage.models import (
     Project,
     Role,
 )
+from tasks import task_type
 
 DAYS = 14
 """Days on the answers-per-day chart, today included."""
@@ -56,6 +62,10 @@ class BatchReport:
     """Answers an hour over the recent window (None: no answers in it)."""
     projected: float | None
     """When the last wanted answer arrives at that rate (published batches only)."""
+    gold: int = 0
+    """Its gold questions, which the other figures leave out."""
+    alpha: float | None = None
+    """Krippendorff's alpha over its counted answers (None: no item has two yet)."""
 
     @property
     def share(self) -> float:
@@ -116,6 +126,10 @@ class ReportSummary:
     min_gold_accuracy: float
     waiting: tuple[str, ...] = ()
     """Active annotators told there is no task for them, longest waiting first."""
+    alpha: float | None = None
+    """Krippendorff's alpha over the whole project's counted answers to non-gold items."""
+    alpha_note: str = ""
+    """Why there is no alpha for a task type whose answers are not one label each."""
 
     @property
     def today_answers(self) -> int:
@@ -153,10 +167,11 @@ async def summary(tx: Tx, project: Project, now: float) -> ReportSummary:
     behind = await behind_quota(tx, project, today)
     pace = await tx.batch_pace(project.id, now - PACE_WINDOW)
     spec = project.spec
+    alphas, overall, note = await _agreement(tx, project)
     return ReportSummary(
         project=project.name, title=project.title, timezone=zone, now=now,
         days=tuple(datetime.fromtimestamp(s, ZoneInfo(zone)).date().isoformat() for s in starts),
-        batches=tuple(_batch(row, pace.get(row.batch.id), now)
+        batches=tuple(_batch(row, pace.get(row.batch.id), now, alphas.get(row.batch.id))
                       for row in await tx.batch_progress(project.id)),
         annotators=tuple(annotators), daily_quota=spec.quota.daily,
         behind=tuple((m.pseudonym, done) for m, done in behind),
@@ -165,10 +180,36 @@ async def summary(tx: Tx, project: Project, now: float) -> ReportSummary:
             (r for r in rows if r.status == "active" and r.waiting_since is not None),
             key=lambda r: r.waiting_since or 0.0,
         )),
+        alpha=overall, alpha_note=note,
     )
 
 
-def _batch(row: BatchProgress, pace: BatchPace | None, now: float) -> BatchReport:
+AGREEMENT_TYPES = ("categorical",)
+"""Aggregations whose answers are one label each, which nominal alpha is right for."""
+
+
+async def _agreement(tx: Tx, project: Project) -> tuple[dict[int, float], float | None, str]:
+    """Krippendorff's alpha (nominal) per batch id and over the project, from the answers the
+    aggregation counts on non-gold items; a batch (or the project) with no item answered twice
+    has none. For task types whose answers are not one label, none, and the reason."""
+    kind = task_type(project.spec.task)
+    if kind.aggregation not in AGREEMENT_TYPES:
+        return {}, None, f"not measured for {project.spec.task} answers"
+    rows = await tx.counted_answers(project.id)
+    by_batch: dict[int, list[tuple[int, int, str]]] = {}
+    for batch_id, item_id, member_id, value in rows:
+        by_batch.setdefault(batch_id, []).append((member_id, item_id, value))
+
+    def alpha(triples: list[tuple[int, int, str]]) -> float | None:
+        value = krippendorff_alpha(encode(triples)[0]) if triples else float("nan")
+        return None if math.isnan(value) else value
+
+    alphas = {b: a for b, triples in by_batch.items() if (a := alpha(triples)) is not None}
+    return alphas, alpha([(m, i, v) for _, i, m, v in rows]), ""
+
+
+def _batch(row: BatchProgress, pace: BatchPace | None, now: float,
+           alpha: float | None = None) -> BatchReport:
     pace = pace or BatchPace()
     rate = projected = None
     if pace.recent_answers and pace.first_recent is not None:
@@ -179,7 +220,7 @@ def _batch(row: BatchProgress, pace: BatchPace | None, now: float) -> BatchRepor
         name=row.batch.name, status=row.batch.status.value, items=row.items,
         finished=row.done + row.disputed, disputed=row.disputed, answers=row.answers,
         created_at=row.batch.created_at, deadline=row.batch.deadline, needed=pace.needed,
-        rate=rate, projected=projected,
+        rate=rate, projected=projected, gold=row.gold, alpha=alpha,
     )
 
 
@@ -188,8 +229,9 @@ def summary_text(s: ReportSummary) -> str:
     zone = s.timezone
     lines = [f"*Report: {escape(s.title)}* · {local_time(s.now, zone)} ({zone})", "", "*Batches*"]
     for b in s.batches:
-        lines.append(f"*{escape(b.name)}* ({b.status}): {progress_bar(b.share)} {b.finished} of "
-                     f"{b.items} items finished, {_count(b.answers, 'answer')}")
+        agreement = "" if b.alpha is None else f"; agreement α {b.alpha:.2f}"
+        lines.append(f"*{escape(b.name)}* ({b.status}): "
+                     f"{items_line(b.finished, b.items, b.gold, b.answers)}{agreement}")
         pace = _pace(b, s.now, zone)
         if pace:
             lines.append(pace)
@@ -205,7 +247,11 @@ def summary_text(s: ReportSummary) -> str:
     if s.waiting:
         lines.append(f"Waiting for work: {_count(len(s.waiting), 'annotator')} ("
                      + _names([f"`{a}`" for a in s.waiting]) + ")")
-    lines += ["", "*Quality* (gold accuracy; agreement with the final results)"]
+    lines += ["", "*Agreement*: " + (s.alpha_note or (
+        "none yet (no item has two answers)" if s.alpha is None else f"α {s.alpha:.2f}"))
+        + " (Krippendorff's alpha over the items answered at least twice, gold questions left "
+          "out; 1 is full agreement, 0 no better than chance)",
+        "", "*Quality* (gold accuracy; agreement with the final results)"]
     working = [a for a in s.annotators if a.answers]
     for a in working[:SHOWN]:
         gold = (f"gold {a.gold_correct}/{a.gold_total} ({a.gold_accuracy:.0%})"
@@ -267,8 +313,10 @@ def summary_json(s: ReportSummary) -> dict[str, Any]:
         "daily_quota": s.daily_quota,
         "behind_quota": [{"annotator": a, "today": done} for a, done in s.behind],
         "waiting_for_work": list(s.waiting),
+        "krippendorff_alpha": share(s.alpha),
         "batches": [{
-            "name": b.name, "status": b.status, "items": b.items, "finished": b.finished,
+            "name": b.name, "status": b.status, "items": b.items, "gold": b.gold,
+            "krippendorff_alpha": share(b.alpha), "finished": b.finished,
             "disputed": b.disputed, "answers": b.answers, "share": share(b.share),
             "deadline": when(b.deadline), "answers_wanted": b.needed,
             "answers_per_hour": None if b.rate is None else round(b.rate, 2),

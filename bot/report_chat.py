@@ -15,8 +15,8 @@ from bot.markup import escape
 from bot.report import draw_charts, summary, summary_text
 from storage.contract import StoreError
 
-EXPORT_USAGE = ("Use /export [jsonl|csv|label-studio|annotators|coco|ranking]; the annotators "
-                "sheet takes an optional period: /export annotators 2026-11-01 2026-11-30.")
+EXPORT_USAGE = (f"Use /export [{'|'.join(FORMATS)}]; the annotators sheet takes an optional "
+                "period: /export annotators 2026-11-01 2026-11-30.")
 
 
 async def on_report(ctx: Ctx, args: tuple[str, ...]) -> None:

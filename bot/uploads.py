@@ -10,6 +10,7 @@ from pathlib import PurePath
 
 from bot.access import can_manage, ensure_member, managed_batch, managed_project
 from bot.actions import Button, Screen, Toast
+from bot.batches import MOVES, move_batch
 from bot.context import Ctx, show
 from bot.events import Tap, Upload
 from bot.markup import escape
@@ -150,8 +151,7 @@ async def on_draft_tap(ctx: Ctx, tap: Tap, batch_id: int, code: str) -> None:
         return
     who = ctx.member.id if ctx.member else None
     if code == "p":
-        await ctx.tx.set_batch_status(batch.id, BatchStatus.PUBLISHED)
-        await ctx.tx.audit(project.id, who, "batch.publish", {"batch": batch.name}, ctx.now)
+        await move_batch(ctx.tx, project, batch, MOVES["publish"], ctx.member, ctx.now)
         ctx.actions.append(Toast(tap, "Published"))
         show(ctx, tap, Screen(text=f"*{escape(batch.name)}* is published: annotators get its "
                                    "tasks now. /batches shows its progress."))

@@ -45,6 +45,11 @@ class ServiceTx(ABC):
         """Per member id: their answers to finished (done) non-gold items, and how many of
         those match the item's result."""
     @abstractmethod
+    async def counted_answers(self, project_id: int) -> list[tuple[int, int, int, str]]:
+        """(batch id, item id, member id, value) of every answer to the project's non-gold
+        items that the aggregation counts (none excluded), in the order they came: what
+        agreement is measured on."""
+    @abstractmethod
     async def batch_pace(self, project_id: int, since: float) -> dict[int, BatchPace]:
         """Per batch id (batches with neither recent answers nor open items left out): answers
         its non-gold items got at or after `since` that the aggregation keeps, the first of them,

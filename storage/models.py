@@ -335,11 +335,15 @@ class OutboxMessage(BaseModel):
 
 
 class BatchProgress(BaseModel):
+    """A batch's non-gold items (`items`, `done`, `disputed` and their `answers`); its gold
+    questions are counted apart, in `gold`."""
+
     batch: Batch
     items: int
     done: int
     disputed: int
     answers: int
+    gold: int = 0
 
 
 class MemberRow(BaseModel):

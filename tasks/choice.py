@@ -52,6 +52,8 @@ class Binary(SingleChoice):
     name = "binary"
 
     def check_spec(self, spec: ProjectSpec) -> list[str]:
+        problems = TaskType.check_spec(self, spec)
         if len(spec.labels) != 2:
-            return [f"labels: a binary task needs exactly 2 labels, not {len(spec.labels)}"]
-        return TaskType.check_spec(self, spec)
+            problems.append(f"labels: a binary task needs exactly 2 labels, not "
+                            f"{len(spec.labels)}")
+        return problems

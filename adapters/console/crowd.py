@@ -26,11 +26,13 @@ from bot.projectfile import load_project_file
 from bot.quality import gold_accuracy
 from storage import open_store
 from storage.contract import Store
-from storage.models import MemberStats, Role
+from storage.models import MemberStats, Project, Role
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "reviews"
 MAX_STEPS = 100_000
 MIN_GOLD = 10
+MAX_CROWD = 1000
+"""The largest simulated crowd (each person is a chat of their own in one process)."""
 
 
 @dataclass
@@ -59,16 +61,28 @@ def make_workers(n: int, rng: random.Random) -> list[Worker]:
     return workers[:n]
 
 
-def example_items(count: int) -> tuple[bytes, dict[str, str]]:
+def example_size() -> int:
+    """How many non-gold items the example batch holds: the most a demo can label."""
+    with open(EXAMPLE / "batch.jsonl", encoding="utf-8") as f:
+        return sum(1 for line in f if line.strip() and "gold" not in json.loads(line))
+
+
+def example_items(count: int, batch: str = "") -> tuple[bytes, dict[str, str]]:
     """The first `count` non-gold items of the example batch, with the gold items among them
     (at least `MIN_GOLD`, enough for the qualification and some checks after it), as a JSONL
-    file, and the hidden truth by item id."""
+    file, and the hidden truth by item id. With a `batch` name the ids become
+    ``BATCH/ID``, so that several demo runs can share one database (ids are unique in a
+    project)."""
     with open(EXAMPLE / "truth.csv", encoding="utf-8") as f:
-        truth = {row["id"]: row["label"] for row in csv.DictReader(f)}
+        truth = {f"{batch}/{row['id']}" if batch else row["id"]: row["label"]
+                 for row in csv.DictReader(f)}
     lines: list[str] = []
     taken = gold = 0
     for line in (EXAMPLE / "batch.jsonl").read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
+        if batch:
+            row["id"] = f"{batch}/{row['id']}"
+            line = json.dumps(row, ensure_ascii=False)
         if "gold" in row:
             gold += 1
             lines.append(line)
@@ -123,19 +137,33 @@ def _first_button(person: Person) -> str | None:
     return screen.buttons()[0].label if screen is not None and screen.buttons() else None
 
 
+async def demo_batch(store: Store, content: bytes, name: str) -> tuple[Project, bool]:
+    """The example project (created or brought up to date) with the demo's batch `name`,
+    imported and published unless an earlier run on this database did so already; whether it
+    was there (the run then resumes it)."""
+    project, _ = await save_project(store, load_project_file(EXAMPLE / "project.toml"),
+                                    update=True)
+    async with store.transaction() as tx:
+        earlier = any(b.name == name for b in await tx.batches(project.id))
+    if not earlier:
+        await import_batch(store, project.name, "demo.jsonl", content, True, batch_name=name)
+    return project, earlier
+
+
 async def simulate(
     crowd_size: int, items: int, seed: int, db_url: str | None = None
 ) -> dict[str, Any]:
-    """Run the whole simulation and return the report."""
+    """Run the whole simulation and return the report. On a database where the same
+    simulation (crowd, items and seed) ran before, its batch is not imported again: the crowd
+    comes back and finishes what is left."""
     rng = random.Random(seed)
     pf = load_project_file(EXAMPLE / "project.toml")
-    content, truth = example_items(items)
+    name = f"crowd-{crowd_size}-{items}-{seed}"
+    content, truth = example_items(items, name)
     with tempfile.TemporaryDirectory(prefix="tapmark-demo-") as tmp:
         url = db_url or f"sqlite:///{Path(tmp) / 'demo.db'}"
         async with open_store(url) as store:
-            project, _ = await save_project(store, pf, update=True)
-            await import_batch(store, project.name, "demo.jsonl", content, True,
-                               batch_name=f"demo-{seed}-{items}")
+            project, resumed = await demo_batch(store, content, name)
             invite = await make_invite(store, project.name, Role.ANNOTATOR, None, None)
             core = Core(store, rng=random.Random(seed))
             recorder = Recorder(core)
@@ -155,7 +183,8 @@ async def simulate(
                 (p, w, random.Random(rng.random()))
                 for p, w in zip(people, crowd.workers, strict=True)
             ], crowd)
-            return await _report(store, project.name, crowd, truth, by_id)
+            report = await _report(store, project.name, crowd, truth, by_id)
+            return {**report, "resumed": resumed}
 
 
 async def _report(
@@ -207,7 +236,8 @@ async def _report(
         "items_finished": done + disputed,
         "disputed": disputed,
         "answers": answers,
-        "labels_per_item": round(answers_real / max(1, done + disputed), 2),
+        "labels_per_item": round(answers_real / (done + disputed), 2) if done + disputed
+        else None,
         "accuracy": round(correct / (done + disputed), 4) if done + disputed else None,
         "suspended": sum(1 for s in status.values() if s == "suspended"),
         "failed_qualification": sum(1 for q in qualified.values() if q == "failed"),

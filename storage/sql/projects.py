@@ -193,11 +193,12 @@ class ProjectOps(SqlBase):
 
     async def batch_progress(self, project_id: int) -> list[BatchProgress]:
         rows = await self._all(
-            "SELECT b.*, COUNT(i.id) AS n_items,"
-            " COUNT(*) FILTER (WHERE i.status = 'done') AS n_done,"
-            " COUNT(*) FILTER (WHERE i.status = 'disputed') AS n_disputed,"
-            " COALESCE(SUM(i.n_answers), 0) AS n_answers"
-            " FROM batches b LEFT JOIN items i ON i.batch_id = b.id AND i.gold IS NULL"
+            "SELECT b.*, COUNT(i.id) FILTER (WHERE i.gold IS NULL) AS n_items,"
+            " COUNT(i.id) FILTER (WHERE i.gold IS NOT NULL) AS n_gold,"
+            " COUNT(*) FILTER (WHERE i.status = 'done' AND i.gold IS NULL) AS n_done,"
+            " COUNT(*) FILTER (WHERE i.status = 'disputed' AND i.gold IS NULL) AS n_disputed,"
+            " COALESCE(SUM(i.n_answers) FILTER (WHERE i.gold IS NULL), 0) AS n_answers"
+            " FROM batches b LEFT JOIN items i ON i.batch_id = b.id"
             " WHERE b.project_id = ? GROUP BY b.id ORDER BY b.id",
             (project_id,),
         )
@@ -207,7 +208,7 @@ class ProjectOps(SqlBase):
                             status=r["status"], created_at=r["created_at"],
                             deadline=r["deadline"]),
                 items=r["n_items"], done=r["n_done"], disputed=r["n_disputed"],
-                answers=r["n_answers"],
+                answers=r["n_answers"], gold=r["n_gold"],
             )
             for r in rows
         ]

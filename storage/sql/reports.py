@@ -132,6 +132,15 @@ class ReportOps(SqlBase):
             for r in rows
         }
 
+    async def counted_answers(self, project_id: int) -> list[tuple[int, int, int, str]]:
+        rows = await self._all(
+            "SELECT i.batch_id, an.item_id, an.member_id, an.value"
+            " FROM answers an JOIN items i ON i.id = an.item_id"
+            " WHERE an.project_id = ? AND i.gold IS NULL AND an.excluded IS NULL ORDER BY an.id",
+            (project_id,),
+        )
+        return [(int(r[0]), int(r[1]), int(r[2]), str(r[3])) for r in rows]
+
     async def batch_pace(self, project_id: int, since: float) -> dict[int, BatchPace]:
         pace: dict[int, BatchPace] = {}
         for r in await self._all(

@@ -437,6 +437,7 @@ async def test_tapmark_run_telegram_as_a_process(tg: FakeTelegram, tmp_path: Pat
     assert proc.returncode == 0, log
     assert time.monotonic() - started < 5
     assert "is up (long polling)" in log and "stopped" in log
+    assert "set TAPMARK_TELEGRAM_BOT_NAME=tapmark_test_bot so that `tapmark invite`" in log
     assert tg.token not in log and tg.token.split(":")[1] not in log + out.decode()
 
     records = [json.loads(line) for line in cli("export", "reviews", "--db", db, env=env)

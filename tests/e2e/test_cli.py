@@ -158,9 +158,11 @@ def test_malformed_toml_names_the_file_and_the_line(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "field"),
     [
-        ("min_overlap = 3", "min_overlap = 0", "quality.min_overlap"),
-        ('task = "single_choice"', 'task = "nope"', "task"),
-        ('name = "reviews"', 'name = "Bad Name!"', "name"),
+        ("min_overlap = 3", "min_overlap = 0",
+         "line 25: quality.min_overlap (answers from distinct annotators each item gets): "
+         "must be at least 1, not 0"),
+        ('task = "single_choice"', 'task = "nope"', "line 4: task (the task type): unknown"),
+        ('name = "reviews"', 'name = "Bad Name!"', "line 2: name (the project's short name)"),
     ],
 )
 def test_a_bad_field_is_named(tmp_path: Path, old: str, new: str, field: str) -> None:
@@ -171,7 +173,7 @@ def test_a_bad_field_is_named(tmp_path: Path, old: str, new: str, field: str) ->
     shutil.copy(EXAMPLE / "guideline.md", tmp_path / "guideline.md")
     err = failed(tapmark(tmp_path, "project", "create", str(path), "--db",
                          sqlite_url(tmp_path / "t.db")))
-    assert f"{path}: {field}:" in err
+    assert f"{path}: {field}" in err
 
 
 # --- batches -------------------------------------------------------------------------------
@@ -273,10 +275,44 @@ def test_invite_prints_the_code_on_the_last_line(tmp_path: Path, reviews_db: Pat
     lines = proc.stdout.strip().splitlines()
     code = lines[-1]
     assert len(code) == 8 and set(code) <= INVITE_ALPHABET
-    assert "2 uses" in lines[0] and f"/start {code}" in lines[0]
+    assert "2 uses" in lines[0]
+    assert f"Telegram: send /start {code} to the bot (set TAPMARK_TELEGRAM_BOT_NAME" in lines[1]
+    assert lines[2].strip() == f"Slack: /tapmark start {code}"
     with sqlite3.connect(reviews_db) as conn:
         assert conn.execute("SELECT uses_left FROM invites WHERE code = ?", (code,)).fetchone() \
             == (2,)
+
+
+def test_invite_prints_the_telegram_link_when_the_bot_is_named(
+    tmp_path: Path, reviews_db: Path
+) -> None:
+    env = clean_env(TAPMARK_TELEGRAM_BOT_NAME="@labels_bot")
+    proc = ok(tapmark(tmp_path, "invite", "reviews", "--role", "annotator",
+                      "--db", sqlite_url(reviews_db), env=env))
+    code = proc.stdout.strip().splitlines()[-1]
+    assert f"https://t.me/labels_bot?start={code}" in proc.stdout
+    assert f"/tapmark start {code}" in proc.stdout
+    err = failed(tapmark(tmp_path, "invite", "reviews", "--role", "annotator", "--db",
+                         sqlite_url(reviews_db), env=clean_env(TAPMARK_TELEGRAM_BOT_NAME="a b")))
+    assert "TAPMARK_TELEGRAM_BOT_NAME" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_manager_invite_is_for_one_person_unless_asked(
+    tmp_path: Path, reviews_db: Path
+) -> None:
+    db = sqlite_url(reviews_db)
+    manager = ok(tapmark(tmp_path, "invite", "reviews", "--role", "manager", "--db", db))
+    annotators = ok(tapmark(tmp_path, "invite", "reviews", "--role", "annotator", "--db", db))
+    three = ok(tapmark(tmp_path, "invite", "reviews", "--role", "manager", "--uses", "3",
+                       "--db", db))
+    assert "(1 use)" in manager.stdout and "(unlimited uses)" in annotators.stdout
+    with sqlite3.connect(reviews_db) as conn:
+        uses = dict(conn.execute("SELECT code, uses_left FROM invites").fetchall())
+    assert uses[manager.stdout.split()[-1]] == 1
+    assert uses[annotators.stdout.split()[-1]] is None
+    assert uses[three.stdout.split()[-1]] == 3
+    assert "--uses" in failed(tapmark(tmp_path, "invite", "reviews", "--role", "qa", "--uses",
+                                      "0", "--db", db), code=2)
 
 
 def test_a_bad_role_is_a_usage_error(tmp_path: Path, reviews_db: Path) -> None:
@@ -324,7 +360,7 @@ def test_export_csv_after_a_simulated_run(simulation: Simulation) -> None:
     for record in records:
         check_annotator(record["annotator"], simulation.report)
         assert json.loads(record["data"])["text"]
-        assert record["gold"] in {"0", "1"}
+        assert record["gold"] in {"true", "false"}
 
 
 def test_export_to_a_file(simulation: Simulation, tmp_path: Path) -> None:
@@ -339,7 +375,7 @@ def test_export_to_a_file(simulation: Simulation, tmp_path: Path) -> None:
     audit = ok(tapmark(simulation.folder, "audit", simulation.report["project"], "--json",
                        "--db", simulation.db))
     entries = [json.loads(line) for line in audit.stdout.splitlines()]
-    assert entries[-1]["action"] == "export" and entries[-1]["who"] is None
+    assert entries[-1]["action"] == "export" and entries[-1]["who"] == "cli"
     assert entries[-1]["details"] == {"format": "jsonl", "via": "cli"}
     assert entries[0]["action"] == "project.save"
 

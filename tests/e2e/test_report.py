@@ -113,7 +113,10 @@ async def test_report_gives_the_figures_of_the_day_and_three_charts(scene: Scene
     actions = await root.command("report")
     text = last(root)
     assert "Report: Reviews · Sat 16 Jan 00:53 (Europe/Berlin)" in text
-    assert "b1 (published): ▓▓▓▓▓░░░░░ 2 of 4 items finished, 5 answers" in text
+    assert ("b1 (published): ▓▓▓▓▓░░░░░ 2 of 4 items finished (not counting its 1 gold "
+            "question), 5 answers; agreement α 0.00") in text
+    assert "Agreement: α 0.00 (Krippendorff's alpha over the items answered at least twice" \
+        in text
     assert "due Wed 20 Jan 23:59 (in 5 days); at 0.3 answers an hour, done by Sat 16 Jan 10:" \
         in text
     assert "on time ✓" in text

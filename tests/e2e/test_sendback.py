@@ -129,5 +129,5 @@ def test_audit_lines_name_who_did_what_and_when() -> None:
     entry = AuditEntry(at=1_800_000_000.0, who="a-1234567890", action="batch.publish",
                        details={"batch": "b1"})
     line = audit_line(entry, "Europe/Berlin")
-    assert line == ("2027-01-15 09:00:00  a-1234567890  batch.publish         "
+    assert line == ("2027-01-15T09:00:00+01:00  a-1234567890  batch.publish         "
                     f"batch={json.dumps('b1')}")

@@ -262,7 +262,7 @@ async def test_gold_answers_of_rich_types(recorder: Recorder, store: Store) -> N
 
 @pytest.mark.parametrize(("task", "extra", "message"), [
     ("rating", 'labels = ["a", "b"]', "a rating task takes none"),
-    ("rating", "[options]\nscale = 11", "options: scale: must be a whole number from 2 to 10"),
+    ("rating", "[options]\nscale = 11", "options.scale: must be a whole number from 2 to 10"),
     ("multi_choice", 'labels = ["a", "b"]\n[options]\nrows = 2', "rows: not an option"),
     ("free_text", "[options]\nmin_length = 9\nmax_length = 3", "min_length is over max_length"),
     ("review", 'labels = ["rejected", "ok"]', "'rejected' is the answer of Reject"),

@@ -32,7 +32,9 @@ def test_times_of_day_come_as_text_or_as_toml_times() -> None:
 
 @pytest.mark.parametrize("bad", ['"25:00"', '"18h"', '"18:7"', '""'])
 def test_a_bad_time_of_day_names_the_field(bad: str) -> None:
-    with pytest.raises(ProjectFileError, match=r"p.toml: schedule.digest_at: .*HH:MM"):
+    with pytest.raises(ProjectFileError,
+                       match=r"p.toml: line \d+: schedule.digest_at \(when the daily digest "
+                             r"goes out\): .*HH:MM"):
         parse_project("p.toml", HEAD + f"[schedule]\ndigest_at = {bad}\n")
 
 
