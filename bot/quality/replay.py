@@ -38,7 +38,10 @@ class ReplayResult:
     ``labels``/``confidence`` cover all items; ``used`` counts the answers revealed per item;
     ``status`` is the last decision per item (``-1`` for gold items, ``3`` when an item ran
     out of recorded answers before the policy stopped); ``gold_items`` are the items used as
-    gold questions and ``eval_items`` the others that have a gold label.
+    gold questions and ``eval_items`` the others that have a gold label. ``labels_per_item``
+    counts the answers revealed for the items that are not gold questions, per such item;
+    ``gold_answers`` the answers of the gold questions (all revealed up front); ``revealed``
+    marks every recorded answer that was used, the gold questions' included.
     """
 
     labels: IntArray
