@@ -144,7 +144,8 @@ class Candidate:
 @dataclass(frozen=True, slots=True)
 class Person:
     """The person asking: their confusion matrix ``[K, K]`` (the model's posterior mean, so
-    a newcomer's is flat) and how many gold questions they have answered."""
+    a newcomer's is the prior, slightly better than chance) and how many gold questions they
+    have answered."""
 
     confusion: FloatArray
     gold_answers: int = 0
