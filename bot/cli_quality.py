@@ -31,7 +31,9 @@ from bot.quality.methods import (
     uses_gold,
 )
 from bot.quality.overlap import OverlapPolicy
-from bot.quality.replay import replay
+from bot.quality.replay import ReplayResult, replay
+from bot.quality.replay_routing import replay_routed, weak_share
+from bot.quality.routing import ROUTINGS, RoutingSettings
 
 ANSWER_COLUMNS = ("worker", "task", "label")
 GOLD_COLUMNS = ("task", "label")
@@ -201,37 +203,54 @@ def write_labels(
 
 
 def run_replay(args: argparse.Namespace) -> int:
-    """``tapmark replay``: simulate dynamic overlap on recorded answers."""
+    """``tapmark replay``: simulate dynamic overlap (and routing) on recorded answers."""
     if not 0.0 <= args.gold_fraction < 1.0:
         raise InputError("--gold-fraction must be at least 0 and below 1")
+    if args.online < 1:
+        raise InputError("--online must be at least 1")
     try:
         policy = OverlapPolicy(args.min_overlap, args.max_overlap, args.confidence)
     except ValueError as exc:
         raise InputError(f"bad policy: {exc}") from None
+    try:
+        routing = RoutingSettings(args.routing, args.exploration)
+    except ValueError as exc:
+        raise InputError(f"bad routing: {exc}") from None
     data = load(args.answers, args.gold)
     if data.gold_items.size == 0:
         raise InputError(f"{args.gold}: none of its tasks appear in {args.answers}")
-    res = replay(
-        data.answers, data.gold_items, data.gold_labels, policy, args.gold_fraction, args.seed
-    )
-    n_items = data.answers.n_items - res.gold_items.size
+    a = data.answers
+    if args.routing == "skill":
+        res = replay_routed(
+            a, data.gold_items, data.gold_labels, policy, args.gold_fraction, args.seed,
+            args.online, routing,
+        )  # fmt: skip
+    else:
+        res = replay(a, data.gold_items, data.gold_labels, policy, args.gold_fraction, args.seed)
+    n_items = a.n_items - res.gold_items.size
+    weak_used, weak_recorded = _weak(data, res)
     if args.json:
         print(
             json.dumps(
                 {
                     "accuracy": _fmt(res.accuracy),
                     "labels_per_item": _fmt(res.labels_per_item),
+                    "labels_per_item_with_gold": _fmt(res.labels_per_item_with_gold),
                     "items": n_items,
                     "evaluated_items": int(res.eval_items.size),
                     "gold_items": int(res.gold_items.size),
                     "gold_answers": res.gold_answers,
-                    "answers_available": int(data.answers.n_answers - res.gold_answers),
+                    "answers_available": int(a.n_answers - res.gold_answers),
                     "status": res.counts_by_status(),
                     "policy": {
                         "min_overlap": policy.min_overlap,
                         "max_overlap": policy.max_overlap,
                         "confidence": policy.confidence,
                     },
+                    "routing": args.routing,
+                    "online": args.online if args.routing == "skill" else None,
+                    "exploration": args.exploration if args.routing == "skill" else None,
+                    "weak_answer_share": {"used": _fmt(weak_used), "recorded": _fmt(weak_recorded)},
                     "gold_fraction": args.gold_fraction,
                     "seed": args.seed,
                 }
@@ -246,10 +265,28 @@ def run_replay(args: argparse.Namespace) -> int:
         f"policy: min {policy.min_overlap}, max {policy.max_overlap},"
         f" confidence {policy.confidence}"
     )
+    if args.routing == "skill":
+        print(
+            f"routing: skill, choosing among {args.online} people online per task,"
+            f" exploration {args.exploration}"
+        )
     print(f"labels per task: {res.labels_per_item:.2f}")
+    print(f"labels per task with the gold questions' answers: {res.labels_per_item_with_gold:.2f}")
     print(f"accuracy: {res.accuracy:.4f} on {res.eval_items.size} tasks with gold")
     print("outcomes: " + ", ".join(f"{k} {v}" for k, v in res.counts_by_status().items()))
+    print(
+        f"answers from annotators under 60% on gold: {weak_used:.0%} of those used,"
+        f" {weak_recorded:.0%} of those recorded"
+    )
     return 0
+
+
+def _weak(data: Loaded, res: ReplayResult) -> tuple[float, float]:
+    """:func:`weak_share` of the answers used for the tasks that were not gold questions."""
+    a = data.answers
+    revealed = res.revealed if res.revealed is not None else np.zeros(a.n_answers, dtype=bool)
+    used = revealed & ~np.isin(a.items, res.gold_items)
+    return weak_share(a, used, data.gold_items, data.gold_labels)
 
 
 def _guarded(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
@@ -292,7 +329,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="replay recorded answers through dynamic overlap",
         description="Replay real answers through the dynamic-overlap policy: a share of the "
         "gold tasks serve as gold questions, the rest get their answers one at a time until "
-        "the policy stops.",
+        "the policy stops. With --routing skill, each next answer comes from the best of "
+        "--online people drawn among those who answered the task in the record.",
     )
     rep.add_argument("answers", metavar="ANSWERS.csv")
     rep.add_argument("--gold", metavar="GOLD.csv", required=True)
@@ -302,6 +340,27 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     rep.add_argument("--min-overlap", type=int, default=DEFAULT_POLICY.min_overlap)
     rep.add_argument("--max-overlap", type=int, default=DEFAULT_POLICY.max_overlap)
     rep.add_argument("--confidence", type=float, default=DEFAULT_POLICY.confidence)
+    rep.add_argument(
+        "--routing",
+        choices=ROUTINGS,
+        default="arrival",
+        help="arrival: the recorded answers in a random order (default); skill: routing by "
+        "the online Dawid-Skene estimates",
+    )
+    rep.add_argument(
+        "--online",
+        type=int,
+        default=3,
+        metavar="K",
+        help="with --routing skill: people online for a task at each step (default 3)",
+    )
+    rep.add_argument(
+        "--exploration",
+        type=float,
+        default=RoutingSettings().exploration,
+        help="with --routing skill: chance of picking the least-known person online "
+        f"(default {RoutingSettings().exploration})",
+    )
     rep.set_defaults(func=_guarded(run_replay), quality_command="replay")
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.quality.dawid_skene import EMSettings, leave_one_out_posterior, run_em
-from bot.quality.encoding import Answers, FloatArray, IntArray
+from bot.quality.encoding import Answers, BoolArray, FloatArray, IntArray
 from bot.quality.overlap import OverlapPolicy, decide_many
 from bot.quality.result import pick_labels
 from bot.quality.voting import majority_vote
@@ -38,7 +38,10 @@ class ReplayResult:
     ``labels``/``confidence`` cover all items; ``used`` counts the answers revealed per item;
     ``status`` is the last decision per item (``-1`` for gold items, ``3`` when an item ran
     out of recorded answers before the policy stopped); ``gold_items`` are the items used as
-    gold questions and ``eval_items`` the others that have a gold label.
+    gold questions and ``eval_items`` the others that have a gold label. ``labels_per_item``
+    counts the answers revealed for the items that are not gold questions, per such item;
+    ``gold_answers`` the answers of the gold questions (all revealed up front); ``revealed``
+    marks every recorded answer that was used, the gold questions' included.
     """
 
     labels: IntArray
@@ -51,6 +54,16 @@ class ReplayResult:
     labels_per_item: float
     gold_answers: int
     rounds: int
+    revealed: BoolArray | None = None
+
+    @property
+    def labels_per_item_with_gold(self) -> float:
+        """Every revealed answer, the gold questions' included, per item that is not a gold
+        question: the cost with the gold overhead."""
+        others = int(np.sum(self.status >= 0))
+        if others == 0:
+            return float("nan")
+        return self.labels_per_item + self.gold_answers / others
 
     def counts_by_status(self) -> dict[str, int]:
         """How many non-gold items ended done, disputed, or out of answers."""
@@ -201,4 +214,5 @@ def replay(
         labels_per_item=per_item,
         gold_answers=int(n_ans[control].sum()),
         rounds=rounds,
+        revealed=rank < used[answers.items],
     )

@@ -110,6 +110,26 @@ def test_replay_json(crowd: tuple[Path, Path]) -> None:
     assert out2["gold_items"] == 40 and out2["labels_per_item"] <= 4.0
 
 
+def test_replay_with_skill_routing(crowd: tuple[Path, Path]) -> None:
+    answers, gold = crowd
+    args = ("replay", answers, "--gold", gold, "--json", "--seed", "3")
+    plain = json.loads(run(*args).stdout)
+    res = run(*args, "--routing", "skill", "--online", "2")
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert out["routing"] == "skill" and out["online"] == 2 and plain["routing"] == "arrival"
+    assert out["items"] == plain["items"] and out["gold_answers"] == plain["gold_answers"]
+    assert 3.0 <= out["labels_per_item"] < 8.0
+    assert out["labels_per_item_with_gold"] == pytest.approx(
+        out["labels_per_item"] + out["gold_answers"] / out["items"], abs=1e-5
+    )
+    assert out["accuracy"] > 0.9 and out["accuracy"] >= plain["accuracy"] - 0.02
+    assert out["weak_answer_share"]["used"] <= out["weak_answer_share"]["recorded"]
+    text = run("replay", answers, "--gold", gold, "--routing", "skill", "--seed", "3")
+    assert "choosing among 3 people online" in text.stdout
+    assert "labels per task with the gold questions' answers:" in text.stdout
+
+
 def _one_line_error(res: subprocess.CompletedProcess[str], *needles: str) -> None:
     assert res.returncode == 1
     assert res.stdout == ""
@@ -170,6 +190,11 @@ def test_bad_options(crowd: tuple[Path, Path]) -> None:
         "min_overlap",
     )
     _one_line_error(run("replay", answers, "--gold", gold, "--gold-fraction", "1.5"), "fraction")
+    _one_line_error(run("replay", answers, "--gold", gold, "--online", "0"), "--online")
+    _one_line_error(
+        run("replay", answers, "--gold", gold, "--routing", "skill", "--exploration", "2"),
+        "exploration",
+    )
 
 
 def test_real_data_set_end_to_end() -> None:

@@ -16,6 +16,7 @@ from bot.quality.encoding import Answers
 from bot.quality.gold import gold_accuracy
 from bot.quality.methods import DEFAULT_METHOD, aggregate
 from bot.quality.replay import replay
+from bot.quality.replay_routing import replay_routed
 from bot.quality.voting import majority_vote
 from tests.datasets import crowd_files
 
@@ -106,6 +107,27 @@ def test_replay_over_seeds_is_not_a_lucky_draw() -> None:
     runs = [replay(d.answers, d.gold_items, d.gold_labels, seed=s) for s in range(6)]
     assert np.mean([r.accuracy for r in runs]) >= 0.905
     assert np.mean([r.labels_per_item for r in runs]) <= 4.5
+
+
+@pytest.mark.parametrize(
+    ("name", "min_accuracy", "max_labels"),
+    [  # seeds 0-2; the benchmark (bench/routing.py) runs ten
+        ("snow2008_rte", 0.918, 4.0),
+        ("snow2008_temp", 0.935, 3.5),
+        ("zheng2017_d_possent", 0.945, 3.6),
+    ],
+)
+def test_skill_routing_among_three_online_beats_arrival(
+    name: str, min_accuracy: float, max_labels: float
+) -> None:
+    d = data(name)
+    skill = [replay_routed(d.answers, d.gold_items, d.gold_labels, seed=s) for s in range(3)]
+    plain = [replay(d.answers, d.gold_items, d.gold_labels, seed=s) for s in range(3)]
+    acc = float(np.mean([r.accuracy for r in skill]))
+    labels = float(np.mean([r.labels_per_item for r in skill]))
+    assert acc >= min_accuracy and labels <= max_labels
+    assert acc > float(np.mean([r.accuracy for r in plain]))
+    assert labels < float(np.mean([r.labels_per_item for r in plain])) - 0.4
 
 
 def test_gold_anchoring_with_a_tenth_of_gold_does_not_hurt() -> None:
