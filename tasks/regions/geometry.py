@@ -21,6 +21,9 @@ from tasks.regions.answer import Region, shoelace
 FloatArray = NDArray[np.float64]
 POINT_SIGMA = 8.0
 """Default σ in pixels of the point similarity."""
+SMALL = 64
+"""Up to this many pairs a similarity matrix is filled pair by pair (numpy's overhead would
+cost more than it saves)."""
 
 
 def area(region: Region) -> float:
@@ -65,7 +68,11 @@ def iou(a: Region, b: Region) -> float:
     if a.image != b.image or not is_area(a) or not is_area(b):
         return 0.0
     if a.type == "box" and b.type == "box":
-        return float(box_iou_matrix(np.array([a.bounds()]), np.array([b.bounds()]))[0, 0])
+        ix = min(a.x + a.w, b.x + b.w) - max(a.x, b.x)
+        iy = min(a.y + a.h, b.y + b.h) - max(a.y, b.y)
+        inter = ix * iy if ix > 0 and iy > 0 else 0.0
+        union = a.w * a.h + b.w * b.h - inter
+        return inter / union if union > 0 else 0.0
     ga, gb = _geometry(a), _geometry(b)
     inter = float(shapely.area(shapely.intersection(ga, gb)))
     union = float(shapely.area(ga)) + float(shapely.area(gb)) - inter
@@ -93,6 +100,11 @@ def similarity_matrix(
     len(b))``; boxes and points are done at once with numpy, polygons with shapely."""
     out = np.zeros((len(a), len(b)), dtype=np.float64)
     if not a or not b:
+        return out
+    if len(a) * len(b) <= SMALL:
+        for i, r in enumerate(a):
+            for j, s in enumerate(b):
+                out[i, j] = similarity(r, s, point_sigma)
         return out
     image_a = np.fromiter((r.image for r in a), np.int64, len(a))
     image_b = np.fromiter((r.image for r in b), np.int64, len(b))

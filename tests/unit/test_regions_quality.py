@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.quality.overlap import OverlapPolicy
-from bot.quality.regions import consensus, decide_regions, judge_regions, match, score_gold
+from bot.quality.regions import consensus_of, decide_regions, judge_regions, match, score_gold
 from bot.quality.regions.consensus import weighted_median
 from tasks.regions.answer import Region, dumps
 from tests.regions_samples import answers
@@ -50,7 +50,7 @@ def test_consensus_of_identical_answers_is_that_answer(
     answer: tuple[Any, tuple[Region, ...]], copies: int, accuracy: list[float]
 ) -> None:
     _, regions = answer
-    result = consensus([regions] * copies, accuracy[:copies])
+    result = consensus_of([regions] * copies, accuracy[:copies])
     assert result.value == dumps(regions)
     assert all(c.posterior > 0.5 for c in result.clusters)
 
@@ -59,7 +59,7 @@ def test_a_spammers_stray_box_is_dropped_and_noise_is_averaged_out() -> None:
     truth = box(100, 100, 50, 50)
     answers_ = [[box(102, 98, 50, 52)], [box(98, 101, 49, 50)], [box(101, 100, 51, 49)],
                 [box(300, 300, 30, 30), box(100, 250, 20, 20)]]
-    result = consensus(answers_, [0.9, 0.9, 0.9, 0.3])
+    result = consensus_of(answers_, [0.9, 0.9, 0.9, 0.3])
     assert len(result.regions) == 1
     (kept,) = result.regions
     assert (kept.x, kept.y, kept.x + kept.w, kept.y + kept.h) == (101.0, 100.0, 152.0, 150.0)
@@ -72,28 +72,28 @@ def test_a_spammers_stray_box_is_dropped_and_noise_is_averaged_out() -> None:
 def test_skill_weights_pull_the_median_towards_the_skilled() -> None:
     answers_ = [[box(100, 100)], [box(100, 100)], [box(130, 100)], [box(130, 100)],
                 [box(130, 100)]]
-    skilled_first = consensus(answers_, [0.95, 0.95, 0.6, 0.6, 0.6])
+    skilled_first = consensus_of(answers_, [0.95, 0.95, 0.6, 0.6, 0.6])
     assert skilled_first.regions[0].x == 100.0
-    even = consensus(answers_, [0.8] * 5)
+    even = consensus_of(answers_, [0.8] * 5)
     assert even.regions[0].x == 130.0
 
 
 def test_a_label_vote_and_its_confidence() -> None:
     drawn = [[box(0, 0)], [box(1, 0)], [box(0, 1, label="truck")]]
-    result = consensus(drawn, [0.8, 0.8, 0.8])
+    result = consensus_of(drawn, [0.8, 0.8, 0.8])
     (cluster,) = result.clusters
     assert cluster.region.label == "car"
     assert cluster.label_share == pytest.approx(2 / 3)
     assert cluster.posterior == pytest.approx(0.8)
     assert decide_regions(result, POLICY).status == "more"
-    settled = consensus([*drawn, [box(0, 0)]], [0.8] * 4)
+    settled = consensus_of([*drawn, [box(0, 0)]], [0.8] * 4)
     assert settled.confidence == pytest.approx(0.8**3 * 0.2 / (0.8**3 * 0.2 + 0.2**3 * 0.8))
     assert decide_regions(settled, POLICY).status == "done"
 
 
 def test_disagreement_asks_for_more_answers_then_goes_to_qa() -> None:
     a, b = [box(0, 0)], [box(200, 200)]
-    verdicts = [decide_regions(consensus(drawn, [0.8] * len(drawn)), POLICY)
+    verdicts = [decide_regions(consensus_of(drawn, [0.8] * len(drawn)), POLICY)
                 for drawn in ([a, b, a], [a, b, a, b], [a, b, a, b, []])]
     assert [v.status for v in verdicts] == ["more", "more", "disputed"]
     assert "uncertain" in verdicts[-1].reason and "drawn by one annotator" not in \
@@ -101,7 +101,7 @@ def test_disagreement_asks_for_more_answers_then_goes_to_qa() -> None:
 
 
 def test_an_item_everyone_leaves_empty_is_done_with_no_regions() -> None:
-    result = consensus([(), (), ()], [0.8] * 3)
+    result = consensus_of([(), (), ()], [0.8] * 3)
     verdict = decide_regions(result, POLICY)
     assert (verdict.status, verdict.value, verdict.confidence) == ("done", '{"regions":[]}', 1.0)
 
@@ -123,7 +123,7 @@ def test_polygons_with_different_corner_counts_meet_in_the_middle() -> None:
     five = ((0.0, 0.0), (50.0, 0.0), (100.0, 0.0), (100.0, 100.0), (0.0, 100.0))
     shifted = ((2.0, 2.0), (102.0, 2.0), (102.0, 102.0), (2.0, 102.0))
     drawn = [[Region(0, "lot", "polygon", points=p)] for p in (square, five, shifted)]
-    (region,) = consensus(drawn, [0.8] * 3).regions
+    (region,) = consensus_of(drawn, [0.8] * 3).regions
     assert region.type == "polygon"
     assert score_gold([Region(0, "lot", "polygon", points=square)], [region]).score > 0.97
 
@@ -133,7 +133,7 @@ def test_polygons_drawn_from_another_corner_or_the_other_way_round_agree() -> No
     rolled = square[2:] + square[:2]
     backwards = tuple(reversed(square))
     drawn = [[Region(0, "lot", "polygon", points=p)] for p in (square, rolled, backwards)]
-    (region,) = consensus(drawn, [0.8] * 3).regions
+    (region,) = consensus_of(drawn, [0.8] * 3).regions
     assert region.points == square
 
 
@@ -141,7 +141,7 @@ def test_keypoints_agree_by_name_and_distance() -> None:
     def face(dx: float) -> list[Region]:
         return [Region(0, "nose", "point", 100 + dx, 100), Region(0, "left_eye", "point",
                                                                  120 + dx, 80)]
-    result = consensus([face(0), face(2), face(-1)], [0.9] * 3)
+    result = consensus_of([face(0), face(2), face(-1)], [0.9] * 3)
     assert [(r.label, r.x) for r in result.regions] == [("left_eye", 120.0), ("nose", 100.0)]
     assert result.confidence > 0.99
 

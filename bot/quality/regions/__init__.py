@@ -12,7 +12,7 @@ from bot.quality.regions.consensus import (
     Cluster,
     RegionConsensus,
     RegionDecision,
-    consensus,
+    consensus_of,
     decide_regions,
     judge_regions,
 )
@@ -25,7 +25,7 @@ __all__ = [
     "RegionConsensus",
     "RegionDecision",
     "RegionSettings",
-    "consensus",
+    "consensus_of",
     "decide_regions",
     "judge_regions",
     "match",

@@ -38,7 +38,7 @@ from bot.quality.encoding import FloatArray
 from bot.quality.overlap import OverlapPolicy, Status
 from bot.quality.regions.matching import DEFAULT, RegionSettings, match
 from tasks.regions.answer import Region, dumps, loads, shoelace, tenth
-from tasks.regions.geometry import similarity_matrix
+from tasks.regions.geometry import similarity
 
 MIN_WEIGHT = 0.05
 """The least skill weight in a median, so that even a poor annotator's shape is defined."""
@@ -128,7 +128,24 @@ def weighted_median(values: FloatArray, weights: FloatArray) -> FloatArray:
     return np.asarray(np.where(at_half, (low + high) / 2.0, low), dtype=np.float64)
 
 
-def consensus(
+def median_of(values: Sequence[float], weights: Sequence[float]) -> float:
+    """`weighted_median` of one column, in plain Python (faster for a handful of values)."""
+    if len(values) == 1:
+        return values[0]
+    order = sorted(range(len(values)), key=values.__getitem__)
+    total = sum(weights)
+    half, eps = total / 2.0, 1e-9 * total
+    cum = 0.0
+    for pos, k in enumerate(order):
+        cum += weights[k]
+        if cum >= half - eps:
+            if abs(cum - half) <= eps and pos + 1 < len(order):
+                return (values[k] + values[order[pos + 1]]) / 2.0
+            return values[k]
+    return values[order[-1]]
+
+
+def consensus_of(
     answers: Sequence[Sequence[Region]], accuracy: Sequence[float],
     settings: RegionSettings = DEFAULT,
 ) -> RegionConsensus:
@@ -137,11 +154,14 @@ def consensus(
     n = len(answers)
     if len(accuracy) != n:
         raise ValueError("one accuracy per answer")
-    votes = evidence(accuracy)
-    weight = np.maximum(votes, MIN_WEIGHT)
+    votes = [float(v) for v in evidence(accuracy)]
+    weight = [max(v, MIN_WEIGHT) for v in votes]
+    against = -sum(votes)
     groups: list[list[tuple[int, Region]]] = []
     centres: list[Region] = []
-    for i in sorted(range(n), key=lambda k: -weight[k]):
+    order = sorted(range(n), key=lambda k: -weight[k])
+    last = max((k for k, i in enumerate(order) if answers[i]), default=-1)
+    for step, i in enumerate(order):
         regions = answers[i]
         if not regions:
             continue
@@ -153,10 +173,11 @@ def consensus(
             else:
                 groups.append([(i, region)])
                 centres.append(region)
-        for p in pairs:
-            members = groups[p.b]
-            centres[p.b] = _merge([r for _, r in members], weight[[j for j, _ in members]])
-    clusters = [_cluster(group, votes, weight, settings) for group in groups]
+        if step < last:
+            for p in pairs:
+                members = groups[p.b]
+                centres[p.b] = _merge([r for _, r in members], [weight[j] for j, _ in members])
+    clusters = [_cluster(group, votes, weight, against, settings) for group in groups]
     kept = sorted((c for c in clusters if c.kept), key=lambda c: c.region.sort_key())
     certainty = [max(c.posterior, 1.0 - c.posterior) for c in clusters]
     return RegionConsensus(
@@ -169,54 +190,56 @@ def consensus(
 
 
 def _cluster(
-    group: list[tuple[int, Region]], votes: FloatArray, weight: FloatArray,
+    group: list[tuple[int, Region]], votes: list[float], weight: list[float], against: float,
     settings: RegionSettings,
 ) -> Cluster:
-    who = np.array([i for i, _ in group], dtype=np.int64)
+    """`against` is the score with every annotator speaking against the region."""
     regions = [r for _, r in group]
-    w = weight[who]
+    w = [weight[i] for i, _ in group]
     region = _merge(regions, w)
-    sims = similarity_matrix(regions, [region], settings.point_sigma)[:, 0]
-    same = np.array([r.label == region.label for r in regions], dtype=bool)
-    yes = same & (sims >= settings.match_iou - 1e-12)
-    confirms = np.zeros(votes.shape[0], dtype=bool)
-    confirms[who[yes]] = True
-    score = float(np.where(confirms, votes, -votes).sum())
-    total = float(w.sum())
+    sims = [similarity(r, region, settings.point_sigma) for r in regions]
+    same = [r.label == region.label for r in regions]
+    bar = settings.match_iou - 1e-12
+    confirmed = tuple(i for (i, _), s, ok in zip(group, sims, same, strict=True)
+                      if ok and s >= bar)
+    score = against + 2.0 * sum(votes[i] for i in confirmed)
+    total = sum(w)
     return Cluster(
         region=region,
-        members=tuple(int(i) for i in who),
-        confirmed=tuple(int(i) for i in who[yes]),
+        members=tuple(i for i, _ in group),
+        confirmed=confirmed,
         posterior=1.0 / (1.0 + math.exp(-score)) if score > -700 else 0.0,
-        label_share=float(w[same].sum()) / total,
-        agreement=float((w * sims).sum()) / total,
+        label_share=sum(x for x, ok in zip(w, same, strict=True) if ok) / total,
+        agreement=sum(x * s for x, s in zip(w, sims, strict=True)) / total,
     )
 
 
-def _vote(keys: Sequence[str], w: FloatArray) -> str:
+def _vote(keys: Sequence[str], w: Sequence[float]) -> str:
     """The key with the most weight; a tie goes to the one named first."""
     totals: dict[str, float] = {}
     for key, weight in zip(keys, w, strict=True):
-        totals[key] = totals.get(key, 0.0) + float(weight)
+        totals[key] = totals.get(key, 0.0) + weight
     best = max(totals.values())
     return next(k for k in keys if totals[k] >= best - 1e-12)
 
 
-def _merge(regions: list[Region], w: FloatArray) -> Region:
+def _merge(regions: list[Region], w: list[float]) -> Region:
     """The consensus region of one cluster (members listed by skill, highest first)."""
     shape = _vote([r.type for r in regions], w)
     label = _vote([r.label for r in regions], w)
     pick = [k for k, r in enumerate(regions) if r.type == shape]
-    sub, sw = [regions[k] for k in pick], w[pick]
+    sub, sw = [regions[k] for k in pick], [w[k] for k in pick]
     image = regions[0].image
     if shape == "box":
-        edges = weighted_median(np.array([r.bounds() for r in sub]), sw)
-        x0, y0, x1, y1 = (tenth(float(v)) for v in edges)
+        x0, y0, x1, y1 = (tenth(median_of(column, sw))
+                          for column in zip(*(r.bounds() for r in sub), strict=True))
         return Region(image, label, "box", x0, y0, tenth(x1 - x0), tenth(y1 - y0))
     if shape == "point":
-        x, y = weighted_median(np.array([(r.x, r.y) for r in sub]), sw)
-        return Region(image, label, "point", tenth(float(x)), tenth(float(y)))
-    points = _polygon_median([np.array(r.points, dtype=np.float64) for r in sub], sw)
+        x, y = (tenth(median_of(column, sw))
+                for column in zip(*((r.x, r.y) for r in sub), strict=True))
+        return Region(image, label, "point", x, y)
+    points = _polygon_median([np.array(r.points, dtype=np.float64) for r in sub],
+                             np.array(sw, dtype=np.float64))
     return Region(image, label, "polygon", points=points or sub[0].points)
 
 
@@ -316,5 +339,5 @@ def judge_regions(
             answers.append(loads(value))
         except ValueError:
             answers.append(())
-    return decide_regions(consensus(answers, accuracy, settings), policy)
+    return decide_regions(consensus_of(answers, accuracy, settings), policy)
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from bot.quality.gold import posterior_mean
 from bot.quality.overlap import OverlapPolicy
-from bot.quality.regions.consensus import consensus, decide_regions
+from bot.quality.regions.consensus import consensus_of, decide_regions
 from bot.quality.regions.gold import score_gold
 from bot.quality.regions.matching import DEFAULT, RegionSettings, match
 from tasks.regions.answer import Region
@@ -94,7 +94,7 @@ def simulate(
                 iou_list.append(truth_iou(scene.truth, answer, settings))
             if len(drawn) < policy.min_overlap:
                 continue
-            result = consensus(drawn, accuracy, settings)
+            result = consensus_of(drawn, accuracy, settings)
             status = decide_regions(result, policy).status
             if status != "more":
                 break

@@ -74,9 +74,8 @@ def assign(
 
 
 def label_agreement(a: Sequence[Region], b: Sequence[Region]) -> np.ndarray:
-    la = np.array([r.label for r in a], dtype=object)
-    lb = np.array([r.label for r in b], dtype=object)
-    return np.asarray(la[:, None] == lb[None, :], dtype=bool).reshape(len(a), len(b))
+    return np.array([[r.label == s.label for s in b] for r in a], dtype=bool).reshape(
+        len(a), len(b))
 
 
 def match(
