@@ -5,7 +5,9 @@ A task type takes answers in one of three ways (`TaskView.mode`):
 - ``tap``: one button is the whole answer (single_choice, binary, rating, pairwise, review);
 - ``toggle``: buttons switch options on and off (a check mark on those that are on) and *Done*
   gives the answer (multi_choice, image_grid);
-- ``text``: the answer is typed as a message (free_text).
+- ``text``: the answer is typed as a message (free_text);
+- ``page``: the answer is made in the annotation page (boxes, polygons, keypoints): the chat
+  card shows a button that opens it.
 
 Answers are stored as strings: a label, a number, or canonical JSON for sets and regions (see
 each type). `aggregation` names how the core turns an item's answers into a result (see
@@ -22,8 +24,8 @@ from typing import Any, Literal
 from storage.models import ProjectSpec
 from tasks.media import MEDIA_KEYS, StoredMedia, stored_media
 
-Mode = Literal["tap", "toggle", "text"]
-Aggregation = Literal["categorical", "multilabel", "rating", "text"]
+Mode = Literal["tap", "toggle", "text", "page"]
+Aggregation = Literal["categorical", "multilabel", "rating", "text", "regions"]
 
 
 class AnswerError(ValueError):
