@@ -26,6 +26,9 @@ class Ctx:
     actions: list[Action] = field(default_factory=list)
     media: MediaStore | None = None
     """Where media files are stored (None: this bot was given no media folder)."""
+    last_try: bool = True
+    """Whether this is the event's last attempt: before it, a handler may raise `Busy` to
+    run the event again once other transactions let go of the rows it needs."""
 
     def send(self, screen: Screen) -> None:
         self.actions.append(Send(to=self.actor, screen=screen))

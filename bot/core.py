@@ -36,7 +36,7 @@ from bot.work import (
     on_report_text,
     on_task_tap,
 )
-from storage.contract import Retryable, Store
+from storage.contract import Busy, Retryable, Store
 from storage.models import Member, TokenRef
 from tasks.values import BatchLimits
 
@@ -94,6 +94,9 @@ OUTBOX_HOLD_S = 120.0
 RETRIES = 4
 """Attempts at an event whose transaction the engine rolled back as retryable (a deadlock
 between workers on PostgreSQL). Nothing is shown before a commit, so running it again is safe."""
+BUSY_PAUSE_S = 0.1
+"""The longest pause before running again an event whose work was held by others (`Busy`),
+times the attempt: long enough for the holders' transactions to commit."""
 
 
 class Core:
@@ -127,18 +130,19 @@ class Core:
         started = time.perf_counter()
         for attempt in range(1, RETRIES + 1):
             try:
-                actions = await self._handle(event)
+                actions = await self._handle(event, last_try=attempt == RETRIES)
                 break
-            except Retryable:
+            except Retryable as exc:
                 if attempt == RETRIES:
                     raise
                 metrics.RETRIED.labels(kind).inc()
-                await asyncio.sleep(self.rng.uniform(0.0, 0.02 * attempt))
+                pause = BUSY_PAUSE_S if isinstance(exc, Busy) else 0.02
+                await asyncio.sleep(self.rng.uniform(pause / 2, pause) * attempt)
         metrics.EVENTS.labels(kind).inc()
         metrics.EVENT_SECONDS.labels(kind).observe(time.perf_counter() - started)
         return actions
 
-    async def _handle(self, event: Event) -> list[Action]:
+    async def _handle(self, event: Event, last_try: bool = True) -> list[Action]:
         prepared = None
         if isinstance(event, Upload):  # slow work (media) before the transaction, not in it
             prepared = await prepare_upload(
@@ -146,7 +150,7 @@ class Core:
                 self.media, self.clock(), Source(fetcher=self.fetcher), self.limits,
             )
         try:
-            actions = await self._in_transaction(event, prepared)
+            actions = await self._in_transaction(event, prepared, last_try)
         except BaseException:
             if prepared is not None:
                 await prepared.settle(committed=False)
@@ -155,7 +159,9 @@ class Core:
             await prepared.settle(committed=True)
         return actions
 
-    async def _in_transaction(self, event: Event, prepared: PreparedBatch | None) -> list[Action]:
+    async def _in_transaction(
+        self, event: Event, prepared: PreparedBatch | None, last_try: bool = True
+    ) -> list[Action]:
         async with self.store.transaction() as tx:
             ref: TokenRef | None = None
             if isinstance(event, Tap):
@@ -171,7 +177,7 @@ class Core:
             ctx = Ctx(
                 tx=tx, now=now, actor=event.actor, rng=self.rng, member=member, sweep=sweep,
                 is_admin=(event.actor.platform, event.actor.user_id) in self.admins,
-                media=self.media,
+                media=self.media, last_try=last_try,
             )
             if isinstance(event, Command):
                 await self._command(ctx, event)

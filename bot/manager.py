@@ -145,6 +145,9 @@ async def reinstate_member(ctx: Ctx, project: Project, row: MemberRow, by: Membe
     await ctx.tx.audit(project.id, None if by is None else by.id, "reinstate",
                        {"member": row.member.pseudonym, "role": row.role.value,
                         **actor_details(by)}, ctx.now)
+    if row.role == Role.ANNOTATOR:  # they may have been waiting for work when suspended
+        ctx.tx.freed.add(project.id)
+        await wake_freed(ctx.tx, ctx.now)
     if row.status == "removed":
         return f"is back as {row.role.value}."
     return "is active again; their earlier answers stay out of the aggregation."

@@ -11,7 +11,7 @@ digest missed while the bot was down goes out on the first tick after start (the
 day, never a day late).
 
 The jobs, each a plain ``async (store, now)`` function that tests call with their own clock:
-`reclaim_leases`, `bot.deadlines.warn_deadlines`, `bot.reminders.send_reminders`,
+`reclaim_leases`, `wake_waiting`, `bot.deadlines.warn_deadlines`, `bot.reminders.send_reminders`,
 `bot.digest.send_digests` and `bot.housekeeping.prune`.
 """
 
@@ -31,7 +31,7 @@ from bot.digest import send_digests
 from bot.housekeeping import prune
 from bot.jobs import each_project
 from bot.reminders import send_reminders
-from bot.waiting import wake_freed
+from bot.waiting import wake_all, wake_freed
 from storage.contract import Store, Tx
 from storage.models import Project
 
@@ -55,8 +55,15 @@ async def _reclaim(tx: Tx, project: Project, now: float) -> int:
     return ended
 
 
+async def wake_waiting(store: Store, now: float) -> int:
+    """The safety net: in every project, wake the waiting for whom work exists (a promise that
+    lapsed unused, or anything an event missed); how many were told."""
+    return await each_project(store, now, wake_all)
+
+
 JOBS: tuple[tuple[str, Job], ...] = (
     ("leases", reclaim_leases),
+    ("waiting", wake_waiting),
     ("deadlines", warn_deadlines),
     ("reminders", send_reminders),
     ("digests", send_digests),

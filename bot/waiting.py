@@ -1,10 +1,16 @@
 """Annotators told "no tasks for you right now" hear when work comes back.
 
-Work comes back when a batch is published or resumed, an item reopens for answers, or a lease
-ends unanswered (skipped, reported, expired, given back, its holder suspended or removed). The
+Work comes back when a batch is published or resumed, an item reopens for answers, a lease
+ends unanswered (skipped, reported, expired, given back, its holder suspended or removed), or a
+suspended annotator's answers leave the aggregation. The
 storage operations that do so note the project in `Tx.freed`; whoever owns the transaction (the
 core for each event, the scheduler, the command line) calls `wake_freed` before it commits, so
 the message goes out with the change that caused it, once per wait.
+
+A wake promises the person one free slot of an item they may take (`Tx.wake_waiting`), so a
+freed slot wakes someone who can take it, and no more people than there are slots. A promise
+that lapses unused (the person did not come) is given to the next person waiting by the
+scheduler's `wake_all`, every minute, which also catches anything an event missed.
 """
 
 from __future__ import annotations
@@ -15,11 +21,12 @@ from bot.outbox import notify
 from bot.screens import NEXT
 from bot.task_keys import button_token
 from storage.contract import Tx
+from storage.models import Project
 
 
 async def wake(tx: Tx, project_id: int, now: float) -> int:
     """Tell each waiting annotator of the project for whom there is a task now; how many."""
-    members = await tx.wake_waiting(project_id)
+    members = await tx.wake_waiting(project_id, now)
     if not members:
         return 0
     project = await tx.project(project_id)
@@ -39,3 +46,8 @@ async def wake_freed(tx: Tx, now: float) -> int:
         told += await wake(tx, project_id, now)
     tx.freed.clear()
     return told
+
+
+async def wake_all(tx: Tx, project: Project, now: float) -> int:
+    """The scheduler's safety net: wake the waiting of one project for whom work exists."""
+    return await wake(tx, project.id, now)

@@ -25,11 +25,13 @@ from bot.screens import (
 )
 from bot.task_keys import parse_toggle
 from bot.timekeeping import day_start
-from storage.contract import Conflict
+from storage.contract import Busy, Conflict
 from storage.models import Assignment, LeaseView, Member, Project
 from tasks import AnswerError, task_type
 
 NO_LONGER_YOURS = "This task is no longer yours."
+BUSY = ("There is work for you, but the other annotators are taking the last of it right now. "
+        "Tap *Check for tasks* in a moment.")
 
 
 async def next_screen(
@@ -73,9 +75,13 @@ async def next_screen(
             return Screen(text=f"The qualification test for *{title}* is not ready yet "
                           "(it needs more control questions). Please try again later.")
         if await tx.set_waiting(project.id, member.id, ctx.now):
-            assignment = await _lease(ctx, member, project)
+            assignment = await _lease(ctx, member, project, wait=False)
             if assignment is not None:
                 return await render_task(ctx, project, assignment)
+            if not ctx.last_try:
+                raise Busy("the items free for this person are held by other transactions")
+            await tx.stop_waiting(project.id, member.id)
+            return await idle_screen(tx, member.id, BUSY, ctx.now)
         return await idle_screen(
             tx, member.id, "No tasks for you right now. I will message you when there are.",
             ctx.now,
@@ -95,14 +101,18 @@ async def render_task(
                              selected=selected, media=ctx.media)
 
 
-async def _lease(ctx: Ctx, member: Member, project: Project) -> Assignment | None:
+async def _lease(
+    ctx: Ctx, member: Member, project: Project, wait: bool = True
+) -> Assignment | None:
+    """A gold question now and then (the project's gold rate), else real work. Without `wait`,
+    items other transactions hold are passed over, never waited for (see `Tx.assign`)."""
     policy = project.spec.quality
     lease_s = project.spec.lease_minutes * 60.0
     if policy.gold_rate > 0 and ctx.rng.random() < policy.gold_rate:
-        gold = await ctx.tx.assign(project.id, member.id, True, ctx.now, lease_s)
+        gold = await ctx.tx.assign(project.id, member.id, True, ctx.now, lease_s, wait=wait)
         if gold is not None:
             return gold
-    return await ctx.tx.assign(project.id, member.id, False, ctx.now, lease_s)
+    return await ctx.tx.assign(project.id, member.id, False, ctx.now, lease_s, wait=wait)
 
 
 async def on_task_tap(ctx: Ctx, tap: Tap, member: Member, assignment_id: int, code: str) -> None:

@@ -39,6 +39,9 @@ from storage.models import (
     TokenRef,
 )
 
+PROMISE_S = 300.0
+"""How long a wake holds the answer slot it told someone about (see `Tx.wake_waiting`)."""
+
 
 class StoreError(Exception):
     """A request the data cannot satisfy, with a message fit to show a person."""
@@ -47,6 +50,12 @@ class StoreError(Exception):
 class Retryable(StoreError):
     """The engine rolled the transaction back for a reason that running it again may cure (a
     deadlock between concurrent transactions, a serialization failure). Nothing was written."""
+
+
+class Busy(Retryable):
+    """Work is there for the person, but other transactions hold every item of it for a moment
+    (PostgreSQL row locks): raised by the core, not the engine, so the event runs again once
+    they have committed instead of telling the person there is no task."""
 
 
 class NotFound(StoreError):
@@ -207,11 +216,16 @@ class Tx(ServiceTx):
         freed it committed after this one's pick: worth another pick). Ordered against
         `wake_waiting` per project, so a wake never slips between a pick and a wait."""
     @abstractmethod
-    async def wake_waiting(self, project_id: int) -> list[int]:
+    async def wake_waiting(self, project_id: int, now: float) -> list[int]:
         """The waiting annotators of the project (active, allowed real work, holding no lease)
-        for whom an open item is there now, longest waiting first and no more of them than
-        there are free answer slots (one skipped item wakes one person, not a hundred); they
-        stop waiting, so each is told once. The others go on waiting."""
+        to tell that there is work: each is promised one free answer slot of an item they may
+        take, longest waiting first, and a slot promised within the last few minutes is not
+        promised to anyone else (one skipped item wakes one person, not a hundred, and the
+        one it wakes can take that item). They stop waiting, so each is told once; the others
+        go on waiting. Ordered against `set_waiting` per project."""
+    @abstractmethod
+    async def stop_waiting(self, project_id: int, member_id: int) -> None:
+        """The member no longer waits for work in the project (they were told otherwise)."""
     @abstractmethod
     async def step_away(self, project_id: int, member_id: int) -> bool:
         """The member stops for now: their open lease in the project ends as if it expired (the
@@ -222,14 +236,18 @@ class Tx(ServiceTx):
         """The member's current unanswered lease in this project, if any."""
     @abstractmethod
     async def assign(
-        self, project_id: int, member_id: int, gold: bool, now: float, lease_s: float
+        self, project_id: int, member_id: int, gold: bool, now: float, lease_s: float,
+        *, wait: bool = True,
     ) -> Assignment | None:
         """Lease the next item to an active annotator of the project (one whose qualification
         is pending gets only gold; one who failed it, nothing): a gold item they have not
         seen if `gold`, else the open item with most answers so far that still wants answers and
         that they have not had. None when there is none, or the member is not an active
         annotator, or has not acknowledged the latest guideline. A member holds at most one
-        unanswered lease per project: Conflict if they already do."""
+        unanswered lease per project: Conflict if they already do. Where rows are locked
+        (PostgreSQL), items other transactions hold are passed over, and then, with `wait`,
+        waited for briefly; without it, never (a transaction holding the waiting list's lock
+        must not wait for an item: see `Busy`)."""
     @abstractmethod
     async def assignment(self, assignment_id: int) -> Assignment | None: ...
     @abstractmethod

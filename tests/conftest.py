@@ -17,6 +17,7 @@ from bot.projectfile import parse_project
 from storage import open_store
 from storage.contract import Store
 from storage.models import Role
+from tests.storage.postgres_server import connect, scratch_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "reviews"
@@ -56,9 +57,20 @@ def db_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-async def store(db_url: str) -> AsyncIterator[Store]:
+async def store(request: pytest.FixtureRequest, db_url: str) -> AsyncIterator[Store]:
+    """A real SQLite file; or, for a test parametrized with ``indirect=["store"]`` and the
+    value "postgres", a PostgreSQL schema of its own (skipped when no server answers)."""
+    if getattr(request, "param", "sqlite") == "postgres":
+        (await connect()).terminate()
+        async with scratch_schema() as url, open_store(url) as s:
+            yield s
+        return
     async with open_store(db_url) as s:
         yield s
+
+
+BOTH_ENGINES = pytest.mark.parametrize("store", ["sqlite", "postgres"], indirect=True)
+"""Run a test that uses the `store` fixture on SQLite and on PostgreSQL."""
 
 
 @pytest.fixture

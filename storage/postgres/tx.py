@@ -18,14 +18,15 @@ give up on their own before the server has to abort one of them."""
 
 class PgTx(SqlOps, PgBase, Tx):
     async def assign(
-        self, project_id: int, member_id: int, gold: bool, now: float, lease_s: float
+        self, project_id: int, member_id: int, gold: bool, now: float, lease_s: float,
+        *, wait: bool = True,
     ) -> Assignment | None:
         """The first pick skips items other transactions hold (``lock_pick``), so workers
         spread over items instead of queueing on one. When that finds nothing, the items it
         passed over may still be free once their holders commit: a second pick waits for them,
         briefly, so an annotator is not told there is no work while there is some."""
         lease = await self._lease(project_id, member_id, gold, now, lease_s, self.lock_pick)
-        if lease is not None:
+        if lease is not None or not wait:
             return lease
         previous = await self.conn.fetchval("SELECT current_setting('lock_timeout')")
         await self.conn.execute("SELECT set_config('lock_timeout', $1, true)", LOCK_WAIT)

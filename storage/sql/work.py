@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
-from storage.contract import Conflict, NotFound
+from storage.contract import PROMISE_S, Conflict, NotFound
 from storage.models import (
     Answer,
     Assignment,
@@ -69,24 +69,32 @@ WHERE i.project_id = {project} AND i.status = 'open' AND i.gold IS NULL
 
 _OPEN_FOR = _OPEN_ITEM.format(project="?", member="?") + " LIMIT 1"
 
-_FREE_SLOTS = """
-SELECT COALESCE(SUM(i.n_target - i.n_load), 0) FROM items i JOIN batches b ON b.id = i.batch_id
-WHERE i.project_id = ? AND i.status = 'open' AND i.gold IS NULL AND b.status = 'published'
-  AND i.n_load < i.n_target
+_PROMISED = """(SELECT COUNT(*) FROM roles w WHERE w.project_id = i.project_id
+  AND w.woken_item = i.id AND w.woken_at >= ? AND w.waiting_since IS NULL
+  AND NOT EXISTS (SELECT 1 FROM assignments wa WHERE wa.project_id = w.project_id
+                  AND wa.member_id = w.member_id AND wa.shown_at >= w.woken_at))"""
+
+_WAITING = """
+SELECT r.member_id FROM roles r
+WHERE r.project_id = ? AND r.role = 'annotator' AND r.waiting_since IS NOT NULL
+  AND r.status = 'active' AND r.qualification IN ('none', 'passed')
+  AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.project_id = r.project_id
+                  AND a.member_id = r.member_id AND a.status = 'leased')
+ORDER BY r.waiting_since, r.member_id
 """
 
-_WAKE = f"""
-UPDATE roles SET waiting_since = NULL
-WHERE project_id = ? AND role = 'annotator' AND member_id IN (
-  SELECT r.member_id FROM roles r
-  WHERE r.project_id = ? AND r.role = 'annotator' AND r.waiting_since IS NOT NULL
-    AND r.status = 'active' AND r.qualification IN ('none', 'passed')
-    AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.project_id = r.project_id
-                    AND a.member_id = r.member_id AND a.status = 'leased')
-    AND EXISTS ({_OPEN_ITEM.format(project="r.project_id", member="r.member_id")})
-  ORDER BY r.waiting_since, r.member_id
-  LIMIT ?)
-RETURNING member_id
+_PROMISE_FOR = f"""
+SELECT i.id FROM items i JOIN batches b ON b.id = i.batch_id
+WHERE i.project_id = ? AND i.status = 'open' AND i.gold IS NULL AND b.status = 'published'
+  AND i.n_load + {_PROMISED} < i.n_target
+  AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = i.id AND a.member_id = ?)
+ORDER BY i.n_answers DESC, i.id
+LIMIT 1
+"""
+
+_WAKE = """
+UPDATE roles SET waiting_since = NULL, woken_item = ?, woken_at = ?
+WHERE project_id = ? AND member_id = ? AND role = 'annotator' AND waiting_since IS NOT NULL
 """
 
 @lru_cache(maxsize=8)
@@ -112,30 +120,41 @@ class WorkOps(SqlBase):
         if self.lock_waits:
             await self._exec(self.lock_waits, (project_id,))
         await self._exec(
-            "UPDATE roles SET waiting_since = ? WHERE project_id = ? AND member_id = ?"
-            " AND role = 'annotator'",
+            "UPDATE roles SET waiting_since = ?, woken_item = NULL WHERE project_id = ?"
+            " AND member_id = ? AND role = 'annotator'",
             (since, project_id, member_id),
         )
         return await self._one(_OPEN_FOR, (project_id, member_id)) is not None
 
-    async def step_away(self, project_id: int, member_id: int) -> bool:
-        ended = await self._end_leases("project_id = ? AND member_id = ?", (project_id, member_id))
+    async def stop_waiting(self, project_id: int, member_id: int) -> None:
         await self._exec(
             "UPDATE roles SET waiting_since = NULL WHERE project_id = ? AND member_id = ?"
             " AND role = 'annotator'",
             (project_id, member_id),
         )
+
+    async def step_away(self, project_id: int, member_id: int) -> bool:
+        ended = await self._end_leases("project_id = ? AND member_id = ?", (project_id, member_id))
+        await self.stop_waiting(project_id, member_id)
         return ended > 0
 
-    async def wake_waiting(self, project_id: int) -> list[int]:
+    async def wake_waiting(self, project_id: int, now: float) -> list[int]:
+        """Longest waiting first, each waiting person is promised a slot of an item they may
+        take and that has a slot left once the promises still holding are counted; the
+        first item in the order a pick takes them. Greedy, so when it ends nobody still
+        waiting could be given any slot left (the promise of a wake is not a lease: whoever
+        asks first takes the slot, and someone who finds nothing waits again)."""
         if self.lock_waits:
             await self._exec(self.lock_waits, (project_id,))
-        row = await self._one(_FREE_SLOTS, (project_id,))
-        slots = int(row[0]) if row else 0
-        if slots == 0:
-            return []
-        rows = await self._all(_WAKE, (project_id, project_id, slots))
-        return sorted(int(r[0]) for r in rows)
+        woken: list[int] = []
+        for row in await self._all(_WAITING, (project_id,)):
+            member_id = int(row[0])
+            item = await self._one(_PROMISE_FOR, (project_id, now - PROMISE_S, member_id))
+            if item is None:
+                continue
+            if await self._exec(_WAKE, (int(item[0]), now, project_id, member_id)):
+                woken.append(member_id)
+        return sorted(woken)
 
     async def open_assignment(self, project_id: int, member_id: int) -> Assignment | None:
         row = await self._one(
@@ -146,7 +165,8 @@ class WorkOps(SqlBase):
         return None if row is None else assignment_from(row)
 
     async def assign(
-        self, project_id: int, member_id: int, gold: bool, now: float, lease_s: float
+        self, project_id: int, member_id: int, gold: bool, now: float, lease_s: float,
+        *, wait: bool = True,
     ) -> Assignment | None:
         return await self._lease(project_id, member_id, gold, now, lease_s, self.lock_pick)
 
@@ -308,6 +328,8 @@ class WorkOps(SqlBase):
             (reason, project_id, member_id),
         )
         touched = sorted(int(r[0]) for r in rows if r[1] is None)
+        if touched:
+            self.freed.add(project_id)
         await self._many(
             "UPDATE items SET n_answers = n_answers - 1, n_load = n_load - 1 WHERE id = ?",
             [(item_id,) for item_id in touched],

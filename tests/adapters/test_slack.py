@@ -30,7 +30,7 @@ from bot.core import Core
 from bot.markup import escape
 from bot.outbox import notify
 from storage.contract import Store
-from tests.conftest import free_port
+from tests.conftest import BOTH_ENGINES, free_port
 from tests.fakes.slack_api import FakeSlack, SlackMessage
 from tests.fakes.telegram_api import ChatMessage, FakeTelegram
 
@@ -153,6 +153,7 @@ async def settle(seconds: float = 0.3) -> None:
 # Labeling through DMs
 
 
+@BOTH_ENGINES
 async def test_ten_people_in_two_workspaces_label_a_batch_to_completion(
     slack: FakeSlack, store: Store, make_project: MakeProject, start: Start
 ) -> None:

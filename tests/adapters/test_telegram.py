@@ -31,7 +31,7 @@ from bot.core import Core
 from bot.events import Actor, MessageRef
 from storage import open_store
 from storage.contract import Store
-from tests.conftest import free_port
+from tests.conftest import BOTH_ENGINES, free_port
 from tests.fakes.telegram_api import ChatMessage, FakeTelegram
 from tests.fakes.telegram_state import NOT_MODIFIED
 
@@ -123,6 +123,7 @@ async def answers(store: Store, project: str = "t") -> dict[str, list[str]]:
 # Scenarios
 
 
+@BOTH_ENGINES
 async def test_ten_people_label_a_batch_to_completion(
     tg: FakeTelegram, store: Store, make_project: MakeProject, start: Start
 ) -> None:

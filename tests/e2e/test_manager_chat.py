@@ -299,3 +299,4 @@ async def test_a_manager_removes_a_member_and_broadcasts(recorder: Recorder) -> 
     assert "is back as annotator" in last(root)
     await ann.command("next")
     assert ann.screen is not None and ann.screen.buttons()[0].label == "yes"
+

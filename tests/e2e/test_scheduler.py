@@ -189,7 +189,7 @@ async def test_the_digest_reaches_the_managers_once_a_day_at_their_local_time(
     assert await send_digests(second_store, clock()) == 0  # another worker
     clock.now = at("2027-01-15 23:59")
     assert await run_due(w.store, clock()) == {  # ann's lease has expired by now
-        "leases": 1, "deadlines": 0, "reminders": 0, "digests": 0, "prune": 0}
+        "leases": 1, "waiting": 0, "deadlines": 0, "reminders": 0, "digests": 0, "prune": 0}
     assert await w.inbox.take() == {}
 
     clock.now = at("2027-01-16 17:00")

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from typing import Any
 
 from adapters.console.recorder import Person, Recorder
+from bot.context import Ctx
+from bot.events import Actor
 from bot.manage import import_batch
+from bot.manager import suspend_member
 from bot.markup import plain
-from storage.contract import Store
-from tests.conftest import batch_lines
+from bot.scheduler import run_due
+from storage.contract import PROMISE_S, Store
+from tests.conftest import Clock, batch_lines
 
 MakeProject = Callable[..., Any]
 BACK = "New tasks are ready in"
@@ -121,3 +126,51 @@ async def test_stop_gives_the_task_back_at_once_and_ends_the_wait(
     assert held in text(alice), "alice may get her item back: it was not skipped"
     await alice.tap("Skip")
     assert await recorder.deliver() == 0, "bob and carol stopped: nobody waits to be told"
+
+
+async def test_a_promise_nobody_took_goes_to_the_next_person_on_the_next_tick(
+    recorder: Recorder, make_project: MakeProject, store: Store, clock: Clock
+) -> None:
+    code = await make_project(items=1, overlap=1)
+    alice, bob, carol = (recorder.person(n) for n in ("alice", "bob", "carol"))
+    await alice.command("start", code)
+    await bob.command("start", code)
+    await carol.command("start", code)
+    await alice.tap("Skip")
+    assert await recorder.deliver() == 1, "one slot: one person told"
+    assert BACK in text(bob) and "No tasks" in text(carol)
+    clock.advance(60)
+    await run_due(store, clock())
+    assert await recorder.deliver() == 0, "bob's promise still holds"
+    clock.advance(PROMISE_S)
+    await run_due(store, clock())
+    assert await recorder.deliver() == 1
+    assert BACK in text(carol), "bob never came: carol is told"
+    await carol.tap("Next task")
+    assert "item number 0" in text(carol)
+
+
+async def test_suspending_someone_who_holds_no_task_wakes_who_can_redo_their_work(
+    recorder: Recorder, make_project: MakeProject, store: Store, clock: Clock
+) -> None:
+    """alice's answer and bob's lease fill the item's two slots, so carol waits; alice is
+    suspended while she holds no task: her answer leaves the aggregation, its slot is free
+    again, and carol is told."""
+    code = await make_project(items=1, overlap=2)
+    alice, bob, carol = (recorder.person(n) for n in ("alice", "bob", "carol"))
+    for person in (alice, bob, carol):
+        await person.command("start", code)
+    await alice.tap("pos")
+    assert "No tasks" in text(alice) and "No tasks" in text(carol)
+    assert await recorder.deliver() == 0
+    async with store.transaction() as tx:
+        project = await tx.project_by_name("t")
+        assert project is not None
+        row = next(r for r in await tx.project_members(project.id) if r.member.name == "alice")
+        ctx = Ctx(tx=tx, now=clock(), actor=Actor("console", "cli"), rng=random.Random(1),
+                  is_admin=True)
+        await suspend_member(ctx, project, row, None)
+    assert await recorder.deliver() == 1
+    assert BACK in text(carol)
+    await carol.tap("Next task")
+    assert "item number 0" in text(carol)
