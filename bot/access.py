@@ -43,6 +43,18 @@ async def can_review(ctx: Ctx, project: Project) -> bool:
 
 
 NOT_REVIEWER = "Only QA reviewers and managers can do that."
+NOT_ANNOTATOR = "You are no longer an active annotator here."
+
+
+async def still_annotating(ctx: Ctx, tap: Tap, project: Project) -> bool:
+    """Whether the person tapping holds an active annotator role in the project now; if not,
+    the toast says so and the press must change nothing."""
+    if ctx.member is not None:
+        roles = await ctx.tx.roles(project.id, ctx.member.id)
+        if roles.get(Role.ANNOTATOR) == "active":
+            return True
+    ctx.actions.append(Toast(tap, NOT_ANNOTATOR))
+    return False
 
 
 async def managed_batch(ctx: Ctx, tap: Tap, batch_id: int) -> tuple[Batch, Project] | None:

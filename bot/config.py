@@ -39,8 +39,6 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
 
-    lease_sweep_seconds: float = Field(60.0, gt=0)
-
     media_dir: str | None = None
     """Where media files are stored by content; default: ``media`` beside the SQLite file,
     else ``./media`` (see `bot.media.media_dir`)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 
+from bot.access import still_annotating
 from bot.actions import Button, Screen, Toast
 from bot.context import Ctx, show
 from bot.events import Tap
@@ -56,6 +57,8 @@ async def on_ack_tap(ctx: Ctx, tap: Tap, project_id: int, version: int, code: st
 
     assert ctx.member is not None
     project = await ctx.tx.project(project_id)
+    if not await still_annotating(ctx, tap, project):
+        return
     if code == GUIDE:
         for screen in await guide_screens(ctx, project):
             ctx.send(screen)

@@ -31,7 +31,7 @@ async def on_project(ctx: Ctx, args: tuple[str, ...]) -> None:
         return
     project = await ctx.tx.project_by_name(args[0])
     if project is None or not (await can_manage(ctx, project) or (
-            ctx.member and await ctx.tx.roles(project.id, ctx.member.id))):
+            ctx.member and "active" in (await ctx.tx.roles(project.id, ctx.member.id)).values())):
         ctx.say(f"There is no project `{escape(args[0])}` that you belong to.")
         return
     member = await ensure_member(ctx)

@@ -8,7 +8,7 @@ sent it is told. A relabel changes the annotator's answer and the item is judged
 
 from __future__ import annotations
 
-from bot.access import NOT_REVIEWER, can_review
+from bot.access import NOT_REVIEWER, can_review, still_annotating
 from bot.actions import Button, Screen, Toast
 from bot.context import Ctx, show
 from bot.events import Tap
@@ -86,6 +86,8 @@ async def on_back_tap(ctx: Ctx, tap: Tap, flag_id: int, answer_id: int, code: st
         ctx.actions.append(Toast(tap, "You have answered QA on this one already."))
         return
     project = await tx.project(flag.project_id)
+    if not await still_annotating(ctx, tap, project):
+        return
     if code == KEEP:
         await tx.set_pending(ctx.member.id, {"kind": "keep", "f": flag.id})
         ctx.actions.append(Toast(tap, "OK"))

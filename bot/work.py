@@ -53,14 +53,8 @@ async def next_screen(
     if assignment is None:
         role = await tx.annotator_role(project.id, member.id)
         title = escape(project.title)
-        if role is None:
-            return Screen(text=f"You are not an annotator in *{title}*.")
-        if role.status == "suspended":
-            return Screen(text=SUSPENDED)
-        if role.status == "removed":
-            return Screen(text=f"You are no longer an annotator in *{title}*.")
-        if role.status != "active":
-            return Screen(text=f"Your work in *{title}* is on hold ({role.status}).")
+        if role is None or role.status != "active":
+            return Screen(text=not_active(project, None if role is None else role.status))
         changes = await pending_guideline(ctx, member, project)
         if changes is not None:
             return changes
@@ -87,6 +81,18 @@ async def next_screen(
             ctx.now,
         )
     return await render_task(ctx, project, assignment)
+
+
+def not_active(project: Project, status: str | None) -> str:
+    """Why someone without an active annotator role here gets no task (`status`: theirs)."""
+    title = escape(project.title)
+    if status is None:
+        return f"You are not an annotator in *{title}*."
+    if status == "suspended":
+        return SUSPENDED
+    if status == "removed":
+        return f"You are no longer an annotator in *{title}*."
+    return f"Your work in *{title}* is on hold ({status})."
 
 
 async def render_task(
@@ -122,6 +128,10 @@ async def on_task_tap(ctx: Ctx, tap: Tap, member: Member, assignment_id: int, co
         ctx.actions.append(Toast(tap, NO_LONGER_YOURS))
         return
     assignment, project = view.assignment, view.project
+    if view.role_status != "active":
+        ctx.actions.append(Toast(tap, NO_LONGER_YOURS))
+        show(ctx, tap, Screen(text=not_active(project, view.role_status)))
+        return
     if code == GUIDE:
         for screen in await guide_screens(ctx, project):
             ctx.send(screen)
@@ -193,7 +203,7 @@ async def on_answer_text(ctx: Ctx, member: Member, assignment_id: int, text: str
     """A typed answer to the task on screen (free_text): saved, then the next task is sent."""
     lease = await ctx.tx.lease_view(assignment_id)
     if (lease is None or lease.assignment.member_id != member.id
-            or lease.assignment.status != "leased"):
+            or lease.assignment.status != "leased" or lease.role_status != "active"):
         await ctx.tx.set_pending(member.id, None)
         ctx.say("That task is no longer open, so I did not save this. /next shows your task.")
         return
@@ -220,8 +230,8 @@ async def _save(
     try:
         answer = await tx.record_answer(assignment, value, ctx.now, correct)
     except Conflict:
-        # Answered by a transaction that committed after this one read the lease (two
-        # workers racing on one tap): the first answer stands, as for a double tap.
+        # The database refused a second answer on this assignment: a lease read stale (the
+        # read is locked or serialised, so this is the last guard). The first answer stands.
         if tap is not None:
             ctx.actions.append(Toast(tap, "Already saved ✓"))
             show(ctx, tap, await next_screen(ctx, member, project))
@@ -244,11 +254,12 @@ async def _save(
 
 async def on_report_tap(ctx: Ctx, tap: Tap, member: Member, assignment_id: int, code: str) -> None:
     tx = ctx.tx
-    assignment = await tx.assignment(assignment_id)
-    if assignment is None or assignment.member_id != member.id or assignment.status != "leased":
+    view = await tx.lease_view(assignment_id)
+    if (view is None or view.assignment.member_id != member.id
+            or view.assignment.status != "leased" or view.role_status != "active"):
         ctx.actions.append(Toast(tap, NO_LONGER_YOURS))
         return
-    project = await tx.project(assignment.project_id)
+    assignment, project = view.assignment, view.project
     if code == BACK:
         show(ctx, tap, await render_task(ctx, project, assignment))
         return
@@ -287,11 +298,12 @@ async def on_report_text(ctx: Ctx, member: Member, assignment_id: int, text: str
     """The reason someone typed after choosing Report → Other."""
     tx = ctx.tx
     await tx.set_pending(member.id, None)
-    assignment = await tx.assignment(assignment_id)
-    if assignment is None or assignment.member_id != member.id or assignment.status != "leased":
+    view = await tx.lease_view(assignment_id)
+    if (view is None or view.assignment.member_id != member.id
+            or view.assignment.status != "leased" or view.role_status != "active"):
         ctx.say("That task is no longer yours, so I did not file the report.")
         return
+    assignment, project = view.assignment, view.project
     await file_report(ctx, member, assignment, "other", text.strip()[:1000])
     ctx.say("Thanks, reported.")
-    project = await tx.project(assignment.project_id)
     ctx.send(await next_screen(ctx, member, project))

@@ -251,6 +251,9 @@ class LeaseView(BaseModel):
     assignment: Assignment
     item: Item
     project: Project
+    role_status: str | None = None
+    """The lease holder's annotator role in the project now ("active", "suspended",
+    "removed"; None without one), read with the lease, so every tap checks who taps now."""
 
 
 class Answer(BaseModel):

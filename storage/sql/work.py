@@ -203,7 +203,9 @@ class WorkOps(SqlBase):
 
     async def lease_view(self, assignment_id: int) -> LeaseView | None:
         row = await self._one(
-            f"SELECT {_A}, {_I}, p.name AS p_name, p.title AS p_title, p.spec AS p_spec"
+            f"SELECT {_A}, {_I}, p.name AS p_name, p.title AS p_title, p.spec AS p_spec,"
+            " (SELECT r.status FROM roles r WHERE r.project_id = a.project_id"
+            "  AND r.member_id = a.member_id AND r.role = 'annotator') AS r_status"
             " FROM assignments a JOIN items i ON i.id = a.item_id"
             f" JOIN projects p ON p.id = a.project_id WHERE a.id = ? {self.lock_item}",
             (assignment_id,),
@@ -214,7 +216,8 @@ class WorkOps(SqlBase):
         item = item_from(row, prefix="i_")
         project = Project(id=assignment.project_id, name=row["p_name"], title=row["p_title"],
                           spec=parse_spec(row["p_spec"]))
-        return LeaseView(assignment=assignment, item=item, project=project)
+        return LeaseView(assignment=assignment, item=item, project=project,
+                         role_status=row["r_status"])
 
     async def screen_item(
         self, item_id: int, project_id: int, member_id: int, since: float

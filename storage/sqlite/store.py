@@ -41,7 +41,7 @@ class SqliteStore(Store):
         try:
             db.row_factory = aiosqlite.Row
             await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            await db.execute("PRAGMA journal_mode = WAL")
+            await _write_ahead_log(db)
             await db.execute("PRAGMA synchronous = NORMAL")
             await db.execute("PRAGMA foreign_keys = ON")
             await self._migrate()
@@ -90,6 +90,24 @@ class SqliteStore(Store):
                 raise
             else:
                 await self.db.execute("COMMIT")
+
+
+async def _write_ahead_log(db: aiosqlite.Connection) -> None:
+    """Switch the file to WAL. Several processes opening a fresh file at once race on this
+    switch, and SQLite may answer "database is locked" at once rather than after the busy
+    timeout, so the switch is tried again until the timeout has passed."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + BUSY_TIMEOUT_MS / 1000
+    pause = 0.005
+    while True:
+        try:
+            await db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or loop.time() > deadline:
+                raise
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 0.2)
 
 
 def _statements(sql: str) -> list[str]:

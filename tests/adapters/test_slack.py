@@ -30,6 +30,7 @@ from bot.core import Core
 from bot.markup import escape
 from bot.outbox import notify
 from storage.contract import Store
+from storage.models import Role
 from tests.conftest import BOTH_ENGINES, free_port
 from tests.fakes.slack_api import FakeSlack, SlackMessage
 from tests.fakes.telegram_api import ChatMessage, FakeTelegram
@@ -656,3 +657,24 @@ async def test_tapmark_run_serves_telegram_and_slack_in_one_process(
     assert len(given) == 18 and len(set(given)) == 18  # every answer exactly once
     assert all(len(r["answers"]) == 3 for r in records)
     assert len({annotator for _, annotator in given}) == 4
+
+
+@pytest.mark.parametrize("status", ["suspended", "removed"])
+async def test_a_click_after_losing_the_role_stores_nothing_though_the_lease_is_open(
+    slack: FakeSlack, store: Store, make_project: MakeProject, start: Start, status: str
+) -> None:
+    code = await make_project(items=3, overlap=2)
+    await start()
+    card = await join(slack, "T1", "U1", code)
+    async with store.transaction() as tx:
+        member = await tx.member_by_identity("slack", "T1:U1")
+        project = await tx.project_by_name("t")
+        assert member is not None and project is not None
+        await tx.set_role_status(project.id, member.id, Role.ANNOTATOR, status)
+        assert await tx.open_assignment(project.id, member.id) is not None
+    note = await press(slack, "T1", "U1", card, "pos")
+    assert note == NOT_YOURS
+    text = " ".join(str(b) for b in card.blocks)
+    assert ("paused" in text) if status == "suspended" else ("no longer" in text)
+    assert not any(label in LABELS for label in labels_of(card))
+    assert await answer_count(store) == 0

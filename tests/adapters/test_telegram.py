@@ -31,6 +31,7 @@ from bot.core import Core
 from bot.events import Actor, MessageRef
 from storage import open_store
 from storage.contract import Store
+from storage.models import Role
 from tests.conftest import BOTH_ENGINES, free_port
 from tests.fakes.telegram_api import ChatMessage, FakeTelegram
 from tests.fakes.telegram_state import NOT_MODIFIED
@@ -469,3 +470,30 @@ async def test_the_outbox_reaches_the_person_once(
     assert sum("QA" in (m.text or "") for m in tg.chat(7).bot_messages()) == 1
     async with store.transaction() as tx:
         assert await tx.outbox_pending("telegram", 10) == []
+
+
+async def set_status(store: Store, user_id: str, status: str) -> None:
+    """Change the annotator's role as another worker would, while their lease stays open."""
+    async with store.transaction() as tx:
+        member = await tx.member_by_identity("telegram", user_id)
+        project = await tx.project_by_name("t")
+        assert member is not None and project is not None
+        await tx.set_role_status(project.id, member.id, Role.ANNOTATOR, status)
+        assert await tx.open_assignment(project.id, member.id) is not None
+
+
+@pytest.mark.parametrize("status", ["suspended", "removed"])
+async def test_a_press_after_losing_the_role_stores_nothing_though_the_lease_is_open(
+    tg: FakeTelegram, store: Store, make_project: MakeProject, start: Start, status: str
+) -> None:
+    code = await make_project(items=3, overlap=2)
+    await start()
+    card = await join(tg, 3201, code)
+    await set_status(store, "3201", status)
+    edits = card.edit_count
+    query = tg.user_tap(3201, card.message_id, card.button("pos").callback_data or "")
+    assert (await tg.wait_answered(query)).text == NOT_YOURS
+    await tg.wait_for(lambda: card.edit_count > edits, what="the card says why")
+    assert ("paused" in card.text) if status == "suspended" else ("no longer" in card.text)
+    assert not any(label in LABELS for label in card.labels)
+    assert sum(len(a) for a in (await answers(store)).values()) == 0

@@ -14,6 +14,7 @@ from typing import Any
 from adapters.console.recorder import Person, Recorder
 from bot.core import Core
 from storage.contract import Store
+from tests.conftest import BOTH_ENGINES
 
 ANNOTATORS = 200
 ITEMS = 1000
@@ -57,4 +58,36 @@ async def test_200_annotators_race_through_1000_items(
         total += len(annotators)
     assert total == ITEMS * OVERLAP
     assert saved["Saved ✓"] == total
+    assert saved["Already saved ✓"] == 0
+
+
+@BOTH_ENGINES
+async def test_dynamic_overlap_holds_under_a_race(
+    store: Store, make_project: Callable[..., Any]
+) -> None:
+    """Items ask for 2 answers, then one more at a time up to 4 while they disagree: with 60
+    people racing, none gets more than 4 or an answer twice from one person, and every item
+    ends done or disputed."""
+    code = await make_project(items=120, overlap=2, max_overlap=4)
+    recorder = Recorder(Core(store, rng=random.Random(12)))
+    people = [recorder.person(f"d{i}") for i in range(60)]
+    await asyncio.gather(*(p.command("start", code) for p in people))
+    saved: Counter[str] = Counter()
+    await asyncio.gather(*(
+        label_until_done(p, random.Random(100 + i), saved) for i, p in enumerate(people)
+    ))
+    async with store.transaction() as tx:
+        project = await tx.project_by_name("t")
+        assert project is not None
+        rows = [row async for row in tx.export_rows(project.id)]
+    assert len(rows) == 120
+    sizes = Counter()
+    for row in rows:
+        annotators = [a.annotator for a in row.answers]
+        assert 2 <= len(annotators) <= 4, (row.item.ext_id, annotators)
+        assert len(set(annotators)) == len(annotators), row.item.ext_id
+        assert row.item.status in ("done", "disputed"), (row.item.ext_id, row.item.status)
+        sizes[len(annotators)] += 1
+    assert sizes[3] + sizes[4] > 0, "random labels disagree: some items asked for more"
+    assert saved["Saved ✓"] == sum(len(r.answers) for r in rows)
     assert saved["Already saved ✓"] == 0

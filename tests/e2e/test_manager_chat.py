@@ -300,3 +300,66 @@ async def test_a_manager_removes_a_member_and_broadcasts(recorder: Recorder) -> 
     await ann.command("next")
     assert ann.screen is not None and ann.screen.buttons()[0].label == "yes"
 
+
+
+def buttons_of(person: Person) -> dict[str, tuple[str, str]]:
+    """The latest message's buttons: label -> (token, message id)."""
+    message = person.chat.last_with_buttons()
+    assert message is not None
+    return {b.label: (b.token, message.id) for b in message.screen.buttons()}
+
+
+async def statuses(store: Store) -> dict[str, str]:
+    async with store.transaction() as tx:
+        project = await tx.project_by_name("chat")
+        assert project is not None
+        return {b.name: b.status.value for b in await tx.batches(project.id)}
+
+
+async def test_a_removed_manager_cannot_use_their_old_batch_buttons(
+    recorder: Recorder, store: Store
+) -> None:
+    root, _ = await setup(recorder)
+    await root.command("invite", "manager", "1")
+    mia = recorder.person("mia")
+    await mia.command("start", last(root).split()[-1])
+    await mia.command("project", "chat")
+    await mia.upload("draft.jsonl", batch(3))
+    draft = buttons_of(mia)
+    assert set(draft) == {"Publish", "Cancel"}
+    await mia.upload("live.jsonl", batch(3).replace(b'"c', b'"d'))
+    await mia.tap("Publish")
+    await mia.command("batches")
+    live = buttons_of(mia)
+    assert "Pause" in live
+    await root.command("members")
+    number = next(line.split(".")[0] for line in last(root).splitlines()
+                  if "mia" in line and "manager" in line)
+    await root.command("remove", number.strip())
+    assert "is removed as manager" in last(root)
+    before = await statuses(store)
+    assert before == {"draft": "draft", "live": "published"}
+    for token, message in (draft["Publish"], draft["Cancel"], live["Pause"], live["Close"]):
+        await mia.tap_token(token, message)
+        assert mia.chat.toasts[-1] == "Only a manager can do that."
+    assert await statuses(store) == before
+
+
+async def test_project_switches_only_to_a_project_one_belongs_to(
+    recorder: Recorder, store: Store
+) -> None:
+    root, ann = await setup(recorder)
+    eve = recorder.person("eve")
+    await eve.command("project", "chat")
+    assert "no project chat that you belong to" in last(eve)
+    await ann.command("project", "chat")
+    assert "Now working on *Chat project*" in ann.chat.last().text  # type: ignore[union-attr]
+    await root.command("members")
+    number = next(line.split(".")[0] for line in last(root).splitlines() if "ann" in line)
+    await root.command("remove", number.strip())
+    await ann.command("project", "chat")
+    assert "no project chat that you belong to" in last(ann)
+    async with store.transaction() as tx:
+        for name in ("eve", "ann"):
+            member = await tx.member_by_identity("console", name)
+            assert member is None or member.project_id is None or name == "ann"

@@ -243,3 +243,38 @@ async def test_many_skips_are_flagged(recorder: Recorder, make_project: MakeProj
     for _ in range(12):
         await hal.tap("Skip")
     assert [k for k, _ in await flags(store)] == ["many_skips"]
+
+
+async def answer_in_turn(person: Person, labels: list[str], clock: Clock) -> None:
+    for label in labels:
+        if on_screen(person) == ["Next task"]:
+            await person.tap("Next task")
+        if label not in on_screen(person):
+            return
+        clock.advance(5)
+        await person.tap(label)
+
+
+async def role_status(store: Store, name: str) -> str:
+    async with store.transaction() as tx:
+        member = await tx.member_by_identity("console", name)
+        project = await tx.project_by_name("t")
+        assert member is not None and project is not None
+        return (await tx.roles(project.id, member.id))[Role.ANNOTATOR]
+
+
+async def test_with_the_defaults_three_of_six_gold_right_is_kept_and_two_is_not(
+    recorder: Recorder, make_project: MakeProject, store: Store, clock: Clock
+) -> None:
+    """The defaults (a bar of 0.7, at least 5 gold answers, a prior of 75% worth 4 answers,
+    suspension only when even the optimistic end of the estimate is under the bar): 3 of 6
+    right is an estimate of 0.6 but could well be 0.7, so the person is kept; 2 of 5 is not."""
+    code = await make_project(items=12, gold_every=1, gold_rate=1.0, overlap=1)
+    kept, gone = recorder.person("kim"), recorder.person("gus")
+    await kept.command("start", code)
+    await answer_in_turn(kept, ["pos", "neg", "pos", "neg", "pos", "neg"], clock)
+    assert await role_status(store, "kim") == "active"
+    await gone.command("start", code)
+    await answer_in_turn(gone, ["pos", "neg", "neg", "pos", "neg", "neg"], clock)
+    assert await role_status(store, "gus") == "suspended"
+    assert "your work here is paused" in plain(gone.chat.last().text)  # type: ignore[union-attr]
