@@ -17,6 +17,7 @@ from storage.models import Assignment, Item, MemberStats, Project
 from tasks import TaskView, task_type
 
 GUIDE, NEXT, SKIP, REPORT, BACK, PROGRESS, LABELS = "g", "n", "s", "r", "k", "p", "h"
+UNDO = "u"
 REPORT_REASONS = {
     "u": ("Unclear", "unclear"),
     "b": ("Broken", "broken"),
@@ -55,16 +56,21 @@ async def task_screen(
     token: str | None = None,
     selected: frozenset[int] = frozenset(),
     media: MediaStore | None = None,
+    undo: int | None = None,
 ) -> Screen:
     """The task card. `token` reuses the card's token (a toggle redraws the same card);
     `selected` are the options switched on in a toggle task. A task answered by typing makes
-    the member's next message its answer."""
+    the member's next message its answer. `undo` is the answer an Undo button takes back."""
     view: TaskView = task_type(project.spec.task).render(project.spec, item.data, selected)
     if token is None:
-        token = await tx.issue_token(assignment.member_id, "task", {"a": assignment.id}, now)
+        ref: dict[str, int] = {"a": assignment.id}
+        if undo is not None:
+            ref["u"] = undo
+        token = await tx.issue_token(assignment.member_id, "task", ref, now)
     if view.mode == "text":
         await tx.set_pending(assignment.member_id, {"kind": "answer", "a": assignment.id})
     tools = (
+        *((Button("Undo", button_token(token, UNDO)),) if undo is not None else ()),
         Button("Skip", button_token(token, SKIP)),
         Button("Report", button_token(token, REPORT)),
         Button("Guide", button_token(token, GUIDE)),
@@ -94,13 +100,17 @@ async def report_screen(tx: Tx, member_id: int, assignment_id: int, now: float) 
     )
 
 
-async def idle_screen(tx: Tx, member_id: int, text: str, now: float) -> Screen:
-    """A message with the buttons someone needs when there is no task on screen."""
-    token = await tx.issue_token(member_id, "menu", {}, now)
+async def idle_screen(
+    tx: Tx, member_id: int, text: str, now: float, undo: int | None = None
+) -> Screen:
+    """A message with the buttons someone needs when there is no task on screen (and Undo for
+    the answer `undo`, just given)."""
+    token = await tx.issue_token(member_id, "menu", {} if undo is None else {"u": undo}, now)
     return Screen(
         text=text,
         keyboard=(
             (
+                *((Button("Undo", button_token(token, UNDO)),) if undo is not None else ()),
                 Button("Check for tasks", button_token(token, NEXT)),
                 Button("Progress", button_token(token, PROGRESS)),
                 Button("Guide", button_token(token, GUIDE)),

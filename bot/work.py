@@ -33,12 +33,14 @@ NO_LONGER_YOURS = "This task is no longer yours."
 
 
 async def next_screen(
-    ctx: Ctx, member: Member, project: Project, lease_free: bool = False
+    ctx: Ctx, member: Member, project: Project, lease_free: bool = False,
+    undo: int | None = None,
 ) -> Screen:
     """The member's current task, or a newly leased one, or a message saying there is none.
 
     `lease_free` says the member just ended their lease (a member holds at most one per
-    project, which the schema enforces), so there is no open one to look for.
+    project, which the schema enforces), so there is no open one to look for. `undo` is the
+    answer just given, which the card offers to take back.
     """
     tx = ctx.tx
     if ctx.sweep:
@@ -75,24 +77,24 @@ async def next_screen(
         if await tx.set_waiting(project.id, member.id, ctx.now):
             assignment = await _lease(ctx, member, project)
             if assignment is not None:
-                return await render_task(ctx, project, assignment)
+                return await render_task(ctx, project, assignment, undo=undo)
         return await idle_screen(
             tx, member.id, "No tasks for you right now. I will message you when there are.",
-            ctx.now,
+            ctx.now, undo,
         )
-    return await render_task(ctx, project, assignment)
+    return await render_task(ctx, project, assignment, undo=undo)
 
 
 async def render_task(
     ctx: Ctx, project: Project, assignment: Assignment, token: str | None = None,
-    selected: frozenset[int] = frozenset(),
+    selected: frozenset[int] = frozenset(), undo: int | None = None,
 ) -> Screen:
     item, stats = await ctx.tx.screen_item(
         assignment.item_id, project.id, assignment.member_id,
         day_start(ctx.now, project.spec.timezone),
     )
     return await task_screen(ctx.tx, project, assignment, item, stats, ctx.now, token=token,
-                             selected=selected, media=ctx.media)
+                             selected=selected, media=ctx.media, undo=undo)
 
 
 async def _lease(ctx: Ctx, member: Member, project: Project) -> Assignment | None:
@@ -105,7 +107,11 @@ async def _lease(ctx: Ctx, member: Member, project: Project) -> Assignment | Non
     return await ctx.tx.assign(project.id, member.id, False, ctx.now, lease_s)
 
 
-async def on_task_tap(ctx: Ctx, tap: Tap, member: Member, assignment_id: int, code: str) -> None:
+async def on_task_tap(
+    ctx: Ctx, tap: Tap, member: Member, assignment_id: int, code: str, undo: int | None = None
+) -> None:
+    """A button on a task card (`undo`: the answer the card's Undo button names, kept on a
+    toggle's redraw; the Undo button itself is handled by `bot.undo`)."""
     tx = ctx.tx
     view = await tx.lease_view(assignment_id)
     if view is None or view.assignment.member_id != member.id:
@@ -138,7 +144,7 @@ async def on_task_tap(ctx: Ctx, tap: Tap, member: Member, assignment_id: int, co
     elif code.isdigit():
         await _answer(ctx, tap, member, view, int(code))
     else:
-        await _toggle(ctx, tap, member, view, code)
+        await _toggle(ctx, tap, member, view, code, undo)
 
 
 async def _answer(ctx: Ctx, tap: Tap, member: Member, lease: LeaseView, index: int) -> None:
@@ -156,7 +162,9 @@ async def _answer(ctx: Ctx, tap: Tap, member: Member, lease: LeaseView, index: i
     await _save(ctx, tap, member, lease, value)
 
 
-async def _toggle(ctx: Ctx, tap: Tap, member: Member, lease: LeaseView, code: str) -> None:
+async def _toggle(
+    ctx: Ctx, tap: Tap, member: Member, lease: LeaseView, code: str, undo: int | None
+) -> None:
     """A tap on a toggle task: redraw the card with the selection the button carries, or, on
     Done, answer with it (see `bot.task_keys`)."""
     item, project = lease.item, lease.project
@@ -169,7 +177,8 @@ async def _toggle(ctx: Ctx, tap: Tap, member: Member, lease: LeaseView, code: st
     done, selected = parsed
     if not done:
         token = split_token(tap.token)[0]
-        show(ctx, tap, await render_task(ctx, project, lease.assignment, token, selected))
+        show(ctx, tap, await render_task(ctx, project, lease.assignment, token, selected,
+                                         undo=undo))
         return
     try:
         value = kind.toggled(project.spec, item.data, selected)
@@ -225,7 +234,8 @@ async def _save(
     else:
         screen = await after_gold(ctx, member, project, item, value, correct)
     if screen is None:
-        screen = await next_screen(ctx, member, project, lease_free=True)
+        undo = answer.id if project.spec.quality.undo_seconds > 0 else None
+        screen = await next_screen(ctx, member, project, lease_free=True, undo=undo)
     if tap is not None:
         show(ctx, tap, screen)
     else:
