@@ -213,7 +213,7 @@ class Core:
             ctx.actions.append(Toast(tap, NO_LONGER_YOURS))
             return
         member = ctx.member
-        if code == UNDO and ref.kind in ("task", "menu"):
+        if code == UNDO and ref.kind == "task":
             undo = ref.ref.get("u")
             await on_undo_tap(ctx, tap, member, None if undo is None else int(undo))
         elif ref.kind == "task":

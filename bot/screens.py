@@ -100,17 +100,13 @@ async def report_screen(tx: Tx, member_id: int, assignment_id: int, now: float) 
     )
 
 
-async def idle_screen(
-    tx: Tx, member_id: int, text: str, now: float, undo: int | None = None
-) -> Screen:
-    """A message with the buttons someone needs when there is no task on screen (and Undo for
-    the answer `undo`, just given)."""
-    token = await tx.issue_token(member_id, "menu", {} if undo is None else {"u": undo}, now)
+async def idle_screen(tx: Tx, member_id: int, text: str, now: float) -> Screen:
+    """A message with the buttons someone needs when there is no task on screen."""
+    token = await tx.issue_token(member_id, "menu", {}, now)
     return Screen(
         text=text,
         keyboard=(
             (
-                *((Button("Undo", button_token(token, UNDO)),) if undo is not None else ()),
                 Button("Check for tasks", button_token(token, NEXT)),
                 Button("Progress", button_token(token, PROGRESS)),
                 Button("Guide", button_token(token, GUIDE)),

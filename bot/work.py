@@ -78,10 +78,10 @@ async def next_screen(
             assignment = await _lease(ctx, member, project)
             if assignment is not None:
                 return await render_task(ctx, project, assignment, undo=undo)
-        return await idle_screen(
-            tx, member.id, "No tasks for you right now. I will message you when there are.",
-            ctx.now, undo,
-        )
+        text = "No tasks for you right now. I will message you when there are."
+        if undo is not None:
+            text += "\n\n_/undo takes back the answer you just gave._"
+        return await idle_screen(tx, member.id, text, ctx.now)
     return await render_task(ctx, project, assignment, undo=undo)
 
 
