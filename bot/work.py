@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.actions import Screen, Toast
 from bot.context import Ctx, show
 from bot.events import Tap
@@ -227,13 +229,16 @@ async def _save(
         return
     if tap is not None:
         ctx.actions.append(Toast(tap, "Saved ✓"))
-    screen: Screen | None = None
+    screen: Screen | str | None = None
     if correct is None:
         await settle_item(tx, project, item, item.n_answers + 1, ctx.now)
         await behaviour_signals(ctx, member, project, answer)
     else:
         screen = await after_gold(ctx, member, project, item, value, correct)
-    if screen is None:
+    if isinstance(screen, str):
+        task = await next_screen(ctx, member, project, lease_free=True)
+        screen = replace(task, text=f"{screen}\n\n{task.text}")
+    elif screen is None:
         undo = answer.id if project.spec.quality.undo_seconds > 0 else None
         screen = await next_screen(ctx, member, project, lease_free=True, undo=undo)
     if tap is not None:
