@@ -13,7 +13,7 @@ from bot.markup import escape
 from bot.media import MediaStore
 from bot.task_keys import button_token, option_rows
 from storage.contract import Tx
-from storage.models import Assignment, Item, MemberStats, Project
+from storage.models import Assignment, Item, MemberStats, Project, QuotaPolicy
 from tasks import TaskView, task_type
 
 GUIDE, NEXT, SKIP, REPORT, BACK, PROGRESS, LABELS = "g", "n", "s", "r", "k", "p", "h"
@@ -41,7 +41,17 @@ def label_rows(buttons: list[Button]) -> list[tuple[Button, ...]]:
     return [tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
 
 
-def progress_line(stats: MemberStats) -> str:
+def progress_line(quota: QuotaPolicy, stats: MemberStats) -> str:
+    """Where the member is: against the daily or weekly quota when there is one (then
+    `answers_since` counts from the start of that day or week), otherwise in the item's batch,
+    with today's count."""
+    if quota.daily or quota.weekly:
+        target, period = (quota.daily, "today") if quota.daily else (quota.weekly, "this week")
+        reached = " ✓" if stats.answers_since >= (target or 0) else ""
+        return f"_{stats.answers_since} of {target} done {period}{reached}_"
+    if stats.batch_items:
+        return (f"_{stats.batch_answers} of {stats.batch_items} in this batch · "
+                f"{stats.answers_since} done today_")
     return f"_{stats.answers_since} done today · {stats.answers} in all_"
 
 
@@ -83,7 +93,7 @@ async def task_screen(
         parts.append(escape(view.body))
     if view.hint:
         parts.append(escape(view.hint))
-    parts.append(progress_line(stats))
+    parts.append(progress_line(project.spec.quota, stats))
     shown = media.screen_media(view.media) if media is not None else None
     return Screen(text="\n\n".join(parts),
                   keyboard=(*option_rows(view, token, label_rows), tools), media=shown)

@@ -26,7 +26,7 @@ from bot.screens import (
     task_screen,
 )
 from bot.task_keys import parse_toggle
-from bot.timekeeping import day_start
+from bot.timekeeping import day_start, week_start
 from storage.contract import Conflict
 from storage.models import Assignment, LeaseView, Member, Project
 from tasks import AnswerError, task_type
@@ -91,9 +91,12 @@ async def render_task(
     ctx: Ctx, project: Project, assignment: Assignment, token: str | None = None,
     selected: frozenset[int] = frozenset(), undo: int | None = None,
 ) -> Screen:
+    spec = project.spec
+    quota = spec.quota.daily or spec.quota.weekly
+    since = (week_start(ctx.now, spec.timezone) if spec.quota.weekly and not spec.quota.daily
+             else day_start(ctx.now, spec.timezone))
     item, stats = await ctx.tx.screen_item(
-        assignment.item_id, project.id, assignment.member_id,
-        day_start(ctx.now, project.spec.timezone),
+        assignment.item_id, project.id, assignment.member_id, since, batch=not quota,
     )
     return await task_screen(ctx.tx, project, assignment, item, stats, ctx.now, token=token,
                              selected=selected, media=ctx.media, undo=undo)

@@ -237,10 +237,11 @@ class Tx(ServiceTx):
         """An assignment with its item and project, in one read (the hot path of a tap)."""
     @abstractmethod
     async def screen_item(
-        self, item_id: int, project_id: int, member_id: int, since: float
+        self, item_id: int, project_id: int, member_id: int, since: float, batch: bool = False
     ) -> tuple[Item, MemberStats]:
         """An item to show, with the member's figures for the progress line (answers in all,
-        and since `since`, rounded down to the hour)."""
+        and since `since`, rounded down to the hour; with `batch`, also the real items of the
+        item's batch and the member's answers to them)."""
     @abstractmethod
     async def answer_of(self, assignment_id: int) -> Answer | None: ...
     @abstractmethod

@@ -360,6 +360,8 @@ class MemberRow(BaseModel):
 class MemberStats(BaseModel):
     answers: int = 0
     answers_since: int = 0
+    batch_items: int = 0
+    batch_answers: int = 0
     skipped: int = 0
     gold_total: int = 0
     gold_correct: int = 0

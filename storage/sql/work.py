@@ -89,6 +89,12 @@ WHERE project_id = ? AND role = 'annotator' AND member_id IN (
 RETURNING member_id
 """
 
+_BATCH_FIGURES = """,
+ (SELECT bt.n_items FROM batches bt WHERE bt.id = items.batch_id) AS batch_items,
+ (SELECT COALESCE(SUM(ba.answers), 0) FROM batch_answers ba
+  WHERE ba.batch_id = items.batch_id AND ba.member_id = ?2) AS batch_answers"""
+
+
 @lru_cache(maxsize=8)
 def _lease_sql(gold: bool, lock: str) -> str:
     """Real work waits for a passed qualification; the qualification itself is gold."""
@@ -197,18 +203,21 @@ class WorkOps(SqlBase):
         return LeaseView(assignment=assignment, item=item, project=project)
 
     async def screen_item(
-        self, item_id: int, project_id: int, member_id: int, since: float
+        self, item_id: int, project_id: int, member_id: int, since: float, batch: bool = False
     ) -> tuple[Item, MemberStats]:
         row = await self._one(
             f"SELECT {ITEM_COLUMNS}, (SELECT COALESCE(SUM(h.answers), 0) FROM answer_hours h"
             " WHERE h.project_id = ?3 AND h.member_id = ?2) AS answers,"
             " (SELECT COALESCE(SUM(h.answers), 0) FROM answer_hours h WHERE h.project_id = ?3"
-            " AND h.member_id = ?2 AND h.hour >= ?4) AS answers_since FROM items WHERE id = ?1",
+            " AND h.member_id = ?2 AND h.hour >= ?4) AS answers_since"
+            f"{_BATCH_FIGURES if batch else ''} FROM items WHERE id = ?1",
             (item_id, member_id, project_id, int(since // 3600)),
         )
         if row is None:
             raise NotFound(f"no item with id {item_id}")
         stats = MemberStats(answers=row["answers"], answers_since=row["answers_since"])
+        if batch:
+            stats.batch_items, stats.batch_answers = row["batch_items"], row["batch_answers"]
         return item_from(row), stats
 
     async def answer_of(self, assignment_id: int) -> Answer | None:

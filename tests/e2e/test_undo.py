@@ -42,11 +42,15 @@ async def snapshot(engine: Engine, store: Store) -> dict[str, Any]:
         answers = await engine.raw(
             tx, "SELECT item_id, member_id, value FROM answers ORDER BY id")
         hours = await engine.raw(tx, "SELECT COALESCE(SUM(answers), 0) FROM answer_hours")
+        batches = await engine.raw(
+            tx, "SELECT b.n_items, COALESCE(SUM(ba.answers), 0) FROM batches b"
+            " LEFT JOIN batch_answers ba ON ba.batch_id = b.id GROUP BY b.id, b.n_items")
         project = await tx.project_by_name("t")
         assert project is not None
         stats = await tx.project_stats(project.id)
         members = await tx.all_member_stats(project.id)
     return {"items": items, "leases": leases, "answers": answers, "hours": int(hours[0][0]),
+            "batches": [(int(n), int(a)) for n, a in batches],
             "stats": stats, "members": members}
 
 
