@@ -233,8 +233,9 @@ async def _save(
     if tap is not None:
         ctx.actions.append(Toast(tap, "Saved ✓"))
     screen: Screen | str | None = None
+    status = "open"
     if correct is None:
-        await settle_item(tx, project, item, item.n_answers + 1, ctx.now)
+        status = await settle_item(tx, project, item, item.n_answers + 1, ctx.now)
         await behaviour_signals(ctx, member, project, answer)
     else:
         screen = await after_gold(ctx, member, project, item, value, correct)
@@ -242,7 +243,8 @@ async def _save(
         task = await next_screen(ctx, member, project, lease_free=True)
         screen = replace(task, text=f"{screen}\n\n{task.text}")
     elif screen is None:
-        undo = answer.id if project.spec.quality.undo_seconds > 0 else None
+        # No Undo once the answer settled the item: the button could only say it is too late.
+        undo = answer.id if project.spec.quality.undo_seconds > 0 and status == "open" else None
         screen = await next_screen(ctx, member, project, lease_free=True, undo=undo)
     if tap is not None:
         show(ctx, tap, screen)

@@ -114,22 +114,33 @@ async def test_telegram_undo_brings_the_task_back_and_the_counts(
     assert await counts(store) == before
 
 
-async def test_telegram_undo_refused_once_settled_and_for_old_or_foreign_buttons(
+async def test_telegram_refuses_an_old_undo_and_another_persons(
+    tg: FakeTelegram, store: Store, telegram: TelegramAdapter, make_project: MakeProject
+) -> None:
+    code = await make_project(items=4)
+    card = await tg_card(tg, ALICE, code)
+    bobs = await tg_card(tg, BOB, code)
+    await tg_press(tg, ALICE, card, card.button("pos").callback_data or "")
+    old = card.button("Undo").callback_data or ""
+    await tg_press(tg, ALICE, card, card.button("neg").callback_data or "")
+    answered = await counts(store)
+    assert await tg_press(tg, ALICE, card, old, edited=False) == STALE
+    newest = card.button("Undo").callback_data or ""
+    assert await tg_press(tg, BOB, bobs, newest, edited=False) == NOT_YOURS
+    assert await counts(store) == answered
+
+
+async def test_telegram_undo_refused_once_the_answer_settled_the_item(
     tg: FakeTelegram, store: Store, telegram: TelegramAdapter, make_project: MakeProject
 ) -> None:
     code = await make_project(items=4, overlap=1)
     card = await tg_card(tg, ALICE, code)
-    await tg_card(tg, BOB, code)
     await tg_press(tg, ALICE, card, card.button("pos").callback_data or "")
+    assert "Undo" not in card.labels  # nothing it could do
     settled = await counts(store)
-    undo = card.button("Undo").callback_data or ""
-    assert await tg_press(tg, ALICE, card, undo, edited=False) == SETTLED
-    await tg_press(tg, ALICE, card, card.button("neg").callback_data or "")
-    assert await tg_press(tg, ALICE, card, undo, edited=False) == STALE
-    bobs = tg.chat(BOB).bot_messages()[-1]
-    newest = card.button("Undo").callback_data or ""
-    assert await tg_press(tg, BOB, bobs, newest, edited=False) == NOT_YOURS
-    assert (await counts(store))[0] == settled[0] + 1
+    tg.user_send_text(ALICE, "/undo")
+    assert (await tg.wait_bot_message(ALICE)).text == SETTLED
+    assert await counts(store) == settled
 
 
 # ------------------------------------------------------------------------------------------------
@@ -216,17 +227,30 @@ async def test_slack_undo_brings_the_task_back_and_the_counts(
     assert await counts(store) == before
 
 
-async def test_slack_undo_refused_once_settled_and_for_old_or_foreign_buttons(
+async def test_slack_refuses_an_old_undo_and_another_persons(
+    slack: FakeSlack, store: Store, slack_app: SlackAdapter, make_project: MakeProject
+) -> None:
+    code = await make_project(items=4)
+    card = await s_card(slack, S_ALICE, code)
+    bobs = await s_card(slack, S_BOB, code)
+    await s_press(slack, S_ALICE, card, "pos")
+    old = card.button("Undo")
+    await s_press(slack, S_ALICE, card, "neg")
+    answered = await counts(store)
+    assert await s_refused(slack, S_ALICE, card, old) == STALE
+    assert await s_refused(slack, S_BOB, bobs, card.button("Undo")) == NOT_YOURS
+    assert await counts(store) == answered
+
+
+async def test_slack_undo_refused_once_the_answer_settled_the_item(
     slack: FakeSlack, store: Store, slack_app: SlackAdapter, make_project: MakeProject
 ) -> None:
     code = await make_project(items=4, overlap=1)
     card = await s_card(slack, S_ALICE, code)
-    bobs = await s_card(slack, S_BOB, code)
     await s_press(slack, S_ALICE, card, "pos")
+    assert "Undo" not in labels(card)  # nothing it could do
     settled = await counts(store)
-    undo = card.button("Undo")
-    assert await s_refused(slack, S_ALICE, card, undo) == SETTLED
-    await s_press(slack, S_ALICE, card, "neg")
-    assert await s_refused(slack, S_ALICE, card, undo) == STALE
-    assert await s_refused(slack, S_BOB, bobs, card.button("Undo")) == NOT_YOURS
-    assert (await counts(store))[0] == settled[0] + 1
+    mark = slack.seq
+    await slack.slash_command(TEAM, S_ALICE, "/tapmark", "undo")
+    assert shown(await slack.wait_bot_message(TEAM, S_ALICE, since=mark)) == SETTLED
+    assert await counts(store) == settled
