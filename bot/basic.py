@@ -16,6 +16,7 @@ HELP = """*tapmark* — label with one tap.
 /next — your next task
 /progress — how much you have done
 /guide — the project's guideline
+/undo — take back your last answer (for a short while after it)
 /link — use this account from another app (Telegram, Slack) too
 /stop — done for now: your task goes back to the pool and I stop messaging you about new ones
 /mute — stop the daily quota reminders (/unmute turns them back on)

@@ -25,7 +25,8 @@ from bot.media_fetch import MediaFetcher
 from bot.media_import import Source
 from bot.outbox import screen_from_dict
 from bot.reminders import on_mute, on_unmute
-from bot.screens import GUIDE, NEXT, PROGRESS, split_token
+from bot.screens import GUIDE, NEXT, PROGRESS, UNDO, split_token
+from bot.undo import on_undo, on_undo_tap
 from bot.uploads import PreparedBatch, on_draft_tap, on_upload, prepare_upload
 from bot.waiting import wake_freed
 from bot.work import (
@@ -54,6 +55,7 @@ COMMANDS: dict[str, Handler] = {
     "help": lambda ctx, args: basic.on_help(ctx),
     "link": on_link,
     "stop": lambda ctx, args: basic.on_stop(ctx),
+    "undo": lambda ctx, args: on_undo(ctx),
     "mute": on_mute,
     "unmute": on_unmute,
     "project": manager.on_project,
@@ -217,8 +219,13 @@ class Core:
             ctx.actions.append(Toast(tap, NO_LONGER_YOURS))
             return
         member = ctx.member
-        if ref.kind == "task":
-            await on_task_tap(ctx, tap, member, int(ref.ref["a"]), code)
+        if code == UNDO and ref.kind == "task":
+            undo = ref.ref.get("u")
+            await on_undo_tap(ctx, tap, member, None if undo is None else int(undo))
+        elif ref.kind == "task":
+            undo = ref.ref.get("u")
+            await on_task_tap(ctx, tap, member, int(ref.ref["a"]), code,
+                              None if undo is None else int(undo))
         elif ref.kind == "report":
             await on_report_tap(ctx, tap, member, int(ref.ref["a"]), code)
         elif ref.kind == "menu":

@@ -38,10 +38,12 @@ SKIP_SHARE = 0.5
 
 async def after_gold(
     ctx: Ctx, member: Member, project: Project, item: Item, value: str, correct: bool
-) -> Screen | None:
+) -> Screen | str | None:
     """Qualification progress, the suspension check and feedback after a gold answer.
 
-    Returns a screen to show instead of the next task (feedback or a verdict), or None."""
+    Returns a screen to show instead of the next task (feedback to read, or a verdict), a note
+    to show above the next task on the same card (after a right answer in the qualification:
+    nothing to read twice, so no extra tap), or None."""
     tx, policy = ctx.tx, project.spec.quality
     role = await tx.annotator_role(project.id, member.id)
     if role is None:
@@ -51,7 +53,8 @@ async def after_gold(
         feedback = gold_feedback(project, item, value, correct)
         if counts.total < policy.qualification:
             left = policy.qualification - counts.total
-            return await _with_next(ctx, member, f"{feedback}\n\n_Qualification: {left} to go._")
+            text = f"{feedback}\n\n_Qualification: {left} to go._"
+            return text if correct else await _with_next(ctx, member, text)
         share = counts.correct / counts.total
         passed = share >= policy.min_gold_accuracy
         await tx.set_qualification(project.id, member.id, "passed" if passed else "failed",
@@ -61,10 +64,9 @@ async def after_gold(
                        ctx.now)
         score = f"{counts.correct} of {counts.total} right"
         if passed:
-            return await _with_next(
-                ctx, member, f"{feedback}\n\n*You passed the qualification* ({score}). "
-                "Real tasks start now."
-            )
+            text = (f"{feedback}\n\n*You passed the qualification* ({score}). "
+                    "Real tasks start now.")
+            return text if correct else await _with_next(ctx, member, text)
         return Screen(
             text=f"{feedback}\n\n*Qualification not passed* ({score}; the bar is "
             f"{policy.min_gold_accuracy:.0%}). Read the guide (/guide); your manager can "

@@ -20,11 +20,12 @@ from storage.models import Item, Project, Result
 METHOD = "gold_weighted_posterior"
 
 
-async def settle_item(tx: Tx, project: Project, item: Item, n_answers: int, now: float) -> None:
-    """Re-evaluate a non-gold item that now has `n_answers` answers (once it has its target)."""
+async def settle_item(tx: Tx, project: Project, item: Item, n_answers: int, now: float) -> str:
+    """Re-evaluate a non-gold item that now has `n_answers` answers (once it has its target);
+    returns its status."""
     if n_answers < item.n_target:
-        return
-    await judge_item(tx, project, item, now)
+        return item.status
+    return await judge_item(tx, project, item, now)
 
 
 async def judge_item(tx: Tx, project: Project, item: Item, now: float) -> str:

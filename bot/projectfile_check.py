@@ -47,6 +47,7 @@ FIELD_WORDS = {
     "quality.gold_min": "gold answers before an annotator is judged",
     "quality.gold_feedback": "when to show the right answer after a gold question",
     "quality.min_seconds": "answers faster than this count as too fast",
+    "quality.undo_seconds": "how long after an answer it can be undone",
     "quota": "the annotators' targets",
     "quota.daily": "answers a day per annotator",
     "quota.weekly": "answers a week per annotator",

@@ -13,10 +13,11 @@ from bot.markup import escape
 from bot.media import MediaStore
 from bot.task_keys import button_token, option_rows
 from storage.contract import Tx
-from storage.models import Assignment, Item, MemberStats, Project
+from storage.models import Assignment, Item, MemberStats, Project, QuotaPolicy
 from tasks import TaskView, task_type
 
 GUIDE, NEXT, SKIP, REPORT, BACK, PROGRESS, LABELS = "g", "n", "s", "r", "k", "p", "h"
+UNDO = "u"
 REPORT_REASONS = {
     "u": ("Unclear", "unclear"),
     "b": ("Broken", "broken"),
@@ -40,7 +41,17 @@ def label_rows(buttons: list[Button]) -> list[tuple[Button, ...]]:
     return [tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
 
 
-def progress_line(stats: MemberStats) -> str:
+def progress_line(quota: QuotaPolicy, stats: MemberStats) -> str:
+    """Where the member is: against the daily or weekly quota when there is one (then
+    `answers_since` counts from the start of that day or week), otherwise in the item's batch,
+    with today's count."""
+    if quota.daily or quota.weekly:
+        target, period = (quota.daily, "today") if quota.daily else (quota.weekly, "this week")
+        reached = " ✓" if stats.answers_since >= (target or 0) else ""
+        return f"_{stats.answers_since} of {target} done {period}{reached}_"
+    if stats.batch_items:
+        return (f"_{stats.batch_answers} of {stats.batch_items} in this batch · "
+                f"{stats.answers_since} done today_")
     return f"_{stats.answers_since} done today · {stats.answers} in all_"
 
 
@@ -55,16 +66,21 @@ async def task_screen(
     token: str | None = None,
     selected: frozenset[int] = frozenset(),
     media: MediaStore | None = None,
+    undo: int | None = None,
 ) -> Screen:
     """The task card. `token` reuses the card's token (a toggle redraws the same card);
     `selected` are the options switched on in a toggle task. A task answered by typing makes
-    the member's next message its answer."""
+    the member's next message its answer. `undo` is the answer an Undo button takes back."""
     view: TaskView = task_type(project.spec.task).render(project.spec, item.data, selected)
     if token is None:
-        token = await tx.issue_token(assignment.member_id, "task", {"a": assignment.id}, now)
+        ref: dict[str, int] = {"a": assignment.id}
+        if undo is not None:
+            ref["u"] = undo
+        token = await tx.issue_token(assignment.member_id, "task", ref, now)
     if view.mode == "text":
         await tx.set_pending(assignment.member_id, {"kind": "answer", "a": assignment.id})
     tools = (
+        *((Button("Undo", button_token(token, UNDO)),) if undo is not None else ()),
         Button("Skip", button_token(token, SKIP)),
         Button("Report", button_token(token, REPORT)),
         Button("Guide", button_token(token, GUIDE)),
@@ -77,7 +93,7 @@ async def task_screen(
         parts.append(escape(view.body))
     if view.hint:
         parts.append(escape(view.hint))
-    parts.append(progress_line(stats))
+    parts.append(progress_line(project.spec.quota, stats))
     shown = media.screen_media(view.media) if media is not None else None
     return Screen(text="\n\n".join(parts),
                   keyboard=(*option_rows(view, token, label_rows), tools), media=shown)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.actions import Screen, Toast
 from bot.context import Ctx, show
 from bot.events import Tap
@@ -24,7 +26,7 @@ from bot.screens import (
     task_screen,
 )
 from bot.task_keys import parse_toggle
-from bot.timekeeping import day_start
+from bot.timekeeping import day_start, week_start
 from storage.contract import Busy, Conflict
 from storage.models import Assignment, LeaseView, Member, Project
 from tasks import AnswerError, task_type
@@ -35,12 +37,14 @@ BUSY = ("There is work for you, but the other annotators are taking the last of 
 
 
 async def next_screen(
-    ctx: Ctx, member: Member, project: Project, lease_free: bool = False
+    ctx: Ctx, member: Member, project: Project, lease_free: bool = False,
+    undo: int | None = None,
 ) -> Screen:
     """The member's current task, or a newly leased one, or a message saying there is none.
 
     `lease_free` says the member just ended their lease (a member holds at most one per
-    project, which the schema enforces), so there is no open one to look for.
+    project, which the schema enforces), so there is no open one to look for. `undo` is the
+    answer just given, which the card offers to take back.
     """
     tx = ctx.tx
     if ctx.sweep:
@@ -71,16 +75,16 @@ async def next_screen(
         if await tx.set_waiting(project.id, member.id, ctx.now):
             assignment = await _lease(ctx, member, project, wait=False)
             if assignment is not None:
-                return await render_task(ctx, project, assignment)
+                return await render_task(ctx, project, assignment, undo=undo)
             if not ctx.last_try:
                 raise Busy("the items free for this person are held by other transactions")
             await tx.stop_waiting(project.id, member.id)
             return await idle_screen(tx, member.id, BUSY, ctx.now)
-        return await idle_screen(
-            tx, member.id, "No tasks for you right now. I will message you when there are.",
-            ctx.now,
-        )
-    return await render_task(ctx, project, assignment)
+        text = "No tasks for you right now. I will message you when there are."
+        if undo is not None:
+            text += "\n\n_/undo takes back the answer you just gave._"
+        return await idle_screen(tx, member.id, text, ctx.now)
+    return await render_task(ctx, project, assignment, undo=undo)
 
 
 def not_active(project: Project, status: str | None) -> str:
@@ -97,14 +101,17 @@ def not_active(project: Project, status: str | None) -> str:
 
 async def render_task(
     ctx: Ctx, project: Project, assignment: Assignment, token: str | None = None,
-    selected: frozenset[int] = frozenset(),
+    selected: frozenset[int] = frozenset(), undo: int | None = None,
 ) -> Screen:
+    spec = project.spec
+    quota = spec.quota.daily or spec.quota.weekly
+    since = (week_start(ctx.now, spec.timezone) if spec.quota.weekly and not spec.quota.daily
+             else day_start(ctx.now, spec.timezone))
     item, stats = await ctx.tx.screen_item(
-        assignment.item_id, project.id, assignment.member_id,
-        day_start(ctx.now, project.spec.timezone),
+        assignment.item_id, project.id, assignment.member_id, since, batch=not quota,
     )
     return await task_screen(ctx.tx, project, assignment, item, stats, ctx.now, token=token,
-                             selected=selected, media=ctx.media)
+                             selected=selected, media=ctx.media, undo=undo)
 
 
 async def _lease(
@@ -121,7 +128,11 @@ async def _lease(
     return await ctx.tx.assign(project.id, member.id, False, ctx.now, lease_s, wait=wait)
 
 
-async def on_task_tap(ctx: Ctx, tap: Tap, member: Member, assignment_id: int, code: str) -> None:
+async def on_task_tap(
+    ctx: Ctx, tap: Tap, member: Member, assignment_id: int, code: str, undo: int | None = None
+) -> None:
+    """A button on a task card (`undo`: the answer the card's Undo button names, kept on a
+    toggle's redraw; the Undo button itself is handled by `bot.undo`)."""
     tx = ctx.tx
     view = await tx.lease_view(assignment_id)
     if view is None or view.assignment.member_id != member.id:
@@ -158,7 +169,7 @@ async def on_task_tap(ctx: Ctx, tap: Tap, member: Member, assignment_id: int, co
     elif code.isdigit():
         await _answer(ctx, tap, member, view, int(code))
     else:
-        await _toggle(ctx, tap, member, view, code)
+        await _toggle(ctx, tap, member, view, code, undo)
 
 
 async def _answer(ctx: Ctx, tap: Tap, member: Member, lease: LeaseView, index: int) -> None:
@@ -176,7 +187,9 @@ async def _answer(ctx: Ctx, tap: Tap, member: Member, lease: LeaseView, index: i
     await _save(ctx, tap, member, lease, value)
 
 
-async def _toggle(ctx: Ctx, tap: Tap, member: Member, lease: LeaseView, code: str) -> None:
+async def _toggle(
+    ctx: Ctx, tap: Tap, member: Member, lease: LeaseView, code: str, undo: int | None
+) -> None:
     """A tap on a toggle task: redraw the card with the selection the button carries, or, on
     Done, answer with it (see `bot.task_keys`)."""
     item, project = lease.item, lease.project
@@ -189,7 +202,8 @@ async def _toggle(ctx: Ctx, tap: Tap, member: Member, lease: LeaseView, code: st
     done, selected = parsed
     if not done:
         token = split_token(tap.token)[0]
-        show(ctx, tap, await render_task(ctx, project, lease.assignment, token, selected))
+        show(ctx, tap, await render_task(ctx, project, lease.assignment, token, selected,
+                                         undo=undo))
         return
     try:
         value = kind.toggled(project.spec, item.data, selected)
@@ -238,14 +252,20 @@ async def _save(
         return
     if tap is not None:
         ctx.actions.append(Toast(tap, "Saved ✓"))
-    screen: Screen | None = None
+    screen: Screen | str | None = None
+    status = "open"
     if correct is None:
-        await settle_item(tx, project, item, item.n_answers + 1, ctx.now)
+        status = await settle_item(tx, project, item, item.n_answers + 1, ctx.now)
         await behaviour_signals(ctx, member, project, answer)
     else:
         screen = await after_gold(ctx, member, project, item, value, correct)
-    if screen is None:
-        screen = await next_screen(ctx, member, project, lease_free=True)
+    if isinstance(screen, str):
+        task = await next_screen(ctx, member, project, lease_free=True)
+        screen = replace(task, text=f"{screen}\n\n{task.text}")
+    elif screen is None:
+        # No Undo once the answer settled the item: the button could only say it is too late.
+        undo = answer.id if project.spec.quality.undo_seconds > 0 and status == "open" else None
+        screen = await next_screen(ctx, member, project, lease_free=True, undo=undo)
     if tap is not None:
         show(ctx, tap, screen)
     else:

@@ -255,10 +255,11 @@ class Tx(ServiceTx):
         """An assignment with its item and project, in one read (the hot path of a tap)."""
     @abstractmethod
     async def screen_item(
-        self, item_id: int, project_id: int, member_id: int, since: float
+        self, item_id: int, project_id: int, member_id: int, since: float, batch: bool = False
     ) -> tuple[Item, MemberStats]:
         """An item to show, with the member's figures for the progress line (answers in all,
-        and since `since`, rounded down to the hour)."""
+        and since `since`, rounded down to the hour; with `batch`, also the real items of the
+        item's batch and the member's answers to them)."""
     @abstractmethod
     async def answer_of(self, assignment_id: int) -> Answer | None: ...
     @abstractmethod
@@ -266,6 +267,21 @@ class Tx(ServiceTx):
         self, assignment: Assignment, value: str, now: float, correct: bool | None
     ) -> Answer:
         """Store the answer to a leased assignment (the assignment becomes answered)."""
+    @abstractmethod
+    async def last_answer(self, project_id: int, member_id: int) -> Answer | None:
+        """The member's latest answer in the project that may still be withdrawn: None when
+        they have none, or none since the last answer they withdrew."""
+
+    @abstractmethod
+    async def withdraw_answer(self, answer_id: int, now: float, lease_s: float) -> Assignment:
+        """Take an answer back, as if it had not been given: the answer goes, with its count on
+        the item and in the member's hours (so quotas, progress and gold counts go back), the
+        item's target returns to what it was before the answer, the member's other open lease
+        in the project (the card shown after the answer) is dropped, and the answered
+        assignment is leased to them again from `now` for `lease_s`. Answers up to this one
+        can no longer be withdrawn (see `last_answer`). Raises NotFound when the answer is
+        gone, Conflict when its item is no longer open (done or disputed): nothing changes."""
+
     @abstractmethod
     async def release(self, assignment: Assignment, status: str) -> None:
         """End a lease without an answer (skipped or reported); the item is not offered again."""

@@ -51,6 +51,8 @@ class QualityPolicy(BaseModel):
     gold_min: int = Field(5, ge=1, le=1000)
     gold_feedback: Literal["never", "mistake", "always"] = "mistake"
     min_seconds: float = Field(2.0, ge=0.0, le=3600.0)
+    undo_seconds: float = Field(30.0, ge=0.0, le=3600.0)
+    """How long after an answer the annotator may take it back (0: no undo)."""
 
     @model_validator(mode="after")
     def _overlap_order(self) -> QualityPolicy:
@@ -361,6 +363,8 @@ class MemberRow(BaseModel):
 class MemberStats(BaseModel):
     answers: int = 0
     answers_since: int = 0
+    batch_items: int = 0
+    batch_answers: int = 0
     skipped: int = 0
     gold_total: int = 0
     gold_correct: int = 0

@@ -33,6 +33,7 @@ TABLES: tuple[tuple[str, str], ...] = (
     ("assignments", "id"),
     ("answers", "id"),
     ("answer_hours", "project_id, member_id, hour"),
+    ("batch_answers", "batch_id, member_id"),
     ("results", "item_id"),
     ("flags", "id"),
     ("flag_notes", "id"),
@@ -47,12 +48,13 @@ TABLES: tuple[tuple[str, str], ...] = (
 which a member's accounts were added."""
 
 RESTORED: dict[str, tuple[str, ...]] = {
+    "batches": ("n_items",),
     "items": ("n_answers", "n_load"),
     "assignments": ("status",),
 }
 """Columns the target's triggers change while rows are copied (by table, keyed by ``id``)."""
 
-REBUILT = frozenset({"answer_hours"})
+REBUILT = frozenset({"answer_hours", "batch_answers"})
 """Tables the target's triggers fill while rows are copied."""
 
 GENERATED = frozenset({"id", "rowid"})

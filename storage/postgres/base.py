@@ -95,6 +95,7 @@ class PgBase(SqlBase):
     lock_pick = "FOR UPDATE OF i SKIP LOCKED"
     lock_item = "FOR UPDATE OF i, a"
     lock_skip = "FOR UPDATE SKIP LOCKED"
+    lock_row = "FOR UPDATE"
     lock_waits = f"SELECT pg_advisory_xact_lock({WAITS_LOCK}, ?::integer)"
 
     def __init__(self, conn: asyncpg.Connection) -> None:

@@ -51,6 +51,10 @@ class SqlBase(ABC):
     reclaim) is read as gone, not answered. Taken first in the transaction, item before lease
     as everywhere, so it closes no cycle of waits."""
 
+    lock_row: str = ""
+    """Appended to a SELECT of rows the transaction goes on to change (an answer withdrawn and
+    its item): ``FOR UPDATE`` on PostgreSQL."""
+
     lock_waits: str = ""
     """A statement that takes a lock on one project's waiting list to the end of the
     transaction (its one parameter: the project), or "" where writers are serialised anyway

@@ -97,6 +97,12 @@ UPDATE roles SET waiting_since = NULL, woken_item = ?, woken_at = ?
 WHERE project_id = ? AND member_id = ? AND role = 'annotator' AND waiting_since IS NOT NULL
 """
 
+_BATCH_FIGURES = """,
+ (SELECT bt.n_items FROM batches bt WHERE bt.id = items.batch_id) AS batch_items,
+ (SELECT COALESCE(SUM(ba.answers), 0) FROM batch_answers ba
+  WHERE ba.batch_id = items.batch_id AND ba.member_id = ?2) AS batch_answers"""
+
+
 @lru_cache(maxsize=8)
 def _lease_sql(gold: bool, lock: str) -> str:
     """Real work waits for a passed qualification; the qualification itself is gold."""
@@ -220,18 +226,21 @@ class WorkOps(SqlBase):
                          role_status=row["r_status"])
 
     async def screen_item(
-        self, item_id: int, project_id: int, member_id: int, since: float
+        self, item_id: int, project_id: int, member_id: int, since: float, batch: bool = False
     ) -> tuple[Item, MemberStats]:
         row = await self._one(
             f"SELECT {ITEM_COLUMNS}, (SELECT COALESCE(SUM(h.answers), 0) FROM answer_hours h"
             " WHERE h.project_id = ?3 AND h.member_id = ?2) AS answers,"
             " (SELECT COALESCE(SUM(h.answers), 0) FROM answer_hours h WHERE h.project_id = ?3"
-            " AND h.member_id = ?2 AND h.hour >= ?4) AS answers_since FROM items WHERE id = ?1",
+            " AND h.member_id = ?2 AND h.hour >= ?4) AS answers_since"
+            f"{_BATCH_FIGURES if batch else ''} FROM items WHERE id = ?1",
             (item_id, member_id, project_id, int(since // 3600)),
         )
         if row is None:
             raise NotFound(f"no item with id {item_id}")
         stats = MemberStats(answers=row["answers"], answers_since=row["answers_since"])
+        if batch:
+            stats.batch_items, stats.batch_answers = row["batch_items"], row["batch_answers"]
         return item_from(row), stats
 
     async def answer_of(self, assignment_id: int) -> Answer | None:
@@ -247,9 +256,11 @@ class WorkOps(SqlBase):
         time_ms = max(0, round((now - assignment.shown_at) * 1000))
         row = await self._one(
             "INSERT INTO answers (assignment_id, project_id, item_id, member_id, value,"
-            " time_ms, at, correct) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING RETURNING id",
+            " time_ms, at, correct, target_before) VALUES (?,?,?,?,?,?,?,?,"
+            " (SELECT n_target FROM items WHERE id = ?)) ON CONFLICT DO NOTHING RETURNING id",
             (assignment.id, assignment.project_id, assignment.item_id, assignment.member_id,
-             value, time_ms, now, None if correct is None else int(correct)),
+             value, time_ms, now, None if correct is None else int(correct),
+             assignment.item_id),
         )
         if row is None:
             raise Conflict(f"assignment {assignment.id} already has an answer")
@@ -258,6 +269,75 @@ class WorkOps(SqlBase):
             member_id=assignment.member_id, value=value, time_ms=time_ms, at=now,
             correct=correct,
         )
+
+    async def last_answer(self, project_id: int, member_id: int) -> Answer | None:
+        row = await self._one(
+            f"SELECT {', '.join('an.' + c.strip() for c in _ANSWER.split(','))}"
+            " FROM answers an JOIN roles r ON r.project_id = an.project_id"
+            " AND r.member_id = an.member_id AND r.role = 'annotator'"
+            " WHERE an.project_id = ? AND an.member_id = ? AND an.id > r.undo_floor"
+            " ORDER BY an.id DESC LIMIT 1",
+            (project_id, member_id),
+        )
+        return None if row is None else Answer(**dict(row))
+
+    async def withdraw_answer(self, answer_id: int, now: float, lease_s: float) -> Assignment:
+        row = await self._one(
+            "SELECT a.item_id, i.status FROM answers a JOIN items i ON i.id = a.item_id"
+            f" WHERE a.id = ? {self.lock_row}",
+            (answer_id,),
+        )
+        if row is None:
+            raise NotFound(f"no answer with id {answer_id}")
+        if row[1] != "open":
+            raise Conflict(f"the answer's item is {row[1]}")
+        gone = await self._one(
+            "DELETE FROM answers WHERE id = ? RETURNING assignment_id, project_id, item_id,"
+            " member_id, at, target_before, excluded",
+            (answer_id,),
+        )
+        assert gone is not None
+        assignment_id, project_id, item_id, member_id = (int(gone[i]) for i in range(4))
+        counted = gone["excluded"] is None
+        await self._exec(
+            "UPDATE items SET n_answers = n_answers - ?, n_target = COALESCE(?, n_target)"
+            " WHERE id = ?",
+            (int(counted), gone["target_before"], item_id),
+        )
+        hour = (project_id, member_id, int(float(gone["at"]) // 3600))
+        await self._exec(
+            "UPDATE answer_hours SET answers = answers - 1"
+            " WHERE project_id = ? AND member_id = ? AND hour = ?", hour,
+        )
+        await self._exec(
+            "DELETE FROM answer_hours WHERE project_id = ? AND member_id = ? AND hour = ?"
+            " AND answers <= 0", hour,
+        )
+        dropped = await self._all(
+            "DELETE FROM assignments WHERE project_id = ? AND member_id = ? AND status = 'leased'"
+            " RETURNING item_id",
+            (project_id, member_id),
+        )
+        if dropped:
+            self.freed.add(project_id)
+            await self._many(
+                "UPDATE items SET n_load = n_load - 1 WHERE id = ?",
+                [(int(r[0]),) for r in dropped],
+            )
+        await self._exec(
+            "UPDATE assignments SET status = 'leased', shown_at = ?, expires_at = ? WHERE id = ?",
+            (now, now + lease_s, assignment_id),
+        )
+        await self._exec(
+            "UPDATE roles SET undo_floor = ?, waiting_since = NULL"
+            " WHERE project_id = ? AND member_id = ? AND role = 'annotator'",
+            (answer_id, project_id, member_id),
+        )
+        row = await self._one(
+            f"SELECT {ASSIGNMENT_COLUMNS} FROM assignments WHERE id = ?", (assignment_id,)
+        )
+        assert row is not None
+        return assignment_from(row)
 
     async def release(self, assignment: Assignment, status: str) -> None:
         changed = await self._exec(

@@ -263,7 +263,7 @@ async def test_answers_survive_a_restart_and_the_lease_resumes(
         await again.command("next")
         assert again.screen is not None
         assert plain(again.screen.text).split("\n\n")[2] == before
-        assert "1 in all" in again.screen.text
+        assert "1 of 3 in this batch" in again.screen.text
 
 
 async def test_progress_shows_quota_bars_hours_and_earnings(

@@ -56,17 +56,28 @@ async def test_qualification_pass_opens_real_work(
     assert "First, a short qualification: 3 questions" in plain(ann.chat.messages[0].screen.text)
     texts = []
     for _ in range(3):
-        assert "It says so" not in plain(ann.screen.text if ann.screen else "")
         clock.advance(5)
         texts.append(await answer_gold(ann, "pos"))
-        if on_screen(ann) == ["Next task"] and "passed" not in texts[-1]:
-            await ann.tap("Next task")
+        # A right answer: its feedback and the next question on one card, no extra tap.
+        assert on_screen(ann)[:3] == ["pos", "neg", "neu"]
+        assert "Undo" not in on_screen(ann)
     assert "Right: pos" in texts[0] and "Qualification: 2 to go" in texts[0]
+    assert "item number" in texts[0].split("Qualification: 2 to go")[1]
     assert "You passed the qualification (3 of 3 right)" in texts[-1]
-    await ann.tap("Next task")
-    item = shown_item(ann)
+    item = next(p for p in texts[-1].split("\n\n") if p.startswith("item number"))
     rows = await project_rows(store=recorder.core.store)
     assert any(r.item.gold is None and r.item.data["text"] == item for r in rows.values())
+
+
+async def test_a_wrong_qualification_answer_keeps_its_feedback_card(
+    recorder: Recorder, make_project: MakeProject
+) -> None:
+    code = await make_project(items=20, gold_every=4, extra="qualification = 3")
+    ann = recorder.person("ann")
+    await ann.command("start", code)
+    text = await answer_gold(ann, "neg")
+    assert "Not quite" in text and "It says so." in text and "item number" not in text
+    assert on_screen(ann) == ["Next task"]
 
 
 async def test_qualification_fail_stops_work_until_a_manager_allows_a_retry(
