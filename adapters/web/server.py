@@ -66,7 +66,7 @@ def page_link(settings: WebSettings, signer: LinkSigner, person: Person, lease: 
               now: float) -> str:
     """The address a Slack card's button (or the console) opens for `person`'s `lease`."""
     token = signer.link(person, lease, now, settings.link_ttl)
-    return f"{settings.public_url}?{urlencode({'t': token})}"
+    return f"{settings.public_url}?{urlencode({'lease': lease, 't': token})}"
 
 
 @dataclass(frozen=True, slots=True)
