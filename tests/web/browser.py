@@ -67,6 +67,11 @@ class Phone:
         scale = box["width"] / width
         return box["x"] + x * scale, box["y"] + y * scale
 
+    async def lift(self) -> None:
+        """Pause as a finger does between gestures: Chromium's gesture detector takes a tap
+        that follows a drag within a few hundred milliseconds as part of that drag."""
+        await self.page.wait_for_timeout(400)
+
     async def touch(self, kind: str, points: list[tuple[float, float]]) -> None:
         await self.cdp.send("Input.dispatchTouchEvent", {
             "type": kind,
@@ -81,6 +86,7 @@ class Phone:
             await self.touch("touchMove", [(start[0] + (end[0] - start[0]) * t,
                                             start[1] + (end[1] - start[1]) * t)])
         await self.touch("touchEnd", [])
+        await self.lift()
 
     async def tap(self, at: tuple[float, float]) -> None:
         await self.page.touchscreen.tap(at[0], at[1])
@@ -96,6 +102,7 @@ class Phone:
         for k in range(1, steps + 1):
             await self.touch("touchMove", pair(d0 + (d1 - d0) * k / steps))
         await self.touch("touchEnd", [])
+        await self.lift()
 
 
 @asynccontextmanager

@@ -175,6 +175,7 @@
   function chooseTool(shape) {
     state.tool = shape;
     state.draft = null;
+    state.selected = null;
     for (const b of $("tools").children) b.setAttribute("aria-pressed", b.dataset.tool === shape);
     const labels = labelsFor(shape);
     if (!labels.includes(state.label)) state.label = labels[0];
@@ -576,7 +577,10 @@
       else if (ev.key === "Delete" || ev.key === "Backspace") remove();
       else if (ev.key === "Escape") { state.draft = null; state.selected = null; render(); }
     });
-    window.addEventListener("resize", () => { if (state.task) fit(); });
+    new ResizeObserver(() => {
+      const v = state.task && view();
+      if (v && v.s === v.fit) fit();
+    }).observe(stage);
 
     const params = new URLSearchParams(location.search);
     state.lease = params.get("lease") || "";
