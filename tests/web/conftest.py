@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.web.auth import sign_init_data
@@ -59,6 +60,7 @@ def server(port: MemoryPort, clock: Clock) -> PageServer:
 
 
 @pytest.fixture
-async def client(server: PageServer) -> AsyncIterator[TestClient]:  # type: ignore[type-arg]
+async def client(server: PageServer
+                 ) -> AsyncIterator[TestClient[web.Request, web.Application]]:
     async with TestClient(TestServer(server.app(), host="127.0.0.1")) as c:
         yield c

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from adapters.web.server import PageServer, mini_app_url, page_link
@@ -11,7 +12,7 @@ from tests.conftest import Clock
 from tests.web.conftest import ALICE, SETTINGS, init_data
 from tests.web.memory import MemoryPort
 
-Client = TestClient  # type: ignore[type-arg]
+Client = TestClient[web.Request, web.Application]
 BOX = {"image": 0, "label": "cat", "type": "box", "x": 10.04, "y": 20, "w": 50, "h": 40.06}
 
 

@@ -30,7 +30,8 @@ SHOTS = os.environ.get("TAPMARK_PAGE_SHOTS")
 @pytest.fixture
 async def http(server: PageServer) -> AsyncIterator[TestServer]:
     need_chromium()
-    async with TestServer(server.app(), host="127.0.0.1") as s:
+    s = TestServer(server.app(), host="127.0.0.1")
+    async with s:
         yield s
 
 
