@@ -200,7 +200,7 @@ async def test_expired_lease_is_refused_in_the_page(http: TestServer, port: Memo
         assert p.errors == [] or all("410" in e for e in p.errors)
 
 
-async def test_item_text_is_shown_as_text_and_telegram_is_used(
+async def test_item_text_is_shown_as_text_telegram_is_used_and_report_works(
         http: TestServer, port: MemoryPort, clock: Clock) -> None:
     async with open_in_telegram(http, port, clock) as p:
         await expect(p.page.locator("#texts span")).to_have_text("<script>alert(1)</script>")
@@ -211,6 +211,10 @@ async def test_item_text_is_shown_as_text_and_telegram_is_used(
         assert await p.page.locator("#submit").is_hidden()
         bg = await p.page.evaluate("getComputedStyle(document.body).backgroundColor")
         assert bg == "rgb(23, 33, 43)"
+        p.page.once("dialog", lambda d: d.accept("the picture is blank"))
+        await p.page.locator("#report").tap()
+        await expect(p.page.locator("#message")).to_have_text("Reported. Next task.")
+        assert port.reports == [(ALICE, "item-1", "the picture is blank")]
         assert p.errors == []
 
 
