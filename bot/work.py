@@ -83,6 +83,9 @@ async def next_screen(
     return await render_task(ctx, project, assignment)
 
 
+LABELS_SENT = "Sent: what each label means, in a message after this task."
+
+
 async def render_task(
     ctx: Ctx, project: Project, assignment: Assignment, token: str | None = None,
     selected: frozenset[int] = frozenset(),
@@ -119,7 +122,7 @@ async def on_task_tap(ctx: Ctx, tap: Tap, member: Member, assignment_id: int, co
         return
     if code == LABELS:
         ctx.send(label_help_screen(project))
-        ctx.actions.append(Toast(tap, "The labels are explained below."))
+        ctx.actions.append(Toast(tap, LABELS_SENT))
         return
     if assignment.status == "answered":
         ctx.actions.append(Toast(tap, "Already saved ✓"))
