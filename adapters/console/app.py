@@ -13,6 +13,7 @@ import threading
 from typing import TextIO
 
 from adapters.console.recorder import Recorder
+from adapters.markdown import render as render_markdown
 from bot.actions import Action, Edit, Send, SendFile, Toast
 from bot.core import Core
 from bot.markup import plain
@@ -23,7 +24,9 @@ GOODBYE = "Goodbye! Your answers are saved; run the demo again to go on."
 
 def render(action: Action) -> str:
     if isinstance(action, Send | Edit):
-        lines = ["", "─" * 60, plain(action.screen.text)]
+        text = action.screen.text
+        shown = render_markdown(text, "plain") if action.screen.markdown else plain(text)
+        lines = ["", "─" * 60, shown]
         if action.screen.media is not None:
             lines.append(f"[{action.screen.media.kind}: {action.screen.media.ref}]")
         numbered = action.screen.buttons()
