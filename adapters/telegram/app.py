@@ -75,7 +75,7 @@ class TelegramAdapter:
         )
         self.retry = Retry(config.send_attempts, config.backoff)
         self.executor = Executor(self.app.bot, self.retry, UploadRefs(core.store))
-        Handlers(core, self.executor).install(self.app)
+        Handlers(core, self.executor, self._menu_for).install(self.app)
         self.outbox = OutboxPump(
             core, "telegram", lambda send: self.executor.apply([send]), config.outbox_interval
         )
@@ -149,6 +149,17 @@ class TelegramAdapter:
                 await self.retry("setMyCommands", partial(
                     bot.set_my_commands, MANAGER_COMMANDS, scope=scope), idempotent=True)
         except TelegramError as exc:  # the menu is a convenience: run without it
+            log.warning("setMyCommands failed: %s", exc.message)
+
+    async def _menu_for(self, chat_id: int) -> None:
+        """After a /start: the managers' menu in this chat when its person now manages."""
+        if chat_id not in await self._manager_chats():
+            return
+        try:
+            await self.retry("setMyCommands", partial(
+                self.app.bot.set_my_commands, MANAGER_COMMANDS,
+                scope=BotCommandScopeChat(chat_id)), idempotent=True)
+        except TelegramError as exc:
             log.warning("setMyCommands failed: %s", exc.message)
 
     async def _manager_chats(self) -> list[int]:

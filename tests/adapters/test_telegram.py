@@ -158,12 +158,12 @@ async def test_managers_get_their_commands_in_their_own_chat(
 
     code = await make_project(items=2, overlap=1)
     manager_code = (await make_invite(store, "t", Role.MANAGER, 1, None)).code
-    first = await start()
+    await start()
     await join(tg, 3801, code)
     tg.user_send_text(3802, f"/start {manager_code}", first_name="Mia")
     await tg.wait_bot_message(3802)
-    await first.stop()
-    await start()
+    key = (json.dumps({"chat_id": 3802, "type": "chat"}, sort_keys=True), "")
+    await tg.wait_for(lambda: key in tg.bot().commands, what="the manager's menu after /start")
     menus = tg.bot().commands
     mine = menus[(json.dumps({"chat_id": 3802, "type": "chat"}, sort_keys=True), "")]
     names = [c["command"] for c in mine]
