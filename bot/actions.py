@@ -35,6 +35,9 @@ class Screen:
     text: str
     keyboard: tuple[tuple[Button, ...], ...] = ()
     media: Media | None = None
+    markdown: bool = False
+    """The text is a CommonMark document (a guideline), not the screens' Markdown subset:
+    adapters render it with a Markdown parser and split it at their own limits."""
 
     def buttons(self) -> list[Button]:
         return [b for row in self.keyboard for b in row]

@@ -79,7 +79,8 @@ TextHandler = Callable[[Ctx, Member, dict[str, Any], str], Awaitable[None]]
 PENDING_TEXT: dict[str, TextHandler] = {
     "answer": lambda ctx, m, p, text: on_answer_text(ctx, m, int(p["a"]), text),
     "report": lambda ctx, m, p, text: on_report_text(ctx, m, int(p["a"]), text),
-    "ping": lambda ctx, m, p, text: review.on_ping_text(ctx, int(p["f"]), text),
+    "ping": lambda ctx, m, p, text: review.on_ping_text(
+        ctx, int(p["f"]), [int(x) for x in p["to"]] if "to" in p else None, text),
     "note": lambda ctx, m, p, text: review.on_note_text(ctx, int(p["f"]), text),
     "result": lambda ctx, m, p, text: review.on_result_text(ctx, int(p["f"]), text),
     "sendback": lambda ctx, m, p, text: sendback.on_comment_text(ctx, int(p["f"]), text),

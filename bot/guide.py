@@ -1,13 +1,13 @@
-"""The guide: the project's guideline (or its instructions and labels), split to message size."""
+"""The guide: the project's guideline (or its instructions and labels) as one Markdown screen.
+
+Guidelines are CommonMark; the adapters render them and split them at their own limits."""
 
 from __future__ import annotations
 
 from bot.actions import Screen
 from bot.context import Ctx
-from bot.markup import escape, split_text
+from bot.markup import escape, md_escape
 from storage.models import Project
-
-PART_LIMIT = 3500
 
 
 def has_label_help(project: Project) -> bool:
@@ -29,17 +29,17 @@ async def guide_screens(ctx: Ctx, project: Project) -> list[Screen]:
     guideline = await ctx.tx.guideline(project.id)
     spec = project.spec
     labels = "\n".join(
-        f"• *{escape(label.shown)}*" + (f" — {escape(label.description)}"
-                                        if label.description else "")
+        f"- **{md_escape(label.shown)}**" + (f" — {md_escape(label.description)}"
+                                            if label.description else "")
         for label in spec.labels
     )
     if guideline is not None:
-        body = guideline.body
+        body = guideline.body.strip()
         if any(label.description for label in spec.labels):
-            body += "\n\n*The labels*\n" + labels
-        head = f"*Guide: {escape(project.title)}* (version {guideline.version})"
+            body += "\n\n**The labels**\n\n" + labels
+        head = f"**Guide: {md_escape(project.title)}** (version {guideline.version})"
     else:
-        body = (escape(spec.instructions) + "\n\n" if spec.instructions else "") + labels
-        head = f"*Guide: {escape(project.title)}*"
-    parts = split_text(body, PART_LIMIT) or ["(This project has no guide yet.)"]
-    return [Screen(text=head + "\n\n" + parts[0]), *(Screen(text=p) for p in parts[1:])]
+        body = (md_escape(spec.instructions) + "\n\n" if spec.instructions else "") + labels
+        head = f"**Guide: {md_escape(project.title)}**"
+    return [Screen(text=head + "\n\n" + (body or "(This project has no guide yet.)"),
+                   markdown=True)]

@@ -16,6 +16,14 @@ def escape(text: str) -> str:
     return _SPECIAL.sub(r"\\\1", text)
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~&])")
+
+
+def md_escape(text: str) -> str:
+    """People's text made literal inside a CommonMark document (a guideline screen)."""
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
 def plain(text: str) -> str:
     """The text without markup, as a terminal or a notification shows it."""
 

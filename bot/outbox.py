@@ -17,6 +17,7 @@ def screen_to_dict(screen: Screen) -> dict[str, Any]:
         "keyboard": [[[b.label, b.token] for b in row] for row in screen.keyboard],
         "media": None if screen.media is None
         else [screen.media.kind, screen.media.ref, screen.media.key],
+        **({"markdown": True} if screen.markdown else {}),
     }
 
 
@@ -30,6 +31,7 @@ def screen_from_dict(data: dict[str, Any]) -> Screen:
         ),
         media=None if not media
         else Media(str(media[0]), str(media[1]), str(media[2]) if len(media) > 2 else ""),
+        markdown=bool(data.get("markdown", False)),
     )
 
 

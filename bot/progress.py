@@ -22,6 +22,9 @@ def plural(n: int, word: str) -> str:
 
 
 def hours(seconds: float) -> str:
+    """Time on task as people say it: ``25 min`` under an hour, ``1.5 h`` from an hour on."""
+    if seconds < 3600:
+        return f"{int(seconds / 60 + 0.5)} min"
     return f"{seconds / 3600:.1f} h"
 
 

@@ -6,10 +6,14 @@ Buttons: an answer to set the item's result by hand (the options an annotator ta
 task, *Type result* and the next message QA sends), *Accept* (close the flag: a held item goes
 back to work, a disputed one keeps its best label), *Send back* (to the annotators who answered,
 see `bot.sendback`), *Gold* (pick the answer; the item becomes a gold question; for task types
-answered by tapping), *Ping* (the next message QA types goes to the flagged person's chat through
-the outbox), *Guide note* (mark it ambiguous: the next message becomes a note in a new guideline
-version), *Skip*. Task types answered by switching options on (multi-label, image regions) have
-no answer buttons here: QA accepts the result or sends the item back.
+answered by tapping), *Ping* (the next message QA types goes, with the item, to the chats of the
+people chosen through the outbox; on an item several people answered, Ping first asks whom:
+each answerer by pseudonym, the minority first, or all of them), *Guide note* (mark it
+ambiguous: the next message becomes a note in a new guideline version), *Skip*. Task types
+answered by switching options on (multi-label, image regions) have no answer buttons here:
+QA accepts the result or sends the item back.
+A card shows only the buttons that can do something for its flag: no *Ping* with nobody to ping,
+no *Send back* on a gold question or an item nobody answered.
 Items reported by `HOLD_AFTER` different people are held out of the stream until QA decides.
 """
 
@@ -24,6 +28,7 @@ from bot.outbox import notify
 from bot.screens import split_token
 from bot.sendback import ask_comment
 from bot.task_keys import button_token, tap_choices
+from storage.contract import Tx
 from storage.models import Flag, Item, Project, Result
 from tasks import task_type
 from tasks.base import AnswerError, TaskView, item_body
@@ -87,7 +92,9 @@ async def review_card(ctx: Ctx, project: Project, after_id: int) -> Screen:
                    for i, (shown, _) in enumerate(tap_choices(project.spec, view))]
     open_count = await tx.open_flags(project.id)
     lines.append(f"\n_{open_count} open flag{'s' if open_count != 1 else ''} in the queue_")
-    tools = [Button(label, button_token(token, code)) for label, code in _tools(flag, view)]
+    usable = await _usable_tools(tx, flag)
+    tools = [Button(label, button_token(token, code)) for label, code in _tools(flag, view)
+             if code in usable]
     rows = [tuple(buttons[i:i + 3]) for i in range(0, len(buttons), 3)]
     return Screen(text="\n".join(lines), keyboard=(*rows, tuple(tools[:3]), tuple(tools[3:])),
                   media=media)
@@ -95,6 +102,37 @@ async def review_card(ctx: Ctx, project: Project, after_id: int) -> Screen:
 
 TOOLS = (("Accept", "a"), ("Send back", "b"), ("Gold", "g"), ("Type result", "t"),
          ("Ping", "m"), ("Guide note", "n"), ("Skip", "s"))
+
+
+async def _usable_tools(tx: Tx, flag: Flag) -> set[str]:
+    """The tools that can act on this flag now (`_tools` decides by task type)."""
+    usable = {code for _, code in TOOLS} - {"m", "b"}
+    if await ping_targets(tx, flag):
+        usable.add("m")
+    if flag.item_id is not None:
+        item = await tx.item(flag.item_id)
+        if item.gold is None and await tx.item_answers(item.id):
+            usable.add("b")
+    return usable
+
+
+async def ping_targets(tx: Tx, flag: Flag) -> list[int]:
+    """Who Ping can reach about a flag, minority first: the item's answerers ordered by how
+    many others gave the same answer (fewest first, then by first answer), then the person
+    who raised or is named by the flag when they did not answer."""
+    order: list[int] = []
+    if flag.item_id is not None:
+        answers = await tx.item_answers(flag.item_id)
+        counts: dict[str, int] = {}
+        for answer in answers:
+            counts[answer.value] = counts.get(answer.value, 0) + 1
+        first: dict[int, tuple[int, int]] = {}
+        for position, answer in enumerate(answers):
+            first.setdefault(answer.member_id, (counts[answer.value], position))
+        order = sorted(first, key=lambda member_id: first[member_id])
+    if flag.member_id is not None and flag.member_id not in order:
+        order.append(flag.member_id)
+    return order
 
 
 def _tools(flag: Flag, view: TaskView | None) -> list[tuple[str, str]]:
@@ -146,13 +184,8 @@ async def on_review_tap(ctx: Ctx, tap: Tap, flag_id: int, code: str) -> None:
         ctx.actions.append(Toast(tap, "Someone already dealt with this one."))
         show(ctx, tap, await review_card(ctx, project, 0))
         return
-    if code == "m":
-        if flag.member_id is None:
-            ctx.actions.append(Toast(tap, "Nobody to ping about this flag."))
-            return
-        assert ctx.member is not None
-        await tx.set_pending(ctx.member.id, {"kind": "ping", "f": flag.id})
-        show(ctx, tap, Screen(text="Type the message for them in one message."))
+    if code == "m" or (code.startswith("p") and len(code) > 1):
+        await _ping(ctx, tap, flag, code)
         return
     if code == "n":
         assert ctx.member is not None
@@ -197,6 +230,49 @@ async def on_review_tap(ctx: Ctx, tap: Tap, flag_id: int, code: str) -> None:
     await tx.audit(project.id, ctx.member.id if ctx.member else None, "review",
                    {"flag": flag.id, "action": code}, ctx.now)
     show(ctx, tap, await review_card(ctx, project, 0))
+
+
+async def _ping(ctx: Ctx, tap: Tap, flag: Flag, code: str) -> None:
+    """*Ping* (``m``): with one person to reach, ask for the message; with several, ask whom
+    (``p<member id>`` or ``pa`` for all). A chosen person must still be one Ping can reach."""
+    tx = ctx.tx
+    assert ctx.member is not None
+    targets = await ping_targets(tx, flag)
+    if code == "m" and len(targets) > 1:
+        show(ctx, tap, await _ping_chooser(ctx, flag, targets, split_token(tap.token)[0]))
+        return
+    if code == "m" or code == "pa":
+        chosen = targets
+    elif code[1:].isdigit() and int(code[1:]) in targets:
+        chosen = [int(code[1:])]
+    else:
+        ctx.actions.append(Toast(tap, "That button is not valid."))
+        return
+    if not chosen:
+        ctx.actions.append(Toast(tap, "Nobody answered or raised this flag."))
+        return
+    await tx.set_pending(ctx.member.id, {"kind": "ping", "f": flag.id, "to": chosen})
+    names = ", ".join([f"`{(await tx.member(m)).pseudonym}`" for m in chosen])
+    show(ctx, tap, Screen(text=f"Type the message for {names} in one message; they see it "
+                               "with the item."))
+
+
+async def _ping_chooser(ctx: Ctx, flag: Flag, targets: list[int], token: str) -> Screen:
+    tx = ctx.tx
+    answers = await tx.item_answers(flag.item_id) if flag.item_id is not None else []
+    given = {a.member_id: a.value for a in answers}
+    project = await tx.project(flag.project_id)
+    kind = task_type(project.spec.task)
+    buttons = []
+    for member_id in targets:
+        label = (await tx.member(member_id)).pseudonym
+        if member_id in given:
+            label += f" ({kind.describe(project.spec, given[member_id])})"
+        buttons.append(Button(label, button_token(token, f"p{member_id}")))
+    rows = [tuple(buttons[i:i + 2]) for i in range(0, len(buttons), 2)]
+    return Screen(text="Whom should the message reach? Those in the minority come first.",
+                  keyboard=(*rows, (Button("All of them", button_token(token, "pa")),
+                                    Button("Back", button_token(token, "s0")))))
 
 
 def _choice(project: Project, item: Item | None, code: str) -> str | None:
@@ -277,25 +353,37 @@ async def on_note_text(ctx: Ctx, flag_id: int, text: str) -> None:
             "their next task. /review shows the queue again.")
 
 
-async def on_ping_text(ctx: Ctx, flag_id: int, text: str) -> None:
-    """The message QA typed after Ping: to the flagged person, through the outbox."""
+async def on_ping_text(ctx: Ctx, flag_id: int, to: list[int] | None, text: str) -> None:
+    """The message QA typed after Ping: to each chosen person (`to`; the flagged person when
+    absent) through the outbox, with the item shown. People Ping can no longer reach are left
+    out."""
     tx = ctx.tx
     assert ctx.member is not None
     await tx.set_pending(ctx.member.id, None)
     flag = await tx.flag(flag_id)
-    if flag is None or flag.member_id is None:
+    if flag is None:
         ctx.say("That flag is gone; nothing was sent.")
         return
     project = await tx.project(flag.project_id)
     if not await can_review(ctx, project):
         ctx.say(NOT_REVIEWER)
         return
-    about = ""
+    reachable = await ping_targets(tx, flag)
+    wanted = to if to is not None else [flag.member_id] if flag.member_id is not None else []
+    chosen = [m for m in wanted if m in reachable]
+    if not chosen:
+        ctx.say("Nobody to send it to any more; nothing was sent.")
+        return
+    about, media = "", None
     if flag.item_id is not None:
         item = await tx.item(flag.item_id)
-        about = f" about item `{escape(item.ext_id)}`"
-    await notify(tx, flag.member_id, Screen(
-        text=f"*QA, {escape(project.title)}*{about}:\n\n{escape(text.strip()[:2000])}"
-    ), ctx.now)
-    await tx.audit(project.id, ctx.member.id, "ping", {"flag": flag.id}, ctx.now)
-    ctx.say("Sent. /review shows the queue again.")
+        view = task_type(project.spec.task).render(project.spec, item.data)
+        media = ctx.media.screen_media(view.media) if ctx.media is not None else None
+        about = (f" about item `{escape(item.ext_id)}`:\n{escape(item_body(item.data))}")
+    screen = Screen(text=f"*QA, {escape(project.title)}*{about}\n\n"
+                         f"{escape(text.strip()[:2000])}", media=media)
+    for member_id in chosen:
+        await notify(tx, member_id, screen, ctx.now)
+    await tx.audit(project.id, ctx.member.id, "ping", {"flag": flag.id, "to": chosen}, ctx.now)
+    ctx.say(f"Sent to {len(chosen)} {'person' if len(chosen) == 1 else 'people'}. "
+            "/review shows the queue again.")

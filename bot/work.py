@@ -99,6 +99,9 @@ def not_active(project: Project, status: str | None) -> str:
     return f"Your work in *{title}* is on hold ({status})."
 
 
+LABELS_SENT = "Sent: what each label means, in a message after this task."
+
+
 async def render_task(
     ctx: Ctx, project: Project, assignment: Assignment, token: str | None = None,
     selected: frozenset[int] = frozenset(), undo: int | None = None,
@@ -150,7 +153,7 @@ async def on_task_tap(
         return
     if code == LABELS:
         ctx.send(label_help_screen(project))
-        ctx.actions.append(Toast(tap, "The labels are explained below."))
+        ctx.actions.append(Toast(tap, LABELS_SENT))
         return
     if assignment.status == "answered":
         ctx.actions.append(Toast(tap, "Already saved ✓"))

@@ -1,24 +1,32 @@
 """The interactive console: one person at a terminal, using the same core as the chat apps.
 
 A screen prints with numbered buttons; type a number to press one, ``/command args`` for a
-command, or any other text to send it as a message. ``/quit`` (or end of input) leaves.
+command, or any other text to send it as a message. ``/quit``, end of input or Ctrl-C leaves
+at once, saying goodbye.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 from typing import TextIO
 
 from adapters.console.recorder import Recorder
+from adapters.markdown import render as render_markdown
 from bot.actions import Action, Edit, Send, SendFile, Toast
 from bot.core import Core
 from bot.markup import plain
 
+QUIT_HELP = "/quit — leave the console (Ctrl-C or end of input too)"
+GOODBYE = "Goodbye! Your answers are saved; run the demo again to go on."
+
 
 def render(action: Action) -> str:
     if isinstance(action, Send | Edit):
-        lines = ["", "─" * 60, plain(action.screen.text)]
+        text = action.screen.text
+        shown = render_markdown(text, "plain") if action.screen.markdown else plain(text)
+        lines = ["", "─" * 60, shown]
         if action.screen.media is not None:
             lines.append(f"[{action.screen.media.kind}: {action.screen.media.ref}]")
         numbered = action.screen.buttons()
@@ -35,11 +43,42 @@ async def run_console(
     core: Core, user_id: str = "you", name: str = "You", first: tuple[str, ...] = (),
     stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
 ) -> None:
-    """Read lines until /quit or end of input; `first` are lines handled before reading."""
+    """Read lines until /quit or end of input; `first` are lines handled before reading.
+
+    Lines are read by a daemon thread, so Ctrl-C (which cancels this coroutine) ends the
+    program at once instead of waiting for a blocked read to see Enter."""
+    try:
+        await _session(core, user_id, name, first, stdin, stdout)
+    finally:
+        print(f"\n{GOODBYE}", file=stdout, flush=True)
+
+
+def _reader(stdin: TextIO) -> asyncio.Queue[str]:
+    """A queue of the lines typed, with ``""`` at end of input."""
+    loop = asyncio.get_running_loop()
+    lines: asyncio.Queue[str] = asyncio.Queue()
+
+    def read() -> None:
+        while True:
+            line = stdin.readline()
+            try:
+                loop.call_soon_threadsafe(lines.put_nowait, line)
+            except RuntimeError:
+                return
+            if not line:
+                return
+
+    threading.Thread(target=read, name="console-stdin", daemon=True).start()
+    return lines
+
+
+async def _session(
+    core: Core, user_id: str, name: str, first: tuple[str, ...], stdin: TextIO, stdout: TextIO,
+) -> None:
     recorder = Recorder(core)
     person = recorder.person(user_id, name)
-    loop = asyncio.get_running_loop()
     pending = list(first)
+    typed: asyncio.Queue[str] | None = None
 
     def out(actions: list[Action]) -> None:
         for action in actions:
@@ -53,7 +92,8 @@ async def run_console(
             line = pending.pop(0)
         else:
             print("\n> ", end="", file=stdout, flush=True)
-            line = await loop.run_in_executor(None, stdin.readline)
+            typed = typed or _reader(stdin)
+            line = await typed.get()
             if not line:
                 return
         line = line.strip()
@@ -72,5 +112,7 @@ async def run_console(
         elif line.startswith("/"):
             name_, *args = line[1:].split()
             out(await person.command(name_, *args))
+            if name_ == "help":
+                print(QUIT_HELP, file=stdout)
         else:
             out(await person.text(line))

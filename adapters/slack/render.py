@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from adapters.markdown import render_parts
 from adapters.slack.mrkdwn import entities, slash_commands, to_mrkdwn
 from bot.actions import Button, Screen
 from bot.markup import plain, split_text
@@ -60,6 +61,22 @@ def _parts(source: str) -> list[tuple[str, str]]:
         if all(len(m) <= MAX_SECTION for _, m in parts) or limit < 100:
             return parts
         limit = limit * 3 // 4  # entities made a part longer than its source: cut finer
+
+
+def _markdown_parts(source: str) -> list[tuple[str, str]]:
+    """A Markdown document (a guide) in sections of at most 3000 characters of mrkdwn, cut
+    between its blocks; each as (mrkdwn, mrkdwn): the notification text is mrkdwn too."""
+    pieces = [slash_commands(p) for p in render_parts(source, "slack", MAX_SECTION)]
+    return [(p, p) for p in pieces] or [(EMPTY, EMPTY)]
+
+
+def _markdown_fallback(text: str) -> str:
+    """Rendered mrkdwn as the notification text, cut at a line break (never inside an entity
+    or a link) when it is over the limit."""
+    if len(text) <= MAX_FALLBACK:
+        return text.strip() or EMPTY
+    cut = text.rfind("\n", 0, MAX_FALLBACK - 1)
+    return text[: cut if cut > 0 else text.rfind(" ", 0, MAX_FALLBACK - 1)].rstrip() + "…"
 
 
 def section(text: str) -> Block:
@@ -119,7 +136,7 @@ def render(
     """The screen as messages (most screens: one); the keyboard sits on the last one, and the
     toast `note`, if any, on top of the first. `shown` are the blocks that show the screen's
     stored media (see `adapters.slack.media`); without them only a picture's URL is shown."""
-    parts = _parts(screen.text)
+    parts = _markdown_parts(screen.text) if screen.markdown else _parts(screen.text)
     keys = keyboard(screen)
     pictures = media(screen) if shown is None else shown
     if len(keys) + len(pictures) + 1 + MAX_SECTIONS > MAX_BLOCKS:
@@ -132,7 +149,10 @@ def render(
             blocks = ([context(note)] if note else []) + pictures + blocks
         if n == len(groups) - 1:
             blocks += keys
-        messages.append(Message(fallback("\n\n".join(src for src, _ in group)), blocks))
+        text = "\n\n".join(src for src, _ in group)
+        messages.append(Message(
+            _markdown_fallback(text) if screen.markdown
+            else fallback(text), blocks))
     return messages
 
 

@@ -12,8 +12,9 @@ A stopped adapter is not started again: build a new one.
 from __future__ import annotations
 
 import logging
+from functools import partial
 
-from telegram import BotCommand
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
@@ -25,17 +26,32 @@ from adapters.telegram.retry import Retry
 from bot.core import Core
 from bot.media import UploadRefs
 from bot.outbox_pump import OutboxPump
+from storage.models import Role
 
 log = logging.getLogger(__name__)
 
 COMMANDS = [
     BotCommand("start", "Join a project: /start CODE"),
     BotCommand("next", "Your next task"),
+    BotCommand("undo", "Take back your last answer"),
     BotCommand("progress", "How much you have done"),
     BotCommand("guide", "The project's guideline"),
+    BotCommand("mute", "Stop the daily quota reminders"),
+    BotCommand("unmute", "Turn the reminders back on"),
     BotCommand("stop", "Done for now: give your task back"),
     BotCommand("link", "Use this account from another app too"),
     BotCommand("help", "What I understand"),
+]
+MANAGER_COMMANDS = [
+    *COMMANDS,
+    BotCommand("batches", "Progress of each batch; pause, resume, close"),
+    BotCommand("invite", "An invite code: /invite annotator|qa|manager"),
+    BotCommand("members", "Who is in"),
+    BotCommand("report", "Batches, today's work, quality"),
+    BotCommand("export", "The results as a file"),
+    BotCommand("review", "The QA queue"),
+    BotCommand("broadcast", "A message to every annotator"),
+    BotCommand("project", "List or switch projects"),
 ]
 
 
@@ -59,7 +75,7 @@ class TelegramAdapter:
         )
         self.retry = Retry(config.send_attempts, config.backoff)
         self.executor = Executor(self.app.bot, self.retry, UploadRefs(core.store))
-        Handlers(core, self.executor).install(self.app)
+        Handlers(core, self.executor, self._menu_for).install(self.app)
         self.outbox = OutboxPump(
             core, "telegram", lambda send: self.executor.apply([send]), config.outbox_interval
         )
@@ -122,9 +138,39 @@ class TelegramAdapter:
         await app.shutdown()
 
     async def _set_commands(self) -> None:
+        """The command menu: annotators' commands in every private chat, and the managers'
+        too in each active manager's own chat (set at start)."""
+        bot = self.app.bot
         try:
-            await self.retry(
-                "setMyCommands", lambda: self.app.bot.set_my_commands(COMMANDS), idempotent=True
-            )
+            await self.retry("setMyCommands", lambda: bot.set_my_commands(
+                COMMANDS, scope=BotCommandScopeAllPrivateChats()), idempotent=True)
+            for chat_id in await self._manager_chats():
+                scope = BotCommandScopeChat(chat_id)
+                await self.retry("setMyCommands", partial(
+                    bot.set_my_commands, MANAGER_COMMANDS, scope=scope), idempotent=True)
         except TelegramError as exc:  # the menu is a convenience: run without it
             log.warning("setMyCommands failed: %s", exc.message)
+
+    async def _menu_for(self, chat_id: int) -> None:
+        """After a /start: the managers' menu in this chat when its person now manages."""
+        if chat_id not in await self._manager_chats():
+            return
+        try:
+            await self.retry("setMyCommands", partial(
+                self.app.bot.set_my_commands, MANAGER_COMMANDS,
+                scope=BotCommandScopeChat(chat_id)), idempotent=True)
+        except TelegramError as exc:
+            log.warning("setMyCommands failed: %s", exc.message)
+
+    async def _manager_chats(self) -> list[int]:
+        """The private chats (Telegram user ids) of every active manager of a project."""
+        chats: set[int] = set()
+        async with self.core.store.transaction() as tx:
+            for project in await tx.projects():
+                for row in await tx.project_members(project.id):
+                    if row.role != Role.MANAGER or row.status != "active":
+                        continue
+                    for identity in await tx.identities(row.member.id):
+                        if identity.platform == "telegram" and identity.user_id.isdigit():
+                            chats.add(int(identity.user_id))
+        return sorted(chats)

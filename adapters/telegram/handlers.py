@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -36,9 +37,15 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 
 
 class Handlers:
-    def __init__(self, core: Core, executor: Executor) -> None:
+    def __init__(
+        self, core: Core, executor: Executor,
+        joined: Callable[[int], Awaitable[None]] | None = None,
+    ) -> None:
         self.core = core
         self.executor = executor
+        self.joined = joined
+        """Called with the user's id after each /start, once its answer is sent (the adapter
+        refreshes that chat's command menu: a new manager gets theirs)."""
 
     def install(self, app: Application) -> None:  # type: ignore[type-arg]
         private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
@@ -83,6 +90,8 @@ class Handlers:
         event = command_event(message, user, context.bot.username)
         if event is not None:
             await self._reply(event, update)
+            if event.name == "start" and self.joined is not None:
+                await self.joined(user.id)
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message, user = update.message, update.effective_user

@@ -5,10 +5,13 @@ The keyboard goes on the last part, so the buttons sit under the end of the text
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from adapters.markdown import render_parts
 from bot.actions import Screen
 from bot.markup import plain, split_text, to_html
 
@@ -42,8 +45,22 @@ def keyboard(screen: Screen) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows)
 
 
+_TAG = re.compile(r"<[^>]*>")
+
+
+def visible(markup: str) -> str:
+    """What Telegram shows of HTML text, and counts against its 4096 characters."""
+    return html.unescape(_TAG.sub("", markup))
+
+
 def render(screen: Screen) -> list[Part]:
-    """The screen as one or more messages (most screens: one)."""
+    """The screen as one or more messages (most screens: one). A Markdown document (a guide)
+    is rendered to HTML first and split between its blocks at 4096 visible characters."""
+    if screen.markdown:
+        pieces = render_parts(screen.text, "telegram", MAX_TEXT, lambda h: len(visible(h)))
+        parts = [Part(h, visible(h)) for h in pieces] or [Part(EMPTY, EMPTY)]
+        parts[-1] = Part(parts[-1].html, parts[-1].text, keyboard(screen))
+        return parts
     # Splitting the Markdown source keeps each part's visible text, which is never longer than
     # its source, under the limit; a part may lose a *bold* pair cut in two, never its text.
     sources = split_text(screen.text, MAX_TEXT) or [EMPTY]

@@ -239,6 +239,18 @@ async def test_a_whole_workplace_runs_from_slack_dms(
         "Guide note",
         "Skip",
     ]
+    # Ping asks whom: both answerers by pseudonym, or all; the chosen one gets the item.
+    await press(slack, QA, card, "Ping")
+    assert shown(card).startswith("Whom should the message reach?")
+    chooser = labels_of(card)
+    assert set(chooser[:2]) == {f"{names[keeper]} (pos)", f"{names[changer]} ({before})"}
+    assert chooser[2:] == ["All of them", "Back"]
+    await press(slack, QA, card, f"{names[changer]} ({before})")
+    assert "Sent to 1 person." in shown(await write(slack, QA, "Why that label?"))
+    pinged = await arrives(slack, changer, "Why that label?")
+    assert "about item x1:" in shown(pinged) and wp.ITEMS["x1"] in shown(pinged)
+    assert not any("Why that label?" in shown(m) for m in slack.dm(TEAM, keeper).bot_messages())
+    card = await command(slack, QA, "review")
     await press(slack, QA, card, "Send back")
     assert shown(card).startswith("Type the comment for the annotators in one message.")
     assert "Sent back to 2 annotators." in shown(await write(slack, QA, wp.COMMENT))

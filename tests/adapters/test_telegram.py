@@ -146,10 +146,34 @@ async def test_ten_people_label_a_batch_to_completion(
         assert len(tg.chat(uid).bot_messages()) == 2
         assert card.edit_count == len(toasts[uid - 2001])
     assert tg.calls["sendMessage"] == 20 and tg.calls["editMessageText"] == 30
-    commands = tg.bot().commands[(json.dumps({"type": "default"}), "")]
+    commands = tg.bot().commands[(json.dumps({"type": "all_private_chats"}), "")]
     assert [c["command"] for c in commands] == [
-        "start", "next", "progress", "guide", "stop", "link", "help"
+        "start", "next", "undo", "progress", "guide", "mute", "unmute", "stop", "link", "help"
     ]
+
+
+async def test_managers_get_their_commands_in_their_own_chat(
+    tg: FakeTelegram, store: Store, make_project: MakeProject, start: Start
+) -> None:
+    from bot.manage import make_invite
+    from storage.models import Role
+
+    code = await make_project(items=2, overlap=1)
+    manager_code = (await make_invite(store, "t", Role.MANAGER, 1, None)).code
+    await start()
+    await join(tg, 3801, code)
+    tg.user_send_text(3802, f"/start {manager_code}", first_name="Mia")
+    await tg.wait_bot_message(3802)
+    key = (json.dumps({"chat_id": 3802, "type": "chat"}, sort_keys=True), "")
+    await tg.wait_for(lambda: key in tg.bot().commands, what="the manager's menu after /start")
+    menus = tg.bot().commands
+    mine = menus[(json.dumps({"chat_id": 3802, "type": "chat"}, sort_keys=True), "")]
+    names = [c["command"] for c in mine]
+    assert {"batches", "invite", "members", "report", "export", "review"} <= set(names)
+    assert {"next", "undo", "mute"} <= set(names)
+    assert not any('"chat_id": 3801' in scope for scope, _ in menus), "annotators: no menu"
+    everyone = menus[(json.dumps({"type": "all_private_chats"}), "")]
+    assert "batches" not in [c["command"] for c in everyone]
 
 
 async def test_a_double_tap_stores_one_answer(

@@ -214,6 +214,19 @@ async def test_a_whole_workplace_runs_from_telegram_chats(
         "Guide note",
         "Skip",
     ]
+    # Ping asks whom: both answerers by pseudonym, or all; the chosen one gets the item.
+    await press(tg, QA, card, "Ping")
+    assert (card.text or "").startswith("Whom should the message reach?")
+    chooser = card.labels
+    assert set(chooser[:2]) == {f"{names[keeper]} (pos)", f"{names[changer]} ({before})"}
+    assert chooser[2:] == ["All of them", "Back"]
+    await press(tg, QA, card, f"{names[changer]} ({before})")
+    assert "Sent to 1 person." in await say(tg, QA, "Why that label?")
+    pinged = await arrives(tg, changer, "Why that label?")
+    assert f"about item x1:\n{wp.ITEMS['x1']}" in pinged.content
+    assert not any("Why that label?" in m.content for m in tg.chat(keeper).bot_messages())
+    tg.user_send_text(QA, "/review")
+    card = await tg.wait_bot_message(QA)
     await press(tg, QA, card, "Send back")
     assert (card.text or "").startswith("Type the comment for the annotators in one message.")
     assert "Sent back to 2 annotators." in await say(tg, QA, wp.COMMENT)

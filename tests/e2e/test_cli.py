@@ -467,3 +467,38 @@ def test_forget_erases_the_person_but_keeps_the_answers(simulation: Simulation) 
             ok(tapmark(folder, "export", "reviews", "--db", db)).stdout.splitlines()]
     assert any(a["annotator"] == pseudonym for r in rows for a in r["answers"])
     failed(tapmark(folder, "forget", "a-nobody", "--db", db), code=1)
+
+
+def test_console_help_lists_quit_and_quit_says_goodbye(tmp_path: Path) -> None:
+    proc = ok(tapmark(tmp_path, "demo", "--items", "20", stdin="/help\n/quit\n"))
+    out = proc.stdout
+    assert "/quit — leave the console" in out
+    assert out.rstrip().endswith("Goodbye! Your answers are saved; run the demo again to go on.")
+
+
+def test_console_ctrl_c_leaves_without_waiting_for_enter(tmp_path: Path) -> None:
+    """Ctrl-C while the console waits for a line ends it with a goodbye; stdin stays open, so
+    a read that blocked until Enter would never return."""
+    import signal
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "adapters.cli", "demo", "--items", "20"], cwd=tmp_path,
+        env=clean_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, encoding="utf-8",
+    )
+    assert proc.stdout is not None and proc.stdin is not None
+    seen = ""
+    while "\n> " not in seen:
+        chunk = proc.stdout.read(1)
+        assert chunk, f"the console ended early: {seen}"
+        seen += chunk
+    proc.send_signal(signal.SIGINT)
+    try:
+        rest, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise AssertionError("Ctrl-C did not end the console while stdin stayed open") from None
+    assert "Goodbye!" in rest
+    assert "Traceback" not in err
+    assert proc.returncode == 130

@@ -304,5 +304,6 @@ currency = "EUR"
     shown = plain(alice.chat.last().text)  # type: ignore[union-attr]
     assert "Today: ▓▓▓▓▓▓▓▓▓▓ 4 of 4 answers ✓" in shown
     assert "This week: ▓▓▓▓░░░░░░ 4 of 10 answers" in shown
-    assert "Active time: 0.1 h today" in shown  # 3 x 30 s plus a 5-minute cap on the idle hour
+    # 3 x 30 s plus a 5-minute cap on the idle hour: 6.5 minutes, shown in minutes
+    assert "Active time: 7 min today, 7 min this week" in shown
     assert "Earned this week: 2.00 EUR" in shown

@@ -262,7 +262,8 @@ async def test_a_labels_button_explains_each_label_with_examples(recorder: Recor
     await ann.command("next")
     task = ann.chat.last_with_buttons()
     await ann.tap("Labels")
-    assert "The labels are explained below." in ann.chat.toasts
+    assert "Sent: what each label means, in a message after this task." in ann.chat.toasts
+    assert not any("below" in toast or "above" in toast for toast in ann.chat.toasts)
     text = last(ann)
     assert "yes — a cat is named" in text and "e.g. My cat sleeps all day" in text
     assert "e.g. Lions are big cats" in text and "no" in text.splitlines()[-1]

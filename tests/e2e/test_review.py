@@ -34,9 +34,11 @@ def last(person: Person) -> str:
     return plain(person.chat.last().text)  # type: ignore[union-attr]
 
 
-async def setup(recorder: Recorder, store: Store) -> tuple[Person, Person, list[Person]]:
+async def setup(
+    recorder: Recorder, store: Store, project: bytes = PROJECT,
+) -> tuple[Person, Person, list[Person]]:
     root = recorder.person("root")
-    await root.upload("qa.toml", PROJECT)
+    await root.upload("qa.toml", project)
     await root.upload("b.csv", b"id,text\nx1,one\nx2,two\n")
     await root.tap("Publish")
     async with store.transaction() as tx:
@@ -110,7 +112,7 @@ async def test_qa_relabels_a_disputed_item_and_pings_an_annotator(
     assert "the text is cut off" in last(quinn)
     await quinn.tap("Ping")
     await quinn.text("Thanks! Which part is cut off?")
-    assert "Sent." in last(quinn)
+    assert "Sent to 1 person." in last(quinn)
     outbox = await recorder.core.outbox("console")
     assert [(s.to.user_id, "New tasks" in s.screen.text, "Which part" in s.screen.text)
             for _, s in outbox] == [("p1", True, False), ("p2", False, True)], (
@@ -178,3 +180,64 @@ async def test_a_reviewer_removed_between_button_and_text_sends_nothing(
     assert [text for text in sent if "New tasks are ready" not in text] == []
     async with store.transaction() as tx:
         assert await tx.guideline(project.id) is None
+
+
+async def test_ping_on_a_disputed_item_asks_whom_minority_first(
+    recorder: Recorder, store: Store
+) -> None:
+    _, quinn, people = await setup(recorder, store, PROJECT.replace(b"= 2", b"= 3"))
+    item = plain(people[0].screen.text).split("\n\n")[1]  # type: ignore[union-attr]
+    for person, label in zip(people, ("pos", "neg", "pos"), strict=True):
+        assert item in plain(person.screen.text)  # type: ignore[union-attr]
+        await person.tap(label)
+    pseudonyms = {}
+    async with store.transaction() as tx:
+        for person in people:
+            member = await tx.member_by_identity("console", person.actor.user_id)
+            assert member is not None
+            pseudonyms[person.actor.user_id] = member.pseudonym
+    await quinn.command("review")
+    card = last(quinn)
+    assert "disputed" in card and card.count("Answers:") == 1
+    await quinn.tap("Ping")
+    chooser = quinn.screen
+    assert chooser is not None and "Whom" in plain(chooser.text)
+    labels = [b.label for b in chooser.buttons()]
+    assert labels[0] == f"{pseudonyms['p1']} (neg)", "the one in the minority comes first"
+    assert set(labels[1:3]) == {f"{pseudonyms['p0']} (pos)", f"{pseudonyms['p2']} (pos)"}
+    assert "All of them" in labels
+    forged = next(b.token for b in chooser.buttons() if b.label == "All of them")
+    stranger = await people[0].tap_token(forged)
+    assert [getattr(a, "text", "") for a in stranger] == ["This task is no longer yours."]
+    await quinn.tap(f"{pseudonyms['p1']} (neg)")
+    assert pseudonyms["p1"] in last(quinn)
+    await quinn.text("Why neg?")
+    assert "Sent to 1 person." in last(quinn)
+    await quinn.command("review")
+    await quinn.tap("Ping")
+    await quinn.tap("All of them")
+    await quinn.text("Please reread the guide.")
+    assert "Sent to 3 people." in last(quinn)
+    queued = await recorder.core.outbox("console")
+    outbox = [(s.to.user_id, plain(s.screen.text)) for _, s in queued]
+    pinged = [(who, "Why neg?" in text, "Please reread" in text) for who, text in outbox
+              if "QA, QA project" in text]
+    assert pinged == [("p1", True, False), ("p1", False, True), ("p0", False, True),
+                      ("p2", False, True)], "one to the chosen person, then all, minority first"
+    assert all(item in text for _, text in outbox if "QA, QA project" in text), "item shown"
+
+
+async def test_a_card_shows_no_ping_or_send_back_that_could_only_refuse(
+    recorder: Recorder, store: Store
+) -> None:
+    _, quinn, _ = await setup(recorder, store)
+    async with store.transaction() as tx:
+        project = await tx.project_by_name("qa")
+        assert project is not None
+        items = [r.item async for r in tx.export_rows(project.id)]
+        await tx.add_flag(project.id, items[0].id, None, "disputed", "a manager's doubt", 0.0)
+    await quinn.command("review")
+    labels = [b.label for b in quinn.screen.buttons()]  # type: ignore[union-attr]
+    assert "Accept" in labels and "Skip" in labels
+    assert "Ping" not in labels, "nobody answered or raised it"
+    assert "Send back" not in labels, "nobody answered it"

@@ -46,3 +46,13 @@ def test_an_unknown_time_zone_is_refused_by_name() -> None:
     with pytest.raises(ValidationError, match="unknown time zone 'Mars/Olympus'"):
         ProjectSpec.model_validate({"name": "p", "title": "P", "task": "binary",
                                     "labels": ["y", "n"], "timezone": "Mars/Olympus"})
+
+
+def test_time_on_task_is_in_minutes_under_an_hour() -> None:
+    from bot.progress import hours
+
+    assert hours(0) == "0 min"
+    assert hours(25 * 60) == "25 min"
+    assert hours(59 * 60 + 10) == "59 min"
+    assert hours(3600) == "1.0 h"
+    assert hours(5400) == "1.5 h"
