@@ -45,6 +45,13 @@ class OnlineSettings:
     matrices would leave a project without gold at the symmetric point where every posterior
     is uniform. ``class_smoothing`` is added to the expected class counts. Every
     ``refresh_every`` answers, ``refresh_rounds`` full EM passes run.
+
+    ``ambiguity`` (0 = off) is the prior share of ambiguous items in the stopping posterior
+    (:meth:`OnlineDawidSkene.loo_posterior`): with that probability an item's answers say
+    nothing about its class, each annotator answering by their own label frequencies. Answers
+    that agree barely notice it; a split between strong annotators, which independent
+    matrices read as strong evidence, keeps the item open. It only moves the cost-accuracy
+    trade-off (BENCHMARKS.md, routing), hence off.
     """
 
     diag_prior: float = 1.0
@@ -52,10 +59,13 @@ class OnlineSettings:
     class_smoothing: float = 1.0
     refresh_every: int = 100
     refresh_rounds: int = 3
+    ambiguity: float = 0.0
 
     def __post_init__(self) -> None:
         if self.diag_prior <= 0 or self.off_prior <= 0 or self.class_smoothing <= 0:
             raise ValueError("the priors must be positive")
+        if not 0.0 <= self.ambiguity < 1.0:
+            raise ValueError("ambiguity must lie in [0, 1)")
         if self.refresh_every < 1 or self.refresh_rounds < 1:
             raise ValueError("refresh_every and refresh_rounds must be at least 1")
 
@@ -252,7 +262,8 @@ class OnlineDawidSkene:
         """
         rows = np.asarray(items, dtype=np.int64)
         k, s = self.n_classes, self.settings
-        out = np.tile(np.log(self.class_prior()), (rows.size, 1))
+        out = np.zeros((rows.size, k))
+        noise: FloatArray = np.zeros((rows.size, 1))
         idx = [self._by_item[i] if i < self.n_items else [] for i in rows.tolist()]
         sizes = np.asarray([len(x) for x in idx], dtype=np.int64)
         if sizes.sum():
@@ -268,6 +279,19 @@ class OnlineDawidSkene:
             contrib = np.log(num) - np.log(den)
             for t in range(k):
                 out[:, t] += np.bincount(owner, weights=contrib[:, t], minlength=rows.size)
+            if s.ambiguity > 0:
+                # each annotator's label frequencies without this answer, Laplace-smoothed
+                given = self._counts[w].sum(axis=1)  # [answer, answered]
+                own_total = own.sum(axis=1)
+                same = given[np.arange(ans.size), lab] - own_total + 1.0
+                total = given.sum(axis=1) - own_total + k
+                per = np.bincount(owner, weights=np.log(same / total), minlength=rows.size)
+                noise = np.asarray(per, dtype=np.float64)[:, None]
+        if s.ambiguity > 0:
+            out = np.logaddexp(
+                np.log1p(-s.ambiguity) + out, np.log(s.ambiguity) + noise
+            )
+        out += np.log(self.class_prior())[None, :]
         post, _ = normalise_log(out)
         gold = np.full(rows.size, -1, dtype=np.int64)
         inside = rows < self.n_items

@@ -190,3 +190,34 @@ def test_a_project_without_gold_still_learns_who_is_good() -> None:
     model.refresh(rounds=50)
     assert np.mean(model.posterior().argmax(axis=1) == truth) > 0.85
     assert np.abs(model.confusion() - conf).mean() < 0.05
+
+
+def _strong_trio(ambiguity: float) -> OnlineDawidSkene:
+    """Three annotators right on all 100 gold questions, answering both classes evenly."""
+    model = OnlineDawidSkene(2, OnlineSettings(ambiguity=ambiguity))
+    for g in range(100):
+        model.set_gold(g, g % 2)
+        for w in range(3):
+            model.add(g, w, g % 2)
+    return model
+
+
+def test_the_ambiguity_branch_keeps_a_split_between_strong_annotators_open() -> None:
+    policy = OverlapPolicy(3, 8, 0.975)
+    for ambiguity, split_code in ((0.0, 1), (0.01, 0)):
+        model = _strong_trio(ambiguity)
+        for w, label in enumerate((1, 1, 1)):
+            model.add(140, w, label)
+        for w, label in enumerate((1, 1, 0)):
+            model.add(141, w, label)
+        top = model.loo_posterior(np.asarray([140, 141])).max(axis=1)
+        assert top[0] > 0.99  # agreement stays certain either way
+        assert model.decide(np.asarray([140, 141]), policy).tolist() == [1, split_code]
+        if ambiguity:
+            assert 0.5 < top[1] < 0.975
+
+
+def test_the_ambiguity_prior_must_be_a_probability_below_one() -> None:
+    for bad in (-0.1, 1.0):
+        with pytest.raises(ValueError, match="ambiguity"):
+            OnlineSettings(ambiguity=bad)
