@@ -124,6 +124,7 @@ async def suspend(ctx: Ctx, member: Member, project: Project, evidence: str) -> 
     if lease is not None:
         await tx.release(lease, "skipped")
     touched = await tx.exclude_answers(project.id, member.id, "suspended")
+    tx.freed.add(project.id)  # a slot their wake promised them is free for others now
     for item_id in touched:
         item = await tx.item(item_id)
         if item.status != "open" or item.n_answers >= item.n_target:

@@ -70,7 +70,7 @@ WHERE i.project_id = {project} AND i.status = 'open' AND i.gold IS NULL
 _OPEN_FOR = _OPEN_ITEM.format(project="?", member="?") + " LIMIT 1"
 
 _PROMISED = """(SELECT COUNT(*) FROM roles w WHERE w.project_id = i.project_id
-  AND w.woken_item = i.id AND w.woken_at >= ? AND w.waiting_since IS NULL
+  AND w.woken_item = i.id AND w.woken_at >= ? AND w.waiting_since IS NULL AND w.status = 'active'
   AND NOT EXISTS (SELECT 1 FROM assignments wa WHERE wa.project_id = w.project_id
                   AND wa.member_id = w.member_id AND wa.shown_at >= w.woken_at))"""
 

@@ -54,7 +54,7 @@ WHERE i.project_id = {p} AND i.status = 'open' AND i.gold IS NULL AND b.status =
   AND (SELECT COUNT(*) FROM assignments a WHERE a.item_id = i.id AND a.status = 'leased')
     + (SELECT COUNT(*) FROM answers x WHERE x.item_id = i.id AND x.excluded IS NULL)
     + (SELECT COUNT(*) FROM roles w WHERE w.project_id = i.project_id AND w.woken_item = i.id
-       AND w.woken_at >= {since} AND w.waiting_since IS NULL
+       AND w.woken_at >= {since} AND w.waiting_since IS NULL AND w.status = 'active'
        AND NOT EXISTS (SELECT 1 FROM assignments wa WHERE wa.project_id = w.project_id
                        AND wa.member_id = w.member_id AND wa.shown_at >= w.woken_at))
     < i.n_target
