@@ -299,3 +299,40 @@ async def test_a_manager_removes_a_member_and_broadcasts(recorder: Recorder) -> 
     assert "is back as annotator" in last(root)
     await ann.command("next")
     assert ann.screen is not None and ann.screen.buttons()[0].label == "yes"
+
+
+def buttons(person: Person, label: str) -> str:
+    """The token of the button `label` on the latest message that has one."""
+    for message in reversed(person.chat.messages):
+        for button in message.screen.buttons():
+            if button.label == label:
+                return button.token
+    raise LookupError(label)
+
+
+async def test_a_removed_manager_cannot_use_their_old_batch_buttons(
+    recorder: Recorder, store: Store
+) -> None:
+    root, _ = await setup(recorder)
+    await root.command("invite", "manager")
+    mia = recorder.person("mia")
+    await mia.command("start", last(root).split()[-1])
+    await mia.upload("live.jsonl", batch(3))
+    await mia.tap("Publish")
+    await mia.command("batches")
+    pause = buttons(mia, "Pause")
+    await mia.upload("draft.jsonl", batch(3).replace(b'"c', b'"d'))
+    publish, cancel = buttons(mia, "Publish"), buttons(mia, "Cancel")
+    await root.command("members")
+    number = next(line.split(".")[0].strip() for line in last(root).splitlines()
+                  if "mia" in line and "manager" in line)
+    await root.command("remove", number)
+    assert "is removed as manager" in last(root)
+    for token in (publish, cancel, pause):
+        actions = await mia.tap_token(token)
+        assert any("Only a manager can do that." in str(a) for a in actions), actions
+    async with store.transaction() as tx:
+        project = await tx.project_by_name("chat")
+        assert project is not None
+        states = {b.name: b.status for b in await tx.batches(project.id)}
+    assert states == {"live": "published", "draft": "draft"}
