@@ -336,3 +336,16 @@ async def test_a_removed_manager_cannot_use_their_old_batch_buttons(
         assert project is not None
         states = {b.name: b.status for b in await tx.batches(project.id)}
     assert states == {"live": "published", "draft": "draft"}
+
+
+async def test_manager_commands_without_a_project_say_so_without_the_admin_hint(
+    recorder: Recorder,
+) -> None:
+    await setup(recorder)
+    zed = recorder.person("zed")
+    await zed.command("batches")
+    assert last(zed) == "You have no current project."
+    mia = recorder.person("mia")
+    await mia.command("start", "not-a-code")
+    await mia.command("members")
+    assert last(mia) == "You have no current project."
