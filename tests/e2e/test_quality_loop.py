@@ -272,3 +272,17 @@ async def test_half_right_on_six_gold_is_kept_by_the_prior_and_one_more_miss_sus
     assert on_screen(eve)[:1] == ["pos"]
     await answer_gold_items(eve, ["neg"])
     assert "your work here is paused" in plain(eve.chat.last().text)  # type: ignore[union-attr]
+
+
+async def test_judging_starts_at_gold_min_answers_not_after(
+    recorder: Recorder, make_project: MakeProject
+) -> None:
+    """gold_min = 5 by default: 4 wrong gold answers are not judged yet, the 5th is."""
+    code = await make_project(items=60, gold_every=2, gold_rate=0.5, overlap=1)
+    eve = recorder.person("eve")
+    await eve.command("start", code)
+    await answer_gold_items(eve, ["neg"] * 4)
+    assert "paused" not in plain(eve.chat.last().text)  # type: ignore[union-attr]
+    await eve.command("next")
+    await answer_gold_items(eve, ["neg"])
+    assert "your work here is paused" in plain(eve.chat.last().text)  # type: ignore[union-attr]
