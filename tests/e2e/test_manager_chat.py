@@ -364,3 +364,16 @@ async def test_project_switches_only_to_a_project_one_belongs_to(
         for name in ("eve", "ann"):
             member = await tx.member_by_identity("console", name)
             assert member is None or member.project_id is None or name == "ann"
+
+
+async def test_manager_commands_without_a_project_say_so_without_the_admin_hint(
+    recorder: Recorder,
+) -> None:
+    await setup(recorder)
+    zed = recorder.person("zed")
+    await zed.command("batches")
+    assert last(zed) == "You have no current project."
+    mia = recorder.person("mia")
+    await mia.command("start", "not-a-code")
+    await mia.command("members")
+    assert last(mia) == "You have no current project."

@@ -289,3 +289,46 @@ async def test_with_the_defaults_three_of_six_gold_right_is_kept_and_two_is_not(
     await answer_in_turn(gone, ["pos", "neg", "neg", "pos", "neg", "neg"], clock)
     assert await role_status(store, "gus") == "suspended"
     assert "your work here is paused" in plain(gone.chat.last().text)  # type: ignore[union-attr]
+
+
+async def answer_gold_items(person: Person, labels: list[str]) -> None:
+    """Answer the gold items (even numbers) with `labels` in turn; real items get "pos"."""
+    pending = list(labels)
+    while pending:
+        if on_screen(person) == ["Next task"]:
+            await person.tap("Next task")
+        assert on_screen(person)[:1] == ["pos"], plain(person.chat.last().text)  # type: ignore[union-attr]
+        if int(shown_item(person).split()[-1]) % 2 == 0:
+            await person.tap(pending.pop(0))
+        else:
+            await person.tap("pos")
+
+
+async def test_half_right_on_six_gold_is_kept_by_the_prior_and_one_more_miss_suspends(
+    recorder: Recorder, make_project: MakeProject
+) -> None:
+    """With the default bar (0.7) and gold_min (5): 3 of 6 right has a 75th percentile just
+    over the bar thanks to the prior (0.709), so work goes on; 3 of 7 (0.65) is suspended."""
+    code = await make_project(items=60, gold_every=2, gold_rate=0.5, overlap=1)
+    eve = recorder.person("eve")
+    await eve.command("start", code)
+    await answer_gold_items(eve, ["pos", "pos", "pos", "neg", "neg", "neg"])
+    assert "paused" not in plain(eve.chat.last().text)  # type: ignore[union-attr]
+    await eve.command("next")
+    assert on_screen(eve)[:1] == ["pos"]
+    await answer_gold_items(eve, ["neg"])
+    assert "your work here is paused" in plain(eve.chat.last().text)  # type: ignore[union-attr]
+
+
+async def test_judging_starts_at_gold_min_answers_not_after(
+    recorder: Recorder, make_project: MakeProject
+) -> None:
+    """gold_min = 5 by default: 4 wrong gold answers are not judged yet, the 5th is."""
+    code = await make_project(items=60, gold_every=2, gold_rate=0.5, overlap=1)
+    eve = recorder.person("eve")
+    await eve.command("start", code)
+    await answer_gold_items(eve, ["neg"] * 4)
+    assert "paused" not in plain(eve.chat.last().text)  # type: ignore[union-attr]
+    await eve.command("next")
+    await answer_gold_items(eve, ["neg"])
+    assert "your work here is paused" in plain(eve.chat.last().text)  # type: ignore[union-attr]
