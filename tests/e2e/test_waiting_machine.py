@@ -4,7 +4,8 @@ Hypothesis drives a small crowd through the real core (console people): members 
 work, answer, skip, report, take up a wake, let leases expire, get suspended and reinstated,
 with gold questions and dynamic overlap on. After every step, no item that wants an answer is
 left while an eligible member waits untold: the member then holds a lease or was woken (a wake
-promises one of the item's free slots for a few minutes; `storage.contract.PROMISE_S`). At the
+promises one of the item's free slots for a few minutes, `storage.contract.PROMISE_S`; a slot
+counts as promised only to someone active who can still take that item). At the
 end, fresh annotators finish the work: every real item reaches its target or is disputed (or
 waits for QA after a report).
 
@@ -43,7 +44,7 @@ from tests.storage.postgres_server import connect, scratch_schema
 
 NAMES = ("ann", "ben", "cat", "dan", "eve")
 LABELS = ("pos", "neg", "neu")
-ITEMS = 8
+ITEMS = 6
 LEASE_S = 30 * 60.0
 
 UNTOLD = """
@@ -55,6 +56,8 @@ WHERE i.project_id = {p} AND i.status = 'open' AND i.gold IS NULL AND b.status =
     + (SELECT COUNT(*) FROM answers x WHERE x.item_id = i.id AND x.excluded IS NULL)
     + (SELECT COUNT(*) FROM roles w WHERE w.project_id = i.project_id AND w.woken_item = i.id
        AND w.woken_at >= {since} AND w.waiting_since IS NULL AND w.status = 'active'
+       AND NOT EXISTS (SELECT 1 FROM assignments wb WHERE wb.item_id = i.id
+                       AND wb.member_id = w.member_id)
        AND NOT EXISTS (SELECT 1 FROM assignments wa WHERE wa.project_id = w.project_id
                        AND wa.member_id = w.member_id AND wa.shown_at >= w.woken_at))
     < i.n_target
@@ -118,6 +121,9 @@ class Waiting(RuleBasedStateMachine):
         await import_batch(self.store, "t", "b1.jsonl", batch_lines(ITEMS, gold_every=4), True)
         self.code = (await make_invite(self.store, "t", Role.ANNOTATOR, None, None)).code
         self.recorder = Recorder(Core(self.store, clock=self.clock, rng=random.Random(5)))
+        for name in NAMES[:3]:  # a crowd at work from the first step; the others join later
+            await self.person(name).command("start", self.code)
+            self.joined.add(name)
 
     def teardown(self) -> None:
         try:
@@ -244,7 +250,7 @@ class Waiting(RuleBasedStateMachine):
         assert unfinished == [], unfinished
 
 
-SETTINGS = settings(max_examples=12, stateful_step_count=30, deadline=None,
+SETTINGS = settings(max_examples=20, stateful_step_count=30, deadline=None,
                     suppress_health_check=list(HealthCheck))
 
 
