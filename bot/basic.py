@@ -10,6 +10,7 @@ from bot.progress import progress_text
 from bot.work import next_screen
 from storage.contract import NotFound
 from storage.models import Identity, Member, Project, Role
+from tasks import task_type
 
 HELP = """*tapmark* — label with one tap.
 
@@ -25,13 +26,17 @@ HELP = """*tapmark* — label with one tap.
 On a task: tap a label to answer. *Skip* passes it on, *Report* tells us the item
 is unclear or broken, *Guide* shows the rules."""
 
+HOW_TO_ANSWER = {
+    "tap": "Tap a label to answer; the next task replaces this one.",
+    "toggle": "Tick the labels that apply and press Done; the next task replaces this one.",
+    "text": "Type each answer as a message; the next task follows it.",
+    "page": "Open each task's page, answer there and submit; the next task follows.",
+}
+"""The welcome's line on how to answer, by the task type's mode (see `tasks.base`)."""
+
 NOT_JOINED = (
     "You are not in a project yet. Ask your manager for an invite code and send /start CODE."
 )
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 async def on_start(ctx: Ctx, args: tuple[str, ...]) -> None:
@@ -40,8 +45,11 @@ async def on_start(ctx: Ctx, args: tuple[str, ...]) -> None:
             ctx.say("Welcome to *tapmark*! " + NOT_JOINED)
             return
         project = await ctx.tx.project(ctx.member.project_id)
-        ctx.say(f"Welcome back to *{escape(project.title)}*.")
-        ctx.send(await next_screen(ctx, ctx.member, project))
+        if Role.ANNOTATOR in await ctx.tx.roles(project.id, ctx.member.id):
+            ctx.say(f"Welcome back to *{escape(project.title)}*.")
+            ctx.send(await next_screen(ctx, ctx.member, project))
+        else:
+            ctx.say(f"Welcome back to *{escape(project.title)}*. /help lists your commands.")
         return
     try:
         invite = await ctx.tx.use_invite(args[0], ctx.now)
@@ -85,7 +93,11 @@ async def on_start(ctx: Ctx, args: tuple[str, ...]) -> None:
             f"First, a short qualification: {qualification} questions with known answers, and "
             "I will tell you how each went."
         )
-    welcome.append("Tap a label to answer; the next task replaces this one. /help lists commands.")
+    if invite.role != Role.ANNOTATOR:
+        welcome.append(MANAGER_HELP if invite.role == Role.MANAGER else QA_HELP)
+        ctx.say("\n\n".join(welcome))
+        return
+    welcome.append(f"{HOW_TO_ANSWER[task_type(project.spec.task).mode]} /help lists commands.")
     ctx.say("\n\n".join(welcome))
     ctx.send(await next_screen(ctx, member, project))
 

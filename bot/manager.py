@@ -6,13 +6,15 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.access import can_manage, ensure_member, managed_project
-from bot.actions import Screen
+from bot.actions import Button, Screen
 from bot.batches import actor_details
 from bot.context import Ctx
 from bot.judge import suspend
 from bot.manage import invite_uses
-from bot.markup import escape
+from bot.markup import escape, plural
 from bot.outbox import notify
+from bot.screens import NEXT
+from bot.task_keys import button_token
 from bot.waiting import wake_freed
 from storage.contract import Conflict, StoreError
 from storage.models import Member, MemberRow, Project, Role
@@ -70,7 +72,7 @@ async def on_members(ctx: Ctx, args: tuple[str, ...]) -> None:
     _, project = found
     rows = await ctx.tx.project_members(project.id)
     lines = [f"{n}. {escape(r.member.name or r.member.pseudonym)} (`{r.member.pseudonym}`) — "
-             f"{r.role.value}, {r.status}, {r.answers} answers"
+             f"{r.role.value}, {r.status}, {plural(r.answers, 'answer')}"
              for n, r in enumerate(rows, start=1)]
     ctx.say(f"*Members of {escape(project.title)}*\n\n" + "\n".join(lines)
             + "\n\n/suspend N, /reinstate N, /remove N or /forget N acts on number N.")
@@ -145,9 +147,20 @@ async def reinstate_member(ctx: Ctx, project: Project, row: MemberRow, by: Membe
     await ctx.tx.audit(project.id, None if by is None else by.id, "reinstate",
                        {"member": row.member.pseudonym, "role": row.role.value,
                         **actor_details(by)}, ctx.now)
-    if row.role == Role.ANNOTATOR:  # they may have been waiting for work when suspended
+    title = escape(project.title)
+    if row.role == Role.ANNOTATOR:
+        # The note's button opens the project, so a wait they had needs no second message.
+        await ctx.tx.stop_waiting(project.id, row.member.id)
+        token = await ctx.tx.issue_token(row.member.id, "menu", {"p": project.id}, ctx.now)
+        await notify(ctx.tx, row.member.id, Screen(
+            text=f"You can work in *{title}* again.",
+            keyboard=((Button("Next task", button_token(token, NEXT)),),),
+        ), ctx.now)
         ctx.tx.freed.add(project.id)
         await wake_freed(ctx.tx, ctx.now)
+    else:
+        await notify(ctx.tx, row.member.id, Screen(
+            text=f"You are {row.role.value} in *{title}* again."), ctx.now)
     if row.status == "removed":
         return f"is back as {row.role.value}."
     return "is active again; their earlier answers stay out of the aggregation."

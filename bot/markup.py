@@ -88,3 +88,8 @@ def split_text(text: str, limit: int) -> list[str]:
     if pos < end:
         parts.append(text[pos:end])
     return parts
+
+
+def plural(n: int, word: str) -> str:
+    """``1 answer``, ``2 answers``: a count with its noun."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"

@@ -4,7 +4,7 @@ when the project shows it, active hours and earnings, in the project's time zone
 from __future__ import annotations
 
 from bot.context import Ctx
-from bot.markup import escape
+from bot.markup import escape, plural
 from bot.quality import posterior_mean
 from bot.timekeeping import active_seconds, day_start, earnings, week_start
 from storage.models import Member, Project
@@ -15,10 +15,6 @@ BAR = 10
 def bar(done: int, target: int) -> str:
     filled = min(BAR, round(BAR * done / target)) if target else 0
     return "▓" * filled + "░" * (BAR - filled)
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def hours(seconds: float) -> str:

@@ -96,8 +96,8 @@ async def review_card(ctx: Ctx, project: Project, after_id: int) -> Screen:
     tools = [Button(label, button_token(token, code)) for label, code in _tools(flag, view)
              if code in usable]
     rows = [tuple(buttons[i:i + 3]) for i in range(0, len(buttons), 3)]
-    return Screen(text="\n".join(lines), keyboard=(*rows, tuple(tools[:3]), tuple(tools[3:])),
-                  media=media)
+    rows += [row for row in (tuple(tools[:3]), tuple(tools[3:])) if row]
+    return Screen(text="\n".join(lines), keyboard=tuple(rows), media=media)
 
 
 TOOLS = (("Accept", "a"), ("Send back", "b"), ("Gold", "g"), ("Type result", "t"),

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.markup import plural
 from bot.quality import OverlapPolicy, WorkerModel, decide
 from bot.quality.overlap import Status
 from bot.quality.rich import multilabel_posterior, rating_summary
@@ -81,7 +82,7 @@ def _categorical(
     label = labels[decision.label]
     return Verdict(
         decision.status, label, decision.confidence, "gold_weighted_posterior",
-        f"{len(values)} answers; the best label, {label}, has a posterior of "
+        f"{plural(len(values), 'answer')}; the best label, {label}, has a posterior of "
         f"{decision.confidence:.2f} (the project asks for {policy.confidence:.2f})",
     )
 
@@ -106,8 +107,9 @@ def _multilabel(
     return Verdict(
         _status(len(values), confidence, policy), kind.combine(spec, data, kept), confidence,
         "gold_weighted_per_element",
-        f"{len(values)} answers; {what} {', '.join(unsure[:10]) or '-'} are still uncertain "
-        f"(the least certain at {confidence:.2f}; the project asks for {policy.confidence:.2f})",
+        f"{plural(len(values), 'answer')}; {what} {', '.join(unsure[:10]) or '-'} are still "
+        f"uncertain (the least certain at {confidence:.2f}; the project asks for "
+        f"{policy.confidence:.2f})",
     )
 
 
@@ -144,8 +146,8 @@ def _text(
     label = spelled.most_common(1)[0][0]
     return Verdict(
         decision.status, label, decision.confidence, "gold_weighted_exact_match",
-        f"{len(values)} answers in {len(keys)} different forms; the likeliest, {label!r}, has "
-        f"a posterior of {decision.confidence:.2f} (the project asks for "
+        f"{plural(len(values), 'answer')} in {len(keys)} different forms; the likeliest, "
+        f"{label!r}, has a posterior of {decision.confidence:.2f} (the project asks for "
         f"{policy.confidence:.2f})",
     )
 
