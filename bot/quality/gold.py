@@ -2,13 +2,15 @@
 
 The posterior of a worker's accuracy after ``correct`` right answers out of ``total`` is
 ``Beta(a + correct, b + total - correct)`` where the prior ``Beta(a, b)`` has mean
-``prior_mean`` and weight ``a + b = prior_strength`` (worth that many pseudo-answers).
+``prior_mean`` and weight ``a + b = prior_strength`` (worth that many pseudo-answers). Its
+quantiles come from SciPy's inverse regularised incomplete beta function.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+
+from scipy.special import betaincinv
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,64 +31,6 @@ class GoldEstimate:
     def maybe_below(self, bar: float) -> bool:
         """True when the lower credible bound is under ``bar``: not yet shown to clear it."""
         return self.lower < bar
-
-
-def _betacf(a: float, b: float, x: float) -> float:
-    """Continued fraction for the regularised incomplete beta function (Lentz's method)."""
-    tiny = 1e-300
-    qab, qap, qam = a + b, a + 1.0, a - 1.0
-    c, d = 1.0, 1.0 - qab * x / qap
-    d = 1.0 / (d if abs(d) > tiny else tiny)
-    h = d
-    for m in range(1, 500):
-        m2 = 2 * m
-        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
-        d = 1.0 + aa * d
-        d = 1.0 / (d if abs(d) > tiny else tiny)
-        c = 1.0 + aa / c
-        c = c if abs(c) > tiny else tiny
-        h *= d * c
-        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
-        d = 1.0 + aa * d
-        d = 1.0 / (d if abs(d) > tiny else tiny)
-        c = 1.0 + aa / c
-        c = c if abs(c) > tiny else tiny
-        delta = d * c
-        h *= delta
-        if abs(delta - 1.0) < 1e-14:
-            break
-    return h
-
-
-def beta_cdf(x: float, a: float, b: float) -> float:
-    """The Beta(a, b) cumulative distribution function at ``x``."""
-    if x <= 0.0:
-        return 0.0
-    if x >= 1.0:
-        return 1.0
-    log_front = (
-        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
-    )
-    front = math.exp(log_front)
-    if x < (a + 1.0) / (a + b + 2.0):
-        return front * _betacf(a, b, x) / a
-    return 1.0 - front * _betacf(b, a, 1.0 - x) / b
-
-
-def beta_ppf(q: float, a: float, b: float) -> float:
-    """The Beta(a, b) quantile function (inverse CDF) by bisection, to about 1e-12."""
-    if not 0.0 <= q <= 1.0:
-        raise ValueError("q must lie in [0, 1]")
-    lo, hi = 0.0, 1.0
-    for _ in range(100):
-        mid = 0.5 * (lo + hi)
-        if beta_cdf(mid, a, b) < q:
-            lo = mid
-        else:
-            hi = mid
-        if hi - lo < 1e-13:
-            break
-    return 0.5 * (lo + hi)
 
 
 def posterior_mean(
@@ -123,8 +67,8 @@ def gold_accuracy(
     tail = (1.0 - level) / 2.0
     return GoldEstimate(
         mean=a / (a + b),
-        lower=beta_ppf(tail, a, b),
-        upper=beta_ppf(1.0 - tail, a, b),
+        lower=float(betaincinv(a, b, tail)),
+        upper=float(betaincinv(a, b, 1.0 - tail)),
         correct=correct,
         total=total,
         level=level,

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from bot.quality.gold import beta_cdf, beta_ppf, gold_accuracy
+from bot.quality.gold import gold_accuracy
 
 
 def test_three_of_three_is_not_certainty() -> None:
@@ -36,35 +36,55 @@ def test_posterior_mean_formula() -> None:
     assert est.mean == pytest.approx(8 / 12)
 
 
-@pytest.mark.parametrize(
-    ("x", "a", "b", "expected"),
-    [
-        (0.3, 1.0, 1.0, 0.3),  # uniform
-        (0.3, 2.0, 1.0, 0.09),  # x^2
-        (0.3, 1.0, 3.0, 1 - 0.7**3),
-        (0.5, 5.0, 5.0, 0.5),  # symmetric
-    ],
-)
-def test_beta_cdf_closed_forms(x: float, a: float, b: float, expected: float) -> None:
-    assert beta_cdf(x, a, b) == pytest.approx(expected, abs=1e-10)
+def binomial_tail(n: int, k: int, x: float) -> float:
+    """P(Binomial(n, x) >= k), which equals the Beta(k, n - k + 1) CDF at x."""
+    return sum(math.comb(n, i) * x**i * (1 - x) ** (n - i) for i in range(k, n + 1))
 
 
-def test_beta_ppf_inverts_cdf() -> None:
-    for q in (0.05, 0.5, 0.95):
-        x = beta_ppf(q, 7.0, 3.5)
-        assert beta_cdf(x, 7.0, 3.5) == pytest.approx(q, abs=1e-9)
-    assert beta_ppf(0.25, 1.0, 1.0) == pytest.approx(0.25, abs=1e-9)
-    assert math.isclose(beta_ppf(0.0, 2.0, 2.0), 0.0, abs_tol=1e-9)
+@pytest.mark.parametrize(("correct", "total"), [(0, 0), (3, 3), (2, 5), (0, 6), (9, 10),
+                                                (40, 50)])
+@pytest.mark.parametrize("level", [0.5, 0.9])
+def test_the_bounds_are_the_posterior_quantiles(correct: int, total: int, level: float) -> None:
+    # A prior of mean 0.5 and weight 2 is Beta(1, 1): the posterior has whole parameters, whose
+    # CDF is a binomial tail, so the bounds can be checked without the library that finds them.
+    est = gold_accuracy(correct, total, prior_mean=0.5, prior_strength=2.0, level=level)
+    a, b = 1 + correct, 1 + total - correct
+    tail = (1 - level) / 2
+    assert binomial_tail(a + b - 1, a, est.lower) == pytest.approx(tail, abs=1e-9)
+    assert binomial_tail(a + b - 1, a, est.upper) == pytest.approx(1 - tail, abs=1e-9)
+    assert est.mean == pytest.approx(a / (a + b))
+    assert (est.correct, est.total, est.level) == (correct, total, level)
 
 
-def test_bad_arguments_raise() -> None:
-    for args in ((4, 3), (-1, 3)):
-        with pytest.raises(ValueError):
-            gold_accuracy(*args)
+def test_the_default_prior_is_three_right_of_four() -> None:
+    # Beta(3, 1) has CDF x**3: its quantile q is q ** (1 / 3).
+    est = gold_accuracy(0, 0, level=0.5)
+    assert est.lower == pytest.approx(0.25 ** (1 / 3), abs=1e-12)
+    assert est.upper == pytest.approx(0.75 ** (1 / 3), abs=1e-12)
+    assert est.mean == pytest.approx(0.75)
+
+
+def test_below_and_maybe_below_are_strict() -> None:
+    est = gold_accuracy(0, 0, level=0.5)
+    assert not est.below(est.upper) and est.below(est.upper + 1e-9)
+    assert not est.maybe_below(est.lower) and est.maybe_below(est.lower + 1e-9)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"correct": 4, "total": 3}, {"correct": -1, "total": 3}, {"correct": 0, "total": -1},
+    {"prior_mean": 1.0}, {"prior_mean": 0.0}, {"prior_strength": 0.0},
+    {"prior_strength": -1.0}, {"level": 0.0}, {"level": 1.0},
+])
+def test_bad_arguments_raise(kwargs: dict[str, float]) -> None:
+    args: dict[str, float] = {"correct": 1, "total": 2, **kwargs}
     with pytest.raises(ValueError):
-        gold_accuracy(1, 2, prior_mean=1.0)
-    with pytest.raises(ValueError):
-        gold_accuracy(1, 2, prior_strength=0)
+        gold_accuracy(**args)  # type: ignore[arg-type]
+
+
+def test_arguments_at_their_edges_are_taken() -> None:
+    for correct, total in ((0, 0), (2, 2), (0, 2)):
+        assert 0.0 < gold_accuracy(correct, total).mean < 1.0
+    assert gold_accuracy(1, 2, prior_mean=0.01, prior_strength=0.01, level=0.01).total == 2
 
 
 def test_posterior_mean_matches_the_full_estimate() -> None:
