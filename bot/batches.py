@@ -114,12 +114,18 @@ async def on_batches(ctx: Ctx, args: tuple[str, ...]) -> None:
         return
     ctx.say(f"*Batches of {escape(project.title)}*")
     for row in rows:
-        text = (f"*{escape(row.batch.name)}* — {row.batch.status.value}\n{progress_line(row)}"
-                f"{_due(row.batch.deadline, ctx.now, project.spec.timezone)}")
-        token = await ctx.tx.issue_token(member.id, "batch", {"b": row.batch.id}, ctx.now)
-        buttons = tuple(Button(BATCH_ACTIONS[c].button, button_token(token, c))
-                        for c in OFFERED[row.batch.status])
-        ctx.send(Screen(text=text, keyboard=(buttons,) if buttons else ()))
+        ctx.send(await batch_card(ctx, member, project, row))
+
+
+async def batch_card(ctx: Ctx, member: Member, project: Project, row: BatchProgress) -> Screen:
+    """One batch as /batches shows it: its state, progress and deadline, with the moves its
+    state allows (Pause on a published batch, Resume on a paused one, ...)."""
+    text = (f"*{escape(row.batch.name)}* — {row.batch.status.value}\n{progress_line(row)}"
+            f"{_due(row.batch.deadline, ctx.now, project.spec.timezone)}")
+    token = await ctx.tx.issue_token(member.id, "batch", {"b": row.batch.id}, ctx.now)
+    buttons = tuple(Button(BATCH_ACTIONS[c].button, button_token(token, c))
+                    for c in OFFERED[row.batch.status])
+    return Screen(text=text, keyboard=(buttons,) if buttons else ())
 
 
 def progress_bar(share: float, width: int = 10) -> str:
@@ -142,7 +148,12 @@ async def on_batch_tap(ctx: Ctx, tap: Tap, batch_id: int, code: str) -> None:
         ctx.actions.append(Toast(tap, f"The batch is {batch.status.value} now."))
         return
     ctx.actions.append(Toast(tap, f"{escape(batch.name)}: {action.target.value}"))
-    show(ctx, tap, Screen(text=f"*{escape(batch.name)}* is now {action.target.value}."))
+    row = next((r for r in await ctx.tx.batch_progress(project.id) if r.batch.id == batch.id),
+               None)
+    if row is None or ctx.member is None:
+        show(ctx, tap, Screen(text=f"*{escape(batch.name)}* is now {action.target.value}."))
+        return
+    show(ctx, tap, await batch_card(ctx, ctx.member, project, row))
 
 
 def _due(deadline: float | None, now: float, zone: str) -> str:

@@ -45,7 +45,10 @@ async def hold_if_reported(ctx: Ctx, item_id: int) -> None:
 
 async def on_review(ctx: Ctx, args: tuple[str, ...]) -> None:
     project = await ctx.project()
-    if project is None or not await can_review(ctx, project):
+    if project is None:
+        ctx.say("You have no current project.")
+        return
+    if not await can_review(ctx, project):
         ctx.say("Only QA reviewers and managers of this project can review.")
         return
     await ensure_member(ctx)

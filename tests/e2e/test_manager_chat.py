@@ -101,11 +101,11 @@ async def test_batches_pause_resume_and_export(recorder: Recorder) -> None:
     await root.command("batches")
     assert "1 of 2 items finished" in last(root)
     await root.tap("Pause")
-    assert "is now paused" in last(root)
+    assert "b — paused" in last(root) and "1 of 2 items finished" in last(root)
+    assert [b.label for b in root.screen.buttons()] == ["Resume", "Close"]  # type: ignore[union-attr]
     await ann.command("next")
     assert "No tasks" in plain(ann.screen.text)  # type: ignore[union-attr]
-    await root.command("batches")
-    await root.tap("Resume")
+    await root.tap("Resume")  # on the same card
     await ann.command("next")
     assert ann.screen is not None and ann.screen.buttons()[0].label == "yes"
     actions = await root.command("export")

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from adapters.console.recorder import Recorder
+from adapters.console.recorder import Person, Recorder
 from bot.core import Core
 from bot.manage import import_batch, make_invite, save_project
 from bot.projectfile import parse_project
@@ -259,4 +260,80 @@ async def test_behaviour_signals_word_for_word(recorder: Recorder, store: Store,
     await t.command(jo, "progress")
     await t.command(boss, "review")
     await t.state(store, "speed")
+    t.check()
+
+
+MANAGED = b'''name = "run"
+title = "Scene run"
+task = "binary"
+labels = ["yes", "no"]
+instructions = "Is it about cats?"
+[quality]
+min_overlap = 1
+max_overlap = 1
+gold_rate = 0
+confidence = 0.7
+'''
+
+
+def invite_code(person: Person) -> str:
+    screen = person.chat.last()
+    found = re.search(r"`([A-Z2-9]{8})`", screen.text if screen else "")
+    assert found, "no invite code on screen"
+    return found.group(1)
+
+
+def upload(rows: int, prefix: str = "c", bad_line: int = 0) -> bytes:
+    lines = [json.dumps({"id": f"{prefix}{i}", "data": {"text": f"cat fact {i}"}})
+             if i + 1 != bad_line else "{not json" for i in range(rows)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+async def test_a_manager_and_a_reviewer_in_chat_word_for_word(store: Store,
+                                                              clock: Clock) -> None:
+    recorder = Recorder(Core(store, clock=clock, rng=random.Random(11),
+                             admins=frozenset({("console", "root")})))
+    t = Transcript(recorder, "manager_and_reviewer")
+    root, mia, quinn, ann = (recorder.person(n) for n in ("root", "mia", "quinn", "ann"))
+    t.note("an admin with no project yet, then the project file")
+    await t.command(root, "batches")
+    await t.command(mia, "batches")
+    await t.command(mia, "review")
+    t.lines.append("root uploads run.toml")
+    t._actions(await root.upload("run.toml", MANAGED))
+    await t.command(root, "invite", "manager", "1")
+    await t.command(mia, "start", invite_code(root))
+    t.note("a batch with a broken line, fixed, cancelled, and its old Publish pressed")
+    t.lines.append("mia uploads first.jsonl (line 2 is broken)")
+    t._actions(await mia.upload("first.jsonl", upload(3, bad_line=2)))
+    t.lines.append("mia uploads first.jsonl")
+    t._actions(await mia.upload("first.jsonl", upload(3)))
+    publish = t.keep(mia, "Publish")
+    await t.tap(mia, "Cancel")
+    await t.tap_kept(mia, publish)
+    t.lines.append("mia uploads second.jsonl")
+    t._actions(await mia.upload("second.jsonl", upload(2, prefix="d")))
+    await t.tap(mia, "Publish")
+    await t.command(mia, "batches")
+    await t.tap(mia, "Pause")
+    await t.tap(mia, "Resume")
+    t.note("a reviewer and an annotator join")
+    await t.command(mia, "invite", "qa")
+    await t.command(quinn, "start", invite_code(mia))
+    await t.command(mia, "invite", "annotator", "2")
+    await t.command(ann, "start", invite_code(mia))
+    await t.tap(ann, "Report")
+    await t.tap(ann, "Broken")
+    await t.command(ann, "review")
+    t.note("the reviewer works the queue; then loses the role")
+    await t.command(quinn, "review")
+    review = t.keep(quinn, "Accept")
+    await t.command(mia, "members")
+    await t.command(mia, "remove", "3")
+    await t.deliver()
+    await t.tap_kept(quinn, review)
+    await t.command(quinn, "review")
+    await t.command(mia, "review")
+    await t.tap(mia, "Accept")
+    await t.state(store, "run")
     t.check()
