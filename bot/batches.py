@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.access import managed_batch, managed_project
+from bot.access import ensure_member, managed_batch, managed_project
 from bot.actions import Button, Screen, Toast
 from bot.context import Ctx, show
 from bot.events import Tap
@@ -148,12 +148,8 @@ async def on_batch_tap(ctx: Ctx, tap: Tap, batch_id: int, code: str) -> None:
         ctx.actions.append(Toast(tap, f"The batch is {batch.status.value} now."))
         return
     ctx.actions.append(Toast(tap, f"{escape(batch.name)}: {action.target.value}"))
-    row = next((r for r in await ctx.tx.batch_progress(project.id) if r.batch.id == batch.id),
-               None)
-    if row is None or ctx.member is None:
-        show(ctx, tap, Screen(text=f"*{escape(batch.name)}* is now {action.target.value}."))
-        return
-    show(ctx, tap, await batch_card(ctx, ctx.member, project, row))
+    row = next(r for r in await ctx.tx.batch_progress(project.id) if r.batch.id == batch.id)
+    show(ctx, tap, await batch_card(ctx, await ensure_member(ctx), project, row))
 
 
 def _due(deadline: float | None, now: float, zone: str) -> str:

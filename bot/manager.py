@@ -6,16 +6,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.access import can_manage, ensure_member, managed_project
-from bot.actions import Button, Screen
+from bot.actions import Screen
 from bot.batches import actor_details
 from bot.context import Ctx
 from bot.judge import suspend
 from bot.manage import invite_uses
 from bot.markup import escape, plural
 from bot.outbox import notify
-from bot.screens import NEXT
-from bot.task_keys import button_token
-from bot.waiting import wake_freed
+from bot.waiting import notify_with_next, wake_freed
 from storage.contract import Conflict, StoreError
 from storage.models import Member, MemberRow, Project, Role
 
@@ -151,11 +149,8 @@ async def reinstate_member(ctx: Ctx, project: Project, row: MemberRow, by: Membe
     if row.role == Role.ANNOTATOR:
         # The note's button opens the project, so a wait they had needs no second message.
         await ctx.tx.stop_waiting(project.id, row.member.id)
-        token = await ctx.tx.issue_token(row.member.id, "menu", {"p": project.id}, ctx.now)
-        await notify(ctx.tx, row.member.id, Screen(
-            text=f"You can work in *{title}* again.",
-            keyboard=((Button("Next task", button_token(token, NEXT)),),),
-        ), ctx.now)
+        await notify_with_next(ctx.tx, row.member.id, project,
+                               f"You can work in *{title}* again.", ctx.now)
         ctx.tx.freed.add(project.id)
         await wake_freed(ctx.tx, ctx.now)
     else:

@@ -107,6 +107,17 @@ class Transcript:
                           f"{message_id} earlier")
         self._actions(await person.tap_token(token, message_id))
 
+    async def answer(self, person: Person, label: str) -> None:
+        """Tap `label` on the task, first pressing *Next task* when feedback stands before it."""
+        if person.screen is not None and "Next task" in [b.label for b in person.screen.buttons()]:
+            await self.tap(person, "Next task")
+        await self.tap(person, label)
+
+    async def upload(self, person: Person, filename: str, content: bytes,
+                     about: str = "") -> None:
+        self.lines.append(f"{person.actor.user_id} uploads {filename}{about}")
+        self._actions(await person.upload(filename, content))
+
     async def text(self, person: Person, text: str) -> None:
         self.lines.append(f"{person.actor.user_id} types {text!r}")
         self._actions(await person.text(text))
