@@ -29,9 +29,9 @@ from bot.manage import make_invite
 from bot.media import configured_media
 from bot.media_fetch import MediaFetcher
 from bot.projectfile import ProjectFileError
+from domain.enums import Role
 from storage import open_store
 from storage.contract import StoreError
-from storage.models import Role
 from tasks.readers import BatchFileError
 
 EXPECTED_ERRORS = (ConfigError, ProjectFileError, BatchFileError, StoreError, OutputError)

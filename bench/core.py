@@ -30,8 +30,8 @@ from bot.core import Core
 from bot.events import Actor, Command
 from bot.manage import import_batch, make_invite, save_project
 from bot.projectfile import parse_project
+from domain.enums import Role
 from storage import open_store
-from storage.models import Role
 
 PROJECT = """
 name = "bench"

@@ -36,8 +36,9 @@ from bot.media import MediaStore
 from bot.media_images import prepare_image
 from bot.media_import import load_batch
 from bot.projectfile import parse_project
+from domain.enums import Role
+from domain.spec import ProjectSpec
 from storage import open_store
-from storage.models import ProjectSpec, Role
 from tests.fakes.telegram_api import ChatMessage, FakeTelegram
 
 PROJECT = """name = "pics"

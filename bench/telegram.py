@@ -36,8 +36,8 @@ from bench.core import PROJECT, batch
 from bot.core import Core
 from bot.manage import import_batch, make_invite, save_project
 from bot.projectfile import parse_project
+from domain.enums import Role
 from storage import open_store
-from storage.models import Role
 from tests.fakes.telegram_api import FakeTelegram
 
 LABELS = ("a", "b", "c")

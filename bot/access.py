@@ -10,7 +10,8 @@ from bot.actions import Toast
 from bot.context import Ctx
 from bot.events import Tap
 from bot.markup import escape
-from storage.models import Batch, Identity, Member, Project, Role
+from domain.entities import Batch, Identity, Member, Project
+from domain.enums import Role
 
 
 async def ensure_member(ctx: Ctx) -> Member:

@@ -8,8 +8,9 @@ from bot.guide import guide_screens
 from bot.markup import escape
 from bot.progress import progress_text
 from bot.work import next_screen
+from domain.entities import Identity, Member, Project
+from domain.enums import Role
 from storage.contract import NotFound
-from storage.models import Identity, Member, Project, Role
 from tasks import task_type
 
 HELP = """*tapmark* — label with one tap.

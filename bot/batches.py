@@ -14,8 +14,10 @@ from bot.markup import escape
 from bot.task_keys import button_token
 from bot.timekeeping import local_time, parse_deadline, time_left
 from bot.waiting import wake_freed
+from domain.entities import Batch, Member, Project
+from domain.enums import BatchStatus
 from storage.contract import Conflict, NotFound, Tx
-from storage.models import Batch, BatchProgress, BatchStatus, Member, Project
+from storage.rows import BatchProgress
 
 
 @dataclass(frozen=True, slots=True)

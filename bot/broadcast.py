@@ -11,7 +11,7 @@ from bot.actions import Screen
 from bot.context import Ctx
 from bot.markup import escape
 from bot.outbox import notify
-from storage.models import Role
+from domain.enums import Role
 
 LIMIT = 2000
 

@@ -37,9 +37,9 @@ from bot.media_fetch import MediaFetcher
 from bot.media_import import Source
 from bot.media_prune import prune_media
 from bot.projectfile import load_project_file
+from domain.enums import Role
 from storage import open_store
 from storage.contract import Store
-from storage.models import Role
 from storage.transfer import copy_database
 
 BATCH_FORMATS = "CSV, JSONL, Label Studio task JSON (.json), or a ZIP of one of those and its media"

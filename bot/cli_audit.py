@@ -14,8 +14,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.manage import require_project
+from domain.entities import AuditEntry
 from storage.contract import Store
-from storage.models import AuditEntry
 
 TIME_DETAILS = frozenset({"deadline", "since", "until", "expires_at"})
 """Details that hold a moment as epoch seconds."""

@@ -25,8 +25,10 @@ from bot.manage import require_project
 from bot.manager import MemberOp, reinstate_member, remove_member, suspend_member
 from bot.markup import plain
 from bot.timekeeping import local_time, time_left
+from domain.entities import Project
+from domain.enums import Role
 from storage.contract import NotFound, Store
-from storage.models import BatchProgress, MemberRow, Project, Role
+from storage.rows import BatchProgress, MemberRow
 
 OPERATOR = Actor(platform="cli", user_id="operator", name="the command line")
 MEMBER_OPS: dict[str, MemberOp] = {

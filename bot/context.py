@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from bot.actions import Action, Edit, Screen, Send
 from bot.events import Actor, Tap
 from bot.media import MediaStore
+from domain.entities import Member, Project
 from storage.contract import Tx
-from storage.models import Member, Project
 
 
 @dataclass

@@ -37,8 +37,8 @@ from bot.work import (
     on_report_text,
     on_task_tap,
 )
+from domain.entities import Member, TokenRef
 from storage.contract import Busy, Retryable, Store
-from storage.models import Member, TokenRef
 from tasks.values import BatchLimits
 
 log = logging.getLogger(__name__)

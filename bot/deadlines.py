@@ -11,8 +11,10 @@ from bot.batches import progress_bar
 from bot.jobs import each_project, managers, notify_all
 from bot.markup import escape
 from bot.timekeeping import local_time, time_left
+from domain.entities import Project
+from domain.enums import BatchStatus
 from storage.contract import Store, Tx
-from storage.models import BatchProgress, BatchStatus, Project
+from storage.rows import BatchProgress
 
 
 async def warn_deadlines(store: Store, now: float) -> int:

@@ -9,8 +9,9 @@ from bot.actions import Screen
 from bot.jobs import each_project, managers, notify_all
 from bot.report import summary, summary_text
 from bot.timekeeping import local_moment
+from domain.entities import Project
+from domain.enums import BatchStatus
 from storage.contract import Store, Tx
-from storage.models import BatchStatus, Project
 
 
 async def send_digests(store: Store, now: float) -> int:

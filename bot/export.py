@@ -18,7 +18,7 @@ from typing import Any
 
 from bot.export_rich import typed_record
 from storage.contract import Tx
-from storage.models import ExportRow
+from storage.rows import ExportRow
 
 CSV_COLUMNS = [
     "id",

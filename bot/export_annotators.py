@@ -24,8 +24,8 @@ from zoneinfo import ZoneInfo
 
 from bot.export import safe_cells
 from bot.timekeeping import active_seconds, earnings
+from domain.enums import Role
 from storage.contract import Tx
-from storage.models import Role
 
 COLUMNS = [
     "annotator", "status", "answers", "active_hours", "earnings", "currency", "gold_answers",

@@ -36,7 +36,7 @@ from typing import Any
 from bot.export import iso
 from bot.export_regions import with_rectangles
 from storage.contract import Tx
-from storage.models import ExportRow
+from storage.rows import ExportRow
 from tasks import task_type
 from tasks.base import SUGGESTION_KEY
 from tasks.labelstudio import ID_KEY

@@ -16,8 +16,9 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+from domain.spec import ProjectSpec
 from storage.contract import StoreError, Tx
-from storage.models import ExportRow, ProjectSpec
+from storage.rows import ExportRow
 from tasks.image_grid import category_of
 from tasks.media import stored_media
 

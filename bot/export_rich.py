@@ -23,8 +23,9 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from bot.quality.rich import bradley_terry, rating_summary
+from domain.spec import ProjectSpec
 from storage.contract import StoreError, Tx
-from storage.models import ExportRow, ProjectSpec
+from storage.rows import ExportRow
 from tasks import task_type
 from tasks.free_text import normalise
 from tasks.image_grid import category_of

@@ -19,7 +19,7 @@ from typing import Any
 
 from bot.export import safe_cells
 from storage.contract import Tx
-from storage.models import ExportRow
+from storage.rows import ExportRow
 
 FIXED = ("gold", "status", "result", "confidence", "answers", "votes")
 

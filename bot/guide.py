@@ -7,7 +7,7 @@ from __future__ import annotations
 from bot.actions import Screen
 from bot.context import Ctx
 from bot.markup import escape, md_escape
-from storage.models import Project
+from domain.entities import Project
 
 
 def has_label_help(project: Project) -> bool:

@@ -15,7 +15,7 @@ from bot.events import Tap
 from bot.markup import escape
 from bot.screens import GUIDE
 from bot.task_keys import button_token
-from storage.models import Member, Project
+from domain.entities import Member, Project
 
 MAX_LINES = 20
 

@@ -12,8 +12,9 @@ from collections.abc import Awaitable, Callable
 
 from bot.actions import Screen
 from bot.outbox import notify
+from domain.entities import Project
+from domain.enums import Role
 from storage.contract import Store, Tx
-from storage.models import Project, Role
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,8 @@ from bot.outcome import PRIOR_ACCURACY, judge_item
 from bot.quality import gold_accuracy
 from bot.screens import NEXT
 from bot.task_keys import button_token
-from storage.models import Answer, Item, Member, Project, Role
+from domain.entities import Answer, Item, Member, Project
+from domain.enums import Role
 from tasks import task_type
 
 RECENT = 20

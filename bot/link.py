@@ -8,8 +8,8 @@ of its own is not merged into another (that would join two people's records); an
 from __future__ import annotations
 
 from bot.context import Ctx
+from domain.entities import Identity
 from storage.contract import NotFound
-from storage.models import Identity
 
 LINK_MINUTES = 15
 

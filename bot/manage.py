@@ -16,8 +16,9 @@ from bot.media_import import Source, load_batch
 from bot.projectfile import ProjectFile
 from bot.timekeeping import parse_deadline
 from bot.waiting import wake_freed
+from domain.entities import Batch, Invite, Project
+from domain.enums import BatchStatus, Role
 from storage.contract import Conflict, NotFound, Store, StoreError, Tx
-from storage.models import Batch, BatchStatus, Invite, Project, Role
 from tasks.values import BatchLimits
 
 

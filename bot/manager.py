@@ -14,8 +14,10 @@ from bot.manage import invite_uses
 from bot.markup import escape, plural
 from bot.outbox import notify
 from bot.waiting import notify_with_next, wake_freed
+from domain.entities import Member, Project
+from domain.enums import Role
 from storage.contract import Conflict, StoreError
-from storage.models import Member, MemberRow, Project, Role
+from storage.rows import MemberRow
 
 
 async def on_project(ctx: Ctx, args: tuple[str, ...]) -> None:

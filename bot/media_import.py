@@ -32,8 +32,9 @@ from typing import Any
 from bot.media import MediaStore, Staging
 from bot.media_fetch import MediaFetcher
 from bot.media_images import MediaError, draw_grid, prepare_image
+from domain.entities import Batch, NewItem
+from domain.spec import ProjectSpec
 from storage.contract import Tx
-from storage.models import Batch, NewItem, ProjectSpec
 from tasks.archive import ArchiveError
 from tasks.image_grid import GRID_VARIANT, grid_of
 from tasks.problems import BatchFileError, Problem, Problems

@@ -14,8 +14,8 @@ from __future__ import annotations
 from bot.quality import posterior_mean
 from bot.verdicts import PRIOR_ACCURACY as PRIOR_ACCURACY
 from bot.verdicts import judge_answers
+from domain.entities import Item, Project, Result
 from storage.contract import Tx
-from storage.models import Item, Project, Result
 
 METHOD = "gold_weighted_posterior"
 

@@ -7,7 +7,7 @@ from bot.context import Ctx
 from bot.markup import escape, plural
 from bot.quality import posterior_mean
 from bot.timekeeping import active_seconds, day_start, earnings, week_start
-from storage.models import Member, Project
+from domain.entities import Member, Project
 
 BAR = 10
 

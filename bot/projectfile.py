@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.projectfile_check import key_lines, line_of, sorted_lines, task_problem_path, validate
-from storage.models import ProjectSpec
+from domain.spec import ProjectSpec
 from tasks import TASK_TYPES
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from storage.models import ProjectSpec
+from domain.spec import ProjectSpec
 
 Path = tuple[str | int, ...]
 

@@ -12,8 +12,9 @@ from bot.outbox import notify
 from bot.screens import NEXT, PROGRESS
 from bot.task_keys import button_token
 from bot.timekeeping import day_start, local_moment
+from domain.entities import Member, Project
+from domain.enums import BatchStatus, Role
 from storage.contract import Store, Tx
-from storage.models import BatchStatus, Member, Project, Role
 
 WINDOW_SECONDS = 3 * 3600.0
 """A reminder round missed by more than this (the bot was down) is dropped for the day rather

@@ -24,15 +24,10 @@ from bot.quality.agreement import krippendorff_alpha
 from bot.quality.encoding import encode
 from bot.reminders import behind_quota
 from bot.timekeeping import day_start, local_time, time_left
+from domain.entities import Project
+from domain.enums import BatchStatus, Role
 from storage.contract import Tx
-from storage.models import (
-    AgreementCount,
-    BatchPace,
-    BatchProgress,
-    BatchStatus,
-    Project,
-    Role,
-)
+from storage.rows import AgreementCount, BatchPace, BatchProgress
 from tasks import task_type
 
 DAYS = 14

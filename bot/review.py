@@ -28,8 +28,8 @@ from bot.outbox import notify
 from bot.screens import split_token
 from bot.sendback import ask_comment
 from bot.task_keys import button_token, tap_choices
+from domain.entities import Flag, Item, Project, Result
 from storage.contract import Tx
-from storage.models import Flag, Item, Project, Result
 from tasks import task_type
 from tasks.base import AnswerError, TaskView, item_body
 

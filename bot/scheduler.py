@@ -32,8 +32,8 @@ from bot.housekeeping import prune
 from bot.jobs import each_project
 from bot.reminders import send_reminders
 from bot.waiting import wake_all, wake_freed
+from domain.entities import Project
 from storage.contract import Store, Tx
-from storage.models import Project
 
 log = logging.getLogger(__name__)
 

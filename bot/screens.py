@@ -12,8 +12,10 @@ from bot.guide import has_label_help
 from bot.markup import escape
 from bot.media import MediaStore
 from bot.task_keys import button_token, option_rows
+from domain.entities import Assignment, Item, Project
+from domain.spec import QuotaPolicy
 from storage.contract import Tx
-from storage.models import Assignment, Item, MemberStats, Project, QuotaPolicy
+from storage.rows import MemberStats
 from tasks import TaskView, task_type
 
 GUIDE, NEXT, SKIP, REPORT, BACK, PROGRESS, LABELS = "g", "n", "s", "r", "k", "p", "h"

@@ -16,7 +16,7 @@ from bot.markup import escape
 from bot.outbox import notify
 from bot.outcome import judge_item
 from bot.task_keys import button_token, tap_choices
-from storage.models import Answer, Flag, Item, Project
+from domain.entities import Answer, Flag, Item, Project
 from tasks import task_type
 from tasks.base import item_body
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.actions import Button
-from storage.models import ProjectSpec
+from domain.spec import ProjectSpec
 from tasks import task_type
 from tasks.base import TaskView, mask_of, selection
 

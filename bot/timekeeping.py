@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from storage.models import PayRule
+from domain.spec import PayRule
 
 
 def day_start(now: float, zone: str) -> float:

@@ -13,8 +13,8 @@ from bot.actions import Screen, Toast
 from bot.context import Ctx, show
 from bot.events import Tap
 from bot.work import next_screen, render_task
+from domain.entities import Answer, Member, Project
 from storage.contract import Conflict, NotFound
-from storage.models import Answer, Member, Project
 
 NOTHING = "There is no answer to undo."
 SETTLED = ("That answer already completed its item (it has enough answers), so it can no "

@@ -18,8 +18,9 @@ from bot.media import MediaStore
 from bot.media_import import LoadedBatch, Source, load_batch
 from bot.projectfile import ProjectFileError, parse_project
 from bot.task_keys import button_token
+from domain.entities import Project
+from domain.enums import BatchStatus, Role
 from storage.contract import Conflict, Store
-from storage.models import BatchStatus, Project, Role
 from tasks.readers import BatchFileError
 from tasks.values import BatchLimits
 

@@ -28,7 +28,7 @@ from bot.markup import plural
 from bot.quality import OverlapPolicy, WorkerModel, decide
 from bot.quality.overlap import Status
 from bot.quality.rich import multilabel_posterior, rating_summary
-from storage.models import ProjectSpec
+from domain.spec import ProjectSpec
 from tasks import task_type
 from tasks.free_text import normalise
 from tasks.rating import tolerance_of

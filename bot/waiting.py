@@ -20,8 +20,8 @@ from bot.markup import escape
 from bot.outbox import notify
 from bot.screens import NEXT
 from bot.task_keys import button_token
+from domain.entities import Project
 from storage.contract import Tx
-from storage.models import Project
 
 
 async def wake(tx: Tx, project_id: int, now: float) -> int:

@@ -27,8 +27,8 @@ from bot.screens import (
 )
 from bot.task_keys import parse_toggle
 from bot.timekeeping import day_start, week_start
+from domain.entities import Assignment, LeaseView, Member, Project
 from storage.contract import Busy, Conflict
-from storage.models import Assignment, LeaseView, Member, Project
 from tasks import AnswerError, task_type
 
 NO_LONGER_YOURS = "This task is no longer yours."

@@ -12,32 +12,27 @@ from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-from storage.contract_services import ServiceTx
-from storage.models import (
-    AnnotatorRole,
+from domain.entities import (
     Answer,
     Assignment,
     Batch,
-    BatchProgress,
-    BatchStatus,
     Flag,
     FlagNote,
-    GoldCount,
     Guideline,
     Identity,
     Invite,
     Item,
     LeaseView,
     Member,
-    MemberRow,
-    MemberStats,
     NewItem,
     Project,
-    ProjectSpec,
     Result,
-    Role,
     TokenRef,
 )
+from domain.enums import BatchStatus, Role
+from domain.spec import ProjectSpec
+from storage.contract_services import ServiceTx
+from storage.rows import AnnotatorRole, BatchProgress, GoldCount, MemberRow, MemberStats
 
 PROMISE_S = 300.0
 """How long a wake holds the answer slot it told someone about (see `Tx.wake_waiting`)."""

@@ -8,16 +8,8 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from storage.models import (
-    AgreementCount,
-    AuditEntry,
-    BatchPace,
-    ExportRow,
-    LiveCounts,
-    MemberStats,
-    OutboxMessage,
-    ProjectStats,
-)
+from domain.entities import AuditEntry, OutboxMessage
+from storage.rows import AgreementCount, BatchPace, ExportRow, LiveCounts, MemberStats, ProjectStats
 
 
 class ServiceTx(ABC):

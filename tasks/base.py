@@ -21,7 +21,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from storage.models import ProjectSpec
+from domain.spec import ProjectSpec
 from tasks.media import MEDIA_KEYS, StoredMedia, stored_media
 
 Mode = Literal["tap", "toggle", "text", "page"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from storage.models import ProjectSpec
+from domain.spec import ProjectSpec
 from tasks.base import AnswerError, Option, TaskType, TaskView, item_body, item_media
 
 MAX_LABELS = 24

@@ -15,7 +15,7 @@ import re
 import unicodedata
 from typing import Any
 
-from storage.models import ProjectSpec
+from domain.spec import ProjectSpec
 from tasks.base import (
     AnswerError,
     TaskType,

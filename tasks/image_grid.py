@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from storage.models import ProjectSpec
+from domain.spec import ProjectSpec
 from tasks.base import (
     AnswerError,
     Option,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from storage.models import ProjectSpec
+from domain.spec import ProjectSpec
 from tasks.base import AnswerError, Option, TaskView, item_body, item_media, json_list
 from tasks.choice import SingleChoice
 

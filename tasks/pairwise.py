@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from storage.models import ProjectSpec
+from domain.spec import ProjectSpec
 from tasks.base import AnswerError, Option, TaskType, TaskView, check_bool_option, item_media
 
 A, B, SAME = "A", "B", "same"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from storage.models import ProjectSpec
+from domain.spec import ProjectSpec
 from tasks.base import (
     AnswerError,
     Option,

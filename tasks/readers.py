@@ -23,7 +23,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from storage.models import NewItem, ProjectSpec
+from domain.entities import NewItem
+from domain.spec import ProjectSpec
 from tasks import task_type
 from tasks.archive import Archive, ArchiveError
 from tasks.base import AnswerError

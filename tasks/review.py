@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from storage.models import ProjectSpec
+from domain.spec import ProjectSpec
 from tasks.base import SUGGESTION_KEY, AnswerError, Option, TaskView, item_body, item_media
 from tasks.choice import SingleChoice
 

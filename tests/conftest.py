@@ -14,9 +14,9 @@ from adapters.console.recorder import Recorder
 from bot.core import Core
 from bot.manage import import_batch, make_invite, save_project
 from bot.projectfile import parse_project
+from domain.enums import Role
 from storage import open_store
 from storage.contract import Store
-from storage.models import Role
 from tests.storage.postgres_server import connect, scratch_schema
 
 ROOT = Path(__file__).resolve().parents[1]

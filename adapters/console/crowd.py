@@ -24,9 +24,11 @@ from bot.markup import plain
 from bot.outcome import PRIOR_ACCURACY
 from bot.projectfile import load_project_file
 from bot.quality import gold_accuracy
+from domain.entities import Project
+from domain.enums import Role
 from storage import open_store
 from storage.contract import Store
-from storage.models import MemberStats, Project, Role
+from storage.rows import MemberStats
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "reviews"
 MAX_STEPS = 100_000

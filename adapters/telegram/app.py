@@ -26,7 +26,7 @@ from adapters.telegram.retry import Retry
 from bot.core import Core
 from bot.media import UploadRefs
 from bot.outbox_pump import OutboxPump
-from storage.models import Role
+from domain.enums import Role
 
 log = logging.getLogger(__name__)
 

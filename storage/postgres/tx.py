@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncpg
 
+from domain.entities import Assignment
 from storage.contract import Tx
-from storage.models import Assignment
 from storage.postgres.base import PgBase
 from storage.sql.ops import SqlOps
 

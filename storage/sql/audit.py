@@ -6,7 +6,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-from storage.models import AuditEntry
+from domain.entities import AuditEntry
 from storage.sql.base import SqlBase
 
 _PAGE = 500

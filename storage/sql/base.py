@@ -14,7 +14,8 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
-from storage.models import Assignment, Item, ProjectSpec
+from domain.entities import Assignment, Item
+from domain.spec import ProjectSpec
 
 Row = Any
 """A result row (``sqlite3.Row`` or ``asyncpg.Record``): read by column name (``row["id"]``) or

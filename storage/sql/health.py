@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storage.models import LiveCounts
+from storage.rows import LiveCounts
 from storage.sql.base import SqlBase
 
 

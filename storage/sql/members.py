@@ -7,17 +7,10 @@ import secrets
 from collections.abc import Sequence
 from typing import Any
 
+from domain.entities import Identity, Invite, Member, OutboxMessage, TokenRef
+from domain.enums import Role
 from storage.contract import Conflict, NotFound
-from storage.models import (
-    AnnotatorRole,
-    Identity,
-    Invite,
-    Member,
-    MemberRow,
-    OutboxMessage,
-    Role,
-    TokenRef,
-)
+from storage.rows import AnnotatorRole, MemberRow
 from storage.sql.base import Duplicate, SqlBase
 
 INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"

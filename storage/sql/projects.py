@@ -6,19 +6,11 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 
+from domain.entities import Answer, Batch, Guideline, Item, NewItem, Project, Result
+from domain.enums import BatchStatus
+from domain.spec import ProjectSpec
 from storage.contract import Conflict, NotFound, Retryable
-from storage.models import (
-    Answer,
-    Batch,
-    BatchProgress,
-    BatchStatus,
-    Guideline,
-    Item,
-    NewItem,
-    Project,
-    ProjectSpec,
-    Result,
-)
+from storage.rows import BatchProgress
 from storage.sql.base import ITEM_COLUMNS, Duplicate, Row, SqlBase, item_from, parse_spec
 
 

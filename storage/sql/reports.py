@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from storage.models import (
+from domain.entities import Result
+from storage.rows import (
     AgreementCount,
     BatchPace,
     ExportAnswer,
     ExportRow,
     MemberStats,
     ProjectStats,
-    Result,
 )
 from storage.sql.base import ITEM_COLUMNS, SqlBase, item_from
 

@@ -3,8 +3,8 @@ replies, answers relabelled, items promoted to gold."""
 
 from __future__ import annotations
 
+from domain.entities import FlagNote, Result
 from storage.contract import NotFound
-from storage.models import FlagNote, Result
 from storage.sql.base import SqlBase
 
 

@@ -5,17 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
+from domain.entities import Answer, Assignment, Flag, Item, LeaseView, Project
 from storage.contract import PROMISE_S, Conflict, NotFound
-from storage.models import (
-    Answer,
-    Assignment,
-    Flag,
-    GoldCount,
-    Item,
-    LeaseView,
-    MemberStats,
-    Project,
-)
+from storage.rows import GoldCount, MemberStats
 from storage.sql.base import (
     ASSIGNMENT_COLUMNS,
     ITEM_COLUMNS,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from storage.models import ProjectSpec
+from domain.spec import ProjectSpec
 from tasks.regions.answer import SHAPES, RegionRules, Shape
 
 OPTION_KEYS = frozenset({"shapes", "min_regions", "max_regions", "min_size", "points"})

@@ -17,7 +17,7 @@ import json
 from collections import Counter
 from typing import Any
 
-from storage.models import ProjectSpec
+from domain.spec import ProjectSpec
 from tasks.base import AnswerError, TaskType, TaskView
 from tasks.media import StoredMedia, stored_media
 from tasks.regions.answer import SHAPE_WORDS, RegionRules, canonical_answer, loads

@@ -29,8 +29,8 @@ from bot.config import ConfigError, Settings
 from bot.core import Core
 from bot.markup import escape
 from bot.outbox import notify
+from domain.enums import Role
 from storage.contract import Store
-from storage.models import Role
 from tests.conftest import BOTH_ENGINES, free_port
 from tests.fakes.slack_api import FakeSlack, SlackMessage
 from tests.fakes.telegram_api import ChatMessage, FakeTelegram

@@ -20,8 +20,8 @@ from bot.core import Core
 from bot.manage import import_batch, make_invite, save_project
 from bot.media import MediaStore
 from bot.projectfile import parse_project
+from domain.enums import Role
 from storage.contract import Store
-from storage.models import Role
 from tests.fakes.slack_api import FakeSlack, SlackMessage
 from tests.media_samples import jpeg, mp4, wav, zip_of
 

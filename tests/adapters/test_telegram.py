@@ -29,9 +29,9 @@ from bot.actions import Button, Screen, Send, SendFile
 from bot.config import ConfigError
 from bot.core import Core
 from bot.events import Actor, MessageRef
+from domain.enums import Role
 from storage import open_store
 from storage.contract import Store
-from storage.models import Role
 from tests.conftest import BOTH_ENGINES, free_port
 from tests.fakes.telegram_api import ChatMessage, FakeTelegram
 from tests.fakes.telegram_state import NOT_MODIFIED
@@ -156,7 +156,7 @@ async def test_managers_get_their_commands_in_their_own_chat(
     tg: FakeTelegram, store: Store, make_project: MakeProject, start: Start
 ) -> None:
     from bot.manage import make_invite
-    from storage.models import Role
+    from domain.enums import Role
 
     code = await make_project(items=2, overlap=1)
     manager_code = (await make_invite(store, "t", Role.MANAGER, 1, None)).code

@@ -271,7 +271,7 @@ async def test_progress_shows_quota_bars_hours_and_earnings(
 ) -> None:
     from bot.manage import import_batch, make_invite, save_project
     from bot.projectfile import parse_project
-    from storage.models import Role
+    from domain.enums import Role
     from tests.conftest import batch_lines
 
     text = """name = "paid"

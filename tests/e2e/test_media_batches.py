@@ -23,8 +23,8 @@ from bot.markup import plain
 from bot.media import MediaStore
 from bot.media_import import Source
 from bot.projectfile import parse_project
+from domain.enums import Role
 from storage.contract import Store
-from storage.models import Role
 from tasks.readers import BatchFileError
 from tests.conftest import Clock
 from tests.media_samples import bomb_png, broken_jpeg, jpeg, mp4, wav, zip_of

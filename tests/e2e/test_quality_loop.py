@@ -10,8 +10,8 @@ from typing import Any
 from adapters.console.recorder import Person, Recorder
 from bot.manage import allow_retry
 from bot.markup import plain
+from domain.enums import Role
 from storage.contract import Store
-from storage.models import Role
 from tests.conftest import Clock
 
 MakeProject = Callable[..., Any]

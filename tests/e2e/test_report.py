@@ -24,8 +24,8 @@ from bot.core import Core
 from bot.export_annotators import COLUMNS
 from bot.markup import plain
 from bot.report import summary, summary_json, summary_text
+from domain.spec import ProjectSpec
 from storage.contract import Store
-from storage.models import ProjectSpec
 from tasks.readers import read_batch
 from tests.conftest import Clock
 

@@ -9,8 +9,8 @@ import pytest
 from adapters.console.recorder import Person, Recorder
 from bot.core import Core
 from bot.markup import plain
+from domain.enums import Role
 from storage.contract import Store
-from storage.models import Role
 from tests.conftest import Clock
 
 PROJECT = b'''name = "qa"

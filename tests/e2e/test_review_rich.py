@@ -12,8 +12,8 @@ from bot.manage import import_batch, make_invite, save_project
 from bot.markup import plain
 from bot.media import MediaStore
 from bot.projectfile import parse_project
+from domain.enums import Role
 from storage.contract import Store
-from storage.models import Role
 from tests.conftest import Clock
 from tests.e2e.test_media_batches import jsonl, project
 from tests.e2e.test_task_types import export, people, project_toml, setup

@@ -28,9 +28,9 @@ from bot.outbox_pump import OutboxPump
 from bot.projectfile import parse_project
 from bot.reminders import send_reminders
 from bot.scheduler import Scheduler, reclaim_leases, run_due
+from domain.enums import Role
 from storage import open_store
 from storage.contract import Store
-from storage.models import Role
 from tests.conftest import Clock, batch_lines
 
 ZONE = "Asia/Kolkata"  # UTC+5:30: local midnight and 18:00 fall on no UTC hour

@@ -12,8 +12,8 @@ from adapters.console.recorder import Recorder
 from bot.cli_audit import audit_line
 from bot.core import Core
 from bot.markup import plain
+from domain.entities import AuditEntry
 from storage.contract import Store
-from storage.models import AuditEntry
 from tests.conftest import Clock
 from tests.e2e.test_review import last, setup
 

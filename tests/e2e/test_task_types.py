@@ -18,8 +18,8 @@ from bot.export_rich import export_ranking, ranking
 from bot.manage import import_batch, make_invite, save_project
 from bot.projectfile import ProjectFileError, parse_project
 from bot.task_keys import parse_toggle
+from domain.enums import Role
 from storage.contract import Store, StoreError
-from storage.models import Role
 from tasks.readers import BatchFileError
 from tests.conftest import Clock
 

@@ -21,9 +21,9 @@ from adapters.console.recorder import Person, Recorder
 from bot.core import Core
 from bot.manage import import_batch, make_invite, save_project
 from bot.projectfile import parse_project
+from domain.enums import Role
 from storage import open_store
 from storage.contract import Store
-from storage.models import Role
 from tests.conftest import Clock
 from tests.e2e.test_manager_chat import PROJECT
 from tests.e2e.transcript import Transcript

@@ -36,9 +36,9 @@ from bot.manager import reinstate_member, suspend_member
 from bot.markup import plain
 from bot.projectfile import parse_project
 from bot.scheduler import run_due
+from domain.enums import Role
 from storage import open_store
 from storage.contract import PROMISE_S, Store, Tx
-from storage.models import Role
 from tests.conftest import PROJECT_TOML, Clock, batch_lines
 from tests.storage.postgres_server import connect, scratch_schema
 

@@ -22,9 +22,9 @@ from bot.core import Core
 from bot.manage import import_batch, make_invite, save_project
 from bot.markup import plain
 from bot.projectfile import parse_project
+from domain.enums import Role
 from storage import open_store
 from storage.contract import Store, Tx
-from storage.models import Role
 from tests.conftest import PROJECT_TOML, batch_lines
 from tests.storage.postgres_server import connect, scratch_schema
 

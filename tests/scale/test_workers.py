@@ -18,9 +18,9 @@ from bench.workers import run_workers, spawn
 from bot.manage import import_batch, make_invite, save_project
 from bot.projectfile import parse_project
 from bot.scheduler import reclaim_leases
+from domain.enums import Role
 from storage import open_store
 from storage.contract import Store
-from storage.models import Role
 from tests.storage.postgres_server import connect, scratch_schema
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from domain.entities import Assignment
 from storage import open_store
 from storage.contract import Store
-from storage.models import Assignment
 from tests.storage.engines import ENGINES, Engine
 from tests.storage.test_contract import World, lease, world
 

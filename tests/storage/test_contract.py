@@ -15,19 +15,11 @@ from typing import Any
 
 import pytest
 
+from domain.entities import Assignment, Identity, Member, NewItem, Project, Result
+from domain.enums import BatchStatus, Role
+from domain.spec import ProjectSpec
 from storage import open_store
 from storage.contract import Conflict, NotFound, Store
-from storage.models import (
-    Assignment,
-    BatchStatus,
-    Identity,
-    Member,
-    NewItem,
-    Project,
-    ProjectSpec,
-    Result,
-    Role,
-)
 from tests.storage.engines import Engine
 
 T0 = 1_800_000_000.0

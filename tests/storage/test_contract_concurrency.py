@@ -14,9 +14,10 @@ from typing import TypeVar
 
 import pytest
 
+from domain.entities import Assignment, Batch, Guideline, Identity
+from domain.enums import BatchStatus, Role
 from storage import open_store
 from storage.contract import Conflict, NotFound, Retryable, Store, Tx
-from storage.models import Assignment, Batch, BatchStatus, Guideline, Identity, Role
 from tests.storage.conftest import held_item
 from tests.storage.engines import Engine
 from tests.storage.test_contract import LEASE_S, T0, answer, items, lease, spec, world

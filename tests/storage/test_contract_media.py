@@ -3,8 +3,9 @@ stored, replaced and forgotten; on every engine."""
 
 from __future__ import annotations
 
+from domain.entities import NewItem
+from domain.enums import BatchStatus
 from storage.contract import Store
-from storage.models import BatchStatus, NewItem
 from tests.storage.test_contract import T0, spec
 
 SHA = "ab" * 32

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from domain.entities import Result
 from storage.contract import Store
-from storage.models import Result
 from tests.storage.test_contract import T0, answer, lease, world
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
+from domain.enums import BatchStatus, Role
 from storage.contract import PROMISE_S, Store
-from storage.models import BatchStatus, Role
 from tests.storage.conftest import held_item
 from tests.storage.engines import Engine
 from tests.storage.test_contract import LEASE_S, T0, answer, lease, world

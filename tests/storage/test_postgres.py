@@ -12,9 +12,9 @@ from typing import Any, cast
 
 import pytest
 
+from domain.enums import Role
 from storage import open_store
 from storage.contract import Store, StoreError
-from storage.models import Role
 from storage.postgres.base import dollar_params, rowcount
 from storage.postgres.store import DatabaseUnavailable, describe, split_url
 from storage.sqlite.store import migrations as sqlite_migrations

@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
+from domain.entities import Identity, Result
+from domain.enums import BatchStatus, Role
 from storage import open_store
 from storage.contract import Store
-from storage.models import BatchStatus, Identity, Result, Role
 from storage.sql.base import SqlBase
 from storage.sqlite.store import migrations as sqlite_migrations
 from storage.transfer import TABLES, TargetNotEmpty, TransferFailed, copy_database

@@ -7,7 +7,7 @@ import pytest
 
 from bot.quality.rich import bradley_terry, multilabel_posterior, rating_summary
 from bot.verdicts import judge_answers
-from storage.models import ProjectSpec
+from domain.spec import ProjectSpec
 from tasks.free_text import normalise
 
 

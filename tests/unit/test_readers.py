@@ -8,7 +8,7 @@ import zipfile
 import pytest
 
 from bot.projectfile import ProjectFileError, parse_project
-from storage.models import ProjectSpec
+from domain.spec import ProjectSpec
 from tasks.archive import MAX_ENTRIES
 from tasks.labelstudio import CHUNK
 from tasks.problems import MAX_KEPT

@@ -15,7 +15,7 @@ from PIL import Image
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
-from storage.models import ProjectSpec
+from domain.spec import ProjectSpec
 from tasks.problems import Row
 from tasks.regions.answer import Region, dumps
 from tasks.regions.formats import (

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from storage.models import ProjectSpec
+from domain.spec import ProjectSpec
 from tasks import TASK_TYPES
 from tasks.base import AnswerError
 from tasks.regions import REGION_TASK_TYPES, loads

@@ -10,7 +10,7 @@ import pytest
 from bot.config import Settings
 from bot.projectfile import ProjectFileError, parse_project
 from bot.timekeeping import local_moment
-from storage.models import SchedulePolicy
+from domain.spec import SchedulePolicy
 
 HEAD = 'name = "p"\ntitle = "P"\ntask = "binary"\nlabels = ["yes", "no"]\n'
 

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from bot.timekeeping import active_seconds, day_start, earnings, week_start
-from storage.models import PayRule, ProjectSpec
+from domain.spec import PayRule, ProjectSpec
 
 BERLIN = "Europe/Berlin"
 
