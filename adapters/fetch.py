@@ -26,7 +26,7 @@ import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 
 from bot.config import Settings
-from bot.media_images import MediaError
+from bot.media.images import MediaError
 
 MAX_REDIRECTS = 5
 REDIRECTS = {301, 302, 303, 307, 308}

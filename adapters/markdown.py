@@ -17,7 +17,7 @@ from typing import Literal
 from markdown_it import MarkdownIt
 from markdown_it.tree import SyntaxTreeNode
 
-from bot.markup import split_text
+from bot.chat.markup import split_text
 
 Target = Literal["telegram", "slack", "plain"]
 

@@ -9,7 +9,7 @@ import re
 import statistics
 from typing import Any
 
-from bot.actions import Edit, Screen, Send
+from bot.chat.actions import Edit, Screen, Send
 
 
 def summary(latencies_s: list[float], elapsed_s: float, unit: str) -> dict[str, Any]:

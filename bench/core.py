@@ -26,10 +26,10 @@ from typing import Any
 
 from bench.common import summary, task_screen
 from bench.workers import annotate, run_workers
+from bot.chat.events import Actor, Command
 from bot.core import Core
-from bot.events import Actor, Command
-from bot.manage import import_batch, make_invite, save_project
-from bot.projectfile import parse_project
+from bot.managing.operations import import_batch, make_invite, save_project
+from bot.managing.projectfile import parse_project
 from domain.enums import Role
 from storage import open_store
 

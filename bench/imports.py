@@ -7,12 +7,13 @@
    20 MB a chat platform lets a bot download; `--shape labelstudio` the same as one Label
    Studio task list; `--shape tiny --rows 1000000` 20 MB of 30-byte rows, which the row cap
    refuses) is imported into a fresh SQLite file,
-   through `bot.manage.import_batch` (the command line) or an upload in chat (`--via chat`,
-   the console recorder). `peak_rss_mb` is the process's high-water mark after the import
+   through `bot.managing.operations.import_batch` (the command line) or an upload in chat
+   (`--via chat`, the console recorder). `peak_rss_mb` is the process's high-water mark after
+   the import
    (`getrusage`), `before_rss_mb` the same once the upload is made and nothing imported, so
    the import's own cost is the difference. With `--tracemalloc` also the peak of Python
    allocations during the import (slower).
-2. `split_ms`: `bot.markup.split_text` on texts of 1, 2 and 4 million characters at the
+2. `split_ms`: `bot.chat.markup.split_text` on texts of 1, 2 and 4 million characters at the
    Telegram limit; linear splitting doubles with the length.
 """
 
@@ -76,8 +77,8 @@ def rss_mb() -> float:
 
 async def import_once(filename: str, content: bytes, via: str, folder: Path) -> int:
     """The import; the non-gold items stored (0 when the file was refused)."""
-    from bot.manage import import_batch, save_project
-    from bot.projectfile import parse_project
+    from bot.managing.operations import import_batch, save_project
+    from bot.managing.projectfile import parse_project
     from storage import open_store
     from tasks.problems import BatchFileError
 
@@ -103,7 +104,7 @@ async def import_once(filename: str, content: bytes, via: str, folder: Path) -> 
 
 
 def split_ms() -> dict[str, float]:
-    from bot.markup import split_text
+    from bot.chat.markup import split_text
 
     paragraph = " ".join(WORDS) + "\n"
     times = {}

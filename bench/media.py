@@ -3,7 +3,7 @@
     python -m bench.media --json
 
 1. `images_per_s`: a ZIP batch of distinct phone-sized JPEGs (3000×2000, with an EXIF
-   orientation and a GPS position) goes through the real import (`bot.media_import`): read from
+   orientation and a GPS position) goes through the real import (`bot.media.importing`): read from
    the ZIP, decoded, turned upright, cut to 1280 pixels, stripped, hashed and stored, on as many
    worker threads as the machine has cores. Also the median time of one picture on one thread.
 2. `uploads_per_label`: annotators label an image batch with overlap 3 through the real
@@ -31,11 +31,11 @@ from PIL import Image
 from adapters.telegram import TelegramAdapter, TelegramConfig
 from bench.common import summary
 from bot.core import Core
-from bot.manage import import_batch, make_invite, save_project
-from bot.media import MediaStore
-from bot.media_images import prepare_image
-from bot.media_import import load_batch
-from bot.projectfile import parse_project
+from bot.managing.operations import import_batch, make_invite, save_project
+from bot.managing.projectfile import parse_project
+from bot.media.images import prepare_image
+from bot.media.importing import load_batch
+from bot.media.store import MediaStore
 from domain.enums import Role
 from domain.spec import ProjectSpec
 from storage import open_store

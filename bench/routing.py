@@ -33,12 +33,12 @@ from typing import Any
 import numpy as np
 
 from bench.quality import synthetic
-from bot.cli_quality import Loaded, load
 from bot.quality.dawid_skene import dawid_skene
 from bot.quality.online import OnlineDawidSkene, OnlineSettings
 from bot.quality.replay import ReplayResult, replay
 from bot.quality.replay_routing import replay_routed, weak_share
 from bot.quality.routing import RoutingSettings
+from cli.quality import Loaded, load
 
 SETS = {  # data set: (accuracy at least, labels per item at most), the targets of issue 17
     "snow2008_rte": (0.923, 4.0),

@@ -34,8 +34,8 @@ from adapters.telegram import TelegramAdapter, TelegramConfig
 from bench.common import summary
 from bench.core import PROJECT, batch
 from bot.core import Core
-from bot.manage import import_batch, make_invite, save_project
-from bot.projectfile import parse_project
+from bot.managing.operations import import_batch, make_invite, save_project
+from bot.managing.projectfile import parse_project
 from domain.enums import Role
 from storage import open_store
 from tests.fakes.telegram_api import FakeTelegram
@@ -126,7 +126,7 @@ async def serve_as_process(
         "TAPMARK_LOG_LEVEL": "WARNING",
     })
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "adapters.cli", "run", "--telegram", env=env,
+        sys.executable, "-m", "cli.main", "run", "--telegram", env=env,
         stderr=asyncio.subprocess.PIPE,
     )
     try:

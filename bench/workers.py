@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bench.common import choose, task_screen
-from bot.actions import Screen, Toast
+from bot.chat.actions import Screen, Toast
+from bot.chat.events import Actor, Command, Tap
 from bot.core import Core
-from bot.events import Actor, Command, Tap
-from bot.scheduler import Scheduler
+from bot.jobs.scheduler import Scheduler
 from storage import open_store
 
 SAVED = "Saved ✓"

@@ -6,10 +6,10 @@ may manage any project; managers manage the projects they hold the manager role 
 
 from __future__ import annotations
 
-from bot.actions import Toast
+from bot.chat.actions import Toast
+from bot.chat.events import Tap
+from bot.chat.markup import escape
 from bot.context import Ctx
-from bot.events import Tap
-from bot.markup import escape
 from domain.entities import Batch, Identity, Member, Project
 from domain.enums import Role
 

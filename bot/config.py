@@ -41,7 +41,7 @@ class Settings(BaseSettings):
 
     media_dir: str | None = None
     """Where media files are stored by content; default: ``media`` beside the SQLite file,
-    else ``./media`` (see `bot.media.media_dir`)."""
+    else ``./media`` (see `bot.media.store.media_dir`)."""
     media_max_side: int = Field(1280, ge=160, le=5000)
     """The longest side of a picture after import, in pixels."""
     media_allow_hosts: str = ""

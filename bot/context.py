@@ -5,9 +5,9 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from bot.actions import Action, Edit, Screen, Send
-from bot.events import Actor, Tap
-from bot.media import MediaStore
+from bot.chat.actions import Action, Edit, Screen, Send
+from bot.chat.events import Actor, Tap
+from bot.media.store import MediaStore
 from domain.entities import Member, Project
 from storage.contract import Tx
 

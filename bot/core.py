@@ -14,22 +14,18 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot import basic, batches, broadcast, manager, metrics, report_chat, review, sendback
-from bot.actions import Action, Send, Toast
+from bot import metrics
+from bot.chat.actions import Action, Send, Toast
+from bot.chat.buttons import GUIDE, NEXT, PROGRESS, UNDO, split_token
+from bot.chat.events import Actor, Command, Event, Tap, Text, Upload
+from bot.chat.outbox import screen_from_dict
 from bot.context import Ctx, show
-from bot.events import Actor, Command, Event, Tap, Text, Upload
-from bot.guide_changes import on_ack_tap
-from bot.link import on_link
-from bot.media import MediaStore
-from bot.media_fetch import MediaFetcher
-from bot.media_import import Source
-from bot.outbox import screen_from_dict
-from bot.reminders import on_mute, on_unmute
-from bot.screens import GUIDE, NEXT, PROGRESS, UNDO, split_token
-from bot.undo import on_undo, on_undo_tap
-from bot.uploads import PreparedBatch, on_draft_tap, on_upload, prepare_upload
-from bot.waiting import wake_freed
-from bot.work import (
+from bot.jobs.reminders import on_mute, on_unmute
+from bot.labeling import basic
+from bot.labeling.acknowledge import on_ack_tap
+from bot.labeling.undo import on_undo, on_undo_tap
+from bot.labeling.waiting import wake_freed
+from bot.labeling.work import (
     NO_LONGER_YOURS,
     next_screen,
     on_answer_text,
@@ -37,6 +33,16 @@ from bot.work import (
     on_report_text,
     on_task_tap,
 )
+from bot.link import on_link
+from bot.managing import batches, broadcast
+from bot.managing import commands as manager
+from bot.managing.uploads import PreparedBatch, on_draft_tap, on_upload, prepare_upload
+from bot.media.fetch import MediaFetcher
+from bot.media.importing import Source
+from bot.media.store import MediaStore
+from bot.reports import chat as report_chat
+from bot.review import queue as review
+from bot.review import sendback
 from domain.entities import Member, TokenRef
 from storage.contract import Busy, Retryable, Store
 from tasks.values import BatchLimits

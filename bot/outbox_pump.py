@@ -14,7 +14,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
-from bot.actions import Send
+from bot.chat.actions import Send
 from bot.core import Core
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""Storage: the Store contract, the models, and the engines behind them."""
+"""Storage: the Store contract, its report rows, and the engines behind them. Imports `domain`."""
 
 from __future__ import annotations
 

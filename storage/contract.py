@@ -68,7 +68,7 @@ class Tx(ServiceTx):
     freed: set[int]
     """The projects where this transaction made work available again: a lease ended unanswered
     (released, reclaimed, given back), an item reopened for answers, a batch went live. The
-    core tells the annotators waiting there before it commits (`bot.waiting`)."""
+    core tells the annotators waiting there before it commits (`bot.labeling.waiting`)."""
 
     # projects and guidelines
     @abstractmethod

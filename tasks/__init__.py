@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.spec import ProjectSpec
 from tasks.base import AnswerError, Option, TaskType, TaskView
 from tasks.choice import Binary, SingleChoice
 from tasks.free_text import FreeText
@@ -26,4 +27,16 @@ def task_type(name: str) -> TaskType:
         raise KeyError(f"unknown task type {name!r} (known: {known})") from None
 
 
-__all__ = ["TASK_TYPES", "AnswerError", "Option", "TaskType", "TaskView", "task_type"]
+def tap_choices(spec: ProjectSpec, view: TaskView) -> list[tuple[str, str]]:
+    """The answers someone other than the annotator picks with a tap (QA setting a result, an
+    annotator relabelling an item sent back), as (button text, stored answer): the options of a
+    task answered by tapping. Empty for task types answered by toggles or typing."""
+    if view.mode != "tap":
+        return []
+    kind = task_type(spec.task)
+    return [(option.label, kind.validate(spec, option.value)) for option in view.options]
+
+
+__all__ = [
+    "TASK_TYPES", "AnswerError", "Option", "TaskType", "TaskView", "tap_choices", "task_type",
+]

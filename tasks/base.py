@@ -11,7 +11,7 @@ A task type takes answers in one of three ways (`TaskView.mode`):
 
 Answers are stored as strings: a label, a number, or canonical JSON for sets and regions (see
 each type). `aggregation` names how the core turns an item's answers into a result (see
-`bot.verdicts`).
+`bot.judging.verdicts`).
 """
 
 from __future__ import annotations
@@ -118,7 +118,7 @@ class TaskType(ABC):
         """A stored answer as data for exports (a label stays a string)."""
         return value
 
-    # aggregation helpers (see bot.verdicts)
+    # aggregation helpers (see bot.judging.verdicts)
 
     def classes(self, spec: ProjectSpec, data: dict[str, Any]) -> list[str]:
         """Categorical types: every value an answer can take, in a fixed order."""

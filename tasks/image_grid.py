@@ -1,6 +1,6 @@
 """`image_grid`: mark where something is in a picture by switching grid cells on.
 
-A numbered grid is drawn over the picture at import (`bot.media_images.draw_grid`); the person
+A numbered grid is drawn over the picture at import (`bot.media.images.draw_grid`); the person
 switches the cells that show the thing on (a check mark on each) and presses *Done*.
 Options: `rows` and `cols` (1 to 8 each, default 4).
 Labels: the categories of things to find (COCO categories, numbered from 1 in that order).

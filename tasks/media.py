@@ -1,4 +1,4 @@
-"""Media on items, as item data names it. Pure: the files themselves are `bot.media`'s.
+"""Media on items, as item data names it. Pure: the files themselves are `bot.media.store`'s.
 
 A batch row names at most one picture, sound or video in its data: ``"image"``, ``"audio"`` or
 ``"video"``, whose value is a path inside the uploaded ZIP, a local path (the command line only)

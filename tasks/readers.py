@@ -6,7 +6,7 @@ Reading streams: `check_batch` reads the file once and keeps only what is small 
 while checking for repeats, the media it names, the gold counts); `CheckedBatch.chunks` reads it
 again and yields the items a chunk at a time, for the caller to insert inside one transaction.
 Media the rows name (see `tasks.media`) are checked for form here; the files themselves are read,
-prepared and stored by `bot.media_import`, which finds those inside a ZIP through the source's
+prepared and stored by `bot.media.importing`, which finds those inside a ZIP through the source's
 `Archive`.
 """
 

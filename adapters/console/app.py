@@ -14,9 +14,9 @@ from typing import TextIO
 
 from adapters.console.recorder import Recorder
 from adapters.markdown import render as render_markdown
-from bot.actions import Action, Edit, Send, SendFile, Toast
+from bot.chat.actions import Action, Edit, Send, SendFile, Toast
+from bot.chat.markup import plain
 from bot.core import Core
-from bot.markup import plain
 
 QUIT_HELP = "/quit — leave the console (Ctrl-C or end of input too)"
 GOODBYE = "Goodbye! Your answers are saved; run the demo again to go on."

@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from adapters.console.recorder import PLATFORM, Person, Recorder
+from bot.chat.markup import plain
 from bot.core import Core
-from bot.manage import import_batch, make_invite, require_project, save_project
-from bot.markup import plain
-from bot.outcome import PRIOR_ACCURACY
-from bot.projectfile import load_project_file
+from bot.judging.outcome import PRIOR_ACCURACY
+from bot.managing.operations import import_batch, make_invite, require_project, save_project
+from bot.managing.projectfile import load_project_file
 from bot.quality import gold_accuracy
 from domain.entities import Project
 from domain.enums import Role

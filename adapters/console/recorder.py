@@ -9,9 +9,9 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-from bot.actions import Action, Edit, Screen, Send, SendFile, Toast
+from bot.chat.actions import Action, Edit, Screen, Send, SendFile, Toast
+from bot.chat.events import Actor, Command, Event, MessageRef, Tap, Text, Upload
 from bot.core import Core
-from bot.events import Actor, Command, Event, MessageRef, Tap, Text, Upload
 
 PLATFORM = "console"
 

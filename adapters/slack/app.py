@@ -32,7 +32,7 @@ from adapters.slack.retries import CountedConnectionRetries, CountedRateLimitRet
 from adapters.slack.translate import PLATFORM
 from adapters.slack.workspaces import Workspaces
 from bot.core import Core
-from bot.media import UploadRefs
+from bot.media.store import UploadRefs
 from bot.outbox_pump import OutboxPump
 
 log = logging.getLogger(__name__)

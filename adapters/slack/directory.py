@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from adapters.slack.translate import split_actor
 from adapters.slack.workspaces import Workspaces
-from bot.events import Actor
+from bot.chat.events import Actor
 
 MAX_CACHED = 100_000
 

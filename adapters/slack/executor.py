@@ -33,10 +33,10 @@ from adapters.slack.render import Message, clip, render
 from adapters.slack.translate import PLATFORM, split_actor
 from adapters.slack.workspaces import UnknownWorkspace, Workspaces
 from bot import metrics
-from bot.actions import Action, Edit, Screen, Send, SendFile, Toast
-from bot.events import Actor, MessageRef, Tap
-from bot.markup import plain
-from bot.media import UploadRefs
+from bot.chat.actions import Action, Edit, Screen, Send, SendFile, Toast
+from bot.chat.events import Actor, MessageRef, Tap
+from bot.chat.markup import plain
+from bot.media.store import UploadRefs
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

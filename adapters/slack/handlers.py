@@ -1,7 +1,7 @@
 """The Bolt listeners: acknowledge at once, translate, run the core, execute its actions.
 
 Every listener acknowledges before any work (Slack waits 3 seconds at most); Bolt then runs the
-rest in its own task. A person's requests take turns (`bot.ordering.KeyedLocks`), and the work
+rest in its own task. A person's requests take turns (`bot.chat.ordering.KeyedLocks`), and the work
 under way is tracked so that `stop` can let it finish.
 """
 
@@ -33,10 +33,10 @@ from adapters.slack.translate import (
     tap_event,
     text_event,
 )
-from bot.actions import Action, Screen, Send
+from bot.chat.actions import Action, Screen, Send
+from bot.chat.events import Actor, Command, Event, Upload
+from bot.chat.ordering import KeyedLocks
 from bot.core import Core
-from bot.events import Actor, Command, Event, Upload
-from bot.ordering import KeyedLocks
 
 log = logging.getLogger(__name__)
 

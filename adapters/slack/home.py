@@ -12,9 +12,9 @@ import logging
 from adapters.slack.render import home_view
 from adapters.slack.translate import split_actor
 from adapters.slack.workspaces import Workspaces
-from bot.actions import Send
+from bot.chat.actions import Send
+from bot.chat.events import Actor, Command
 from bot.core import Core
-from bot.events import Actor, Command
 
 log = logging.getLogger(__name__)
 

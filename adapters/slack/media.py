@@ -2,7 +2,7 @@
 no channel), and messages show it from then on: a picture in an image block through its
 `slack_file`, a sound or a video as a link to the file.
 
-The file id and link are kept per workspace (`bot.media.UploadRefs`, in the database). When
+The file id and link are kept per workspace (`bot.media.store.UploadRefs`, in the database). When
 Slack refuses a message because the file is gone, the reference is dropped and the file
 uploaded again (`Executor` retries once).
 """
@@ -19,9 +19,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.mrkdwn import entities
 from adapters.slack.translate import split_actor
-from bot.actions import Media
-from bot.events import Actor
-from bot.media import UploadRefs
+from bot.chat.actions import Media
+from bot.chat.events import Actor
+from bot.media.store import UploadRefs
 
 log = logging.getLogger(__name__)
 

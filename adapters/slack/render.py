@@ -13,8 +13,8 @@ from typing import Any
 
 from adapters.markdown import render_parts
 from adapters.slack.mrkdwn import entities, slash_commands, to_mrkdwn
-from bot.actions import Button, Screen
-from bot.markup import plain, split_text
+from bot.chat.actions import Button, Screen
+from bot.chat.markup import plain, split_text
 
 Block = dict[str, Any]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.events import Actor, Command, MessageRef, Tap, Text
+from bot.chat.events import Actor, Command, MessageRef, Tap, Text
 
 PLATFORM = "slack"
 HELP = "help"

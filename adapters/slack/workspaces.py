@@ -15,7 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from adapters.slack.translate import split_actor
-from bot.events import Actor
+from bot.chat.events import Actor
 
 
 class UnknownWorkspace(LookupError):

@@ -24,7 +24,7 @@ from adapters.telegram.handlers import ALLOWED_UPDATES, Handlers
 from adapters.telegram.ordering import PerChatOrder
 from adapters.telegram.retry import Retry
 from bot.core import Core
-from bot.media import UploadRefs
+from bot.media.store import UploadRefs
 from bot.outbox_pump import OutboxPump
 from domain.enums import Role
 

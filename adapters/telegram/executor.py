@@ -21,9 +21,9 @@ from adapters.telegram.media import MediaSender
 from adapters.telegram.render import Part, caption, render, toast
 from adapters.telegram.retry import Retry
 from adapters.telegram.translate import PLATFORM
-from bot.actions import Action, Edit, Screen, Send, SendFile, Toast
-from bot.events import Actor, MessageRef
-from bot.media import UploadRefs
+from bot.chat.actions import Action, Edit, Screen, Send, SendFile, Toast
+from bot.chat.events import Actor, MessageRef
+from bot.media.store import UploadRefs
 
 log = logging.getLogger(__name__)
 

@@ -25,9 +25,9 @@ from adapters.telegram.translate import (
     text_event,
     upload_event,
 )
-from bot.actions import Action, Screen, Send, Toast
+from bot.chat.actions import Action, Screen, Send, Toast
+from bot.chat.events import Event
 from bot.core import Core
-from bot.events import Event
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@ as the caption and the keyboard below, and editMessageMedia to put the next task
 also turns a text message into a media one).
 
 Each stored file is uploaded once per bot: the `file_id` Telegram gives back is kept
-(`bot.media.UploadRefs`, in the database) and sent instead of the file from then on. A file_id
+(`bot.media.store.UploadRefs`, in the database) and sent instead of the file from then on. A file_id
 Telegram no longer takes is dropped and the file uploaded again. A screen whose media is a URL
 is sent by URL (Telegram downloads it).
 """
@@ -28,8 +28,8 @@ from telegram.error import BadRequest
 
 from adapters.telegram.render import caption_parts, keyboard
 from adapters.telegram.retry import Retry
-from bot.actions import Media, Screen
-from bot.media import UploadRefs
+from bot.chat.actions import Media, Screen
+from bot.media.store import UploadRefs
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-from bot.ordering import KeyedLocks
+from bot.chat.ordering import KeyedLocks
 
 
 def chat_key(update: object) -> int | None:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from adapters.markdown import render_parts
-from bot.actions import Screen
-from bot.markup import plain, split_text, to_html
+from bot.chat.actions import Screen
+from bot.chat.markup import plain, split_text, to_html
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import CallbackQuery, Document, MaybeInaccessibleMessage, Message, User
 
-from bot.events import Actor, Command, MessageRef, Tap, Text, Upload
+from bot.chat.events import Actor, Command, MessageRef, Tap, Text, Upload
 
 PLATFORM = "telegram"
 MAX_DOWNLOAD = 20 * 1024 * 1024  # what getFile serves from the public Bot API server

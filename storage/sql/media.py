@@ -1,4 +1,4 @@
-"""What each platform account gave back for an uploaded media file (`bot.media.UploadRefs`),
+"""What each platform account gave back for an uploaded media file (`bot.media.store.UploadRefs`),
 and which stored files items still name."""
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ They differ only in their default shapes (see `tasks.regions.settings`); a proje
 several (``task = "bbox"`` with ``shapes = ["box", "polygon"]``). The chat card shows the item's
 first picture, the prompt and a button that opens the page (`mode` ``"page"``); the page's
 submit goes through `RegionTask.submitted`. An answer is the canonical string of
-`tasks.regions.answer`; gold is right when `bot.quality.regions.score_gold` says so (matched
+`tasks.regions.answer`; gold is right when `tasks.regions.scoring.score_gold` says so (matched
 IoU and labels).
 
 Not in `tasks.TASK_TYPES` yet: the core shows them once the annotation page exists; the
@@ -22,6 +22,7 @@ from tasks.base import AnswerError, TaskType, TaskView
 from tasks.media import StoredMedia, stored_media
 from tasks.regions.answer import SHAPE_WORDS, RegionRules, canonical_answer, loads
 from tasks.regions.items import frame_of, item_problems, picture_refs, stored_sizes
+from tasks.regions.scoring import score_gold
 from tasks.regions.settings import OPTION_KEYS, check_options, rules_of
 
 
@@ -72,8 +73,6 @@ class RegionTask(TaskType):
                                 len(refs) if refs else None)
 
     def is_correct(self, spec: ProjectSpec, data: dict[str, Any], gold: str, value: str) -> bool:
-        from bot.quality.regions.gold import score_gold  # the maths lives with the quality code
-
         return score_gold(loads(gold), loads(value)).right
 
     def describe(self, spec: ProjectSpec, value: str) -> str:

@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 
 from adapters.fetch import HttpsFetcher
-from bot.media_images import MediaError
+from bot.media.images import MediaError
 
 BODY = b"a picture, or as good as one" * 10
 MB = 1 << 20

@@ -24,11 +24,11 @@ from adapters.slack.mrkdwn import ZWSP, slash_commands, to_mrkdwn
 from adapters.slack.redelivery import is_redelivery
 from adapters.slack.render import render
 from bot import metrics
-from bot.actions import Button, Screen
+from bot.chat.actions import Button, Screen
+from bot.chat.markup import escape
+from bot.chat.outbox import notify
 from bot.config import ConfigError, Settings
 from bot.core import Core
-from bot.markup import escape
-from bot.outbox import notify
 from domain.enums import Role
 from storage.contract import Store
 from tests.conftest import BOTH_ENGINES, free_port
@@ -572,7 +572,7 @@ async def test_tapmark_run_names_a_rejected_slack_token(slack: FakeSlack, db_url
         TAPMARK_SLACK_API_URL=slack.api_url,
     )  # fmt: skip
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "adapters.cli", "run", "--slack", cwd=ROOT, env=env,
+        sys.executable, "-m", "cli.main", "run", "--slack", cwd=ROOT, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     _, err = await asyncio.wait_for(proc.communicate(), 30)
@@ -600,7 +600,7 @@ async def test_tapmark_run_serves_telegram_and_slack_in_one_process(
             "TAPMARK_SLACK_API_URL": slack.api_url,
         }
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "adapters.cli", "run", cwd=ROOT, env=run_env,
+            sys.executable, "-m", "cli.main", "run", cwd=ROOT, env=run_env,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip
         try:
@@ -646,7 +646,7 @@ async def test_tapmark_run_serves_telegram_and_slack_in_one_process(
     tallies = [*tg_counts, *(len(notes) for notes in slack_notes)]
     assert sum(tallies) == 18 and all(t > 0 for t in tallies)
     export = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "adapters.cli", "export", "t", "--db", db_url, cwd=ROOT, env=env,
+        sys.executable, "-m", "cli.main", "export", "t", "--db", db_url, cwd=ROOT, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     out, err = await asyncio.wait_for(export.communicate(), 30)

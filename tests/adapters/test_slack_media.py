@@ -17,9 +17,9 @@ import pytest
 
 from adapters.slack import SlackAdapter, SlackConfig
 from bot.core import Core
-from bot.manage import import_batch, make_invite, save_project
-from bot.media import MediaStore
-from bot.projectfile import parse_project
+from bot.managing.operations import import_batch, make_invite, save_project
+from bot.managing.projectfile import parse_project
+from bot.media.store import MediaStore
 from domain.enums import Role
 from storage.contract import Store
 from tests.fakes.slack_api import FakeSlack, SlackMessage

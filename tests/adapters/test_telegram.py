@@ -25,10 +25,10 @@ from telegram.request import HTTPXRequest
 from adapters.telegram import TelegramAdapter, TelegramConfig
 from adapters.telegram.executor import Executor
 from adapters.telegram.retry import Retry
-from bot.actions import Button, Screen, Send, SendFile
+from bot.chat.actions import Button, Screen, Send, SendFile
+from bot.chat.events import Actor, MessageRef
 from bot.config import ConfigError
 from bot.core import Core
-from bot.events import Actor, MessageRef
 from domain.enums import Role
 from storage import open_store
 from storage.contract import Store
@@ -155,7 +155,7 @@ async def test_ten_people_label_a_batch_to_completion(
 async def test_managers_get_their_commands_in_their_own_chat(
     tg: FakeTelegram, store: Store, make_project: MakeProject, start: Start
 ) -> None:
-    from bot.manage import make_invite
+    from bot.managing.operations import make_invite
     from domain.enums import Role
 
     code = await make_project(items=2, overlap=1)
@@ -401,7 +401,7 @@ async def test_timeouts_repeat_edits_but_never_a_send(tg: FakeTelegram) -> None:
 
 def cli(*args: str, env: dict[str, str]) -> str:
     proc = subprocess.run(
-        [sys.executable, "-m", "adapters.cli", *args], cwd=ROOT, env=env,
+        [sys.executable, "-m", "cli.main", *args], cwd=ROOT, env=env,
         capture_output=True, text=True, timeout=60, check=False,
     )
     assert proc.returncode == 0, proc.stderr
@@ -435,7 +435,7 @@ async def test_tapmark_run_telegram_as_a_process(tg: FakeTelegram, tmp_path: Pat
         "TAPMARK_HEALTH_LISTEN": f"127.0.0.1:{free_port()}",
     }
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "adapters.cli", "run", "--telegram", cwd=ROOT, env=run_env,
+        sys.executable, "-m", "cli.main", "run", "--telegram", cwd=ROOT, env=run_env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     try:
@@ -475,8 +475,8 @@ async def test_tapmark_run_telegram_as_a_process(tg: FakeTelegram, tmp_path: Pat
 async def test_the_outbox_reaches_the_person_once(
     tg: FakeTelegram, store: Store, start: Start, make_project: MakeProject
 ) -> None:
-    from bot.actions import Screen
-    from bot.outbox import notify
+    from bot.chat.actions import Screen
+    from bot.chat.outbox import notify
 
     code = await make_project(items=2)
     await start(outbox_interval=0.05)

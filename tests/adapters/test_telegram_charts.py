@@ -5,9 +5,9 @@ from __future__ import annotations
 from telegram import Bot
 
 from adapters.telegram.executor import Executor
-from bot.actions import SendFile
-from bot.charts import QualityRow, quality_bars
-from bot.events import Actor
+from bot.chat.actions import SendFile
+from bot.chat.events import Actor
+from bot.reports.charts import QualityRow, quality_bars
 from tests.fakes.telegram_api import FakeTelegram
 
 

@@ -19,9 +19,9 @@ import pytest
 
 from adapters.telegram import TelegramAdapter, TelegramConfig
 from bot.core import Core
-from bot.manage import import_batch, make_invite, save_project
-from bot.media import MediaStore
-from bot.projectfile import parse_project
+from bot.managing.operations import import_batch, make_invite, save_project
+from bot.managing.projectfile import parse_project
+from bot.media.store import MediaStore
 from domain.enums import Role
 from storage import open_store
 from storage.contract import Store

@@ -15,7 +15,7 @@ import pytest
 from adapters.slack import SlackAdapter, SlackConfig
 from adapters.telegram import TelegramAdapter, TelegramConfig
 from bot.core import Core
-from bot.undo import ALREADY, NOTHING, SETTLED, STALE
+from bot.labeling.undo import ALREADY, NOTHING, SETTLED, STALE
 from storage import open_store
 from storage.contract import Store
 from tests.fakes.slack_api import FakeSlack, SlackMessage

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.export import record
+from bot.exports.records import record
 from storage.contract import Store
 
 NAME = "desk"

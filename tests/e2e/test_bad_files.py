@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from adapters.cli import main
 from adapters.console.recorder import Recorder
 from adapters.fetch import HttpsFetcher
+from bot.chat.markup import plain
 from bot.core import Core
-from bot.manage import import_batch, save_project
-from bot.markup import plain
-from bot.media import MediaStore
-from bot.projectfile import parse_project
+from bot.managing.operations import import_batch, save_project
+from bot.managing.projectfile import parse_project
+from bot.media.store import MediaStore
+from cli.main import main
 from storage.contract import Store
 from tasks.readers import BatchFileError
 from tasks.values import BatchLimits

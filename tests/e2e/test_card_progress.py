@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from adapters.console.recorder import Person, Recorder
-from bot.markup import plain
+from bot.chat.markup import plain
 from storage import open_store
 from storage.contract import Store
 from tests.conftest import Clock

@@ -44,7 +44,7 @@ def tapmark(
     cwd: Path, *args: str, env: dict[str, str] | None = None, stdin: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "adapters.cli", *args],
+        [sys.executable, "-m", "cli.main", *args],
         cwd=cwd, env=env if env is not None else clean_env(), input=stdin,
         capture_output=True, text=True, encoding="utf-8", timeout=120, check=False,
     )
@@ -482,7 +482,7 @@ def test_console_ctrl_c_leaves_without_waiting_for_enter(tmp_path: Path) -> None
     import signal
 
     proc = subprocess.Popen(
-        [sys.executable, "-m", "adapters.cli", "demo", "--items", "20"], cwd=tmp_path,
+        [sys.executable, "-m", "cli.main", "demo", "--items", "20"], cwd=tmp_path,
         env=clean_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True, encoding="utf-8",
     )

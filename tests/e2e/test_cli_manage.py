@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from adapters.cli import build_parser
 from adapters.console.recorder import Person, Recorder
+from bot.chat.markup import plain
 from bot.core import Core
-from bot.markup import plain
+from cli.main import build_parser
 from storage.contract import Store
 from tests.e2e.test_cli import PROJECT_TOML, failed, ok, tapmark
 

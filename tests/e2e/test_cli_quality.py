@@ -14,7 +14,7 @@ import pytest
 from tests.datasets import crowd_files
 
 REPO = Path(__file__).resolve().parents[2]
-ENTRY = "import sys; from bot.cli_quality import _standalone; sys.exit(_standalone(sys.argv[1:]))"
+ENTRY = "import sys; from cli.quality import _standalone; sys.exit(_standalone(sys.argv[1:]))"
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:

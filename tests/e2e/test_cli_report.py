@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from bot.charts import WIDTH
+from bot.reports.charts import WIDTH
 from tests.e2e.test_cli import failed, ok, tapmark
 from tests.e2e.test_report import Scene, files, scene  # noqa: F401  (the fixture)
 

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 from adapters.console.recorder import Recorder
-from bot.actions import Edit, Send, Toast
+from bot.chat.actions import Edit, Send, Toast
+from bot.chat.markup import plain
 from bot.core import Core
-from bot.markup import plain
 from storage.contract import Store
 from tests.conftest import Clock
 
@@ -269,8 +269,8 @@ async def test_answers_survive_a_restart_and_the_lease_resumes(
 async def test_progress_shows_quota_bars_hours_and_earnings(
     store: Store, clock: Clock
 ) -> None:
-    from bot.manage import import_batch, make_invite, save_project
-    from bot.projectfile import parse_project
+    from bot.managing.operations import import_batch, make_invite, save_project
+    from bot.managing.projectfile import parse_project
     from domain.enums import Role
     from tests.conftest import batch_lines
 

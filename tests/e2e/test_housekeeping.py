@@ -7,8 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from adapters.console.recorder import Recorder
-from bot.housekeeping import SENT_DAYS, TOKEN_DAYS, prune
-from bot.manage import import_batch
+from bot.jobs.housekeeping import SENT_DAYS, TOKEN_DAYS, prune
+from bot.managing.operations import import_batch
 from storage.contract import Store
 from tests.conftest import Clock, batch_lines
 from tests.e2e.test_core_loop import count_answers

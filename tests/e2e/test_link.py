@@ -7,8 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from adapters.console.recorder import Recorder
+from bot.chat.markup import plain
 from bot.core import Core
-from bot.markup import plain
 from storage.contract import Store
 from tests.conftest import Clock
 

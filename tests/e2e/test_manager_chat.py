@@ -9,9 +9,9 @@ import random
 import pytest
 
 from adapters.console.recorder import Person, Recorder
-from bot.actions import SendFile
+from bot.chat.actions import SendFile
+from bot.chat.markup import plain
 from bot.core import Core
-from bot.markup import plain
 from storage.contract import Store
 from tests.conftest import Clock
 

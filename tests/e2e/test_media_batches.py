@@ -14,15 +14,15 @@ from aiohttp import web
 
 from adapters.console.recorder import Person, Recorder
 from adapters.fetch import HttpsFetcher
+from bot.chat.markup import plain
 from bot.core import Core
-from bot.export import export_jsonl
-from bot.export_labelstudio import export_label_studio
-from bot.export_regions import export_coco
-from bot.manage import import_batch, make_invite, save_project
-from bot.markup import plain
-from bot.media import MediaStore
-from bot.media_import import Source
-from bot.projectfile import parse_project
+from bot.exports.labelstudio import export_label_studio
+from bot.exports.records import export_jsonl
+from bot.exports.regions import export_coco
+from bot.managing.operations import import_batch, make_invite, save_project
+from bot.managing.projectfile import parse_project
+from bot.media.importing import Source
+from bot.media.store import MediaStore
 from domain.enums import Role
 from storage.contract import Store
 from tasks.readers import BatchFileError

@@ -7,10 +7,10 @@ import os
 import time
 from pathlib import Path
 
-from bot.manage import import_batch, save_project
-from bot.media import MediaStore
-from bot.media_prune import prune_media
-from bot.projectfile import parse_project
+from bot.managing.operations import import_batch, save_project
+from bot.managing.projectfile import parse_project
+from bot.media.prune import prune_media
+from bot.media.store import MediaStore
 from storage.contract import Store
 from tests.e2e.test_cli import clean_env, ok, tapmark
 from tests.e2e.test_media_batches import jsonl, project

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 from adapters.console.recorder import Recorder
-from bot.actions import Button, Screen
+from bot.chat.actions import Button, Screen
+from bot.chat.outbox import notify, screen_from_dict, screen_to_dict
 from bot.core import Core
-from bot.outbox import notify, screen_from_dict, screen_to_dict
 from storage.contract import Store
 
 

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 from adapters.console.recorder import Person, Recorder
-from bot.manage import allow_retry
-from bot.markup import plain
+from bot.chat.markup import plain
+from bot.managing.operations import allow_retry
 from domain.enums import Role
 from storage.contract import Store
 from tests.conftest import Clock
@@ -190,7 +190,7 @@ async def test_a_careless_annotator_is_suspended_and_their_items_reopen(
     await fay.command("start", code)
     assert on_screen(fay)[:1] == ["pos"]
 
-    from bot.export import record
+    from bot.exports.records import record
 
     async with store.transaction() as tx:
         project = await tx.project_by_name("t")

@@ -18,12 +18,12 @@ import pytest
 from PIL import Image
 
 from adapters.console.recorder import Person, Recorder
-from bot.actions import SendFile
-from bot.charts import WIDTH
+from bot.chat.actions import SendFile
+from bot.chat.markup import plain
 from bot.core import Core
-from bot.export_annotators import COLUMNS
-from bot.markup import plain
-from bot.report import summary, summary_json, summary_text
+from bot.exports.annotators import COLUMNS
+from bot.reports.charts import WIDTH
+from bot.reports.report import summary, summary_json, summary_text
 from domain.spec import ProjectSpec
 from storage.contract import Store
 from tasks.readers import read_batch

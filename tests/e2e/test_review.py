@@ -7,8 +7,8 @@ import random
 import pytest
 
 from adapters.console.recorder import Person, Recorder
+from bot.chat.markup import plain
 from bot.core import Core
-from bot.markup import plain
 from domain.enums import Role
 from storage.contract import Store
 from tests.conftest import Clock

@@ -7,11 +7,11 @@ import random
 from pathlib import Path
 
 from adapters.console.recorder import Person, Recorder
+from bot.chat.markup import plain
 from bot.core import Core
-from bot.manage import import_batch, make_invite, save_project
-from bot.markup import plain
-from bot.media import MediaStore
-from bot.projectfile import parse_project
+from bot.managing.operations import import_batch, make_invite, save_project
+from bot.managing.projectfile import parse_project
+from bot.media.store import MediaStore
 from domain.enums import Role
 from storage.contract import Store
 from tests.conftest import Clock

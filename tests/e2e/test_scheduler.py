@@ -18,16 +18,16 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from adapters.console.recorder import Person, Recorder
-from bot.actions import Send
+from bot.chat.actions import Send
+from bot.chat.markup import plain
 from bot.core import Core
-from bot.deadlines import warn_deadlines
-from bot.digest import send_digests
-from bot.manage import import_batch, make_invite, save_project
-from bot.markup import plain
+from bot.jobs.deadlines import warn_deadlines
+from bot.jobs.digest import send_digests
+from bot.jobs.reminders import send_reminders
+from bot.jobs.scheduler import Scheduler, reclaim_leases, run_due
+from bot.managing.operations import import_batch, make_invite, save_project
+from bot.managing.projectfile import parse_project
 from bot.outbox_pump import OutboxPump
-from bot.projectfile import parse_project
-from bot.reminders import send_reminders
-from bot.scheduler import Scheduler, reclaim_leases, run_due
 from domain.enums import Role
 from storage import open_store
 from storage.contract import Store

@@ -9,9 +9,9 @@ import random
 import pytest
 
 from adapters.console.recorder import Recorder
-from bot.cli_audit import audit_line
+from bot.chat.markup import plain
 from bot.core import Core
-from bot.markup import plain
+from cli.audit import audit_line
 from domain.entities import AuditEntry
 from storage.contract import Store
 from tests.conftest import Clock

@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 
 from adapters.console.recorder import Person, Recorder
-from bot.actions import Toast
+from bot.chat.actions import Toast
 from bot.core import Core
-from bot.export import export_jsonl
-from bot.export_regions import coco
-from bot.export_rich import export_ranking, ranking
-from bot.manage import import_batch, make_invite, save_project
-from bot.projectfile import ProjectFileError, parse_project
-from bot.task_keys import parse_toggle
+from bot.exports.records import export_jsonl
+from bot.exports.regions import coco
+from bot.exports.rich import export_ranking, ranking
+from bot.labeling.task_keys import parse_toggle
+from bot.managing.operations import import_batch, make_invite, save_project
+from bot.managing.projectfile import ProjectFileError, parse_project
 from domain.enums import Role
 from storage.contract import Store, StoreError
 from tasks.readers import BatchFileError

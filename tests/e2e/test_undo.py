@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from adapters.console.recorder import Person, Recorder
-from bot.markup import plain
-from bot.undo import ALREADY, FEEDBACK, NOTHING, SETTLED, STALE
+from bot.chat.markup import plain
+from bot.labeling.undo import ALREADY, FEEDBACK, NOTHING, SETTLED, STALE
 from storage import open_store
 from storage.contract import Store
 from tests.conftest import Clock

@@ -7,12 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 from adapters.console.recorder import Person, Recorder
+from bot.chat.events import Actor
+from bot.chat.markup import plain
 from bot.context import Ctx
-from bot.events import Actor
-from bot.manage import import_batch
-from bot.manager import suspend_member
-from bot.markup import plain
-from bot.scheduler import run_due
+from bot.jobs.scheduler import run_due
+from bot.managing.commands import suspend_member
+from bot.managing.operations import import_batch
 from storage.contract import PROMISE_S, Store
 from tests.conftest import Clock, batch_lines
 

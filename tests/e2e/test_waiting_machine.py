@@ -28,14 +28,14 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from adapters.console.recorder import Person, Recorder
+from bot.chat.events import Actor
+from bot.chat.markup import plain
 from bot.context import Ctx
 from bot.core import Core
-from bot.events import Actor
-from bot.manage import import_batch, make_invite, save_project
-from bot.manager import reinstate_member, suspend_member
-from bot.markup import plain
-from bot.projectfile import parse_project
-from bot.scheduler import run_due
+from bot.jobs.scheduler import run_due
+from bot.managing.commands import reinstate_member, suspend_member
+from bot.managing.operations import import_batch, make_invite, save_project
+from bot.managing.projectfile import parse_project
 from domain.enums import Role
 from storage import open_store
 from storage.contract import PROMISE_S, Store, Tx

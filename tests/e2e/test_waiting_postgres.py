@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 
 from adapters.console.recorder import Recorder
+from bot.chat.markup import plain
 from bot.core import Core
-from bot.manage import import_batch, make_invite, save_project
-from bot.markup import plain
-from bot.projectfile import parse_project
+from bot.managing.operations import import_batch, make_invite, save_project
+from bot.managing.projectfile import parse_project
 from domain.enums import Role
 from storage import open_store
 from storage.contract import Store, Tx

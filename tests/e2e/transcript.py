@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters.console.recorder import Person, Recorder
-from bot.actions import Action, Edit, Screen, Send, SendFile, Toast
+from bot.chat.actions import Action, Edit, Screen, Send, SendFile, Toast
 from storage.contract import Store
 
 HERE = Path(__file__).parent / "transcripts"

@@ -15,9 +15,9 @@ import pytest
 
 from bench.core import PROJECT, batch
 from bench.workers import run_workers, spawn
-from bot.manage import import_batch, make_invite, save_project
-from bot.projectfile import parse_project
-from bot.scheduler import reclaim_leases
+from bot.jobs.scheduler import reclaim_leases
+from bot.managing.operations import import_batch, make_invite, save_project
+from bot.managing.projectfile import parse_project
 from domain.enums import Role
 from storage import open_store
 from storage.contract import Store

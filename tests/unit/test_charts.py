@@ -7,7 +7,7 @@ import io
 
 from PIL import Image
 
-from bot.charts import (
+from bot.reports.charts import (
     WIDTH,
     QualityRow,
     Track,

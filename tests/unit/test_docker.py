@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 import yaml
 
-from adapters.cli import build_parser
 from adapters.health import HealthServer
 from bot.config import Settings
+from cli.main import build_parser
 from storage.contract import Store
 from tests.conftest import free_port
 

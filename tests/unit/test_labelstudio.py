@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from bot.export_labelstudio import region, shown_field
+from bot.exports.labelstudio import region, shown_field
 from domain.spec import ProjectSpec
 from tasks.base import item_body
 from tasks.readers import read_batch

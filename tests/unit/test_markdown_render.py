@@ -7,7 +7,7 @@ from adapters.slack.render import MAX_SECTION
 from adapters.slack.render import render as slack_render
 from adapters.telegram.render import MAX_TEXT, visible
 from adapters.telegram.render import render as telegram_render
-from bot.actions import Screen
+from bot.chat.actions import Screen
 
 GUIDE = """# Sentiment guide
 

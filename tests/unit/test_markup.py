@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.markup import escape, plain, split_text, to_html
+from bot.chat.markup import escape, plain, split_text, to_html
 
 
 def test_bold_and_italic_become_html_and_plain() -> None:
@@ -61,7 +61,7 @@ def test_split_text_prefers_paragraphs_then_lines_then_spaces() -> None:
 
 
 def test_csv_cells_that_look_like_formulas_are_defused() -> None:
-    from bot.export import safe_cells
+    from bot.exports.records import safe_cells
 
     assert safe_cells(["=HYPERLINK(1)", "+1", "-2", "@x", "fine", 3, ""]) == [
         "'=HYPERLINK(1)", "'+1", "'-2", "'@x", "fine", 3, ""]

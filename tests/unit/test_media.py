@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bot.media import MediaStore, media_dir
-from bot.media_images import MediaError, draw_grid, prepare_image
-from bot.media_import import sniff
+from bot.media.images import MediaError, draw_grid, prepare_image
+from bot.media.importing import sniff
+from bot.media.store import MediaStore, media_dir
 from tests.media_samples import bomb_png, broken_jpeg, jpeg, mp4, png_rgba, wav
 
 

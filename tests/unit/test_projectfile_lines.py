@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.projectfile import ProjectFileError, parse_project
-from bot.projectfile_check import key_lines, line_of
+from bot.managing.projectfile import ProjectFileError, parse_project
+from bot.managing.projectfile_check import key_lines, line_of
 
 TEXT = '''name = "p"  # a comment [not = a table]
 labels = [

@@ -9,7 +9,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot.cli_quality import Loaded, load
 from bot.quality.agreement import krippendorff_alpha
 from bot.quality.dawid_skene import dawid_skene, dawid_skene_gold
 from bot.quality.encoding import Answers
@@ -18,6 +17,7 @@ from bot.quality.methods import DEFAULT_METHOD, aggregate
 from bot.quality.replay import replay
 from bot.quality.replay_routing import replay_routed
 from bot.quality.voting import majority_vote
+from cli.quality import Loaded, load
 from tests.datasets import crowd_files
 
 _CACHE: dict[str, Loaded] = {}

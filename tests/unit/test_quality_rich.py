@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from bot.judging.verdicts import judge_answers
 from bot.quality.rich import bradley_terry, multilabel_posterior, rating_summary
-from bot.verdicts import judge_answers
 from domain.spec import ProjectSpec
 from tasks.free_text import normalise
 

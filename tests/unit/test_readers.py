@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from bot.projectfile import ProjectFileError, parse_project
+from bot.managing.projectfile import ProjectFileError, parse_project
 from domain.spec import ProjectSpec
 from tasks.archive import MAX_ENTRIES
 from tasks.labelstudio import CHUNK

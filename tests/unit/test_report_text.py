@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import json
 
-from bot.markup import plain
-from bot.report import AnnotatorReport, BatchReport, ReportSummary, summary_json, summary_text
+from bot.chat.markup import plain
+from bot.reports.report import (
+    AnnotatorReport,
+    BatchReport,
+    ReportSummary,
+    summary_json,
+    summary_text,
+)
 
 NOW = 1_800_000_000.0  # Friday 15 January 2027, 08:00 UTC
 HOUR = 3600.0

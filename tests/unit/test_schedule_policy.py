@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import Settings
-from bot.projectfile import ProjectFileError, parse_project
+from bot.managing.projectfile import ProjectFileError, parse_project
 from bot.timekeeping import local_moment
 from domain.spec import SchedulePolicy
 

@@ -49,7 +49,7 @@ def test_an_unknown_time_zone_is_refused_by_name() -> None:
 
 
 def test_time_on_task_is_in_minutes_under_an_hour() -> None:
-    from bot.progress import hours
+    from bot.reports.progress import hours
 
     assert hours(0) == "0 min"
     assert hours(25 * 60) == "25 min"

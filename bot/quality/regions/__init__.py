@@ -1,11 +1,13 @@
 """Quality for region answers (boxes, polygons, keypoints). Pure numpy and SciPy.
 
-- `matching`: one-to-one matching of two answers' regions by IoU (Hungarian);
 - `consensus`: clusters across several annotators, a skill-weighted median region per cluster,
   confidences per region and per item, and the done / more / disputed decision;
-- `gold`: an answer scored against a gold answer, right or wrong for the gold accuracy;
 - `crowd`: a simulated crowd on the synthetic pictures of `tasks.regions.synth`, and how close
   its consensus comes to the truth.
+
+Matching two answers' regions (`tasks.regions.matching`) and scoring an answer against gold
+(`tasks.regions.scoring`) live with the task type, which needs them to judge a gold answer;
+they are re-exported here.
 """
 
 from bot.quality.regions.consensus import (
@@ -16,8 +18,8 @@ from bot.quality.regions.consensus import (
     decide_regions,
     judge_regions,
 )
-from bot.quality.regions.gold import GoldScore, score_gold
-from bot.quality.regions.matching import RegionSettings, match
+from tasks.regions.matching import RegionSettings, match
+from tasks.regions.scoring import GoldScore, score_gold
 
 __all__ = [
     "Cluster",

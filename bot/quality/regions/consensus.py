@@ -36,9 +36,9 @@ import shapely
 
 from bot.quality.encoding import FloatArray
 from bot.quality.overlap import OverlapPolicy, Status
-from bot.quality.regions.matching import DEFAULT, RegionSettings, match
 from tasks.regions.answer import Region, dumps, loads, shoelace, tenth
 from tasks.regions.geometry import similarity
+from tasks.regions.matching import DEFAULT, RegionSettings, match
 
 MIN_WEIGHT = 0.05
 """The least skill weight in a median, so that even a poor annotator's shape is defined."""
@@ -91,7 +91,7 @@ class RegionConsensus:
 
 @dataclass(frozen=True, slots=True)
 class RegionDecision:
-    """As `bot.verdicts.Verdict`: the status, the result's stored value, its confidence, the
+    """As `bot.judging.verdicts.Verdict`: the status, the result's stored value, its confidence, the
     method and why (for the QA flag)."""
 
     status: Status

@@ -9,7 +9,7 @@ truth and with the annotators on their own:
 
 - ``mean_iou``: per item, the mean over the true regions of the similarity of the region
   matched to each (IoU; for points the point similarity; 0 when missed), averaged over items;
-- ``score``: the gold score of `bot.quality.regions.gold` against the truth, which also
+- ``score``: the gold score of `tasks.regions.scoring` against the truth, which also
   counts stray regions and wrong labels.
 """
 
@@ -24,9 +24,9 @@ from typing import Any
 from bot.quality.gold import posterior_mean
 from bot.quality.overlap import OverlapPolicy
 from bot.quality.regions.consensus import consensus_of, decide_regions
-from bot.quality.regions.gold import score_gold
-from bot.quality.regions.matching import DEFAULT, RegionSettings, match
 from tasks.regions.answer import Region
+from tasks.regions.matching import DEFAULT, RegionSettings, match
+from tasks.regions.scoring import score_gold
 from tasks.regions.synth import TaskName, draw_answer, make_crowd, make_scene, rules_for
 
 GOLD_OFFSET = 1_000_000

@@ -1,0 +1,63 @@
+"""What an item's answers add up to: open (wants another answer), done, or disputed.
+
+Dynamic overlap: once an item has all the answers it asked for, its posterior over the labels is
+computed from the answers, each weighted by its annotator's gold accuracy (estimated with a prior,
+see `bot.quality.gold`). The item is done when the top label's posterior reaches the project's
+`confidence` with at least `min_overlap` answers; otherwise it asks for one more answer, up to
+`max_overlap`; then it is disputed and flagged for QA. Answers left out of the aggregation (of a
+suspended annotator, say) do not count. Task types whose answers are more than one label (sets of
+labels or cells, ratings, typed text) have their own notion of confidence: see
+`bot.judging.verdicts`.
+"""
+
+from __future__ import annotations
+
+from bot.judging.verdicts import PRIOR_ACCURACY as PRIOR_ACCURACY
+from bot.judging.verdicts import judge_answers
+from bot.quality import posterior_mean
+from domain.entities import Item, Project, Result
+from storage.contract import Tx
+
+METHOD = "gold_weighted_posterior"
+
+
+async def settle_item(tx: Tx, project: Project, item: Item, n_answers: int, now: float) -> str:
+    """Re-evaluate a non-gold item that now has `n_answers` answers (once it has its target);
+    returns its status."""
+    if n_answers < item.n_target:
+        return item.status
+    return await judge_item(tx, project, item, now)
+
+
+async def judge_item(tx: Tx, project: Project, item: Item, now: float) -> str:
+    """Decide the item from its counted answers; returns its new status. How the answers add
+    up depends on the task type (see `bot.judging.verdicts`)."""
+    spec = project.spec
+    policy = spec.quality
+    answers = [a for a in await tx.item_answers(item.id) if a.excluded is None]
+    if len(answers) < policy.min_overlap:
+        await tx.set_item_target(item.id, policy.min_overlap)
+        await tx.set_item_outcome(item.id, "open", None, now)
+        return "open"
+    workers = [a.member_id for a in answers]
+    counts = await tx.gold_counts(project.id, sorted(set(workers)))
+    accuracy = {
+        m: posterior_mean(c.correct, c.total, prior_mean=PRIOR_ACCURACY)
+        for m, c in counts.items()
+    }
+    verdict = judge_answers(spec, item.data, workers, [a.value for a in answers], accuracy)
+    result = Result(
+        item_id=item.id, label=verdict.label, confidence=verdict.confidence,
+        method=verdict.method,
+    )
+    if verdict.status == "more":
+        await tx.set_item_target(item.id, len(answers) + 1)
+        await tx.set_item_outcome(item.id, "open", None, now)
+        return "open"
+    if verdict.status == "done":
+        await tx.set_item_outcome(item.id, "done", result, now)
+    else:
+        await tx.set_item_outcome(item.id, "disputed", result, now)
+        if item.status != "disputed":
+            await tx.add_flag(project.id, item.id, None, "disputed", verdict.reason, now)
+    return verdict.status

@@ -1,0 +1,322 @@
+"""The labeling loop: hand out the next task, take an answer, skip, report an item."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.chat.actions import Screen, Toast
+from bot.chat.buttons import BACK, GUIDE, LABELS, REPORT, SKIP, split_token
+from bot.chat.events import Tap
+from bot.chat.markup import escape
+from bot.context import Ctx, show
+from bot.guidelines.changes import pending_guideline
+from bot.guidelines.guide import guide_screens, label_help_screen
+from bot.judging.judge import SUSPENDED, after_gold, behaviour_signals, skip_signal
+from bot.judging.outcome import settle_item
+from bot.labeling.screens import REPORT_REASONS, idle_screen, report_screen, task_screen
+from bot.labeling.task_keys import parse_toggle
+from bot.review.queue import hold_if_reported
+from bot.timekeeping import day_start, week_start
+from domain.entities import Assignment, LeaseView, Member, Project
+from storage.contract import Busy, Conflict
+from tasks import AnswerError, task_type
+
+NO_LONGER_YOURS = "This task is no longer yours."
+BUSY = ("There is work for you, but the other annotators are taking the last of it right now. "
+        "Tap *Check for tasks* in a moment.")
+
+
+async def next_screen(
+    ctx: Ctx, member: Member, project: Project, lease_free: bool = False,
+    undo: int | None = None,
+) -> Screen:
+    """The member's current task, or a newly leased one, or a message saying there is none.
+
+    `lease_free` says the member just ended their lease (a member holds at most one per
+    project, which the schema enforces), so there is no open one to look for. `undo` is the
+    answer just given, which the card offers to take back.
+    """
+    tx = ctx.tx
+    if ctx.sweep:
+        await tx.reclaim_expired(project.id, ctx.now)
+    assignment = None if lease_free else await tx.open_assignment(project.id, member.id)
+    if assignment is None:
+        assignment = await _lease(ctx, member, project)
+    if assignment is None and not ctx.sweep and await tx.reclaim_expired(project.id, ctx.now):
+        assignment = await _lease(ctx, member, project)
+    if assignment is None:
+        role = await tx.annotator_role(project.id, member.id)
+        title = escape(project.title)
+        if role is None or role.status != "active":
+            return Screen(text=not_active(project, None if role is None else role.status))
+        changes = await pending_guideline(ctx, member, project)
+        if changes is not None:
+            return changes
+        if role.qualification == "failed":
+            return Screen(text=f"You have not passed the qualification for *{title}* yet. "
+                          "Your manager can allow another try.")
+        if role.qualification == "pending":
+            lease_s = project.spec.lease_minutes * 60.0
+            assignment = await tx.assign(project.id, member.id, True, ctx.now, lease_s)
+            if assignment is not None:
+                return await render_task(ctx, project, assignment)
+            return Screen(text=f"The qualification test for *{title}* is not ready yet "
+                          "(it needs more control questions). Please try again later.")
+        if await tx.set_waiting(project.id, member.id, ctx.now):
+            assignment = await _lease(ctx, member, project, wait=False)
+            if assignment is not None:
+                return await render_task(ctx, project, assignment, undo=undo)
+            if not ctx.last_try:
+                raise Busy("the items free for this person are held by other transactions")
+            await tx.stop_waiting(project.id, member.id)
+            return await idle_screen(tx, member.id, BUSY, ctx.now)
+        text = "No tasks for you right now. I will message you when there are."
+        if undo is not None:
+            text += "\n\n_/undo takes back the answer you just gave._"
+        return await idle_screen(tx, member.id, text, ctx.now)
+    return await render_task(ctx, project, assignment, undo=undo)
+
+
+def not_active(project: Project, status: str | None) -> str:
+    """Why someone without an active annotator role here gets no task (`status`: theirs)."""
+    title = escape(project.title)
+    if status is None:
+        return f"You are not an annotator in *{title}*."
+    if status == "suspended":
+        return SUSPENDED
+    if status == "removed":
+        return f"You are no longer an annotator in *{title}*."
+    return f"Your work in *{title}* is on hold ({status})."
+
+
+LABELS_SENT = "Sent: what each label means, in a message after this task."
+
+
+async def render_task(
+    ctx: Ctx, project: Project, assignment: Assignment, token: str | None = None,
+    selected: frozenset[int] = frozenset(), undo: int | None = None,
+) -> Screen:
+    spec = project.spec
+    quota = spec.quota.daily or spec.quota.weekly
+    since = (week_start(ctx.now, spec.timezone) if spec.quota.weekly and not spec.quota.daily
+             else day_start(ctx.now, spec.timezone))
+    item, stats = await ctx.tx.screen_item(
+        assignment.item_id, project.id, assignment.member_id, since, batch=not quota,
+    )
+    return await task_screen(ctx.tx, project, assignment, item, stats, ctx.now, token=token,
+                             selected=selected, media=ctx.media, undo=undo)
+
+
+async def _lease(
+    ctx: Ctx, member: Member, project: Project, wait: bool = True
+) -> Assignment | None:
+    """A gold question now and then (the project's gold rate), else real work. Without `wait`,
+    items other transactions hold are passed over, never waited for (see `Tx.assign`)."""
+    policy = project.spec.quality
+    lease_s = project.spec.lease_minutes * 60.0
+    if policy.gold_rate > 0 and ctx.rng.random() < policy.gold_rate:
+        gold = await ctx.tx.assign(project.id, member.id, True, ctx.now, lease_s, wait=wait)
+        if gold is not None:
+            return gold
+    return await ctx.tx.assign(project.id, member.id, False, ctx.now, lease_s, wait=wait)
+
+
+async def on_task_tap(
+    ctx: Ctx, tap: Tap, member: Member, assignment_id: int, code: str, undo: int | None = None
+) -> None:
+    """A button on a task card (`undo`: the answer the card's Undo button names, kept on a
+    toggle's redraw; the Undo button itself is handled by `bot.labeling.undo`)."""
+    tx = ctx.tx
+    view = await tx.lease_view(assignment_id)
+    if view is None or view.assignment.member_id != member.id:
+        ctx.actions.append(Toast(tap, NO_LONGER_YOURS))
+        return
+    assignment, project = view.assignment, view.project
+    if view.role_status != "active":
+        ctx.actions.append(Toast(tap, NO_LONGER_YOURS))
+        show(ctx, tap, Screen(text=not_active(project, view.role_status)))
+        return
+    if code == GUIDE:
+        for screen in await guide_screens(ctx, project):
+            ctx.send(screen)
+        ctx.actions.append(Toast(tap, "Guide sent below."))
+        return
+    if code == LABELS:
+        ctx.send(label_help_screen(project))
+        ctx.actions.append(Toast(tap, LABELS_SENT))
+        return
+    if assignment.status == "answered":
+        ctx.actions.append(Toast(tap, "Already saved ✓"))
+        show(ctx, tap, await next_screen(ctx, member, project))
+        return
+    if assignment.status != "leased":
+        ctx.actions.append(Toast(tap, NO_LONGER_YOURS))
+        return
+    if code == SKIP:
+        await tx.release(assignment, "skipped")
+        await skip_signal(ctx, member, project)
+        ctx.actions.append(Toast(tap, "Skipped."))
+        show(ctx, tap, await next_screen(ctx, member, project, lease_free=True))
+    elif code == REPORT:
+        show(ctx, tap, await report_screen(tx, member.id, assignment.id, ctx.now))
+    elif code.isdigit():
+        await _answer(ctx, tap, member, view, int(code))
+    else:
+        await _toggle(ctx, tap, member, view, code, undo)
+
+
+async def _answer(ctx: Ctx, tap: Tap, member: Member, lease: LeaseView, index: int) -> None:
+    item, project = lease.item, lease.project
+    kind = task_type(project.spec.task)
+    view = kind.render(project.spec, item.data)
+    if view.mode != "tap" or index >= len(view.options):
+        ctx.actions.append(Toast(tap, "That button is not valid."))
+        return
+    try:
+        value = kind.validate(project.spec, view.options[index].value)
+    except AnswerError as exc:
+        ctx.actions.append(Toast(tap, str(exc)[:200]))
+        return
+    await _save(ctx, tap, member, lease, value)
+
+
+async def _toggle(
+    ctx: Ctx, tap: Tap, member: Member, lease: LeaseView, code: str, undo: int | None
+) -> None:
+    """A tap on a toggle task: redraw the card with the selection the button carries, or, on
+    Done, answer with it (see `bot.labeling.task_keys`)."""
+    item, project = lease.item, lease.project
+    kind = task_type(project.spec.task)
+    view = kind.render(project.spec, item.data)
+    parsed = parse_toggle(code, len(view.options)) if view.mode == "toggle" else None
+    if parsed is None:
+        ctx.actions.append(Toast(tap, "That button is not valid."))
+        return
+    done, selected = parsed
+    if not done:
+        token = split_token(tap.token)[0]
+        show(ctx, tap, await render_task(ctx, project, lease.assignment, token, selected,
+                                         undo=undo))
+        return
+    try:
+        value = kind.toggled(project.spec, item.data, selected)
+    except AnswerError as exc:
+        ctx.actions.append(Toast(tap, str(exc)[:200]))
+        return
+    await _save(ctx, tap, member, lease, value)
+
+
+async def on_answer_text(ctx: Ctx, member: Member, assignment_id: int, text: str) -> None:
+    """A typed answer to the task on screen (free_text): saved, then the next task is sent."""
+    lease = await ctx.tx.lease_view(assignment_id)
+    if (lease is None or lease.assignment.member_id != member.id
+            or lease.assignment.status != "leased" or lease.role_status != "active"):
+        await ctx.tx.set_pending(member.id, None)
+        ctx.say("That task is no longer open, so I did not save this. /next shows your task.")
+        return
+    project = lease.project
+    try:
+        value = task_type(project.spec.task).typed(project.spec, lease.item.data, text)
+    except AnswerError as exc:
+        ctx.say(escape(str(exc)))
+        return
+    await ctx.tx.set_pending(member.id, None)
+    await _save(ctx, None, member, lease, value)
+
+
+async def _save(
+    ctx: Ctx, tap: Tap | None, member: Member, lease: LeaseView, value: str
+) -> None:
+    """Store an answer, judge the item (or the gold answer), and show what comes next: in place
+    of the tapped card, or as a new message after a typed answer."""
+    tx = ctx.tx
+    assignment, item, project = lease.assignment, lease.item, lease.project
+    kind = task_type(project.spec.task)
+    correct = (None if item.gold is None
+               else kind.is_correct(project.spec, item.data, item.gold, value))
+    try:
+        answer = await tx.record_answer(assignment, value, ctx.now, correct)
+    except Conflict:
+        # The database refused a second answer on this assignment: a lease read stale (the
+        # read is locked or serialised, so this is the last guard). The first answer stands.
+        if tap is not None:
+            ctx.actions.append(Toast(tap, "Already saved ✓"))
+            show(ctx, tap, await next_screen(ctx, member, project))
+        return
+    if tap is not None:
+        ctx.actions.append(Toast(tap, "Saved ✓"))
+    screen: Screen | str | None = None
+    status = "open"
+    if correct is None:
+        status = await settle_item(tx, project, item, item.n_answers + 1, ctx.now)
+        await behaviour_signals(ctx, member, project, answer)
+    else:
+        screen = await after_gold(ctx, member, project, item, value, correct)
+    if isinstance(screen, str):
+        task = await next_screen(ctx, member, project, lease_free=True)
+        screen = replace(task, text=f"{screen}\n\n{task.text}")
+    elif screen is None:
+        # No Undo once the answer settled the item: the button could only say it is too late.
+        undo = answer.id if project.spec.quality.undo_seconds > 0 and status == "open" else None
+        screen = await next_screen(ctx, member, project, lease_free=True, undo=undo)
+    if tap is not None:
+        show(ctx, tap, screen)
+    else:
+        ctx.send(screen)
+
+
+async def on_report_tap(ctx: Ctx, tap: Tap, member: Member, assignment_id: int, code: str) -> None:
+    tx = ctx.tx
+    view = await tx.lease_view(assignment_id)
+    if (view is None or view.assignment.member_id != member.id
+            or view.assignment.status != "leased" or view.role_status != "active"):
+        ctx.actions.append(Toast(tap, NO_LONGER_YOURS))
+        return
+    assignment, project = view.assignment, view.project
+    if code == BACK:
+        show(ctx, tap, await render_task(ctx, project, assignment))
+        return
+    reason = REPORT_REASONS.get(code)
+    if reason is None:
+        ctx.actions.append(Toast(tap, "That button is not valid."))
+        return
+    kind = reason[1]
+    if kind == "other":
+        await tx.set_pending(member.id, {"kind": "report", "a": assignment.id})
+        show(ctx, tap, Screen(text="Tell me in one message what is wrong with this item."))
+        return
+    await file_report(ctx, member, assignment, kind, "")
+    ctx.actions.append(Toast(tap, "Thanks, reported."))
+    show(ctx, tap, await next_screen(ctx, member, project))
+
+
+async def file_report(
+    ctx: Ctx, member: Member, assignment: Assignment, kind: str, reason: str
+) -> None:
+    flag_id = await ctx.tx.add_flag(
+        assignment.project_id, assignment.item_id, member.id, kind, reason, ctx.now
+    )
+    await ctx.tx.release(assignment, "reported")
+    await hold_if_reported(ctx, assignment.item_id)
+    await ctx.tx.audit(
+        assignment.project_id,
+        member.id,
+        "report",
+        {"flag": flag_id, "item": assignment.item_id, "kind": kind},
+        ctx.now,
+    )
+
+
+async def on_report_text(ctx: Ctx, member: Member, assignment_id: int, text: str) -> None:
+    """The reason someone typed after choosing Report → Other."""
+    tx = ctx.tx
+    await tx.set_pending(member.id, None)
+    view = await tx.lease_view(assignment_id)
+    if (view is None or view.assignment.member_id != member.id
+            or view.assignment.status != "leased" or view.role_status != "active"):
+        ctx.say("That task is no longer yours, so I did not file the report.")
+        return
+    assignment, project = view.assignment, view.project
+    await file_report(ctx, member, assignment, "other", text.strip()[:1000])
+    ctx.say("Thanks, reported.")
+    ctx.send(await next_screen(ctx, member, project))
