@@ -8,6 +8,7 @@ of its own is not merged into another (that would join two people's records); an
 from __future__ import annotations
 
 from bot.context import Ctx
+from bot.routing import Routes
 from domain.entities import Identity
 from storage.contract import NotFound
 
@@ -53,3 +54,7 @@ async def on_link(ctx: Ctx, args: tuple[str, ...]) -> None:
     ctx.member = await ctx.tx.member(target)
     ctx.say("Linked: this account and your other one are now the same person here. /next "
             "gives you a task.")
+
+
+ROUTES = Routes(commands={"link": on_link})
+"""The one command of this room: /link."""

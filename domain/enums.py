@@ -81,7 +81,7 @@ class Qualification(StrEnum):
 
 class TokenKind(StrEnum):
     """What a button's opaque token was issued for; each kind has one typed payload
-    (`bot.chat.tokens`) and one handler, declared by the wing that owns it."""
+    (`domain.tokens`) and one handler, declared by the wing that owns it (`bot.routing`)."""
 
     TASK = "task"
     REPORT = "report"

@@ -7,8 +7,8 @@ as what was asked. Both are stored as small JSON objects; the one-letter keys th
 (``{"a": 12}``) are a storage detail of this module: everywhere else a payload is a typed value
 (``TaskCard(assignment_id=12)``).
 
-A payload that does not decode (an old or tampered row) is `None`: the press or the message is
-then treated as stale, never as an error.
+A payload that does not decode (an old or tampered row) is `None` from `decode`: the press or
+the message is then treated as stale, never as an error.
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ class Payload:
 P = TypeVar("P", bound=Payload)
 
 
-def _decode(cls: type[P], ref: dict[str, Any]) -> P | None:
+def decode(cls: type[P], ref: dict[str, Any]) -> P | None:
+    """The payload stored as `ref`, or None when it does not decode as a `cls`."""
     values: dict[str, Any] = {}
     try:
         for f in dataclasses.fields(cls):
@@ -132,21 +133,6 @@ class DraftCard(ButtonPayload):
     batch_id: int = _key("b")
 
 
-BUTTONS: dict[TokenKind, type[ButtonPayload]] = {
-    cls.KIND: cls
-    for cls in (TaskCard, ReportMenu, IdleMenu, BatchCard, GuideAck, ReviewCard, SentBack,
-                DraftCard)
-}
-
-
-def decode_button(kind: str, ref: dict[str, Any]) -> ButtonPayload | None:
-    try:
-        cls = BUTTONS[TokenKind(kind)]
-    except (ValueError, KeyError):
-        return None
-    return _decode(cls, ref)
-
-
 @dataclass(frozen=True)
 class ReplyPayload(Payload):
     KIND: ClassVar[ReplyKind]
@@ -201,18 +187,3 @@ class KeepReason(ReplyPayload):
 
     KIND: ClassVar[ReplyKind] = ReplyKind.KEEP
     flag_id: int = _key("f")
-
-
-REPLIES: dict[ReplyKind, type[ReplyPayload]] = {
-    cls.KIND: cls
-    for cls in (TypedAnswer, ReportReason, PingText, NoteText, ResultText, SendBackComment,
-                KeepReason)
-}
-
-
-def decode_reply(pending: dict[str, Any]) -> ReplyPayload | None:
-    try:
-        cls = REPLIES[ReplyKind(str(pending.get("kind")))]
-    except (ValueError, KeyError):
-        return None
-    return _decode(cls, pending)

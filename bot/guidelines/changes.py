@@ -12,7 +12,9 @@ from bot.chat.actions import Button, Screen
 from bot.chat.buttons import GUIDE, button_token
 from bot.chat.markup import escape
 from bot.context import Ctx
+from bot.routing import issue_button
 from domain.entities import Member, Project
+from domain.tokens import GuideAck
 
 MAX_LINES = 20
 
@@ -37,9 +39,7 @@ async def pending_guideline(ctx: Ctx, member: Member, project: Project) -> Scree
     )
     if len(changes) > MAX_LINES:
         shown += f"\n… and {len(changes) - MAX_LINES} more lines"
-    token = await ctx.tx.issue_token(
-        member.id, "ack", {"p": project.id, "v": latest.version}, ctx.now
-    )
+    token = await issue_button(ctx.tx, member.id, GuideAck(project.id, latest.version), ctx.now)
     return Screen(
         text=f"*The guideline of {escape(project.title)} changed* (version {latest.version}). "
              f"Please read what is new before your next task:\n\n{shown or '(layout only)'}",

@@ -11,9 +11,11 @@ from bot.context import Ctx
 from bot.jobs.base import each_project
 from bot.labeling.basic import joined
 from bot.reports.progress import behind_quota
+from bot.routing import issue_button
 from bot.timekeeping import day_start, local_moment
 from domain.entities import Member, Project
 from domain.enums import BatchStatus
+from domain.tokens import IdleMenu
 from storage.contract import Store, Tx
 
 WINDOW_SECONDS = 3 * 3600.0
@@ -64,7 +66,7 @@ async def reminder_screen(
         where = f"you have {done} of {target} answers today, {target - done} to go."
     else:
         where = f"today's quota is {target} answers, and there is work waiting."
-    token = await tx.issue_token(member.id, "menu", {}, now)
+    token = await issue_button(tx, member.id, IdleMenu(), now)
     return Screen(
         text=f"⏰ *{escape(project.title)}*: {where}\n_/mute turns these reminders off._",
         keyboard=((Button("Next task", button_token(token, NEXT)),

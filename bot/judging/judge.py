@@ -25,8 +25,10 @@ from bot.chat.outbox import notify
 from bot.context import Ctx
 from bot.judging.outcome import PRIOR_ACCURACY, judge_item
 from bot.quality import gold_accuracy
+from bot.routing import issue_button
 from domain.entities import Answer, Item, Member, Project
 from domain.enums import Role
+from domain.tokens import IdleMenu
 from tasks import task_type
 
 RECENT = 20
@@ -95,7 +97,7 @@ def gold_feedback(project: Project, item: Item, value: str, correct: bool) -> st
 
 
 async def _with_next(ctx: Ctx, member: Member, text: str) -> Screen:
-    token = await ctx.tx.issue_token(member.id, "menu", {}, ctx.now)
+    token = await issue_button(ctx.tx, member.id, IdleMenu(), ctx.now)
     return Screen(text=text, keyboard=((Button("Next task", button_token(token, NEXT)),),))
 
 

@@ -10,9 +10,13 @@ from bot.chat.events import Tap
 from bot.context import Ctx, show
 from bot.guidelines.guide import guide_screens
 from bot.labeling.work import next_screen
+from domain.entities import Member
+from domain.tokens import GuideAck
 
 
-async def on_ack_tap(ctx: Ctx, tap: Tap, project_id: int, version: int, code: str) -> None:
+async def on_ack_tap(ctx: Ctx, tap: Tap, member: Member, ack: GuideAck, code: str) -> None:
+    """The buttons under a changed guideline: the guide, or acknowledge and go on."""
+    project_id, version = ack.project_id, ack.version
     assert ctx.member is not None
     project = await ctx.tx.project(project_id)
     if not await still_annotating(ctx, tap, project):

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from bot.access import can_manage
+from bot.chat.actions import Toast
+from bot.chat.buttons import GUIDE, NEXT, PROGRESS
+from bot.chat.events import Tap
 from bot.chat.markup import escape
-from bot.context import Ctx
+from bot.context import Ctx, show
 from bot.guidelines.guide import guide_screens
 from bot.labeling.work import next_screen
 from bot.reports.progress import progress_text
 from domain.entities import Identity, Member, Project
 from domain.enums import Role
+from domain.tokens import IdleMenu
 from storage.contract import NotFound
 from tasks import task_type
 
@@ -115,6 +119,29 @@ async def on_next(ctx: Ctx) -> None:
     found = await joined(ctx)
     if found:
         ctx.send(await next_screen(ctx, *found))
+
+
+async def on_menu_tap(ctx: Ctx, tap: Tap, member: Member, menu: IdleMenu, code: str) -> None:
+    """The idle screen's buttons; a menu naming a project (the note that work came back
+    there) makes it the person's current project while they still have a role in it."""
+    if menu.project_id is not None and member.project_id != menu.project_id:
+        if await ctx.tx.roles(menu.project_id, member.id):
+            await ctx.tx.set_current_project(member.id, menu.project_id)
+            ctx.member = member.model_copy(update={"project_id": menu.project_id})
+    found = await joined(ctx)
+    if found is None:
+        return
+    member, project = found
+    if code == NEXT:
+        show(ctx, tap, await next_screen(ctx, member, project))
+    elif code == PROGRESS:
+        await on_progress(ctx)
+    elif code == GUIDE:
+        await on_guide(ctx)
+    else:
+        ctx.actions.append(Toast(tap, "That button is not valid."))
+        return
+    ctx.actions.insert(0, Toast(tap, "OK"))
 
 
 async def on_progress(ctx: Ctx) -> None:

@@ -13,8 +13,10 @@ from bot.chat.markup import escape
 from bot.guidelines.guide import has_label_help
 from bot.labeling.task_keys import option_rows
 from bot.media.store import MediaStore
+from bot.routing import ask_reply, issue_button
 from domain.entities import Assignment, Item, Project
 from domain.spec import QuotaPolicy
+from domain.tokens import IdleMenu, ReportMenu, TaskCard, TypedAnswer
 from storage.contract import Tx
 from storage.rows import MemberStats
 from tasks import TaskView, task_type
@@ -69,12 +71,10 @@ async def task_screen(
     the member's next message its answer. `undo` is the answer an Undo button takes back."""
     view: TaskView = task_type(project.spec.task).render(project.spec, item.data, selected)
     if token is None:
-        ref: dict[str, int] = {"a": assignment.id}
-        if undo is not None:
-            ref["u"] = undo
-        token = await tx.issue_token(assignment.member_id, "task", ref, now)
+        token = await issue_button(
+            tx, assignment.member_id, TaskCard(assignment.id, undo_answer_id=undo), now)
     if view.mode == "text":
-        await tx.set_pending(assignment.member_id, {"kind": "answer", "a": assignment.id})
+        await ask_reply(tx, assignment.member_id, TypedAnswer(assignment.id))
     tools = (
         *((Button("Undo", button_token(token, UNDO)),) if undo is not None else ()),
         Button("Skip", button_token(token, SKIP)),
@@ -96,7 +96,7 @@ async def task_screen(
 
 
 async def report_screen(tx: Tx, member_id: int, assignment_id: int, now: float) -> Screen:
-    token = await tx.issue_token(member_id, "report", {"a": assignment_id}, now)
+    token = await issue_button(tx, member_id, ReportMenu(assignment_id), now)
     buttons = [
         Button(label, button_token(token, code)) for code, (label, _) in REPORT_REASONS.items()
     ]
@@ -108,7 +108,7 @@ async def report_screen(tx: Tx, member_id: int, assignment_id: int, now: float) 
 
 async def idle_screen(tx: Tx, member_id: int, text: str, now: float) -> Screen:
     """A message with the buttons someone needs when there is no task on screen."""
-    token = await tx.issue_token(member_id, "menu", {}, now)
+    token = await issue_button(tx, member_id, IdleMenu(), now)
     return Screen(
         text=text,
         keyboard=(

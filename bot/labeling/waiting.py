@@ -19,7 +19,9 @@ from bot.chat.actions import Button, Screen
 from bot.chat.buttons import NEXT, button_token
 from bot.chat.markup import escape
 from bot.chat.outbox import notify
+from bot.routing import issue_button
 from domain.entities import Project
+from domain.tokens import IdleMenu
 from storage.contract import Tx
 
 
@@ -38,7 +40,7 @@ async def wake(tx: Tx, project_id: int, now: float) -> int:
 async def notify_with_next(tx: Tx, member_id: int, project: Project, text: str,
                            now: float) -> None:
     """A message through the outbox with a *Next task* button that opens `project`."""
-    token = await tx.issue_token(member_id, "menu", {"p": project.id}, now)
+    token = await issue_button(tx, member_id, IdleMenu(project.id), now)
     await notify(tx, member_id, Screen(
         text=text, keyboard=((Button("Next task", button_token(token, NEXT)),),)), now)
 

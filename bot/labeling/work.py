@@ -16,12 +16,14 @@ from bot.judging.outcome import settle_item
 from bot.labeling.screens import REPORT_REASONS, idle_screen, report_screen, task_screen
 from bot.labeling.task_keys import parse_toggle
 from bot.review.queue import hold_if_reported
+from bot.routing import STALE, ask_reply
 from bot.timekeeping import day_start, week_start
 from domain.entities import Assignment, LeaseView, Member, Project
+from domain.tokens import ReportMenu, ReportReason, TaskCard, TypedAnswer
 from storage.contract import Busy, Conflict
 from tasks import AnswerError, task_type
 
-NO_LONGER_YOURS = "This task is no longer yours."
+NO_LONGER_YOURS = STALE
 BUSY = ("There is work for you, but the other annotators are taking the last of it right now. "
         "Tap *Check for tasks* in a moment.")
 
@@ -121,12 +123,11 @@ async def _lease(
     return await ctx.tx.assign(project.id, member.id, False, ctx.now, lease_s, wait=wait)
 
 
-async def on_task_tap(
-    ctx: Ctx, tap: Tap, member: Member, assignment_id: int, code: str, undo: int | None = None
-) -> None:
-    """A button on a task card (`undo`: the answer the card's Undo button names, kept on a
-    toggle's redraw; the Undo button itself is handled by `bot.labeling.undo`)."""
+async def on_task_tap(ctx: Ctx, tap: Tap, member: Member, card: TaskCard, code: str) -> None:
+    """A button on a task card (the card's `undo_answer_id` is kept on a toggle's redraw; the
+    Undo button itself is handled by `bot.labeling.undo`)."""
     tx = ctx.tx
+    assignment_id, undo = card.assignment_id, card.undo_answer_id
     view = await tx.lease_view(assignment_id)
     if view is None or view.assignment.member_id != member.id:
         ctx.actions.append(Toast(tap, NO_LONGER_YOURS))
@@ -206,12 +207,13 @@ async def _toggle(
     await _save(ctx, tap, member, lease, value)
 
 
-async def on_answer_text(ctx: Ctx, member: Member, assignment_id: int, text: str) -> None:
+async def on_answer_text(ctx: Ctx, member: Member, reply: TypedAnswer, text: str) -> None:
     """A typed answer to the task on screen (free_text): saved, then the next task is sent."""
+    assignment_id = reply.assignment_id
     lease = await ctx.tx.lease_view(assignment_id)
     if (lease is None or lease.assignment.member_id != member.id
             or lease.assignment.status != "leased" or lease.role_status != "active"):
-        await ctx.tx.set_pending(member.id, None)
+        await ask_reply(ctx.tx, member.id, None)
         ctx.say("That task is no longer open, so I did not save this. /next shows your task.")
         return
     project = lease.project
@@ -220,7 +222,7 @@ async def on_answer_text(ctx: Ctx, member: Member, assignment_id: int, text: str
     except AnswerError as exc:
         ctx.say(escape(str(exc)))
         return
-    await ctx.tx.set_pending(member.id, None)
+    await ask_reply(ctx.tx, member.id, None)
     await _save(ctx, None, member, lease, value)
 
 
@@ -265,8 +267,9 @@ async def _save(
         ctx.send(screen)
 
 
-async def on_report_tap(ctx: Ctx, tap: Tap, member: Member, assignment_id: int, code: str) -> None:
+async def on_report_tap(ctx: Ctx, tap: Tap, member: Member, menu: ReportMenu, code: str) -> None:
     tx = ctx.tx
+    assignment_id = menu.assignment_id
     view = await tx.lease_view(assignment_id)
     if (view is None or view.assignment.member_id != member.id
             or view.assignment.status != "leased" or view.role_status != "active"):
@@ -282,7 +285,7 @@ async def on_report_tap(ctx: Ctx, tap: Tap, member: Member, assignment_id: int, 
         return
     kind = reason[1]
     if kind == "other":
-        await tx.set_pending(member.id, {"kind": "report", "a": assignment.id})
+        await ask_reply(tx, member.id, ReportReason(assignment.id))
         show(ctx, tap, Screen(text="Tell me in one message what is wrong with this item."))
         return
     await file_report(ctx, member, assignment, kind, "")
@@ -307,10 +310,11 @@ async def file_report(
     )
 
 
-async def on_report_text(ctx: Ctx, member: Member, assignment_id: int, text: str) -> None:
+async def on_report_text(ctx: Ctx, member: Member, reply: ReportReason, text: str) -> None:
     """The reason someone typed after choosing Report → Other."""
     tx = ctx.tx
-    await tx.set_pending(member.id, None)
+    assignment_id = reply.assignment_id
+    await ask_reply(tx, member.id, None)
     view = await tx.lease_view(assignment_id)
     if (view is None or view.assignment.member_id != member.id
             or view.assignment.status != "leased" or view.role_status != "active"):

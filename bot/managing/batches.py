@@ -14,9 +14,11 @@ from bot.chat.markup import escape
 from bot.context import Ctx, show
 from bot.labeling.waiting import wake_freed
 from bot.reports.progress import batch_line
+from bot.routing import issue_button
 from bot.timekeeping import local_time, parse_deadline, time_left
 from domain.entities import Batch, Member, Project
 from domain.enums import BatchStatus
+from domain.tokens import BatchCard
 from storage.contract import Conflict, NotFound, Tx
 from storage.rows import BatchProgress
 
@@ -110,13 +112,14 @@ async def batch_card(ctx: Ctx, member: Member, project: Project, row: BatchProgr
     state allows (Pause on a published batch, Resume on a paused one, ...)."""
     text = (f"*{escape(row.batch.name)}* — {row.batch.status.value}\n{batch_line(row)}"
             f"{_due(row.batch.deadline, ctx.now, project.spec.timezone)}")
-    token = await ctx.tx.issue_token(member.id, "batch", {"b": row.batch.id}, ctx.now)
+    token = await issue_button(ctx.tx, member.id, BatchCard(row.batch.id), ctx.now)
     buttons = tuple(Button(BATCH_ACTIONS[c].button, button_token(token, c))
                     for c in OFFERED[row.batch.status])
     return Screen(text=text, keyboard=(buttons,) if buttons else ())
 
 
-async def on_batch_tap(ctx: Ctx, tap: Tap, batch_id: int, code: str) -> None:
+async def on_batch_tap(ctx: Ctx, tap: Tap, member: Member, card: BatchCard, code: str) -> None:
+    batch_id = card.batch_id
     action = BATCH_ACTIONS.get(code)
     if action is None:
         ctx.actions.append(Toast(tap, "That button is not valid."))

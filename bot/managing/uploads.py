@@ -18,8 +18,10 @@ from bot.managing.batches import MOVES, move_batch
 from bot.managing.projectfile import ProjectFileError, parse_project
 from bot.media.importing import LoadedBatch, Source, load_batch
 from bot.media.store import MediaStore
-from domain.entities import Project
+from bot.routing import issue_button
+from domain.entities import Member, Project
 from domain.enums import BatchStatus, Role
+from domain.tokens import DraftCard
 from storage.contract import Conflict, Store
 from tasks.readers import BatchFileError
 from tasks.values import BatchLimits
@@ -124,7 +126,7 @@ async def _batch_file(ctx: Ctx, name: str, prepared: PreparedBatch | None) -> No
                        {"batch": batch.name, "items": loaded.count}, ctx.now)
     gold = loaded.gold
     labels = ", ".join(f"{escape(k)} {v}" for k, v in sorted(gold.items()))
-    token = await ctx.tx.issue_token(member.id, "draft", {"b": batch.id}, ctx.now)
+    token = await issue_button(ctx.tx, member.id, DraftCard(batch.id), ctx.now)
     ctx.send(Screen(
         text=f"*{escape(name)}* checked: {loaded.count} rows, {sum(gold.values())} gold"
              f"{f' ({labels})' if labels else ''}, no errors.\n\nIt is stored as the draft batch "
@@ -142,7 +144,8 @@ def _refused(ctx: Ctx, name: str, exc: BatchFileError) -> None:
             + (f"\n… and {more} more" if more > 0 else ""))
 
 
-async def on_draft_tap(ctx: Ctx, tap: Tap, batch_id: int, code: str) -> None:
+async def on_draft_tap(ctx: Ctx, tap: Tap, member: Member, card: DraftCard, code: str) -> None:
+    batch_id = card.batch_id
     found = await managed_batch(ctx, tap, batch_id)
     if found is None:
         return

@@ -28,7 +28,9 @@ from bot.chat.markup import escape
 from bot.chat.outbox import notify
 from bot.context import Ctx, show
 from bot.review.sendback import ask_comment
-from domain.entities import Flag, Item, Project, Result
+from bot.routing import ask_reply, issue_button
+from domain.entities import Flag, Item, Member, Project, Result
+from domain.tokens import NoteText, PingText, ResultText, ReviewCard
 from storage.contract import Tx
 from tasks import tap_choices, task_type
 from tasks.base import AnswerError, TaskView, item_body
@@ -61,7 +63,7 @@ async def review_card(ctx: Ctx, project: Project, after_id: int) -> Screen:
     if flag is None:
         return Screen(text="The review queue is empty. 🎉")
     assert ctx.member is not None
-    token = await tx.issue_token(ctx.member.id, "review", {"f": flag.id}, ctx.now)
+    token = await issue_button(tx, ctx.member.id, ReviewCard(flag.id), ctx.now)
     lines = [f"*Flag {flag.id}: {escape(flag.kind)}*"]
     if flag.member_id is not None:
         who = await tx.member(flag.member_id)
@@ -169,7 +171,8 @@ def _gold_picker(project: Project, item: Item, token: str) -> Screen:
                   keyboard=(*rows, (Button("Back", button_token(token, "s0")),)))
 
 
-async def on_review_tap(ctx: Ctx, tap: Tap, flag_id: int, code: str) -> None:
+async def on_review_tap(ctx: Ctx, tap: Tap, member: Member, card: ReviewCard, code: str) -> None:
+    flag_id = card.flag_id
     tx = ctx.tx
     flag = await tx.flag(flag_id)
     if flag is None:
@@ -192,7 +195,7 @@ async def on_review_tap(ctx: Ctx, tap: Tap, flag_id: int, code: str) -> None:
         return
     if code == "n":
         assert ctx.member is not None
-        await tx.set_pending(ctx.member.id, {"kind": "note", "f": flag.id})
+        await ask_reply(tx, ctx.member.id, NoteText(flag.id))
         show(ctx, tap, Screen(text="Type the note for the guideline in one message; it becomes "
                                    "a new version that annotators acknowledge."))
         return
@@ -210,7 +213,7 @@ async def on_review_tap(ctx: Ctx, tap: Tap, flag_id: int, code: str) -> None:
             show(ctx, tap, _gold_picker(project, item, split_token(tap.token)[0]))
         else:
             assert ctx.member is not None
-            await tx.set_pending(ctx.member.id, {"kind": "result", "f": flag.id})
+            await ask_reply(tx, ctx.member.id, ResultText(flag.id))
             show(ctx, tap, Screen(text="Type the right answer in one message; it becomes the "
                                        "item's result."))
         return
@@ -254,7 +257,7 @@ async def _ping(ctx: Ctx, tap: Tap, flag: Flag, code: str) -> None:
     if not chosen:
         ctx.actions.append(Toast(tap, "Nobody answered or raised this flag."))
         return
-    await tx.set_pending(ctx.member.id, {"kind": "ping", "f": flag.id, "to": chosen})
+    await ask_reply(tx, ctx.member.id, PingText(flag.id, to=tuple(chosen)))
     names = ", ".join([f"`{(await tx.member(m)).pseudonym}`" for m in chosen])
     show(ctx, tap, Screen(text=f"Type the message for {names} in one message; they see it "
                                "with the item."))
@@ -301,19 +304,20 @@ async def _accept(ctx: Ctx, project: Project, flag: Flag) -> None:
         await ctx.tx.set_item_outcome(item.id, "open", None, ctx.now)
 
 
-async def on_result_text(ctx: Ctx, flag_id: int, text: str) -> None:
+async def on_result_text(ctx: Ctx, member: Member, reply: ResultText, text: str) -> None:
     """The answer QA typed after *Type result*: the item's result (method ``qa``), checked as
     an annotator's typed answer is."""
+    flag_id = reply.flag_id
     tx = ctx.tx
     assert ctx.member is not None
     flag = await tx.flag(flag_id)
     project = await tx.project(flag.project_id) if flag is not None else None
     if flag is None or flag.item_id is None or project is None or flag.status != "open":
-        await tx.set_pending(ctx.member.id, None)
+        await ask_reply(tx, ctx.member.id, None)
         ctx.say("That flag is no longer open; nothing was set. /review shows the queue.")
         return
     if not await can_review(ctx, project):
-        await tx.set_pending(ctx.member.id, None)
+        await ask_reply(tx, ctx.member.id, None)
         ctx.say(NOT_REVIEWER)
         return
     item = await tx.item(flag.item_id)
@@ -322,7 +326,7 @@ async def on_result_text(ctx: Ctx, flag_id: int, text: str) -> None:
     except AnswerError as exc:
         ctx.say(f"{escape(str(exc))} Type it again, or /review to go back.")
         return
-    await tx.set_pending(ctx.member.id, None)
+    await ask_reply(tx, ctx.member.id, None)
     await _set_result(ctx, item.id, value)
     await tx.resolve_flag(flag.id, "relabelled")
     await tx.audit(project.id, ctx.member.id, "review", {"flag": flag.id, "action": "t"},
@@ -331,11 +335,12 @@ async def on_result_text(ctx: Ctx, flag_id: int, text: str) -> None:
     ctx.send(await review_card(ctx, project, 0))
 
 
-async def on_note_text(ctx: Ctx, flag_id: int, text: str) -> None:
+async def on_note_text(ctx: Ctx, member: Member, reply: NoteText, text: str) -> None:
     """A QA note typed after *Guide note*: appended to the guideline as a new version."""
+    flag_id = reply.flag_id
     tx = ctx.tx
     assert ctx.member is not None
-    await tx.set_pending(ctx.member.id, None)
+    await ask_reply(tx, ctx.member.id, None)
     flag = await tx.flag(flag_id)
     if flag is None:
         ctx.say("That flag is gone; nothing was added.")
@@ -356,13 +361,14 @@ async def on_note_text(ctx: Ctx, flag_id: int, text: str) -> None:
             "their next task. /review shows the queue again.")
 
 
-async def on_ping_text(ctx: Ctx, flag_id: int, to: list[int] | None, text: str) -> None:
+async def on_ping_text(ctx: Ctx, member: Member, reply: PingText, text: str) -> None:
     """The message QA typed after Ping: to each chosen person (`to`; the flagged person when
     absent) through the outbox, with the item shown. People Ping can no longer reach are left
     out."""
+    flag_id, to = reply.flag_id, None if reply.to is None else list(reply.to)
     tx = ctx.tx
     assert ctx.member is not None
-    await tx.set_pending(ctx.member.id, None)
+    await ask_reply(tx, ctx.member.id, None)
     flag = await tx.flag(flag_id)
     if flag is None:
         ctx.say("That flag is gone; nothing was sent.")

@@ -16,7 +16,9 @@ from bot.chat.markup import escape
 from bot.chat.outbox import notify
 from bot.context import Ctx, show
 from bot.judging.outcome import judge_item
-from domain.entities import Answer, Flag, Item, Project
+from bot.routing import ask_reply, issue_button
+from domain.entities import Answer, Flag, Item, Member, Project
+from domain.tokens import KeepReason, SendBackComment, SentBack
 from tasks import tap_choices, task_type
 from tasks.base import item_body
 
@@ -37,16 +39,17 @@ async def ask_comment(ctx: Ctx, tap: Tap, flag: Flag) -> None:
         ctx.actions.append(Toast(tap, "Nobody has answered this item yet."))
         return
     assert ctx.member is not None
-    await ctx.tx.set_pending(ctx.member.id, {"kind": "sendback", "f": flag.id})
+    await ask_reply(ctx.tx, ctx.member.id, SendBackComment(flag.id))
     show(ctx, tap, Screen(text="Type the comment for the annotators in one message. They see "
                                "the item, their answer and your comment, and can relabel it "
                                "or keep their answer and say why."))
 
 
-async def on_comment_text(ctx: Ctx, flag_id: int, text: str) -> None:
+async def on_comment_text(ctx: Ctx, member: Member, reply: SendBackComment, text: str) -> None:
+    flag_id = reply.flag_id
     tx = ctx.tx
     assert ctx.member is not None
-    await tx.set_pending(ctx.member.id, None)
+    await ask_reply(tx, ctx.member.id, None)
     flag = await tx.flag(flag_id)
     if flag is None or flag.item_id is None or flag.status != "open":
         ctx.say("That flag is closed now; nothing was sent.")
@@ -69,8 +72,9 @@ async def on_comment_text(ctx: Ctx, flag_id: int, text: str) -> None:
     ctx.say(f"Sent back to {people}. The flag returns to /review with their replies.")
 
 
-async def on_back_tap(ctx: Ctx, tap: Tap, flag_id: int, answer_id: int, code: str) -> None:
+async def on_back_tap(ctx: Ctx, tap: Tap, member: Member, card: SentBack, code: str) -> None:
     """An annotator's Relabel or Keep on an item QA sent back."""
+    flag_id, answer_id = card.flag_id, card.answer_id
     tx = ctx.tx
     flag = await tx.flag(flag_id)
     if flag is None or flag.item_id is None or flag.status != "open":
@@ -89,7 +93,7 @@ async def on_back_tap(ctx: Ctx, tap: Tap, flag_id: int, answer_id: int, code: st
     if not await still_annotating(ctx, tap, project):
         return
     if code == KEEP:
-        await tx.set_pending(ctx.member.id, {"kind": "keep", "f": flag.id})
+        await ask_reply(tx, ctx.member.id, KeepReason(flag.id))
         ctx.actions.append(Toast(tap, "OK"))
         show(ctx, tap, Screen(text="Tell QA in one message why you keep your answer."))
         return
@@ -111,11 +115,12 @@ async def on_back_tap(ctx: Ctx, tap: Tap, flag_id: int, answer_id: int, code: st
     show(ctx, tap, Screen(text=f"Thanks. Your answer is now *{escape(now)}*; QA is told."))
 
 
-async def on_keep_text(ctx: Ctx, flag_id: int, text: str) -> None:
+async def on_keep_text(ctx: Ctx, member: Member, reply: KeepReason, text: str) -> None:
     """Why the annotator keeps their answer: into the flag's thread, and QA is told."""
+    flag_id = reply.flag_id
     tx = ctx.tx
     assert ctx.member is not None
-    await tx.set_pending(ctx.member.id, None)
+    await ask_reply(tx, ctx.member.id, None)
     flag = await tx.flag(flag_id)
     if flag is None or flag.status != "open":
         ctx.say("QA has closed this one already; nothing was sent.")
@@ -164,8 +169,7 @@ async def _replied(ctx: Ctx, flag: Flag) -> bool:
 async def _card(
     ctx: Ctx, project: Project, flag_id: int, item: Item, answer: Answer, comment: str
 ) -> Screen:
-    token = await ctx.tx.issue_token(answer.member_id, "back", {"f": flag_id, "a": answer.id},
-                                     ctx.now)
+    token = await issue_button(ctx.tx, answer.member_id, SentBack(flag_id, answer.id), ctx.now)
     text = item_body(item.data)
     kind = task_type(project.spec.task)
     view = kind.render(project.spec, item.data)

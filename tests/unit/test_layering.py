@@ -24,6 +24,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("bot.chat", "bot.config", "bot.timekeeping", "bot.metrics", "bot.logsafe"),
     ("bot.media",),
     ("bot.context",),
+    ("bot.routing",),
     ("bot.access", "bot.link"),
     ("bot.guidelines", "bot.judging", "bot.exports"),
     ("bot.review",),
