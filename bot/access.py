@@ -11,7 +11,7 @@ from bot.chat.events import Tap
 from bot.chat.markup import escape
 from bot.context import Ctx
 from domain.entities import Batch, Identity, Member, Project
-from domain.enums import Role
+from domain.enums import Role, RoleStatus
 
 
 async def ensure_member(ctx: Ctx) -> Member:
@@ -32,7 +32,7 @@ async def holds_role(ctx: Ctx, project: Project, *wanted: Role) -> bool:
     if ctx.member is None:
         return False
     roles = await ctx.tx.roles(project.id, ctx.member.id)
-    return any(roles.get(role) == "active" for role in wanted)
+    return any(roles.get(role) == RoleStatus.ACTIVE for role in wanted)
 
 
 async def can_manage(ctx: Ctx, project: Project) -> bool:
@@ -52,7 +52,7 @@ async def still_annotating(ctx: Ctx, tap: Tap, project: Project) -> bool:
     the toast says so and the press must change nothing."""
     if ctx.member is not None:
         roles = await ctx.tx.roles(project.id, ctx.member.id)
-        if roles.get(Role.ANNOTATOR) == "active":
+        if roles.get(Role.ANNOTATOR) == RoleStatus.ACTIVE:
             return True
     ctx.actions.append(Toast(tap, NOT_ANNOTATOR))
     return False

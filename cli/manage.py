@@ -27,7 +27,7 @@ from bot.timekeeping import local_time, time_left
 from cli.audit import local_iso
 from cli.common import add_db, usage_error, with_store
 from domain.entities import Project
-from domain.enums import Role
+from domain.enums import BatchStatus, Role, RoleStatus
 from storage.contract import NotFound, Store
 from storage.rows import BatchProgress, MemberRow
 
@@ -60,10 +60,10 @@ async def _project_list(store: Store, args: argparse.Namespace) -> int:
             out.append({
                 "name": project.name, "title": project.title, "task": project.spec.task,
                 "timezone": project.spec.timezone,
-                "batches": {s: sum(1 for b in batches if b.batch.status.value == s)
-                            for s in ("draft", "published", "paused", "closed")},
+                "batches": {s.value: sum(1 for b in batches if b.batch.status == s)
+                            for s in BatchStatus},
                 "members": {r.value: sum(1 for m in people if m.role == r and
-                                         m.status == "active") for r in Role},
+                                         m.status == RoleStatus.ACTIVE) for r in Role},
             })
     if args.json:
         print(json.dumps({"projects": out}, ensure_ascii=False))

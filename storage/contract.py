@@ -29,7 +29,15 @@ from domain.entities import (
     Result,
     TokenRef,
 )
-from domain.enums import BatchStatus, Role
+from domain.enums import (
+    BatchStatus,
+    FlagKind,
+    ItemStatus,
+    LeaseStatus,
+    Qualification,
+    Role,
+    RoleStatus,
+)
 from domain.spec import ProjectSpec
 from storage.contract_services import ServiceTx
 from storage.rows import AnnotatorRole, BatchProgress, GoldCount, MemberRow, MemberStats
@@ -129,7 +137,7 @@ class Tx(ServiceTx):
     async def item_answers(self, item_id: int) -> list[Answer]: ...
     @abstractmethod
     async def set_item_outcome(
-        self, item_id: int, status: str, result: Result | None, now: float
+        self, item_id: int, status: ItemStatus, result: Result | None, now: float
     ) -> None:
         """Record an item's status (open, done, disputed, held) and its aggregated result."""
     @abstractmethod
@@ -174,7 +182,7 @@ class Tx(ServiceTx):
     async def annotator_role(self, project_id: int, member_id: int) -> AnnotatorRole | None: ...
     @abstractmethod
     async def set_role_status(
-        self, project_id: int, member_id: int, role: Role, status: str
+        self, project_id: int, member_id: int, role: Role, status: RoleStatus
     ) -> None: ...
     @abstractmethod
     async def acknowledged_guideline(self, project_id: int, member_id: int) -> int: ...
@@ -185,7 +193,7 @@ class Tx(ServiceTx):
     async def guideline_version(self, project_id: int, version: int) -> Guideline | None: ...
     @abstractmethod
     async def set_qualification(
-        self, project_id: int, member_id: int, state: str, since: float
+        self, project_id: int, member_id: int, state: Qualification, since: float
     ) -> None: ...
     @abstractmethod
     async def members_with_role(self, project_id: int, role: Role) -> list[int]:
@@ -278,11 +286,11 @@ class Tx(ServiceTx):
         gone, Conflict when its item is no longer open (done or disputed): nothing changes."""
 
     @abstractmethod
-    async def release(self, assignment: Assignment, status: str) -> None:
+    async def release(self, assignment: Assignment, status: LeaseStatus) -> None:
         """End a lease without an answer (skipped or reported); the item is not offered again."""
     @abstractmethod
     async def add_flag(
-        self, project_id: int, item_id: int | None, member_id: int | None, kind: str,
+        self, project_id: int, item_id: int | None, member_id: int | None, kind: FlagKind,
         reason: str, now: float,
     ) -> int: ...
     @abstractmethod
@@ -298,7 +306,7 @@ class Tx(ServiceTx):
     async def item_reporters(self, item_id: int) -> int:
         """How many distinct people have an open report on the item."""
     @abstractmethod
-    async def has_open_flag(self, project_id: int, member_id: int, kind: str) -> bool: ...
+    async def has_open_flag(self, project_id: int, member_id: int, kind: FlagKind) -> bool: ...
 
     # quality
     @abstractmethod

@@ -25,7 +25,7 @@ from bot.managing.operations import import_batch, make_invite, require_project, 
 from bot.managing.projectfile import load_project_file
 from bot.quality import gold_accuracy
 from domain.entities import Project
-from domain.enums import Role
+from domain.enums import ItemStatus, Qualification, Role, RoleStatus
 from storage import open_store
 from storage.contract import Store
 from storage.rows import MemberStats
@@ -204,8 +204,8 @@ async def _report(
             if row.item.gold is None:
                 answers_real += sum(1 for a in row.answers if a.excluded is None)
             if row.item.gold is None and row.result is not None:
-                done += row.item.status == "done"
-                disputed += row.item.status == "disputed"
+                done += row.item.status == ItemStatus.DONE
+                disputed += row.item.status == ItemStatus.DISPUTED
                 correct += row.result.label == truth[row.item.ext_id]
         status: dict[str, str] = {}
         qualified: dict[str, str] = {}
@@ -241,7 +241,7 @@ async def _report(
         "labels_per_item": round(answers_real / (done + disputed), 2) if done + disputed
         else None,
         "accuracy": round(correct / (done + disputed), 4) if done + disputed else None,
-        "suspended": sum(1 for s in status.values() if s == "suspended"),
-        "failed_qualification": sum(1 for q in qualified.values() if q == "failed"),
+        "suspended": sum(1 for s in status.values() if s == RoleStatus.SUSPENDED),
+        "failed_qualification": sum(1 for q in qualified.values() if q == Qualification.FAILED),
         "annotators": annotators,
     }

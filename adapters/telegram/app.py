@@ -26,7 +26,7 @@ from adapters.telegram.retry import Retry
 from bot.core import Core
 from bot.media.store import UploadRefs
 from bot.outbox_pump import OutboxPump
-from domain.enums import Role
+from domain.enums import Role, RoleStatus
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +168,7 @@ class TelegramAdapter:
         async with self.core.store.transaction() as tx:
             for project in await tx.projects():
                 for row in await tx.project_members(project.id):
-                    if row.role != Role.MANAGER or row.status != "active":
+                    if row.role != Role.MANAGER or row.status != RoleStatus.ACTIVE:
                         continue
                     for identity in await tx.identities(row.member.id):
                         if identity.platform == "telegram" and identity.user_id.isdigit():

@@ -27,7 +27,7 @@ from bot.judging.outcome import PRIOR_ACCURACY, judge_item
 from bot.quality import gold_accuracy
 from bot.routing import issue_button
 from domain.entities import Answer, Item, Member, Project
-from domain.enums import Role
+from domain.enums import FlagKind, ItemStatus, LeaseStatus, Qualification, Role, RoleStatus
 from domain.tokens import IdleMenu
 from tasks import task_type
 
@@ -50,7 +50,7 @@ async def after_gold(
     role = await tx.annotator_role(project.id, member.id)
     if role is None:
         return None
-    if role.qualification == "pending":
+    if role.qualification == Qualification.PENDING:
         counts = (await tx.gold_counts(project.id, [member.id], since=role.qual_since))[member.id]
         feedback = gold_feedback(project, item, value, correct)
         if counts.total < policy.qualification:
@@ -59,8 +59,8 @@ async def after_gold(
             return text if correct else await _with_next(ctx, member, text)
         share = counts.correct / counts.total
         passed = share >= policy.min_gold_accuracy
-        await tx.set_qualification(project.id, member.id, "passed" if passed else "failed",
-                                   role.qual_since)
+        verdict = Qualification.PASSED if passed else Qualification.FAILED
+        await tx.set_qualification(project.id, member.id, verdict, role.qual_since)
         await tx.audit(project.id, member.id, "qualification",
                        {"correct": counts.correct, "total": counts.total, "passed": passed},
                        ctx.now)
@@ -121,17 +121,17 @@ async def suspend(ctx: Ctx, member: Member, project: Project, evidence: str) -> 
     """Suspend an annotator: their answers leave the aggregation and their items are judged
     again; the managers hear of it through the outbox."""
     tx = ctx.tx
-    await tx.set_role_status(project.id, member.id, Role.ANNOTATOR, "suspended")
+    await tx.set_role_status(project.id, member.id, Role.ANNOTATOR, RoleStatus.SUSPENDED)
     lease = await tx.open_assignment(project.id, member.id)
     if lease is not None:
-        await tx.release(lease, "skipped")
+        await tx.release(lease, LeaseStatus.SKIPPED)
     touched = await tx.exclude_answers(project.id, member.id, "suspended")
     tx.freed.add(project.id)  # a slot their wake promised them is free for others now
     for item_id in touched:
         item = await tx.item(item_id)
-        if item.status != "open" or item.n_answers >= item.n_target:
+        if item.status != ItemStatus.OPEN or item.n_answers >= item.n_target:
             await judge_item(tx, project, item, ctx.now)
-    await tx.add_flag(project.id, None, member.id, "suspended", evidence, ctx.now)
+    await tx.add_flag(project.id, None, member.id, FlagKind.SUSPENDED, evidence, ctx.now)
     await tx.audit(project.id, member.id, "suspend", {"evidence": evidence,
                                                       "items_reopened": len(touched)}, ctx.now)
     note = Screen(
@@ -151,12 +151,12 @@ async def behaviour_signals(ctx: Ctx, member: Member, project: Project, answer: 
     recent = await ctx.tx.recent_answers(project.id, member.id, RECENT)
     quick = [a for a in recent if a.time_ms < policy.min_seconds * 1000]
     if len(recent) >= 10 and len(quick) >= FAST_SHARE * len(recent):
-        await _flag_once(ctx, member, project, "too_fast",
+        await _flag_once(ctx, member, project, FlagKind.TOO_FAST,
                          f"{len(quick)} of the last {len(recent)} answers took under "
                          f"{policy.min_seconds:g} s")
     run = recent[:SAME_LABEL_RUN]
     if len(run) == SAME_LABEL_RUN and len({a.value for a in run}) == 1:
-        await _flag_once(ctx, member, project, "same_label",
+        await _flag_once(ctx, member, project, FlagKind.SAME_LABEL,
                          f"the last {SAME_LABEL_RUN} answers were all {run[0].value!r}")
 
 
@@ -164,10 +164,12 @@ async def skip_signal(ctx: Ctx, member: Member, project: Project) -> None:
     stats = await ctx.tx.member_stats(project.id, member.id, ctx.now)
     seen = stats.skipped + stats.answers
     if stats.skipped >= SKIPS_MIN and stats.skipped >= SKIP_SHARE * seen:
-        await _flag_once(ctx, member, project, "many_skips",
+        await _flag_once(ctx, member, project, FlagKind.MANY_SKIPS,
                          f"skipped {stats.skipped} of {seen} tasks")
 
 
-async def _flag_once(ctx: Ctx, member: Member, project: Project, kind: str, why: str) -> None:
+async def _flag_once(
+    ctx: Ctx, member: Member, project: Project, kind: FlagKind, why: str
+) -> None:
     if not await ctx.tx.has_open_flag(project.id, member.id, kind):
         await ctx.tx.add_flag(project.id, None, member.id, kind, why, ctx.now)

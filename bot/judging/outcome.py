@@ -16,12 +16,15 @@ from bot.judging.verdicts import PRIOR_ACCURACY as PRIOR_ACCURACY
 from bot.judging.verdicts import judge_answers
 from bot.quality import posterior_mean
 from domain.entities import Item, Project, Result
+from domain.enums import FlagKind, ItemStatus
 from storage.contract import Tx
 
 METHOD = "gold_weighted_posterior"
 
 
-async def settle_item(tx: Tx, project: Project, item: Item, n_answers: int, now: float) -> str:
+async def settle_item(
+    tx: Tx, project: Project, item: Item, n_answers: int, now: float
+) -> ItemStatus:
     """Re-evaluate a non-gold item that now has `n_answers` answers (once it has its target);
     returns its status."""
     if n_answers < item.n_target:
@@ -29,7 +32,7 @@ async def settle_item(tx: Tx, project: Project, item: Item, n_answers: int, now:
     return await judge_item(tx, project, item, now)
 
 
-async def judge_item(tx: Tx, project: Project, item: Item, now: float) -> str:
+async def judge_item(tx: Tx, project: Project, item: Item, now: float) -> ItemStatus:
     """Decide the item from its counted answers; returns its new status. How the answers add
     up depends on the task type (see `bot.judging.verdicts`)."""
     spec = project.spec
@@ -37,8 +40,8 @@ async def judge_item(tx: Tx, project: Project, item: Item, now: float) -> str:
     answers = [a for a in await tx.item_answers(item.id) if a.excluded is None]
     if len(answers) < policy.min_overlap:
         await tx.set_item_target(item.id, policy.min_overlap)
-        await tx.set_item_outcome(item.id, "open", None, now)
-        return "open"
+        await tx.set_item_outcome(item.id, ItemStatus.OPEN, None, now)
+        return ItemStatus.OPEN
     workers = [a.member_id for a in answers]
     counts = await tx.gold_counts(project.id, sorted(set(workers)))
     accuracy = {
@@ -52,12 +55,10 @@ async def judge_item(tx: Tx, project: Project, item: Item, now: float) -> str:
     )
     if verdict.status == "more":
         await tx.set_item_target(item.id, len(answers) + 1)
-        await tx.set_item_outcome(item.id, "open", None, now)
-        return "open"
-    if verdict.status == "done":
-        await tx.set_item_outcome(item.id, "done", result, now)
-    else:
-        await tx.set_item_outcome(item.id, "disputed", result, now)
-        if item.status != "disputed":
-            await tx.add_flag(project.id, item.id, None, "disputed", verdict.reason, now)
-    return verdict.status
+        await tx.set_item_outcome(item.id, ItemStatus.OPEN, None, now)
+        return ItemStatus.OPEN
+    status = ItemStatus(verdict.status)
+    await tx.set_item_outcome(item.id, status, result, now)
+    if status == ItemStatus.DISPUTED and item.status != ItemStatus.DISPUTED:
+        await tx.add_flag(project.id, item.id, None, FlagKind.DISPUTED, verdict.reason, now)
+    return status

@@ -12,7 +12,7 @@ from bot.guidelines.guide import guide_screens
 from bot.labeling.work import next_screen
 from bot.reports.progress import progress_text
 from domain.entities import Identity, Member, Project
-from domain.enums import Role
+from domain.enums import Qualification, Role, RoleStatus
 from domain.tokens import IdleMenu
 from storage.contract import NotFound
 from tasks import task_type
@@ -76,7 +76,7 @@ async def on_start(ctx: Ctx, args: tuple[str, ...]) -> None:
     qualification = project.spec.quality.qualification
     first_time_annotator = invite.role == Role.ANNOTATOR and Role.ANNOTATOR not in before
     if first_time_annotator and qualification > 0:
-        await ctx.tx.set_qualification(project.id, member.id, "pending", ctx.now)
+        await ctx.tx.set_qualification(project.id, member.id, Qualification.PENDING, ctx.now)
     current = await ctx.tx.guideline(project.id)
     if current is not None:
         await ctx.tx.acknowledge_guideline(project.id, member.id, current.version)
@@ -183,7 +183,7 @@ async def on_help(ctx: Ctx) -> None:
     if ctx.is_admin or (project is not None and await can_manage(ctx, project)):
         text += "\n\n" + MANAGER_HELP
     elif project is not None and ctx.member is not None and (
-        (await ctx.tx.roles(project.id, ctx.member.id)).get(Role.QA) == "active"
+        (await ctx.tx.roles(project.id, ctx.member.id)).get(Role.QA) == RoleStatus.ACTIVE
     ):
         text += "\n\n" + QA_HELP
     ctx.say(text)

@@ -15,6 +15,7 @@ from bot.labeling.task_keys import option_rows
 from bot.media.store import MediaStore
 from bot.routing import ask_reply, issue_button
 from domain.entities import Assignment, Item, Project
+from domain.enums import FlagKind
 from domain.spec import QuotaPolicy
 from domain.tokens import IdleMenu, ReportMenu, TaskCard, TypedAnswer
 from storage.contract import Tx
@@ -22,10 +23,10 @@ from storage.rows import MemberStats
 from tasks import TaskView, task_type
 
 REPORT_REASONS = {
-    "u": ("Unclear", "unclear"),
-    "b": ("Broken", "broken"),
-    "o": ("Offensive", "offensive"),
-    "x": ("Other…", "other"),
+    "u": ("Unclear", FlagKind.UNCLEAR),
+    "b": ("Broken", FlagKind.BROKEN),
+    "o": ("Offensive", FlagKind.OFFENSIVE),
+    "x": ("Other…", FlagKind.OTHER),
 }
 SHORT_LABEL = 14
 

@@ -14,6 +14,7 @@ from bot.chat.events import Tap
 from bot.context import Ctx, show
 from bot.labeling.work import next_screen, render_task
 from domain.entities import Answer, Member, Project
+from domain.enums import Qualification, RoleStatus
 from storage.contract import Conflict, NotFound
 
 NOTHING = "There is no answer to undo."
@@ -70,7 +71,7 @@ async def undo_last(
         return (f"Too late to undo: an answer can be taken back for "
                 f"{policy.undo_seconds:g} seconds after it."), None
     role = await tx.annotator_role(project.id, member.id)
-    if role is None or role.status != "active" or last.excluded is not None:
+    if role is None or role.status != RoleStatus.ACTIVE or last.excluded is not None:
         return "Your work in this project is paused, so there is nothing to undo.", None
     if last.correct is not None and await _feedback_shown(ctx, project, member, last):
         return FEEDBACK, None
@@ -94,7 +95,7 @@ async def _feedback_shown(ctx: Ctx, project: Project, member: Member, answer: An
                                             and not answer.correct):
         return True
     role = await ctx.tx.annotator_role(project.id, member.id)
-    if role is None or role.qualification == "none" or policy.qualification == 0:
+    if role is None or role.qualification == Qualification.NONE or policy.qualification == 0:
         return False
     counts = await ctx.tx.gold_counts(project.id, [member.id], since=role.qual_since)
     return counts[member.id].total <= policy.qualification

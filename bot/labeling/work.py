@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TypeGuard
 
 from bot.chat.actions import Screen, Toast
 from bot.chat.buttons import BACK, GUIDE, LABELS, REPORT, SKIP, split_token
@@ -19,6 +20,7 @@ from bot.review.queue import hold_if_reported
 from bot.routing import STALE, ask_reply
 from bot.timekeeping import day_start, week_start
 from domain.entities import Assignment, LeaseView, Member, Project
+from domain.enums import FlagKind, ItemStatus, LeaseStatus, Qualification, RoleStatus
 from domain.tokens import ReportMenu, ReportReason, TaskCard, TypedAnswer
 from storage.contract import Busy, Conflict
 from tasks import AnswerError, task_type
@@ -49,15 +51,15 @@ async def next_screen(
     if assignment is None:
         role = await tx.annotator_role(project.id, member.id)
         title = escape(project.title)
-        if role is None or role.status != "active":
+        if role is None or role.status != RoleStatus.ACTIVE:
             return Screen(text=not_active(project, None if role is None else role.status))
         changes = await pending_guideline(ctx, member, project)
         if changes is not None:
             return changes
-        if role.qualification == "failed":
+        if role.qualification == Qualification.FAILED:
             return Screen(text=f"You have not passed the qualification for *{title}* yet. "
                           "Your manager can allow another try.")
-        if role.qualification == "pending":
+        if role.qualification == Qualification.PENDING:
             lease_s = project.spec.lease_minutes * 60.0
             assignment = await tx.assign(project.id, member.id, True, ctx.now, lease_s)
             if assignment is not None:
@@ -84,9 +86,9 @@ def not_active(project: Project, status: str | None) -> str:
     title = escape(project.title)
     if status is None:
         return f"You are not an annotator in *{title}*."
-    if status == "suspended":
+    if status == RoleStatus.SUSPENDED:
         return SUSPENDED
-    if status == "removed":
+    if status == RoleStatus.REMOVED:
         return f"You are no longer an annotator in *{title}*."
     return f"Your work in *{title}* is on hold ({status})."
 
@@ -123,6 +125,13 @@ async def _lease(
     return await ctx.tx.assign(project.id, member.id, False, ctx.now, lease_s, wait=wait)
 
 
+def _open_lease(view: LeaseView | None, member: Member) -> TypeGuard[LeaseView]:
+    """Whether `view` is a lease that `member` holds now, with their role active."""
+    return (view is not None and view.assignment.member_id == member.id
+            and view.assignment.status == LeaseStatus.LEASED
+            and view.role_status == RoleStatus.ACTIVE)
+
+
 async def on_task_tap(ctx: Ctx, tap: Tap, member: Member, card: TaskCard, code: str) -> None:
     """A button on a task card (the card's `undo_answer_id` is kept on a toggle's redraw; the
     Undo button itself is handled by `bot.labeling.undo`)."""
@@ -133,7 +142,7 @@ async def on_task_tap(ctx: Ctx, tap: Tap, member: Member, card: TaskCard, code: 
         ctx.actions.append(Toast(tap, NO_LONGER_YOURS))
         return
     assignment, project = view.assignment, view.project
-    if view.role_status != "active":
+    if view.role_status != RoleStatus.ACTIVE:
         ctx.actions.append(Toast(tap, NO_LONGER_YOURS))
         show(ctx, tap, Screen(text=not_active(project, view.role_status)))
         return
@@ -146,15 +155,15 @@ async def on_task_tap(ctx: Ctx, tap: Tap, member: Member, card: TaskCard, code: 
         ctx.send(label_help_screen(project))
         ctx.actions.append(Toast(tap, LABELS_SENT))
         return
-    if assignment.status == "answered":
+    if assignment.status == LeaseStatus.ANSWERED:
         ctx.actions.append(Toast(tap, "Already saved ✓"))
         show(ctx, tap, await next_screen(ctx, member, project))
         return
-    if assignment.status != "leased":
+    if assignment.status != LeaseStatus.LEASED:
         ctx.actions.append(Toast(tap, NO_LONGER_YOURS))
         return
     if code == SKIP:
-        await tx.release(assignment, "skipped")
+        await tx.release(assignment, LeaseStatus.SKIPPED)
         await skip_signal(ctx, member, project)
         ctx.actions.append(Toast(tap, "Skipped."))
         show(ctx, tap, await next_screen(ctx, member, project, lease_free=True))
@@ -211,8 +220,7 @@ async def on_answer_text(ctx: Ctx, member: Member, reply: TypedAnswer, text: str
     """A typed answer to the task on screen (free_text): saved, then the next task is sent."""
     assignment_id = reply.assignment_id
     lease = await ctx.tx.lease_view(assignment_id)
-    if (lease is None or lease.assignment.member_id != member.id
-            or lease.assignment.status != "leased" or lease.role_status != "active"):
+    if not _open_lease(lease, member):
         await ask_reply(ctx.tx, member.id, None)
         ctx.say("That task is no longer open, so I did not save this. /next shows your task.")
         return
@@ -248,7 +256,7 @@ async def _save(
     if tap is not None:
         ctx.actions.append(Toast(tap, "Saved ✓"))
     screen: Screen | str | None = None
-    status = "open"
+    status = ItemStatus.OPEN
     if correct is None:
         status = await settle_item(tx, project, item, item.n_answers + 1, ctx.now)
         await behaviour_signals(ctx, member, project, answer)
@@ -259,7 +267,8 @@ async def _save(
         screen = replace(task, text=f"{screen}\n\n{task.text}")
     elif screen is None:
         # No Undo once the answer settled the item: the button could only say it is too late.
-        undo = answer.id if project.spec.quality.undo_seconds > 0 and status == "open" else None
+        undoable = project.spec.quality.undo_seconds > 0 and status == ItemStatus.OPEN
+        undo = answer.id if undoable else None
         screen = await next_screen(ctx, member, project, lease_free=True, undo=undo)
     if tap is not None:
         show(ctx, tap, screen)
@@ -271,8 +280,7 @@ async def on_report_tap(ctx: Ctx, tap: Tap, member: Member, menu: ReportMenu, co
     tx = ctx.tx
     assignment_id = menu.assignment_id
     view = await tx.lease_view(assignment_id)
-    if (view is None or view.assignment.member_id != member.id
-            or view.assignment.status != "leased" or view.role_status != "active"):
+    if not _open_lease(view, member):
         ctx.actions.append(Toast(tap, NO_LONGER_YOURS))
         return
     assignment, project = view.assignment, view.project
@@ -294,12 +302,12 @@ async def on_report_tap(ctx: Ctx, tap: Tap, member: Member, menu: ReportMenu, co
 
 
 async def file_report(
-    ctx: Ctx, member: Member, assignment: Assignment, kind: str, reason: str
+    ctx: Ctx, member: Member, assignment: Assignment, kind: FlagKind, reason: str
 ) -> None:
     flag_id = await ctx.tx.add_flag(
         assignment.project_id, assignment.item_id, member.id, kind, reason, ctx.now
     )
-    await ctx.tx.release(assignment, "reported")
+    await ctx.tx.release(assignment, LeaseStatus.REPORTED)
     await hold_if_reported(ctx, assignment.item_id)
     await ctx.tx.audit(
         assignment.project_id,
@@ -316,11 +324,10 @@ async def on_report_text(ctx: Ctx, member: Member, reply: ReportReason, text: st
     assignment_id = reply.assignment_id
     await ask_reply(tx, member.id, None)
     view = await tx.lease_view(assignment_id)
-    if (view is None or view.assignment.member_id != member.id
-            or view.assignment.status != "leased" or view.role_status != "active"):
+    if not _open_lease(view, member):
         ctx.say("That task is no longer yours, so I did not file the report.")
         return
     assignment, project = view.assignment, view.project
-    await file_report(ctx, member, assignment, "other", text.strip()[:1000])
+    await file_report(ctx, member, assignment, FlagKind.OTHER, text.strip()[:1000])
     ctx.say("Thanks, reported.")
     ctx.send(await next_screen(ctx, member, project))

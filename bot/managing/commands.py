@@ -15,7 +15,7 @@ from bot.labeling.waiting import notify_with_next, wake_freed
 from bot.managing.batches import actor_details
 from bot.managing.operations import invite_uses
 from domain.entities import Member, Project
-from domain.enums import Role
+from domain.enums import LeaseStatus, Role, RoleStatus
 from storage.contract import Conflict, StoreError
 from storage.rows import MemberRow
 
@@ -32,8 +32,10 @@ async def on_project(ctx: Ctx, args: tuple[str, ...]) -> None:
         ctx.say("*Your projects*\n\n" + "\n".join(lines) + "\n\nSwitch with /project NAME.")
         return
     project = await ctx.tx.project_by_name(args[0])
-    if project is None or not (await can_manage(ctx, project) or (
-            ctx.member and "active" in (await ctx.tx.roles(project.id, ctx.member.id)).values())):
+    roles = {} if project is None or ctx.member is None else await ctx.tx.roles(
+        project.id, ctx.member.id)
+    if project is None or not (await can_manage(ctx, project)
+                               or RoleStatus.ACTIVE in roles.values()):
         ctx.say(f"There is no project `{escape(args[0])}` that you belong to.")
         return
     member = await ensure_member(ctx)
@@ -131,7 +133,7 @@ async def suspend_member(ctx: Ctx, project: Project, row: MemberRow, by: Member 
     `tapmark members` run."""
     if row.role != Role.ANNOTATOR:
         raise Conflict("Only annotators can be suspended; removing takes away any role.")
-    if row.status != "active":
+    if row.status != RoleStatus.ACTIVE:
         raise Conflict(f"{row.member.pseudonym} is {row.status} already.")
     who = "a manager" if by is not None else "the command line"
     await suspend(ctx, row.member, project, f"suspended by {who}")
@@ -141,9 +143,9 @@ async def suspend_member(ctx: Ctx, project: Project, row: MemberRow, by: Member 
 
 async def reinstate_member(ctx: Ctx, project: Project, row: MemberRow, by: Member | None) -> str:
     """Give a suspended annotator, or a removed member, their role back."""
-    if row.status == "active":
+    if row.status == RoleStatus.ACTIVE:
         raise Conflict(f"{row.member.pseudonym} is active as {row.role.value} already.")
-    await ctx.tx.set_role_status(project.id, row.member.id, row.role, "active")
+    await ctx.tx.set_role_status(project.id, row.member.id, row.role, RoleStatus.ACTIVE)
     await ctx.tx.audit(project.id, None if by is None else by.id, "reinstate",
                        {"member": row.member.pseudonym, "role": row.role.value,
                         **actor_details(by)}, ctx.now)
@@ -158,7 +160,7 @@ async def reinstate_member(ctx: Ctx, project: Project, row: MemberRow, by: Membe
     else:
         await notify(ctx.tx, row.member.id, Screen(
             text=f"You are {row.role.value} in *{title}* again."), ctx.now)
-    if row.status == "removed":
+    if row.status == RoleStatus.REMOVED:
         return f"is back as {row.role.value}."
     return "is active again; their earlier answers stay out of the aggregation."
 
@@ -167,13 +169,13 @@ async def remove_member(ctx: Ctx, project: Project, row: MemberRow, by: Member |
     """Take the role of `row` away (an annotator's open task goes back to the pool) and tell
     them; their answers stay."""
     who = row.member
-    if row.status == "removed":
+    if row.status == RoleStatus.REMOVED:
         raise Conflict(f"{who.pseudonym} is already removed as {row.role.value}.")
-    await ctx.tx.set_role_status(project.id, who.id, row.role, "removed")
+    await ctx.tx.set_role_status(project.id, who.id, row.role, RoleStatus.REMOVED)
     if row.role == Role.ANNOTATOR:
         lease = await ctx.tx.open_assignment(project.id, who.id)
         if lease is not None:
-            await ctx.tx.release(lease, "skipped")
+            await ctx.tx.release(lease, LeaseStatus.SKIPPED)
     await ctx.tx.audit(project.id, None if by is None else by.id, "remove",
                        {"member": who.pseudonym, "role": row.role.value, **actor_details(by)},
                        ctx.now)

@@ -17,7 +17,7 @@ from bot.media.importing import Source, load_batch
 from bot.media.store import MediaStore
 from bot.timekeeping import parse_deadline
 from domain.entities import Batch, Invite, Project
-from domain.enums import BatchStatus, Role
+from domain.enums import BatchStatus, Qualification, Role
 from storage.contract import Conflict, NotFound, Store, StoreError, Tx
 from tasks.values import BatchLimits
 
@@ -124,10 +124,10 @@ async def allow_retry(store: Store, project_name: str, pseudonym: str) -> None:
         role = None if member is None else await tx.annotator_role(project.id, member.id)
         if member is None or role is None:
             raise NotFound(f"no annotator {pseudonym!r} in {project_name!r}")
-        if role.qualification != "failed":
+        if role.qualification != Qualification.FAILED:
             raise Conflict(f"{pseudonym} has not failed the qualification "
                            f"(it is {role.qualification})")
-        await tx.set_qualification(project.id, member.id, "pending", now)
+        await tx.set_qualification(project.id, member.id, Qualification.PENDING, now)
         await tx.audit(project.id, member.id, "qualification.retry", {"via": "cli"}, now)
 
 

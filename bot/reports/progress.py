@@ -8,7 +8,7 @@ from bot.context import Ctx
 from bot.quality import posterior_mean
 from bot.timekeeping import active_seconds, day_start, earnings, week_start
 from domain.entities import Member, Project
-from domain.enums import Role
+from domain.enums import Qualification, Role, RoleStatus
 from storage.contract import Tx
 from storage.rows import BatchProgress
 
@@ -70,13 +70,13 @@ async def behind_quota(
         return []
     behind = []
     for row in await tx.project_members(project.id):
-        if row.role != Role.ANNOTATOR or row.status != "active":
+        if row.role != Role.ANNOTATOR or row.status != RoleStatus.ACTIVE:
             continue
         done = counts.get(row.member.id, 0)
         if done >= target:
             continue
         role = await tx.annotator_role(project.id, row.member.id)
-        if role is None or role.qualification == "failed":
+        if role is None or role.qualification == Qualification.FAILED:
             continue
         behind.append((row.member, done))
     return behind

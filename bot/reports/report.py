@@ -24,7 +24,7 @@ from bot.reports import charts
 from bot.reports.progress import behind_quota, items_line
 from bot.timekeeping import day_start, local_time, time_left
 from domain.entities import Project
-from domain.enums import BatchStatus, Role
+from domain.enums import BatchStatus, Role, RoleStatus
 from storage.contract import Tx
 from storage.rows import AgreementCount, BatchPace, BatchProgress
 from tasks import task_type
@@ -154,7 +154,7 @@ async def summary(tx: Tx, project: Project, now: float) -> ReportSummary:
             gold_correct=gold[r.member.id].correct, gold_total=gold[r.member.id].total,
             agreed=agreement.get(r.member.id, AgreementCount()).agreed,
             compared=agreement.get(r.member.id, AgreementCount()).compared,
-        ) for r in rows if r.status == "active" or r.answers),
+        ) for r in rows if r.status == RoleStatus.ACTIVE or r.answers),
         key=lambda a: -a.answers,
     )
     today = {member_id: counts[-1] for member_id, counts in per_day.items()}
@@ -171,7 +171,7 @@ async def summary(tx: Tx, project: Project, now: float) -> ReportSummary:
         behind=tuple((m.pseudonym, done) for m, done in behind),
         min_gold_accuracy=spec.quota.min_gold_accuracy or spec.quality.min_gold_accuracy,
         waiting=tuple(r.member.pseudonym for r in sorted(
-            (r for r in rows if r.status == "active" and r.waiting_since is not None),
+            (r for r in rows if r.status == RoleStatus.ACTIVE and r.waiting_since is not None),
             key=lambda r: r.waiting_since or 0.0,
         )),
         alpha=overall, alpha_note=note,
@@ -252,7 +252,7 @@ def summary_text(s: ReportSummary) -> str:
                 if a.gold_accuracy is not None else "no gold yet")
         agree = (f"agrees {a.agreed}/{a.compared} ({a.agreement:.0%})"
                  if a.agreement is not None else "nothing finished yet")
-        flag = " (suspended)" if a.status == "suspended" else ""
+        flag = " (suspended)" if a.status == RoleStatus.SUSPENDED else ""
         lines.append(f"`{a.annotator}`{flag}: {gold}; {agree}")
     if len(working) > SHOWN:
         lines.append(f"and {len(working) - SHOWN} more (see the chart)")

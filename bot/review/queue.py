@@ -30,6 +30,7 @@ from bot.context import Ctx, show
 from bot.review.sendback import ask_comment
 from bot.routing import ask_reply, issue_button
 from domain.entities import Flag, Item, Member, Project, Result
+from domain.enums import FlagStatus, ItemStatus
 from domain.tokens import NoteText, PingText, ResultText, ReviewCard
 from storage.contract import Tx
 from tasks import tap_choices, task_type
@@ -41,8 +42,8 @@ HOLD_AFTER = 2
 async def hold_if_reported(ctx: Ctx, item_id: int) -> None:
     """Hold an open item back from the stream once enough people reported it."""
     item = await ctx.tx.item(item_id)
-    if item.status == "open" and await ctx.tx.item_reporters(item_id) >= HOLD_AFTER:
-        await ctx.tx.set_item_outcome(item_id, "held", None, ctx.now)
+    if item.status == ItemStatus.OPEN and await ctx.tx.item_reporters(item_id) >= HOLD_AFTER:
+        await ctx.tx.set_item_outcome(item_id, ItemStatus.HELD, None, ctx.now)
 
 
 async def on_review(ctx: Ctx, args: tuple[str, ...]) -> None:
@@ -186,7 +187,7 @@ async def on_review_tap(ctx: Ctx, tap: Tap, member: Member, card: ReviewCard, co
         ctx.actions.append(Toast(tap, "Skipped" if code == "s" else "OK"))
         show(ctx, tap, await review_card(ctx, project, flag.id if code == "s" else flag.id - 1))
         return
-    if flag.status != "open":
+    if flag.status != FlagStatus.OPEN:
         ctx.actions.append(Toast(tap, "Someone already dealt with this one."))
         show(ctx, tap, await review_card(ctx, project, 0))
         return
@@ -292,7 +293,7 @@ def _choice(project: Project, item: Item | None, code: str) -> str | None:
 
 async def _set_result(ctx: Ctx, item_id: int, label: str) -> None:
     result = Result(item_id=item_id, label=label, confidence=1.0, method="qa")
-    await ctx.tx.set_item_outcome(item_id, "done", result, ctx.now)
+    await ctx.tx.set_item_outcome(item_id, ItemStatus.DONE, result, ctx.now)
 
 
 async def _accept(ctx: Ctx, project: Project, flag: Flag) -> None:
@@ -301,7 +302,7 @@ async def _accept(ctx: Ctx, project: Project, flag: Flag) -> None:
         return
     item = await ctx.tx.item(flag.item_id)
     if item.status == "held" and await ctx.tx.item_reporters(item.id) == 0:
-        await ctx.tx.set_item_outcome(item.id, "open", None, ctx.now)
+        await ctx.tx.set_item_outcome(item.id, ItemStatus.OPEN, None, ctx.now)
 
 
 async def on_result_text(ctx: Ctx, member: Member, reply: ResultText, text: str) -> None:
@@ -312,7 +313,7 @@ async def on_result_text(ctx: Ctx, member: Member, reply: ResultText, text: str)
     assert ctx.member is not None
     flag = await tx.flag(flag_id)
     project = await tx.project(flag.project_id) if flag is not None else None
-    if flag is None or flag.item_id is None or project is None or flag.status != "open":
+    if flag is None or flag.item_id is None or project is None or flag.status != FlagStatus.OPEN:
         await ask_reply(tx, ctx.member.id, None)
         ctx.say("That flag is no longer open; nothing was set. /review shows the queue.")
         return

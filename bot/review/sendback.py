@@ -18,6 +18,7 @@ from bot.context import Ctx, show
 from bot.judging.outcome import judge_item
 from bot.routing import ask_reply, issue_button
 from domain.entities import Answer, Flag, Item, Member, Project
+from domain.enums import FlagStatus
 from domain.tokens import KeepReason, SendBackComment, SentBack
 from tasks import tap_choices, task_type
 from tasks.base import item_body
@@ -51,7 +52,7 @@ async def on_comment_text(ctx: Ctx, member: Member, reply: SendBackComment, text
     assert ctx.member is not None
     await ask_reply(tx, ctx.member.id, None)
     flag = await tx.flag(flag_id)
-    if flag is None or flag.item_id is None or flag.status != "open":
+    if flag is None or flag.item_id is None or flag.status != FlagStatus.OPEN:
         ctx.say("That flag is closed now; nothing was sent.")
         return
     project = await tx.project(flag.project_id)
@@ -77,7 +78,7 @@ async def on_back_tap(ctx: Ctx, tap: Tap, member: Member, card: SentBack, code: 
     flag_id, answer_id = card.flag_id, card.answer_id
     tx = ctx.tx
     flag = await tx.flag(flag_id)
-    if flag is None or flag.item_id is None or flag.status != "open":
+    if flag is None or flag.item_id is None or flag.status != FlagStatus.OPEN:
         ctx.actions.append(Toast(tap, "QA has closed this one already."))
         show(ctx, tap, Screen(text="QA has closed this item; nothing to do."))
         return
@@ -122,7 +123,7 @@ async def on_keep_text(ctx: Ctx, member: Member, reply: KeepReason, text: str) -
     assert ctx.member is not None
     await ask_reply(tx, ctx.member.id, None)
     flag = await tx.flag(flag_id)
-    if flag is None or flag.status != "open":
+    if flag is None or flag.status != FlagStatus.OPEN:
         ctx.say("QA has closed this one already; nothing was sent.")
         return
     if await _replied(ctx, flag):
