@@ -42,10 +42,14 @@ def address_problem(address: Address) -> str | None:
         address = address.ipv4_mapped
     if address in METADATA:
         return "a cloud metadata address"
-    for test, name in ((address.is_loopback, "a loopback"), (address.is_link_local, "a link-local"),
-                       (address.is_multicast, "a multicast"),
-                       (address.is_unspecified, "an unspecified"),
-                       (address.is_reserved, "a reserved"), (address.is_private, "a private")):
+    for test, name in (
+        (address.is_loopback, "a loopback"),
+        (address.is_link_local, "a link-local"),
+        (address.is_multicast, "a multicast"),
+        (address.is_unspecified, "an unspecified"),
+        (address.is_reserved, "a reserved"),
+        (address.is_private, "a private"),
+    ):
         if test:
             return f"{name} address"
     if not address.is_global:
@@ -55,7 +59,8 @@ def address_problem(address: Address) -> str | None:
 
 async def system_resolve(host: str, port: int) -> list[tuple[int, str]]:
     infos = await asyncio.get_running_loop().getaddrinfo(
-        host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+        host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
+    )
     return [(family, str(sockaddr[0])) for family, _, _, _, sockaddr in infos]
 
 
@@ -79,8 +84,17 @@ class _CheckedResolver(AbstractResolver):
                 problem = address_problem(ipaddress.ip_address(address.split("%")[0]))
                 if problem is not None:
                     raise MediaError(f"refused: {host} is {problem} ({address})")
-        return [{"hostname": host, "host": address, "port": port, "family": fam, "proto": 0,
-                 "flags": socket.AI_NUMERICHOST} for fam, address in found]
+        return [
+            {
+                "hostname": host,
+                "host": address,
+                "port": port,
+                "family": fam,
+                "proto": 0,
+                "flags": socket.AI_NUMERICHOST,
+            }
+            for fam, address in found
+        ]
 
     async def close(self) -> None:
         return None
@@ -89,8 +103,9 @@ class _CheckedResolver(AbstractResolver):
 class HttpsFetcher:
     """Downloads media named by URL; see the module's docstring for what it refuses."""
 
-    def __init__(self, allow_hosts: frozenset[str] = frozenset(),
-                 resolve: Resolve | None = None) -> None:
+    def __init__(
+        self, allow_hosts: frozenset[str] = frozenset(), resolve: Resolve | None = None
+    ) -> None:
         self.allow_hosts = frozenset(h.lower() for h in allow_hosts)
         self.resolve = resolve or system_resolve
 
@@ -109,8 +124,9 @@ class HttpsFetcher:
 
     async def _fetch(self, url: str, max_bytes: int) -> bytes:
         connector = aiohttp.TCPConnector(resolver=_CheckedResolver(self), use_dns_cache=False)
-        async with aiohttp.ClientSession(connector=connector, trust_env=False,
-                                         auto_decompress=True) as session:
+        async with aiohttp.ClientSession(
+            connector=connector, trust_env=False, auto_decompress=True
+        ) as session:
             for _ in range(MAX_REDIRECTS + 1):
                 self._check_url(url)
                 async with session.get(url, allow_redirects=False) as response:

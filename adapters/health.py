@@ -59,8 +59,11 @@ class HealthServer:
 
     async def _healthz(self, request: web.Request) -> web.Response:
         healthy, parts = await self.check()
-        return web.Response(status=200 if healthy else 503, content_type="application/json",
-                            text=json.dumps({"healthy": healthy, **parts}))
+        return web.Response(
+            status=200 if healthy else 503,
+            content_type="application/json",
+            text=json.dumps({"healthy": healthy, **parts}),
+        )
 
     async def _metrics(self, request: web.Request) -> web.Response:
         body = await metrics.render(self.store)

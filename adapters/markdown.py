@@ -37,9 +37,10 @@ def _slack_text(text: str) -> str:
     a word's edge, fenced with zero-width spaces so Slack does not pair them into formatting."""
     out: list[str] = []
     for i, char in enumerate(text):
-        if char in _SLACK_ALWAYS or (char == "_" and not (
-            0 < i < len(text) - 1 and text[i - 1].isalnum() and text[i + 1].isalnum()
-        )):
+        if char in _SLACK_ALWAYS or (
+            char == "_"
+            and not (0 < i < len(text) - 1 and text[i - 1].isalnum() and text[i + 1].isalnum())
+        ):
             out.append(ZWSP + char + ZWSP)
         else:
             out.append(_html(char))
@@ -164,7 +165,7 @@ def _trim(text: str) -> tuple[str, str, str]:
     if not core:
         return text, "", ""
     start = text.index(core[0])
-    return text[:start], core, text[start + len(core):]
+    return text[:start], core, text[start + len(core) :]
 
 
 def render_blocks(source: str, target: Target) -> list[tuple[str, str]]:
@@ -184,7 +185,10 @@ def render(source: str, target: Target) -> str:
 
 
 def render_parts(
-    source: str, target: Target, limit: int, length: Callable[[str], int] = len,
+    source: str,
+    target: Target,
+    limit: int,
+    length: Callable[[str], int] = len,
 ) -> list[str]:
     """The document as parts of at most `limit` (by `length`), each well-formed on its own."""
     parts: list[str] = []
@@ -211,7 +215,7 @@ def _cut(source: str, target: Target, limit: int, length: Callable[[str], int]) 
     budget = limit
     while True:
         if fence:
-            body = source[fence.end():].rstrip()
+            body = source[fence.end() :].rstrip()
             closing = fence.group(2)
             if body.endswith(closing):
                 body = body[: -len(closing)].rstrip("\n")

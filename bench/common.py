@@ -22,7 +22,7 @@ def summary(latencies_s: list[float], elapsed_s: float, unit: str) -> dict[str, 
         "p50_ms": round(statistics.median(ms), 2),
         "p99_ms": round(ms[max(0, int(len(ms) * 0.99) - 1)], 2),
         "machine": f"{platform.machine()} {os.cpu_count()} cores, Python "
-                   f"{platform.python_version()}",
+        f"{platform.python_version()}",
     }
 
 

@@ -59,29 +59,43 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="tapmark-bench-") as tmp:
         url = args.db or f"sqlite:///{Path(tmp) / 'bench.db'}"
         async with open_store(url) as store:
-            spec = parse_project("bench.toml", PROJECT.format(
-                overlap=args.overlap, gold_rate=args.gold_rate))
+            spec = parse_project(
+                "bench.toml", PROJECT.format(overlap=args.overlap, gold_rate=args.gold_rate)
+            )
             await save_project(store, spec, update=True)
-            await import_batch(store, "bench", "bench.jsonl",
-                               batch(args.items, args.gold_every), True,
-                               batch_name=f"b{time.time_ns()}")
+            await import_batch(
+                store,
+                "bench",
+                "bench.jsonl",
+                batch(args.items, args.gold_every),
+                True,
+                batch_name=f"b{time.time_ns()}",
+            )
             invite = await make_invite(store, "bench", Role.ANNOTATOR, None, None)
             if args.workers > 1:
                 reports, elapsed = await run_workers(
-                    url, invite.code, args.workers, args.annotators // args.workers, args.seed,
-                    args.think_ms)
+                    url,
+                    invite.code,
+                    args.workers,
+                    args.annotators // args.workers,
+                    args.seed,
+                    args.think_ms,
+                )
                 merged = [x for r in reports for x in r["latencies"]]
                 return {**_head(url, args), **summary(merged, elapsed, "answers")}
             core = Core(store, rng=random.Random(args.seed))
             actors = [Actor("bench", f"u{i}", f"u{i}") for i in range(args.annotators)]
-            screens = [task_screen(await core.handle(Command(a, "start", (invite.code,))))
-                       for a in actors]
+            screens = [
+                task_screen(await core.handle(Command(a, "start", (invite.code,)))) for a in actors
+            ]
             latencies: list[float] = []
             started = time.perf_counter()
-            await asyncio.gather(*(
-                annotate(core, a, s, random.Random(i), latencies, args.think_ms / 1000)
-                for i, (a, s) in enumerate(zip(actors, screens, strict=True))
-            ))
+            await asyncio.gather(
+                *(
+                    annotate(core, a, s, random.Random(i), latencies, args.think_ms / 1000)
+                    for i, (a, s) in enumerate(zip(actors, screens, strict=True))
+                )
+            )
             elapsed = time.perf_counter() - started
     return {**_head(url, args), **summary(latencies, elapsed, "answers")}
 
@@ -106,12 +120,20 @@ def main() -> None:
     parser.add_argument("--gold-rate", type=float, default=0.0)
     parser.add_argument("--gold-every", type=int, default=0)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--think-ms", type=float, default=0.0,
-                        help="mean pause between a screen and the tap (default 0: flat out)")
+    parser.add_argument(
+        "--think-ms",
+        type=float,
+        default=0.0,
+        help="mean pause between a screen and the tap (default 0: flat out)",
+    )
     parser.add_argument("--db", help="database URL (default: a fresh SQLite file)")
-    parser.add_argument("--workers", type=int, default=1,
-                        help="worker processes sharing the database, the annotators split "
-                             "among them (default 1: all in this process)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes sharing the database, the annotators split "
+        "among them (default 1: all in this process)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
     result = asyncio.run(run(args))

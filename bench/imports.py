@@ -42,8 +42,9 @@ min_overlap = 1
 max_overlap = 1
 gold_rate = 0
 """
-WORDS = ("the quick brown fox jumps over a lazy dog while seven wizards box "
-         "and quartz judges vex nymphs").split()
+WORDS = (
+    "the quick brown fox jumps over a lazy dog while seven wizards box and quartz judges vex nymphs"
+).split()
 
 
 def upload(rows: int, shape: str) -> tuple[str, bytes]:
@@ -60,9 +61,15 @@ def upload(rows: int, shape: str) -> tuple[str, bytes]:
         if i % 10 == 0 and shape != "tiny":
             row["gold"] = "pos" if i % 20 else "neg"
         if shape == "labelstudio":
-            row = {"id": i, "data": {**row["data"], "tapmark_id": row["id"]},
-                   "annotations": [{"ground_truth": True, "result": [
-                       {"value": {"choices": [row["gold"]]}}]}] if "gold" in row else []}
+            row = {
+                "id": i,
+                "data": {**row["data"], "tapmark_id": row["id"]},
+                "annotations": [
+                    {"ground_truth": True, "result": [{"value": {"choices": [row["gold"]]}}]}
+                ]
+                if "gold" in row
+                else [],
+            }
             out.write((b",\n" if i else b"") + json.dumps(row).encode())
         else:
             out.write(json.dumps(row).encode() + b"\n")
@@ -148,8 +155,9 @@ def main() -> None:
         tracemalloc.stop()
     if not args.no_split:
         report["split_ms"] = split_ms()
-    report["machine"] = (f"{platform.machine()} {os.cpu_count()} cores, Python "
-                         f"{platform.python_version()}")
+    report["machine"] = (
+        f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
     print(json.dumps(report) if args.json else json.dumps(report, indent=2))
 
 

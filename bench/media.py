@@ -60,8 +60,10 @@ def photo(n: int, size: tuple[int, int] = (3000, 2000)) -> bytes:
     base = Image.linear_gradient("L").resize(size).convert("RGB")
     noise = Image.effect_noise(size, 40 + n % 20).convert("RGB")
     image = Image.blend(base, noise, 0.3)
-    image.paste((rng.randrange(256), rng.randrange(256), rng.randrange(256)),
-                (0, 0, size[0] // 5, size[1] // 5))
+    image.paste(
+        (rng.randrange(256), rng.randrange(256), rng.randrange(256)),
+        (0, 0, size[0] // 5, size[1] // 5),
+    )
     exif = Image.Exif()
     exif[0x0112] = 6
     exif[0x8825] = {1: "N", 2: (52.0, 31.0, 12.0)}
@@ -73,8 +75,10 @@ def photo(n: int, size: tuple[int, int] = (3000, 2000)) -> bytes:
 def zip_batch(pictures: list[bytes]) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
-        rows = [json.dumps({"id": f"p{n}", "data": {"image": f"p{n}.jpg"}})
-                for n in range(len(pictures))]
+        rows = [
+            json.dumps({"id": f"p{n}", "data": {"image": f"p{n}.jpg"}})
+            for n in range(len(pictures))
+        ]
         archive.writestr("batch.jsonl", "\n".join(rows) + "\n")
         for n, data in enumerate(pictures):
             archive.writestr(f"p{n}.jpg", data)
@@ -89,17 +93,22 @@ async def prepare_rate(n: int, folder: Path) -> dict[str, Any]:
         prepare_image(data)
         single.append(time.perf_counter() - started)
     spec = ProjectSpec.model_validate(
-        {"name": "pics", "title": "P", "task": "single_choice", "labels": ["a", "b"]})
+        {"name": "pics", "title": "P", "task": "single_choice", "labels": ["a", "b"]}
+    )
     archive = zip_batch(pictures)
     started = time.perf_counter()
     loaded = await load_batch("bench.zip", archive, spec, MediaStore(folder / "media"))
     await loaded.publish()
     elapsed = time.perf_counter() - started
     assert loaded.count == n
-    return {"images": n, "source": "3000x2000 JPEG", "images_per_s": round(n / elapsed, 1),
-            "seconds": round(elapsed, 3),
-            "one_image_ms": round(statistics.median(single) * 1000, 1),
-            "threads": os.cpu_count()}
+    return {
+        "images": n,
+        "source": "3000x2000 JPEG",
+        "images_per_s": round(n / elapsed, 1),
+        "seconds": round(elapsed, 3),
+        "one_image_ms": round(statistics.median(single) * 1000, 1),
+        "threads": os.cpu_count(),
+    }
 
 
 def card(tg: FakeTelegram, uid: int) -> ChatMessage | None:
@@ -109,8 +118,9 @@ def card(tg: FakeTelegram, uid: int) -> ChatMessage | None:
     return None
 
 
-async def label(tg: FakeTelegram, uid: int, code: str, rng: random.Random,
-                latencies: list[float]) -> None:
+async def label(
+    tg: FakeTelegram, uid: int, code: str, rng: random.Random, latencies: list[float]
+) -> None:
     tg.user_send_text(uid, f"/start {code}", first_name=f"P{uid}")
     message = await tg.wait_for(lambda: card(tg, uid), timeout=60)
     while message.labels[-3:] == TOOLS and not message.deleted:
@@ -118,6 +128,7 @@ async def label(tg: FakeTelegram, uid: int, code: str, rng: random.Random,
         started = time.perf_counter()
         choice = rng.choice(["a", "b", "c"])
         tg.user_tap(uid, message.message_id, message.button(choice).callback_data or "")
+
         def moved(m: ChatMessage = message, e: int = edits) -> bool:
             return m.edit_count > e or m.deleted
 
@@ -125,12 +136,12 @@ async def label(tg: FakeTelegram, uid: int, code: str, rng: random.Random,
         latencies.append(time.perf_counter() - started)
 
 
-async def uploads_per_label(items: int, people: int, overlap: int,
-                            folder: Path) -> dict[str, Any]:
+async def uploads_per_label(items: int, people: int, overlap: int, folder: Path) -> dict[str, Any]:
     media = MediaStore(folder / "media")
     async with open_store(f"sqlite:///{folder / 'bench.db'}") as store, FakeTelegram() as tg:
-        await save_project(store, parse_project("p.toml", PROJECT.format(overlap=overlap)),
-                           update=False)
+        await save_project(
+            store, parse_project("p.toml", PROJECT.format(overlap=overlap)), update=False
+        )
         pictures = [photo(1000 + n, (800, 600)) for n in range(items)]
         await import_batch(store, "pics", "b.zip", zip_batch(pictures), True, media=media)
         code = (await make_invite(store, "pics", Role.ANNOTATOR, None, None)).code
@@ -140,28 +151,37 @@ async def uploads_per_label(items: int, people: int, overlap: int,
         latencies: list[float] = []
         started = time.perf_counter()
         try:
-            await asyncio.gather(*(label(tg, 7000 + p, code, random.Random(p), latencies)
-                                   for p in range(people)))
+            await asyncio.gather(
+                *(label(tg, 7000 + p, code, random.Random(p), latencies) for p in range(people))
+            )
         finally:
             elapsed = time.perf_counter() - started
             await adapter.stop()
         labels = len(latencies)
         out = summary(latencies, elapsed, "labels")
-        out.update(items=items, people=people, overlap=overlap, uploads=len(tg.uploads),
-                   distinct_files=len({u.sha256 for u in tg.uploads}),
-                   uploads_per_label=round(len(tg.uploads) / labels, 4),
-                   photo_sends=tg.calls["sendPhoto"], media_edits=tg.calls["editMessageMedia"])
+        out.update(
+            items=items,
+            people=people,
+            overlap=overlap,
+            uploads=len(tg.uploads),
+            distinct_files=len({u.sha256 for u in tg.uploads}),
+            uploads_per_label=round(len(tg.uploads) / labels, 4),
+            photo_sends=tg.calls["sendPhoto"],
+            media_edits=tg.calls["editMessageMedia"],
+        )
         return out
 
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         prepared = await prepare_rate(args.images, Path(tmp) / "a")
-        uploads = await uploads_per_label(args.items, args.people, args.overlap,
-                                          Path(tmp) / "b")
-    return {"prepare": prepared, "telegram": uploads,
-            "images_per_s": prepared["images_per_s"],
-            "uploads_per_label": uploads["uploads_per_label"]}
+        uploads = await uploads_per_label(args.items, args.people, args.overlap, Path(tmp) / "b")
+    return {
+        "prepare": prepared,
+        "telegram": uploads,
+        "images_per_s": prepared["images_per_s"],
+        "uploads_per_label": uploads["uploads_per_label"],
+    }
 
 
 def run() -> None:

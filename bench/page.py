@@ -38,14 +38,18 @@ BOX = {"image": 0, "label": "cat", "type": "box", "x": 10, "y": 20, "w": 50, "h"
 
 def ms(values: list[float]) -> dict[str, float]:
     out = sorted(v * 1000 for v in values)
-    return {"p50_ms": round(statistics.median(out), 2),
-            "p99_ms": round(out[max(0, int(len(out) * 0.99) - 1)], 2)}
+    return {
+        "p50_ms": round(statistics.median(out), 2),
+        "p99_ms": round(out[max(0, int(len(out) * 0.99) - 1)], 2),
+    }
 
 
 def weight() -> dict[str, Any]:
     files = ["index.html", *STATIC_FILES]
-    sizes = {name: len(resources.files("adapters.web").joinpath("static", name).read_bytes())
-             for name in files}
+    sizes = {
+        name: len(resources.files("adapters.web").joinpath("static", name).read_bytes())
+        for name in files
+    }
     return {"bytes": sizes, "total_kb": round(sum(sizes.values()) / 1024, 1)}
 
 
@@ -65,14 +69,18 @@ async def api(requests: int) -> dict[str, Any]:
         headers = {"Authorization": "tma " + init_data(1001, clock())}
         for _ in range(requests):
             t0 = time.perf_counter()
-            async with s.get(http.make_url("/api/task"), params={"lease": lease},
-                             headers=headers) as r:
+            async with s.get(
+                http.make_url("/api/task"), params={"lease": lease}, headers=headers
+            ) as r:
                 assert r.status == 200, await r.text()
                 await r.json()
             gets.append(time.perf_counter() - t0)
             t0 = time.perf_counter()
-            async with s.post(http.make_url("/api/submit"), headers=headers,
-                              json={"lease": lease, "answer": {"regions": [BOX]}}) as r:
+            async with s.post(
+                http.make_url("/api/submit"),
+                headers=headers,
+                json={"lease": lease, "answer": {"regions": [BOX]}},
+            ) as r:
                 body = await r.json()
             posts.append(time.perf_counter() - t0)
             lease = body["task"]["lease"]
@@ -102,20 +110,24 @@ async def browser(loads: int, throttle: float) -> dict[str, Any]:
         for n in range(loads):
             user = 2000 + n
             context = await chromium.new_context(
-                viewport={"width": 360, "height": 640}, has_touch=True, is_mobile=True)
-            await context.route(SETTINGS.telegram_js,
-                                stand_in_route(telegram_stand_in(init_data(user, clock()))))
+                viewport={"width": 360, "height": 640}, has_touch=True, is_mobile=True
+            )
+            await context.route(
+                SETTINGS.telegram_js, stand_in_route(telegram_stand_in(init_data(user, clock())))
+            )
             page = await context.new_page()
             cdp = await context.new_cdp_session(page)
             await cdp.send("Emulation.setCPUThrottlingRate", {"rate": throttle})
             url = mini_app_url(SETTINGS, port.open(f"telegram:{user}")).replace(
-                "http://127.0.0.1/", str(http.make_url("/")))
+                "http://127.0.0.1/", str(http.make_url("/"))
+            )
             t0 = time.perf_counter()
             await page.goto(url + "#tgWebAppData=bench")
             await page.wait_for_selector("#overlay g.region")
             opened.append(time.perf_counter() - t0)
             fcp = await page.evaluate(
-                "performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1")
+                "performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1"
+            )
             paints.append(fcp / 1000)
             t0 = time.perf_counter()
             await page.evaluate("Telegram.WebApp.MainButton.click()")
@@ -123,8 +135,13 @@ async def browser(loads: int, throttle: float) -> dict[str, Any]:
             nexts.append(time.perf_counter() - t0)
             await context.close()
         await chromium.close()
-    return {"loads": loads, "cpu_slowdown": throttle, "open_to_drawn": ms(opened),
-            "first_contentful_paint": ms(paints), "submit_to_next_drawn": ms(nexts)}
+    return {
+        "loads": loads,
+        "cpu_slowdown": throttle,
+        "open_to_drawn": ms(opened),
+        "first_contentful_paint": ms(paints),
+        "submit_to_next_drawn": ms(nexts),
+    }
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:

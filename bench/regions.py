@@ -55,8 +55,17 @@ def answers(items: int, annotators: int, boxes: int, seed: int) -> list[list[str
                 y0 = min(max(y + rng.gauss(0, 3), 0.0), HEIGHT - 10.0)
                 x1 = min(max(x + w + rng.gauss(0, 3), x0 + 5), WIDTH)
                 y1 = min(max(y + h + rng.gauss(0, 3), y0 + 5), HEIGHT)
-                regions.append(Region(0, "car", "box", round(x0, 1), round(y0, 1),
-                                      round(x1 - x0, 1), round(y1 - y0, 1)))
+                regions.append(
+                    Region(
+                        0,
+                        "car",
+                        "box",
+                        round(x0, 1),
+                        round(y0, 1),
+                        round(x1 - x0, 1),
+                        round(y1 - y0, 1),
+                    )
+                )
             drawn.append(dumps(regions))
         out.append(drawn)
     return out
@@ -78,7 +87,9 @@ def consensus(args: argparse.Namespace) -> dict[str, Any]:
     seconds = time.perf_counter() - start
     ms = sorted(x * 1000 for x in latencies)
     return {
-        "items": args.items, "annotators": args.annotators, "boxes": args.boxes,
+        "items": args.items,
+        "annotators": args.annotators,
+        "boxes": args.boxes,
         "seconds": round(seconds, 3),
         "items_per_s": round(args.items / seconds, 1),
         "p50_ms": round(statistics.median(ms), 3),
@@ -109,16 +120,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--crowd", type=int, default=10, help="annotators in the crowd section")
     parser.add_argument("--crowd-items", type=int, default=200)
-    parser.add_argument("--only", choices=sorted(SECTIONS), action="append",
-                        help="run only these sections (default: all)")
+    parser.add_argument(
+        "--only",
+        choices=sorted(SECTIONS),
+        action="append",
+        help="run only these sections (default: all)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     report: dict[str, Any] = {
         "benchmark": "regions",
         "machine": f"{platform.machine()} {os.cpu_count()} cores, Python "
-                   f"{platform.python_version()}",
-        "sections": {name: run(args) for name, run in SECTIONS.items()
-                     if not args.only or name in args.only},
+        f"{platform.python_version()}",
+        "sections": {
+            name: run(args) for name, run in SECTIONS.items() if not args.only or name in args.only
+        },
     }
     if args.json:
         print(json.dumps(report))

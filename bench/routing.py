@@ -126,8 +126,10 @@ def main(argv: list[str] | None = None) -> int:
     modes = [m for m in args.modes.split(",") if m]
     unknown = [m for m in modes if m not in MODES]
     if unknown:
-        print(f"bench.routing: unknown mode {unknown[0]!r} (known: {', '.join(MODES)})",
-              file=sys.stderr)
+        print(
+            f"bench.routing: unknown mode {unknown[0]!r} (known: {', '.join(MODES)})",
+            file=sys.stderr,
+        )
         return 2
     seeds = range(args.seeds)
     folder = args.data
@@ -139,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         "routing": {"online": 3, "exploration": RoutingSettings().exploration},
         "sets": {},
         "machine": f"{platform.machine()} {os.cpu_count()} cores, Python "
-                   f"{platform.python_version()}, numpy {np.__version__}",
+        f"{platform.python_version()}, numpy {np.__version__}",
     }
     for name, (target_acc, target_labels) in SETS.items():
         d = load(str(folder / f"{name}.answers.csv"), str(folder / f"{name}.gold.csv"))

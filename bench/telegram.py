@@ -72,8 +72,13 @@ class Edits:
 
 
 async def person(
-    tg: FakeTelegram, edits: Edits, uid: int, code: str, rng: random.Random,
-    latencies: list[float], think_s: float,
+    tg: FakeTelegram,
+    edits: Edits,
+    uid: int,
+    code: str,
+    rng: random.Random,
+    latencies: list[float],
+    think_s: float,
 ) -> None:
     tg.user_send_text(uid, f"/start {code}", first_name=f"P{uid}")
 
@@ -101,8 +106,12 @@ async def serve_in_process(
     store = open_store(db_url)
     await store.open()
     config = TelegramConfig(
-        token=tg.token, api_url=tg.root, webhook_url=f"http://127.0.0.1:{port}/tg",
-        webhook_secret=SECRET, listen=("127.0.0.1", port), overall_max_rate=bot_rate,
+        token=tg.token,
+        api_url=tg.root,
+        webhook_url=f"http://127.0.0.1:{port}/tg",
+        webhook_secret=SECRET,
+        listen=("127.0.0.1", port),
+        overall_max_rate=bot_rate,
     )
     adapter = TelegramAdapter(Core(store, rng=random.Random(1)), config)
     await adapter.start()
@@ -118,15 +127,25 @@ async def serve_as_process(
 ) -> AsyncIterator[None]:
     """`tapmark run --telegram` in webhook mode, as deployed: a process of its own."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TAPMARK_")}
-    env.update({
-        "TAPMARK_TELEGRAM_TOKEN": tg.token, "TAPMARK_TELEGRAM_API_URL": tg.root,
-        "TAPMARK_TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/tg",
-        "TAPMARK_TELEGRAM_WEBHOOK_SECRET": SECRET, "TAPMARK_LISTEN": f"127.0.0.1:{port}",
-        "TAPMARK_DATABASE_URL": db_url, "TAPMARK_TELEGRAM_RATE": str(bot_rate),
-        "TAPMARK_LOG_LEVEL": "WARNING",
-    })
+    env.update(
+        {
+            "TAPMARK_TELEGRAM_TOKEN": tg.token,
+            "TAPMARK_TELEGRAM_API_URL": tg.root,
+            "TAPMARK_TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/tg",
+            "TAPMARK_TELEGRAM_WEBHOOK_SECRET": SECRET,
+            "TAPMARK_LISTEN": f"127.0.0.1:{port}",
+            "TAPMARK_DATABASE_URL": db_url,
+            "TAPMARK_TELEGRAM_RATE": str(bot_rate),
+            "TAPMARK_LOG_LEVEL": "WARNING",
+        }
+    )
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "cli.main", "run", "--telegram", env=env,
+        sys.executable,
+        "-m",
+        "cli.main",
+        "run",
+        "--telegram",
+        env=env,
         stderr=asyncio.subprocess.PIPE,
     )
     try:
@@ -150,17 +169,27 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             await import_batch(store, "bench", "b.jsonl", batch(args.items, 0), True)
             invite = await make_invite(store, "bench", Role.ANNOTATOR, None, None)
         serve = serve_in_process if args.in_process else serve_as_process
-        async with FakeTelegram() as tg, asynccontextmanager(serve)(
-            tg, db_url, free_port(), args.bot_rate
+        async with (
+            FakeTelegram() as tg,
+            asynccontextmanager(serve)(tg, db_url, free_port(), args.bot_rate),
         ):
             latencies: list[float] = []
             edits = Edits(tg)
             started = time.perf_counter()
-            await asyncio.gather(*(
-                person(tg, edits, 1000 + i, invite.code, random.Random(i), latencies,
-                       args.think_ms / 1000)
-                for i in range(args.people)
-            ))
+            await asyncio.gather(
+                *(
+                    person(
+                        tg,
+                        edits,
+                        1000 + i,
+                        invite.code,
+                        random.Random(i),
+                        latencies,
+                        args.think_ms / 1000,
+                    )
+                    for i in range(args.people)
+                )
+            )
             elapsed = time.perf_counter() - started
     return {
         "benchmark": "telegram",
@@ -181,14 +210,21 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=2000)
     parser.add_argument("--overlap", type=int, default=3)
     parser.add_argument(
-        "--bot-rate", type=float, default=0,
+        "--bot-rate",
+        type=float,
+        default=0,
         help="the adapter's overall calls a second (default 0: unthrottled, to measure the stack;"
-             " Telegram itself allows about 30 for one bot)",
+        " Telegram itself allows about 30 for one bot)",
     )
-    parser.add_argument("--think-ms", type=float, default=0.0,
-                        help="mean pause before each press (default 0: flat out)")
     parser.add_argument(
-        "--in-process", action="store_true",
+        "--think-ms",
+        type=float,
+        default=0.0,
+        help="mean pause before each press (default 0: flat out)",
+    )
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
         help="run the adapter inside the benchmark's process (default: `tapmark run` apart)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")

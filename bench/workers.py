@@ -34,8 +34,13 @@ SAVED = "Saved ✓"
 
 
 async def annotate(
-    core: Core, actor: Actor, screen: Screen | None, rng: random.Random,
-    latencies: list[float], think_s: float = 0.0, confirmed: TextIO | None = None,
+    core: Core,
+    actor: Actor,
+    screen: Screen | None,
+    rng: random.Random,
+    latencies: list[float],
+    think_s: float = 0.0,
+    confirmed: TextIO | None = None,
 ) -> None:
     """One simulated person: tap a label on each task until none is left, pausing `think_s`
     on average before each tap; each tap's latency goes to `latencies`."""
@@ -47,8 +52,10 @@ async def annotate(
         started = time.perf_counter()
         actions = await core.handle(Tap(actor, token, None))
         latencies.append(time.perf_counter() - started)
-        if confirmed is not None and number is not None and any(
-            isinstance(a, Toast) and a.text == SAVED for a in actions
+        if (
+            confirmed is not None
+            and number is not None
+            and any(isinstance(a, Toast) and a.text == SAVED for a in actions)
         ):
             confirmed.write(f"{actor.user_id} {number.group(1)}\n")
             confirmed.flush()
@@ -61,6 +68,7 @@ async def worker(args: argparse.Namespace) -> dict[str, Any]:
         core = Core(store, rng=random.Random(args.seed))
         scheduler = None
         if args.lead:
+
             async def lead() -> bool:
                 leads = await store.try_lead()
                 if leads and not state["leader"]:
@@ -71,18 +79,29 @@ async def worker(args: argparse.Namespace) -> dict[str, Any]:
             state = {"leader": False}
             scheduler = Scheduler(store, is_leader=lead, interval=0.3)
             scheduler.start()
-        actors = [Actor("bench", f"{args.prefix}{i}", f"{args.prefix}{i}")
-                  for i in range(args.annotators)]
-        screens = [task_screen(await core.handle(Command(a, "start", (args.invite,))))
-                   for a in actors]
+        actors = [
+            Actor("bench", f"{args.prefix}{i}", f"{args.prefix}{i}") for i in range(args.annotators)
+        ]
+        screens = [
+            task_screen(await core.handle(Command(a, "start", (args.invite,)))) for a in actors
+        ]
         await asyncio.sleep(max(0.0, args.start_at - time.time()))
         latencies: list[float] = []
         started = time.time()
-        await asyncio.gather(*(
-            annotate(core, a, s, random.Random(args.seed * 100_000 + i), latencies,
-                     args.think_ms / 1000, confirmed)
-            for i, (a, s) in enumerate(zip(actors, screens, strict=True))
-        ))
+        await asyncio.gather(
+            *(
+                annotate(
+                    core,
+                    a,
+                    s,
+                    random.Random(args.seed * 100_000 + i),
+                    latencies,
+                    args.think_ms / 1000,
+                    confirmed,
+                )
+                for i, (a, s) in enumerate(zip(actors, screens, strict=True))
+            )
+        )
         ended = time.time()
         if scheduler is not None and args.linger:
             await asyncio.sleep(args.linger)
@@ -90,21 +109,43 @@ async def worker(args: argparse.Namespace) -> dict[str, Any]:
             await scheduler.stop()
     if confirmed is not None:
         confirmed.close()
-    return {"answers": len(latencies), "latencies": latencies, "started": started,
-            "ended": ended}
+    return {"answers": len(latencies), "latencies": latencies, "started": started, "ended": ended}
 
 
 async def spawn(
-    db: str, invite: str, prefix: str, annotators: int, start_at: float, seed: int,
-    extra: tuple[str, ...] = (), think_ms: float = 0.0,
+    db: str,
+    invite: str,
+    prefix: str,
+    annotators: int,
+    start_at: float,
+    seed: int,
+    extra: tuple[str, ...] = (),
+    think_ms: float = 0.0,
 ) -> asyncio.subprocess.Process:
     """Start one worker process; read its JSON line from stdout when it ends."""
     root = Path(__file__).resolve().parents[1]
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench.workers", "--db", db, "--invite", invite,
-        "--prefix", prefix, "--annotators", str(annotators), "--start-at", str(start_at),
-        "--seed", str(seed), "--think-ms", str(think_ms), *extra, cwd=root,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bench.workers",
+        "--db",
+        db,
+        "--invite",
+        invite,
+        "--prefix",
+        prefix,
+        "--annotators",
+        str(annotators),
+        "--start-at",
+        str(start_at),
+        "--seed",
+        str(seed),
+        "--think-ms",
+        str(think_ms),
+        *extra,
+        cwd=root,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
 
 
@@ -114,8 +155,10 @@ async def run_workers(
     """Run `workers` processes of `annotators` each to the end; their reports and the span
     from the first start to the last end, in seconds."""
     start_at = time.time() + 2.0 + 0.5 * workers
-    procs = [await spawn(db, invite, f"w{w}u", annotators, start_at, seed + w, think_ms=think_ms)
-             for w in range(workers)]
+    procs = [
+        await spawn(db, invite, f"w{w}u", annotators, start_at, seed + w, think_ms=think_ms)
+        for w in range(workers)
+    ]
     reports = []
     for proc in procs:
         out, err = await proc.communicate()
@@ -137,8 +180,12 @@ def main() -> None:
     parser.add_argument("--think-ms", type=float, default=0.0)
     parser.add_argument("--confirmed", help="append each confirmed answer to this file")
     parser.add_argument("--lead", action="store_true", help="run the scheduler as a candidate")
-    parser.add_argument("--linger", type=float, default=0.0,
-                        help="seconds to stay up after the work is done (with --lead)")
+    parser.add_argument(
+        "--linger",
+        type=float,
+        default=0.0,
+        help="seconds to stay up after the work is done (with --lead)",
+    )
     args = parser.parse_args()
     print(json.dumps(asyncio.run(worker(args))), flush=True)
 

@@ -18,8 +18,12 @@ async def ensure_member(ctx: Ctx) -> Member:
     """The acting member, created on first contact (admins need no invite)."""
     if ctx.member is None:
         ctx.member = await ctx.tx.create_member(
-            Identity(platform=ctx.actor.platform, user_id=ctx.actor.user_id, member_id=0,
-                     name=ctx.actor.name),
+            Identity(
+                platform=ctx.actor.platform,
+                user_id=ctx.actor.user_id,
+                member_id=0,
+                name=ctx.actor.name,
+            ),
             ctx.now,
         )
     return ctx.member

@@ -82,9 +82,12 @@ class Settings(BaseSettings):
             return None
         name = value.strip().removeprefix("@")
         if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{3,31}", name) or not name.lower().endswith(
-                "bot"):
-            raise ValueError("expected the bot's username, such as labels_bot (5 to 32 "
-                             "letters, digits or _, ending in bot)")
+            "bot"
+        ):
+            raise ValueError(
+                "expected the bot's username, such as labels_bot (5 to 32 "
+                "letters, digits or _, ending in bot)"
+            )
         return name
 
     @field_validator("log_level")
@@ -101,8 +104,7 @@ class Settings(BaseSettings):
         return value
 
     def allowed_media_hosts(self) -> frozenset[str]:
-        return frozenset(h.strip().lower() for h in self.media_allow_hosts.split(",")
-                         if h.strip())
+        return frozenset(h.strip().lower() for h in self.media_allow_hosts.split(",") if h.strip())
 
     def batch_limits(self) -> BatchLimits:
         return BatchLimits(max_items=self.batch_max_items, max_text=self.text_max_chars)

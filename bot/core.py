@@ -109,8 +109,13 @@ class Core:
         prepared = None
         if isinstance(event, Upload):  # slow work (media) before the transaction, not in it
             prepared = await prepare_upload(
-                self.store, event, (event.actor.platform, event.actor.user_id) in self.admins,
-                self.media, self.clock(), Source(fetcher=self.fetcher), self.limits,
+                self.store,
+                event,
+                (event.actor.platform, event.actor.user_id) in self.admins,
+                self.media,
+                self.clock(),
+                Source(fetcher=self.fetcher),
+                self.limits,
             )
         try:
             actions = await self._in_transaction(event, prepared, last_try)
@@ -138,9 +143,15 @@ class Core:
             if sweep:
                 self._next_sweep = now + SWEEP_SECONDS
             ctx = Ctx(
-                tx=tx, now=now, actor=event.actor, rng=self.rng, member=member, sweep=sweep,
+                tx=tx,
+                now=now,
+                actor=event.actor,
+                rng=self.rng,
+                member=member,
+                sweep=sweep,
                 is_admin=(event.actor.platform, event.actor.user_id) in self.admins,
-                media=self.media, last_try=last_try,
+                media=self.media,
+                last_try=last_try,
             )
             if isinstance(event, Command):
                 await ROUTER.command(ctx, event.name, event.args)

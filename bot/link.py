@@ -20,9 +20,7 @@ async def on_link(ctx: Ctx, args: tuple[str, ...]) -> None:
         if ctx.member is None:
             ctx.say("Join a project first (/start CODE); then /link connects your other app.")
             return
-        code = await ctx.tx.create_link_code(
-            ctx.member.id, ctx.now + LINK_MINUTES * 60, ctx.now
-        )
+        code = await ctx.tx.create_link_code(ctx.member.id, ctx.now + LINK_MINUTES * 60, ctx.now)
         ctx.say(
             f"Your link code is `{code}`. Within {LINK_MINUTES} minutes, send `/link {code}` to "
             f"the tapmark bot on Telegram, or `/tapmark link {code}` in Slack, and both accounts "
@@ -45,15 +43,21 @@ async def on_link(ctx: Ctx, args: tuple[str, ...]) -> None:
         )
         return
     await ctx.tx.attach_identity(
-        Identity(platform=ctx.actor.platform, user_id=ctx.actor.user_id, member_id=target,
-                 name=ctx.actor.name)
+        Identity(
+            platform=ctx.actor.platform,
+            user_id=ctx.actor.user_id,
+            member_id=target,
+            name=ctx.actor.name,
+        )
     )
     if current is not None:
         await ctx.tx.delete_member(current.id)
     await ctx.tx.audit(None, target, "link", {"platform": ctx.actor.platform}, ctx.now)
     ctx.member = await ctx.tx.member(target)
-    ctx.say("Linked: this account and your other one are now the same person here. /next "
-            "gives you a task.")
+    ctx.say(
+        "Linked: this account and your other one are now the same person here. /next "
+        "gives you a task."
+    )
 
 
 ROUTES = Routes(commands={"link": on_link})

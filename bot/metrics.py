@@ -15,7 +15,9 @@ from storage.contract import Store
 REGISTRY = CollectorRegistry(auto_describe=True)
 
 EVENTS = Counter(
-    "tapmark_events", "Events the core handled, by kind (command, tap, text, upload)", ["kind"],
+    "tapmark_events",
+    "Events the core handled, by kind (command, tap, text, upload)",
+    ["kind"],
     registry=REGISTRY,
 )
 EVENT_SECONDS = Histogram(
@@ -27,25 +29,33 @@ EVENT_SECONDS = Histogram(
     registry=REGISTRY,
 )
 RETRIED = Counter(
-    "tapmark_events_retried", "Events run again after the database rolled them back (deadlocks)",
-    ["kind"], registry=REGISTRY,
+    "tapmark_events_retried",
+    "Events run again after the database rolled them back (deadlocks)",
+    ["kind"],
+    registry=REGISTRY,
 )
 API_ERRORS = Counter(
-    "tapmark_platform_api_errors", "Failed calls to a chat platform's API", ["platform"],
+    "tapmark_platform_api_errors",
+    "Failed calls to a chat platform's API",
+    ["platform"],
     registry=REGISTRY,
 )
 API_RETRIES = Counter(
-    "tapmark_platform_api_retries", "Calls to a chat platform's API that were tried again",
-    ["platform"], registry=REGISTRY,
+    "tapmark_platform_api_retries",
+    "Calls to a chat platform's API that were tried again",
+    ["platform"],
+    registry=REGISTRY,
 )
 ANSWERS = Gauge("tapmark_answers", "Answers stored, all projects", registry=REGISTRY)
 OPEN_LEASES = Gauge("tapmark_open_leases", "Tasks on someone's screen now", registry=REGISTRY)
 ITEMS_WAITING = Gauge(
-    "tapmark_items_waiting", "Items of published batches that still want answers",
+    "tapmark_items_waiting",
+    "Items of published batches that still want answers",
     registry=REGISTRY,
 )
 ANNOTATORS_WAITING = Gauge(
-    "tapmark_annotators_waiting", "Annotators told there is no task for them, waiting for work",
+    "tapmark_annotators_waiting",
+    "Annotators told there is no task for them, waiting for work",
     registry=REGISTRY,
 )
 

@@ -27,17 +27,23 @@ def local_iso(ts: float, zone: str) -> str:
 
 def readable(entry: AuditEntry, zone: str) -> dict[str, Any]:
     """The entry as people and scripts read it: ISO times in `zone`, who acted."""
-    details = {k: local_iso(v, zone) if k in TIME_DETAILS and isinstance(v, int | float)
-               and not isinstance(v, bool) else v for k, v in entry.details.items()}
+    details = {
+        k: local_iso(v, zone)
+        if k in TIME_DETAILS and isinstance(v, int | float) and not isinstance(v, bool)
+        else v
+        for k, v in entry.details.items()
+    }
     who = entry.who or ("cli" if details.get("via") == "cli" else None)
-    return {"at": local_iso(entry.at, zone), "who": who, "action": entry.action,
-            "details": details}
+    return {"at": local_iso(entry.at, zone), "who": who, "action": entry.action, "details": details}
 
 
 def audit_line(entry: AuditEntry, zone: str) -> str:
     shown = readable(entry, zone)
-    details = " ".join(f"{k}={json.dumps(v, ensure_ascii=False)}"
-                       for k, v in shown["details"].items() if k != "via" or v != "cli")
+    details = " ".join(
+        f"{k}={json.dumps(v, ensure_ascii=False)}"
+        for k, v in shown["details"].items()
+        if k != "via" or v != "cli"
+    )
     return f"{shown['at']}  {shown['who'] or '-':<12}  {entry.action:<20}  {details}".rstrip()
 
 
@@ -46,8 +52,10 @@ async def print_audit(store: Store, args: argparse.Namespace) -> int:
         project = await require_project(tx, args.project)
         zone = project.spec.timezone
         if not args.json:
-            print(f"# audit log of {project.name!r}, times in {zone}; who is a pseudonymous id, "
-                  "'cli' for the command line, '-' for the bot itself")
+            print(
+                f"# audit log of {project.name!r}, times in {zone}; who is a pseudonymous id, "
+                "'cli' for the command line, '-' for the bot itself"
+            )
         async for entry in tx.audit_log(project.id):
             if args.json:
                 print(json.dumps(readable(entry, zone), ensure_ascii=False))

@@ -71,10 +71,15 @@ async def _batch_import(store: Store, args: argparse.Namespace) -> int:
         return 1
     fetcher = args.fetcher(settings) if args.fetcher is not None else None
     summary = await import_batch(
-        store, args.project, path.name, content, args.publish, args.name, args.deadline,
+        store,
+        args.project,
+        path.name,
+        content,
+        args.publish,
+        args.name,
+        args.deadline,
         media=configured_media(settings, database_url(args)),
-        source=Source(base_dir=files, fetcher=fetcher,
-                      fetch_seconds=settings.media_fetch_seconds),
+        source=Source(base_dir=files, fetcher=fetcher, fetch_seconds=settings.media_fetch_seconds),
         limits=settings.batch_limits(),
     )
     state = "published" if args.publish else "draft (not visible until published)"
@@ -93,8 +98,11 @@ async def _invite(store: Store, args: argparse.Namespace) -> int:
         return usage_error("invite", "--expires-days must be more than 0")
     bot_name = load_settings().telegram_bot_name
     invite = await make_invite(store, args.project, Role(args.role), args.uses, args.expires_days)
-    uses = ("unlimited uses" if invite.uses_left is None
-            else f"{invite.uses_left} use{'s' if invite.uses_left != 1 else ''}")
+    uses = (
+        "unlimited uses"
+        if invite.uses_left is None
+        else f"{invite.uses_left} use{'s' if invite.uses_left != 1 else ''}"
+    )
     expiry = "" if args.expires_days is None else f", expires in {args.expires_days:g} days"
     print(f"invite for {args.role}s of {args.project!r} ({uses}{expiry}); people join with:")
     for line in invite_lines(invite.code, bot_name):
@@ -143,8 +151,9 @@ async def _export(store: Store, args: argparse.Namespace) -> int:
                 sys.stdout.write("\ufeff")
             async for chunk in chunks(tx, project.id):
                 sys.stdout.write(chunk)
-        await tx.audit(project.id, None, "export", {"format": args.format, "via": "cli"},
-                       time.time())
+        await tx.audit(
+            project.id, None, "export", {"format": args.format, "via": "cli"}, time.time()
+        )
     return 0
 
 
@@ -159,8 +168,9 @@ def _migrate_command(args: argparse.Namespace) -> int:
     if args.source is None and args.target is None:
         return with_store(_migrate)(args)
     if args.source is None or args.target is None or args.db is not None:
-        print("tapmark migrate: give --from URL and --to URL together, without --db",
-              file=sys.stderr)
+        print(
+            "tapmark migrate: give --from URL and --to URL together, without --db", file=sys.stderr
+        )
         return 2
     if args.source == args.target:
         print("tapmark migrate: --from and --to name the same database", file=sys.stderr)
@@ -177,18 +187,22 @@ async def _copy(source_url: str, target_url: str) -> int:
         copied = await copy_database(source, target)
         version = await target.schema_version()
     rows = ", ".join(f"{table} {n}" for table, n in copied.items() if n) or "no rows"
-    print(f"copied {sum(copied.values())} rows ({rows}); the target's schema is at version "
-          f"{version}")
+    print(
+        f"copied {sum(copied.values())} rows ({rows}); the target's schema is at version {version}"
+    )
     return 0
 
 
 async def _media_prune(store: Store, args: argparse.Namespace) -> int:
     media = configured_media(load_settings(), database_url(args))
-    pruned = await prune_media(store, media, dry_run=args.dry_run,
-                               min_age=args.min_age_hours * 3600)
+    pruned = await prune_media(
+        store, media, dry_run=args.dry_run, min_age=args.min_age_hours * 3600
+    )
     verb = "would delete" if args.dry_run else "deleted"
-    print(f"{media.root}: {verb} {pruned.files} files no item names "
-          f"({pruned.bytes / 1e6:.1f} MB); kept {pruned.kept}")
+    print(
+        f"{media.root}: {verb} {pruned.files} files no item names "
+        f"({pruned.bytes / 1e6:.1f} MB); kept {pruned.kept}"
+    )
     return 0
 
 
@@ -199,9 +213,9 @@ def register(
     """Add the subcommands; `fetcher` makes what `batch import` downloads URLs with (the
     composition root gives it: the core has no HTTP client)."""
 
-
-    project = sub.add_parser("project", help="create or update a project from a TOML file, "
-                                             "or list the projects")
+    project = sub.add_parser(
+        "project", help="create or update a project from a TOML file, or list the projects"
+    )
     project_sub = project.add_subparsers(dest="action", required=True)
     create = project_sub.add_parser("create", help="create (or with --update, update) a project")
     create.add_argument("file", help="project file (TOML)")
@@ -213,19 +227,27 @@ def register(
     batch = sub.add_parser("batch", help="import task batches, list them and steer them")
     batch_sub = batch.add_subparsers(dest="action", required=True)
     imp = batch_sub.add_parser(
-        "import", help=f"import a batch, all or nothing: {BATCH_FORMATS}",
+        "import",
+        help=f"import a batch, all or nothing: {BATCH_FORMATS}",
         description=f"Import a batch file whole or not at all. Formats: {BATCH_FORMATS}. It is a "
-                    "draft nobody sees until it is published (--publish, or `tapmark batch "
-                    "publish`).")
+        "draft nobody sees until it is published (--publish, or `tapmark batch "
+        "publish`).",
+    )
     imp.add_argument("project")
     imp.add_argument("file", help="the batch file (.csv, .jsonl, .json or .zip)")
     imp.add_argument("--publish", action="store_true", help="make it visible to annotators now")
     imp.add_argument("--name", help="batch name (default: the file name)")
-    imp.add_argument("--deadline", metavar="DATE",
-                     help="when it is due: YYYY-MM-DD or 'YYYY-MM-DD HH:MM', project time zone")
-    imp.add_argument("--files", metavar="DIR",
-                     help="the folder local media paths in the batch are read from, and must "
-                          "stay inside (default: the batch file's folder)")
+    imp.add_argument(
+        "--deadline",
+        metavar="DATE",
+        help="when it is due: YYYY-MM-DD or 'YYYY-MM-DD HH:MM', project time zone",
+    )
+    imp.add_argument(
+        "--files",
+        metavar="DIR",
+        help="the folder local media paths in the batch are read from, and must "
+        "stay inside (default: the batch file's folder)",
+    )
     add_db(imp)
     imp.set_defaults(func=with_store(_batch_import), fetcher=fetcher)
     cli_manage.register_batch(batch_sub)
@@ -235,9 +257,11 @@ def register(
     invite = sub.add_parser("invite", help="create an invite code")
     invite.add_argument("project")
     invite.add_argument("--role", required=True, choices=[r.value for r in Role])
-    invite.add_argument("--uses", type=int,
-                        help="how many people may use it (default: 1 for a manager invite, "
-                             "else any number)")
+    invite.add_argument(
+        "--uses",
+        type=int,
+        help="how many people may use it (default: 1 for a manager invite, else any number)",
+    )
     invite.add_argument("--expires-days", type=float, help="days until it expires")
     add_db(invite)
     invite.set_defaults(func=with_store(_invite))
@@ -259,18 +283,33 @@ def register(
 
     formats = "; ".join(f"{f.name}: {f.what}" for f in FORMATS.values())
     export = sub.add_parser(
-        "export", help=f"export items, answers and results ({', '.join(FORMATS)})",
-        description=f"Export a project. Formats: {formats}.")
+        "export",
+        help=f"export items, answers and results ({', '.join(FORMATS)})",
+        description=f"Export a project. Formats: {formats}.",
+    )
     export.add_argument("project")
-    export.add_argument("--format", choices=list(FORMATS), default="jsonl",
-                        help=f"one of {', '.join(FORMATS)} (default jsonl)")
-    export.add_argument("--out", help="file to write (default: standard output); replaced "
-                                      "only once the whole export is written")
-    export.add_argument("--bom", action="store_true",
-                        help="CSV formats: start with a UTF-8 byte order mark, so that Excel "
-                             "reads the accents right")
-    export.add_argument("--since", metavar="DATE",
-                        help="annotators: count work from this day (YYYY-MM-DD, project time zone)")
+    export.add_argument(
+        "--format",
+        choices=list(FORMATS),
+        default="jsonl",
+        help=f"one of {', '.join(FORMATS)} (default jsonl)",
+    )
+    export.add_argument(
+        "--out",
+        help="file to write (default: standard output); replaced "
+        "only once the whole export is written",
+    )
+    export.add_argument(
+        "--bom",
+        action="store_true",
+        help="CSV formats: start with a UTF-8 byte order mark, so that Excel "
+        "reads the accents right",
+    )
+    export.add_argument(
+        "--since",
+        metavar="DATE",
+        help="annotators: count work from this day (YYYY-MM-DD, project time zone)",
+    )
     export.add_argument("--until", metavar="DATE", help="annotators: up to this day, included")
     add_db(export)
     export.set_defaults(func=with_store(_export))
@@ -279,10 +318,15 @@ def register(
         "migrate", help="bring the database schema up to date, or copy one database into another"
     )
     add_db(migrate)
-    migrate.add_argument("--from", dest="source", metavar="URL",
-                         help="copy every row of this database (with --to)")
-    migrate.add_argument("--to", dest="target", metavar="URL",
-                         help="into this empty database, such as postgresql://USER@HOST/DB")
+    migrate.add_argument(
+        "--from", dest="source", metavar="URL", help="copy every row of this database (with --to)"
+    )
+    migrate.add_argument(
+        "--to",
+        dest="target",
+        metavar="URL",
+        help="into this empty database, such as postgresql://USER@HOST/DB",
+    )
     migrate.set_defaults(func=_migrate_command)
 
     media = sub.add_parser("media", help="look after the stored media files")
@@ -291,8 +335,12 @@ def register(
         "prune", help="delete stored files no item names (from cancelled or failed imports)"
     )
     prune.add_argument("--dry-run", action="store_true", help="only say what would go")
-    prune.add_argument("--min-age-hours", type=float, default=1.0,
-                       help="keep files younger than this, which an import under way may need")
+    prune.add_argument(
+        "--min-age-hours",
+        type=float,
+        default=1.0,
+        help="keep files younger than this, which an import under way may need",
+    )
     add_db(prune)
     prune.set_defaults(func=with_store(_media_prune))
 

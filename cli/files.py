@@ -57,8 +57,7 @@ class _Staged:
     def stage(self, target: Path) -> tuple[int, Path]:
         try:
             self.folders += _make_folders(target.parent)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part",
-                                       dir=target.parent)
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
         except OSError as exc:
             raise _cannot(target, exc) from None
         self.pending.append((Path(tmp), target))

@@ -48,8 +48,7 @@ def _count(what: str, low: int, high: Callable[[], int], hint: str = "") -> Call
             raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
         top = high()
         if not low <= value <= top:
-            raise argparse.ArgumentTypeError(
-                f"{value} {what}: give {low} to {top}{hint}")
+            raise argparse.ArgumentTypeError(f"{value} {what}: give {low} to {top}{hint}")
         return value
 
     return parse
@@ -64,20 +63,23 @@ def media_fetcher(settings: Settings) -> MediaFetcher:
 
 def _demo(args: argparse.Namespace) -> int:
     if args.json and args.crowd is None:
-        return common.usage_error("demo", "--json goes with --crowd (the simulated crowd's "
-                                            "report)")
+        return common.usage_error("demo", "--json goes with --crowd (the simulated crowd's report)")
     if args.crowd is not None:
         report = asyncio.run(simulate(args.crowd, args.items, args.seed, args.db))
         if args.json:
             print(json.dumps(report))
         else:
             again = " (resumed the earlier run on this database)" if report["resumed"] else ""
-            print(f"{report['crowd']} simulated annotators labeled {report['items']} items of "
-                  f"{report['project']!r}{again}: {report['items_finished']} finished, "
-                  f"{report['answers']} answers, accuracy {report['accuracy']}")
+            print(
+                f"{report['crowd']} simulated annotators labeled {report['items']} items of "
+                f"{report['project']!r}{again}: {report['items_finished']} finished, "
+                f"{report['answers']} answers, accuracy {report['accuracy']}"
+            )
             for a in report["annotators"]:
-                print(f"  {a['annotator']}  {a['simulated_as']:<9} answers {a['answers']:>4}  "
-                      f"gold {a['gold_correct']}/{a['gold_answers']}")
+                print(
+                    f"  {a['annotator']}  {a['simulated_as']:<9} answers {a['answers']:>4}  "
+                    f"gold {a['gold_correct']}/{a['gold_answers']}"
+                )
         return 0
     return asyncio.run(_interactive_demo(args.db, args.items))
 
@@ -90,8 +92,10 @@ async def _interactive_demo(db_url: str | None, items: int) -> int:
             content, _ = example_items(items, name)
             project, _ = await demo_batch(store, content, name)
             invite = await make_invite(store, project.name, Role.ANNOTATOR, None, None)
-            print(f"tapmark demo: {project.title}. Type a button's number to press it, "
-                  "/help for commands, /quit to leave.")
+            print(
+                f"tapmark demo: {project.title}. Type a button's number to press it, "
+                "/help for commands, /quit to leave."
+            )
             await run_console(Core(store), first=(f"/start {invite.code}",))
     return 0
 
@@ -108,8 +112,12 @@ def _run(args: argparse.Namespace) -> int:
         missing.append("TAPMARK_SLACK_BOT_TOKEN and TAPMARK_SLACK_SIGNING_SECRET (Slack)")
     configured = len(missing) < int(want_telegram) + int(want_slack)
     if not configured or (args.telegram and args.slack and missing):
-        print("tapmark run: no chat platform is configured. Set " + ", or ".join(missing)
-              + ". To try tapmark without any, run `tapmark demo`.", file=sys.stderr)
+        print(
+            "tapmark run: no chat platform is configured. Set "
+            + ", or ".join(missing)
+            + ". To try tapmark without any, run `tapmark demo`.",
+            file=sys.stderr,
+        )
         return 2
     run_telegram = want_telegram and settings.telegram_token is not None
     run_slack = want_slack and slack_set
@@ -125,10 +133,13 @@ def _run(args: argparse.Namespace) -> int:
     slack = SlackConfig.from_settings(settings) if run_slack else None
     both_listen = telegram is not None and bool(telegram.webhook_url)
     if both_listen and slack is not None and not slack.socket_mode:
-        print("tapmark run: the Telegram webhook and Slack's HTTP mode would both listen on "
-              f"TAPMARK_LISTEN ({settings.listen}). Set TAPMARK_SLACK_APP_TOKEN for Socket Mode, "
-              "or run two processes, `tapmark run --telegram` and `tapmark run --slack`, each "
-              "with its own TAPMARK_LISTEN.", file=sys.stderr)
+        print(
+            "tapmark run: the Telegram webhook and Slack's HTTP mode would both listen on "
+            f"TAPMARK_LISTEN ({settings.listen}). Set TAPMARK_SLACK_APP_TOKEN for Socket Mode, "
+            "or run two processes, `tapmark run --telegram` and `tapmark run --slack`, each "
+            "with its own TAPMARK_LISTEN.",
+            file=sys.stderr,
+        )
         return 2
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -152,12 +163,16 @@ def _run(args: argparse.Namespace) -> int:
             return False
         except TelegramError as exc:
             reason = exc.message.replace(config.token, "<token>")
-            print(f"tapmark run: cannot reach the Telegram Bot API at {config.root}: "
-                  f"{reason}", file=sys.stderr)
+            print(
+                f"tapmark run: cannot reach the Telegram Bot API at {config.root}: {reason}",
+                file=sys.stderr,
+            )
             return False
         except OSError as exc:  # the webhook's port is taken, or the host is not ours
-            print(f"tapmark run: cannot listen on {settings.listen}: {exc.strerror or exc}",
-                  file=sys.stderr)
+            print(
+                f"tapmark run: cannot listen on {settings.listen}: {exc.strerror or exc}",
+                file=sys.stderr,
+            )
             return False
         return True
 
@@ -177,24 +192,35 @@ def _run(args: argparse.Namespace) -> int:
             await adapter.start()
         except SlackApiError as exc:
             error = str(exc.response.get("error") or exc.response.status_code)
-            if error in {"invalid_auth", "not_authed", "token_revoked", "account_inactive",
-                         "token_expired"}:
+            if error in {
+                "invalid_auth",
+                "not_authed",
+                "token_revoked",
+                "account_inactive",
+                "token_expired",
+            }:
                 which = "TAPMARK_SLACK_BOT_TOKEN"
                 if config.socket_mode and "apps.connections" in str(exc):
                     which = "TAPMARK_SLACK_APP_TOKEN"
                 print(f"tapmark run: Slack rejected {which} ({error}).", file=sys.stderr)
             else:
-                print(f"tapmark run: the Slack Web API at {config.base_url} answered "
-                      f"{clean(error)}.", file=sys.stderr)
+                print(
+                    f"tapmark run: the Slack Web API at {config.base_url} answered {clean(error)}.",
+                    file=sys.stderr,
+                )
             return False
         except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
             reason = clean(str(exc) or type(exc).__name__)
-            print(f"tapmark run: cannot reach the Slack Web API at {config.base_url}: {reason}",
-                  file=sys.stderr)
+            print(
+                f"tapmark run: cannot reach the Slack Web API at {config.base_url}: {reason}",
+                file=sys.stderr,
+            )
             return False
         except OSError as exc:  # the port is taken, or the host is not ours
-            print(f"tapmark run: cannot listen on {settings.listen}: {exc.strerror or exc}",
-                  file=sys.stderr)
+            print(
+                f"tapmark run: cannot listen on {settings.listen}: {exc.strerror or exc}",
+                file=sys.stderr,
+            )
             return False
         return True
 
@@ -204,12 +230,14 @@ def _run(args: argparse.Namespace) -> int:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
         async with open_store(db_url) as store:
-            core = Core(store, admins=settings.admin_ids(),
-                        media=configured_media(settings, db_url),
-                        fetcher=media_fetcher(settings),
-                        limits=settings.batch_limits())
-            scheduler = (Scheduler(store, is_leader=store.try_lead) if settings.scheduler
-                         else None)
+            core = Core(
+                store,
+                admins=settings.admin_ids(),
+                media=configured_media(settings, db_url),
+                fetcher=media_fetcher(settings),
+                limits=settings.batch_limits(),
+            )
+            scheduler = Scheduler(store, is_leader=store.try_lead) if settings.scheduler else None
             running: list[TelegramAdapter | SlackAdapter] = []
             health: HealthServer | None = None
             names: list[str] = []
@@ -221,12 +249,15 @@ def _run(args: argparse.Namespace) -> int:
                     running.append(tg_adapter)
                     names.append(f"@{tg_adapter.username} on Telegram")
                     named = settings.telegram_bot_name
-                    if tg_adapter.username and (named or "").lower() != \
-                            tg_adapter.username.lower():
-                        log.warning("TAPMARK_TELEGRAM_BOT_NAME is %s, but this bot is @%s: set "
-                                    "TAPMARK_TELEGRAM_BOT_NAME=%s so that `tapmark invite` "
-                                    "prints its link", named or "not set",
-                                    tg_adapter.username, tg_adapter.username)
+                    if tg_adapter.username and (named or "").lower() != tg_adapter.username.lower():
+                        log.warning(
+                            "TAPMARK_TELEGRAM_BOT_NAME is %s, but this bot is @%s: set "
+                            "TAPMARK_TELEGRAM_BOT_NAME=%s so that `tapmark invite` "
+                            "prints its link",
+                            named or "not set",
+                            tg_adapter.username,
+                            tg_adapter.username,
+                        )
                 if slack is not None:
                     slack_adapter = SlackAdapter(core, slack)
                     if not await start_slack(slack_adapter, slack):
@@ -236,20 +267,28 @@ def _run(args: argparse.Namespace) -> int:
                 if scheduler is not None:
                     scheduler.start()
                 if settings.health_listen != "off":
-                    probes = {type(a).__name__.removesuffix("Adapter").lower(): a.healthy
-                              for a in running}
-                    health = HealthServer(store, probes,
-                                          *settings.listen_host_port("health_listen"))
+                    probes = {
+                        type(a).__name__.removesuffix("Adapter").lower(): a.healthy for a in running
+                    }
+                    health = HealthServer(
+                        store, probes, *settings.listen_host_port("health_listen")
+                    )
                     try:
                         await health.start()
                     except OSError as exc:
-                        print(f"tapmark run: cannot listen on TAPMARK_HEALTH_LISTEN "
-                              f"({settings.health_listen}): {exc.strerror or exc}",
-                              file=sys.stderr)
+                        print(
+                            f"tapmark run: cannot listen on TAPMARK_HEALTH_LISTEN "
+                            f"({settings.health_listen}): {exc.strerror or exc}",
+                            file=sys.stderr,
+                        )
                         return 1
-                log.info("tapmark run: serving %s with the %s database, scheduled messages %s;"
-                         " stop with Ctrl-C", " and ".join(names), db_url.partition(":")[0],
-                         "on" if scheduler is not None else "off (TAPMARK_SCHEDULER)")
+                log.info(
+                    "tapmark run: serving %s with the %s database, scheduled messages %s;"
+                    " stop with Ctrl-C",
+                    " and ".join(names),
+                    db_url.partition(":")[0],
+                    "on" if scheduler is not None else "off (TAPMARK_SCHEDULER)",
+                )
                 await stop.wait()
             finally:
                 if health is not None:
@@ -265,11 +304,10 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = common.Parser(
-        prog="tapmark", description="A chat-based annotation workplace."
-    )
+    parser = common.Parser(prog="tapmark", description="A chat-based annotation workplace.")
     sub: argparse._SubParsersAction[argparse.ArgumentParser] = parser.add_subparsers(
-        dest="command", required=True, parser_class=common.Parser)
+        dest="command", required=True, parser_class=common.Parser
+    )
     core_cli.register(sub, fetcher=media_fetcher)
     try:
         from cli import quality as cli_quality
@@ -280,18 +318,29 @@ def build_parser() -> argparse.ArgumentParser:
     cli_report.register(sub)
 
     demo = sub.add_parser(
-        "demo", help="try tapmark in the terminal, or simulate a crowd",
+        "demo",
+        help="try tapmark in the terminal, or simulate a crowd",
         description="Label the bundled example in the terminal, or watch a simulated crowd "
-                    "label it. With --db the run is kept, and the same run again on that "
-                    "database carries on where it stopped.")
-    demo.add_argument("--crowd", type=_count("annotators", 1, lambda: MAX_CROWD),
-                      help=f"simulate this many annotators instead (1 to {MAX_CROWD})")
-    demo.add_argument("--items", default=200,
-                      type=_count("items", 1, example_size, " (all the example holds)"),
-                      help="items to label (default 200; the example holds 1920)")
+        "label it. With --db the run is kept, and the same run again on that "
+        "database carries on where it stopped.",
+    )
+    demo.add_argument(
+        "--crowd",
+        type=_count("annotators", 1, lambda: MAX_CROWD),
+        help=f"simulate this many annotators instead (1 to {MAX_CROWD})",
+    )
+    demo.add_argument(
+        "--items",
+        default=200,
+        type=_count("items", 1, example_size, " (all the example holds)"),
+        help="items to label (default 200; the example holds 1920)",
+    )
     demo.add_argument("--seed", type=int, default=1, help="the simulation's seed (default 1)")
-    demo.add_argument("--json", action="store_true",
-                      help="with --crowd: print the report as one JSON object, and only that")
+    demo.add_argument(
+        "--json",
+        action="store_true",
+        help="with --crowd: print the report as one JSON object, and only that",
+    )
     common.add_db(demo)
     demo.set_defaults(func=_demo)
 
@@ -308,8 +357,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except EXPECTED_ERRORS as exc:
-        print(f"tapmark: {exc}" if isinstance(exc, StoreError | ConfigError) else str(exc),
-              file=sys.stderr)
+        print(
+            f"tapmark: {exc}" if isinstance(exc, StoreError | ConfigError) else str(exc),
+            file=sys.stderr,
+        )
         return 1
     except KeyboardInterrupt:
         return 130

@@ -33,21 +33,32 @@ from storage.rows import BatchProgress, MemberRow
 
 OPERATOR = Actor(platform="cli", user_id="operator", name="the command line")
 MEMBER_OPS: dict[str, MemberOp] = {
-    "suspend": suspend_member, "reinstate": reinstate_member, "remove": remove_member,
+    "suspend": suspend_member,
+    "reinstate": reinstate_member,
+    "remove": remove_member,
 }
 
 
 def _batch_json(row: BatchProgress, zone: str) -> dict[str, Any]:
     deadline = row.batch.deadline
-    return {"name": row.batch.name, "status": row.batch.status.value, "items": row.items,
-            "gold": row.gold, "finished": row.done + row.disputed, "disputed": row.disputed,
-            "answers": row.answers,
-            "deadline": None if deadline is None else local_iso(deadline, zone)}
+    return {
+        "name": row.batch.name,
+        "status": row.batch.status.value,
+        "items": row.items,
+        "gold": row.gold,
+        "finished": row.done + row.disputed,
+        "disputed": row.disputed,
+        "answers": row.answers,
+        "deadline": None if deadline is None else local_iso(deadline, zone),
+    }
 
 
 def _batch_text(row: BatchProgress, zone: str, now: float) -> str:
-    due = ("" if row.batch.deadline is None else
-           f"; due {local_time(row.batch.deadline, zone)} ({time_left(row.batch.deadline, now)})")
+    due = (
+        ""
+        if row.batch.deadline is None
+        else f"; due {local_time(row.batch.deadline, zone)} ({time_left(row.batch.deadline, now)})"
+    )
     return f"{row.batch.name} ({row.batch.status.value}): {batch_line(row)}{due}"
 
 
@@ -57,14 +68,23 @@ async def _project_list(store: Store, args: argparse.Namespace) -> int:
         for project in await tx.projects():
             batches = await tx.batch_progress(project.id)
             people = await tx.project_members(project.id)
-            out.append({
-                "name": project.name, "title": project.title, "task": project.spec.task,
-                "timezone": project.spec.timezone,
-                "batches": {s.value: sum(1 for b in batches if b.batch.status == s)
-                            for s in BatchStatus},
-                "members": {r.value: sum(1 for m in people if m.role == r and
-                                         m.status == RoleStatus.ACTIVE) for r in Role},
-            })
+            out.append(
+                {
+                    "name": project.name,
+                    "title": project.title,
+                    "task": project.spec.task,
+                    "timezone": project.spec.timezone,
+                    "batches": {
+                        s.value: sum(1 for b in batches if b.batch.status == s) for s in BatchStatus
+                    },
+                    "members": {
+                        r.value: sum(
+                            1 for m in people if m.role == r and m.status == RoleStatus.ACTIVE
+                        )
+                        for r in Role
+                    },
+                }
+            )
     if args.json:
         print(json.dumps({"projects": out}, ensure_ascii=False))
         return 0
@@ -84,12 +104,21 @@ async def _batch_list(store: Store, args: argparse.Namespace) -> int:
         rows = await tx.batch_progress(project.id)
     zone = project.spec.timezone
     if args.json:
-        print(json.dumps({"project": project.name, "timezone": zone,
-                          "batches": [_batch_json(r, zone) for r in rows]}, ensure_ascii=False))
+        print(
+            json.dumps(
+                {
+                    "project": project.name,
+                    "timezone": zone,
+                    "batches": [_batch_json(r, zone) for r in rows],
+                },
+                ensure_ascii=False,
+            )
+        )
         return 0
     if not rows:
-        print(f"{project.name!r} has no batches yet; `tapmark batch import` adds one",
-              file=sys.stderr)
+        print(
+            f"{project.name!r} has no batches yet; `tapmark batch import` adds one", file=sys.stderr
+        )
     for row in rows:
         print(_batch_text(row, zone, now))
     return 0
@@ -119,18 +148,23 @@ async def _batch_deadline(store: Store, args: argparse.Namespace) -> int:
     if deadline is None:
         print(f"batch {batch.name!r} has no deadline now")
     else:
-        print(f"batch {batch.name!r} is due {local_iso(deadline, zone)} ({zone}, "
-              f"{time_left(deadline, now)})")
+        print(
+            f"batch {batch.name!r} is due {local_iso(deadline, zone)} ({zone}, "
+            f"{time_left(deadline, now)})"
+        )
     return 0
 
 
-def _pick_row(rows: list[MemberRow], project: Project, pseudonym: str, action: str,
-              role: str | None) -> MemberRow:
+def _pick_row(
+    rows: list[MemberRow], project: Project, pseudonym: str, action: str, role: str | None
+) -> MemberRow:
     """The member's row the action is for; NotFound, or ValueError when it takes --role."""
     theirs = [r for r in rows if r.member.pseudonym == pseudonym]
     if not theirs:
-        raise NotFound(f"{project.name!r} has no member {pseudonym!r} (`tapmark members "
-                       f"{project.name}` lists them)")
+        raise NotFound(
+            f"{project.name!r} has no member {pseudonym!r} (`tapmark members "
+            f"{project.name}` lists them)"
+        )
     if role is not None:
         theirs = [r for r in theirs if r.role.value == role]
         if not theirs:
@@ -145,8 +179,9 @@ def _pick_row(rows: list[MemberRow], project: Project, pseudonym: str, action: s
 
 async def _members(store: Store, args: argparse.Namespace) -> int:
     if (args.action is None) != (args.member is None):
-        return usage_error("members", "give an action and a member together, such as "
-                                      "`suspend a-3f9c21d0aa`")
+        return usage_error(
+            "members", "give an action and a member together, such as `suspend a-3f9c21d0aa`"
+        )
     if args.role is not None and args.action is None:
         return usage_error("members", "--role goes with an action")
     now = time.time()
@@ -163,20 +198,38 @@ async def _members(store: Store, args: argparse.Namespace) -> int:
             print(f"{row.member.pseudonym} {plain(done)}")
             return 0
     if args.json:
-        print(json.dumps({"project": project.name, "members": [{
-            "member": r.member.pseudonym, "name": r.member.name, "role": r.role.value,
-            "status": r.status, "answers": r.answers,
-            "waiting_since": None if r.waiting_since is None
-            else local_iso(r.waiting_since, project.spec.timezone),
-        } for r in rows]}, ensure_ascii=False))
+        print(
+            json.dumps(
+                {
+                    "project": project.name,
+                    "members": [
+                        {
+                            "member": r.member.pseudonym,
+                            "name": r.member.name,
+                            "role": r.role.value,
+                            "status": r.status,
+                            "answers": r.answers,
+                            "waiting_since": None
+                            if r.waiting_since is None
+                            else local_iso(r.waiting_since, project.spec.timezone),
+                        }
+                        for r in rows
+                    ],
+                },
+                ensure_ascii=False,
+            )
+        )
         return 0
     if not rows:
-        print(f"{project.name!r} has no members yet; `tapmark invite` makes a code",
-              file=sys.stderr)
+        print(
+            f"{project.name!r} has no members yet; `tapmark invite` makes a code", file=sys.stderr
+        )
     for r in rows:
         name = f"  {r.member.name}" if r.member.name else ""
-        print(f"{r.member.pseudonym}  {r.role.value:<9}  {r.status:<9}  "
-              f"{r.answers} answer{'s' if r.answers != 1 else ''}{name}")
+        print(
+            f"{r.member.pseudonym}  {r.role.value:<9}  {r.status:<9}  "
+            f"{r.answers} answer{'s' if r.answers != 1 else ''}{name}"
+        )
     return 0
 
 
@@ -189,17 +242,20 @@ def register_project(project_sub: argparse._SubParsersAction[argparse.ArgumentPa
 
 def register_batch(batch_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     listing = batch_sub.add_parser(
-        "list", help="a project's batches: state, items finished (gold questions counted "
-                     "apart), answers, deadline")
+        "list",
+        help="a project's batches: state, items finished (gold questions counted "
+        "apart), answers, deadline",
+    )
     listing.add_argument("project")
     listing.add_argument("--json", action="store_true", help="one JSON object")
     add_db(listing)
     listing.set_defaults(func=with_store(_batch_list))
-    helps = {"publish": "publish a draft batch: annotators get its tasks (those waiting are "
-                        "told)",
-             "pause": "pause a published batch (its open tasks go back)",
-             "resume": "resume a paused batch (annotators waiting are told)",
-             "close": "close a batch for good (its open tasks go back)"}
+    helps = {
+        "publish": "publish a draft batch: annotators get its tasks (those waiting are told)",
+        "pause": "pause a published batch (its open tasks go back)",
+        "resume": "resume a paused batch (annotators waiting are told)",
+        "close": "close a batch for good (its open tasks go back)",
+    }
     for verb, text in helps.items():
         move = batch_sub.add_parser(verb, help=text)
         move.add_argument("project")
@@ -207,26 +263,36 @@ def register_batch(batch_sub: argparse._SubParsersAction[argparse.ArgumentParser
         add_db(move)
         move.set_defaults(func=with_store(_batch_move))
     deadline = batch_sub.add_parser(
-        "deadline", help="set when a batch is due (project time zone), or `none` to clear it")
+        "deadline", help="set when a batch is due (project time zone), or `none` to clear it"
+    )
     deadline.add_argument("project")
     deadline.add_argument("batch")
-    deadline.add_argument("deadline", nargs="+", metavar="DATE",
-                          help="YYYY-MM-DD (the end of that day), YYYY-MM-DD HH:MM, or none")
+    deadline.add_argument(
+        "deadline",
+        nargs="+",
+        metavar="DATE",
+        help="YYYY-MM-DD (the end of that day), YYYY-MM-DD HH:MM, or none",
+    )
     add_db(deadline)
     deadline.set_defaults(func=with_store(_batch_deadline))
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     members = sub.add_parser(
-        "members", help="list a project's members, or suspend, reinstate or remove one",
+        "members",
+        help="list a project's members, or suspend, reinstate or remove one",
         description="Without an action, list the members. suspend: an annotator's answers "
-                    "leave the aggregation; reinstate: a suspended annotator or a removed "
-                    "member gets the role back; remove: take a role away (answers stay).")
+        "leave the aggregation; reinstate: a suspended annotator or a removed "
+        "member gets the role back; remove: take a role away (answers stay).",
+    )
     members.add_argument("project")
     members.add_argument("action", nargs="?", choices=list(MEMBER_OPS))
     members.add_argument("member", nargs="?", help="the member's pseudonymous id (a-...)")
-    members.add_argument("--role", choices=[r.value for r in Role],
-                         help="which of the member's roles (when they hold several)")
+    members.add_argument(
+        "--role",
+        choices=[r.value for r in Role],
+        help="which of the member's roles (when they hold several)",
+    )
     members.add_argument("--json", action="store_true", help="the list as one JSON object")
     add_db(members)
     members.set_defaults(func=with_store(_members))

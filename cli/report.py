@@ -49,11 +49,15 @@ async def _report(store: Store, args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     report = sub.add_parser(
-        "report", help="a project's report: batches and deadlines, today, agreement, quality")
+        "report", help="a project's report: batches and deadlines, today, agreement, quality"
+    )
     report.add_argument("project")
     report.add_argument("--json", action="store_true", help="the figures as one JSON object")
-    report.add_argument("--png", metavar="FILE",
-                        help="also write the charts: FILE-answers.png, FILE-batches.png, "
-                             "FILE-quality.png (FILE without its .png)")
+    report.add_argument(
+        "--png",
+        metavar="FILE",
+        help="also write the charts: FILE-answers.png, FILE-batches.png, "
+        "FILE-quality.png (FILE without its .png)",
+    )
     add_db(report)
     report.set_defaults(func=with_store(_report))

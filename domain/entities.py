@@ -133,7 +133,6 @@ class Flag(BaseModel):
     """Set while the item is sent back to its annotators; such a flag is out of the queue."""
 
 
-
 class AuditEntry(BaseModel):
     """One line of the audit log; ``who`` is the member's pseudonym (None: the CLI or the bot)."""
 

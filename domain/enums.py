@@ -22,7 +22,6 @@ class BatchStatus(StrEnum):
     CLOSED = "closed"
 
 
-
 class ItemStatus(StrEnum):
     """Where an item is: wanting answers, settled, disputed (the answers disagree past the
     overlap cap), or held out of the task loop while QA looks at it."""

@@ -152,4 +152,3 @@ class ProjectSpec(BaseModel):
 
     def label_values(self) -> list[str]:
         return [label.value for label in self.labels]
-

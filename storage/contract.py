@@ -93,31 +93,42 @@ class Tx(ServiceTx):
     async def add_guideline(self, project_id: int, body: str, now: float) -> Guideline:
         """The project's next guideline version; Retryable when a concurrent transaction
         added that version first (the event runs again and takes the one after)."""
+
     @abstractmethod
     async def guideline(self, project_id: int) -> Guideline | None: ...
 
     # batches and items
     @abstractmethod
     async def create_batch(
-        self, project_id: int, name: str, items: Sequence[NewItem], status: BatchStatus,
-        n_target: int, now: float,
+        self,
+        project_id: int,
+        name: str,
+        items: Sequence[NewItem],
+        status: BatchStatus,
+        n_target: int,
+        now: float,
     ) -> Batch:
         """Add a batch with all its items, or raise Conflict (duplicate name or item id)."""
+
     @abstractmethod
     async def add_items(self, batch_id: int, items: Sequence[NewItem], n_target: int) -> None:
         """Add more items to a batch (a large one goes in chunks, all in one transaction), or
         raise Conflict for ids that repeat or are in the project already; earlier chunks
         stay, so the caller lets the Conflict roll the transaction back."""
+
     @abstractmethod
     async def taken_ids(self, project_id: int, ids: Sequence[str]) -> list[str]:
         """Which of `ids` the project's items have already (to refuse a batch before any of
         it is written)."""
+
     @abstractmethod
     async def set_batch_status(self, batch_id: int, status: BatchStatus) -> None:
         """Change a batch's status; pausing or closing it also ends its unanswered leases."""
+
     @abstractmethod
     async def set_batch_deadline(self, batch_id: int, deadline: float | None) -> None:
         """Set or clear (None) a batch's deadline; NotFound for an unknown batch."""
+
     @abstractmethod
     async def batches(self, project_id: int) -> list[Batch]: ...
     @abstractmethod
@@ -125,12 +136,15 @@ class Tx(ServiceTx):
     @abstractmethod
     async def batch_progress(self, project_id: int) -> list[BatchProgress]:
         """Each batch with its non-gold item counts, oldest first."""
+
     @abstractmethod
     async def delete_draft_batch(self, batch_id: int) -> None:
         """Drop a batch that was never published, with its items; Conflict otherwise."""
+
     @abstractmethod
     async def project_members(self, project_id: int) -> list[MemberRow]:
         """Everyone with a role in the project, in the order they joined."""
+
     @abstractmethod
     async def item(self, item_id: int) -> Item: ...
     @abstractmethod
@@ -140,6 +154,7 @@ class Tx(ServiceTx):
         self, item_id: int, status: ItemStatus, result: Result | None, now: float
     ) -> None:
         """Record an item's status (open, done, disputed, held) and its aggregated result."""
+
     @abstractmethod
     async def set_item_target(self, item_id: int, n_target: int) -> None: ...
 
@@ -151,6 +166,7 @@ class Tx(ServiceTx):
     @abstractmethod
     async def create_member(self, identity: Identity, now: float) -> Member:
         """Create a member with a fresh pseudonym for this identity (member_id is ignored)."""
+
     @abstractmethod
     async def identities(self, member_id: int) -> list[Identity]: ...
     @abstractmethod
@@ -158,17 +174,21 @@ class Tx(ServiceTx):
     @abstractmethod
     async def use_link_code(self, code: str, now: float) -> int:
         """Spend a link code; the member it belongs to, or NotFound (unknown or expired)."""
+
     @abstractmethod
     async def attach_identity(self, identity: Identity) -> None:
         """Point a platform account at a member, moving it from any member it had."""
+
     @abstractmethod
     async def has_work(self, member_id: int) -> bool:
         """Whether the member holds any role or has answered anything."""
+
     @abstractmethod
     async def delete_member(self, member_id: int) -> None: ...
     @abstractmethod
     async def forget_member(self, member_id: int) -> None:
         """Erase a person's platform identities and name; their answers stay, pseudonymous."""
+
     @abstractmethod
     async def set_current_project(self, member_id: int, project_id: int) -> None: ...
     @abstractmethod
@@ -178,6 +198,7 @@ class Tx(ServiceTx):
     @abstractmethod
     async def roles(self, project_id: int, member_id: int) -> dict[Role, str]:
         """The member's roles in a project, each with its status (active, suspended, removed)."""
+
     @abstractmethod
     async def annotator_role(self, project_id: int, member_id: int) -> AnnotatorRole | None: ...
     @abstractmethod
@@ -189,6 +210,7 @@ class Tx(ServiceTx):
     @abstractmethod
     async def acknowledge_guideline(self, project_id: int, member_id: int, version: int) -> None:
         """Record that the member read the guideline up to `version`."""
+
     @abstractmethod
     async def guideline_version(self, project_id: int, version: int) -> Guideline | None: ...
     @abstractmethod
@@ -198,6 +220,7 @@ class Tx(ServiceTx):
     @abstractmethod
     async def members_with_role(self, project_id: int, role: Role) -> list[int]:
         """Ids of the project's active members in a role."""
+
     @abstractmethod
     async def member_by_pseudonym(self, pseudonym: str) -> Member | None: ...
     @abstractmethod
@@ -212,12 +235,14 @@ class Tx(ServiceTx):
     @abstractmethod
     async def reclaim_expired(self, project_id: int, now: float) -> int:
         """Drop unanswered leases that expired; their items can be handed out again."""
+
     @abstractmethod
     async def set_waiting(self, project_id: int, member_id: int, since: float) -> bool:
         """Note that an annotator found no task for them, so `wake_waiting` tells them when
         there is one; True when an open item for them is there after all (a transaction that
         freed it committed after this one's pick: worth another pick). Ordered against
         `wake_waiting` per project, so a wake never slips between a pick and a wait."""
+
     @abstractmethod
     async def wake_waiting(self, project_id: int, now: float) -> list[int]:
         """The waiting annotators of the project (active, allowed real work, holding no lease)
@@ -226,21 +251,31 @@ class Tx(ServiceTx):
         promised to anyone else (one skipped item wakes one person, not a hundred, and the
         one it wakes can take that item). They stop waiting, so each is told once; the others
         go on waiting. Ordered against `set_waiting` per project."""
+
     @abstractmethod
     async def stop_waiting(self, project_id: int, member_id: int) -> None:
         """The member no longer waits for work in the project (they were told otherwise)."""
+
     @abstractmethod
     async def step_away(self, project_id: int, member_id: int) -> bool:
         """The member stops for now: their open lease in the project ends as if it expired (the
         item goes to others at once, and may come back to them later) and they stop waiting
         for work; whether a lease was ended."""
+
     @abstractmethod
     async def open_assignment(self, project_id: int, member_id: int) -> Assignment | None:
         """The member's current unanswered lease in this project, if any."""
+
     @abstractmethod
     async def assign(
-        self, project_id: int, member_id: int, gold: bool, now: float, lease_s: float,
-        *, wait: bool = True,
+        self,
+        project_id: int,
+        member_id: int,
+        gold: bool,
+        now: float,
+        lease_s: float,
+        *,
+        wait: bool = True,
     ) -> Assignment | None:
         """Lease the next item to an active annotator of the project (one whose qualification
         is pending gets only gold; one who failed it, nothing): a gold item they have not
@@ -251,11 +286,13 @@ class Tx(ServiceTx):
         (PostgreSQL), items other transactions hold are passed over, and then, with `wait`,
         waited for briefly; without it, never (a transaction holding the waiting list's lock
         must not wait for an item: see `Busy`)."""
+
     @abstractmethod
     async def assignment(self, assignment_id: int) -> Assignment | None: ...
     @abstractmethod
     async def lease_view(self, assignment_id: int) -> LeaseView | None:
         """An assignment with its item and project, in one read (the hot path of a tap)."""
+
     @abstractmethod
     async def screen_item(
         self, item_id: int, project_id: int, member_id: int, since: float, batch: bool = False
@@ -263,6 +300,7 @@ class Tx(ServiceTx):
         """An item to show, with the member's figures for the progress line (answers in all,
         and since `since`, rounded down to the hour; with `batch`, also the real items of the
         item's batch and the member's answers to them)."""
+
     @abstractmethod
     async def answer_of(self, assignment_id: int) -> Answer | None: ...
     @abstractmethod
@@ -270,6 +308,7 @@ class Tx(ServiceTx):
         self, assignment: Assignment, value: str, now: float, correct: bool | None
     ) -> Answer:
         """Store the answer to a leased assignment (the assignment becomes answered)."""
+
     @abstractmethod
     async def last_answer(self, project_id: int, member_id: int) -> Answer | None:
         """The member's latest answer in the project that may still be withdrawn: None when
@@ -288,16 +327,23 @@ class Tx(ServiceTx):
     @abstractmethod
     async def release(self, assignment: Assignment, status: LeaseStatus) -> None:
         """End a lease without an answer (skipped or reported); the item is not offered again."""
+
     @abstractmethod
     async def add_flag(
-        self, project_id: int, item_id: int | None, member_id: int | None, kind: FlagKind,
-        reason: str, now: float,
+        self,
+        project_id: int,
+        item_id: int | None,
+        member_id: int | None,
+        kind: FlagKind,
+        reason: str,
+        now: float,
     ) -> int: ...
     @abstractmethod
     async def open_flags(self, project_id: int) -> int: ...
     @abstractmethod
     async def next_flag(self, project_id: int, after_id: int = 0) -> Flag | None:
         """The oldest open flag of the project with an id above `after_id`."""
+
     @abstractmethod
     async def flag(self, flag_id: int) -> Flag | None: ...
     @abstractmethod
@@ -305,6 +351,7 @@ class Tx(ServiceTx):
     @abstractmethod
     async def item_reporters(self, item_id: int) -> int:
         """How many distinct people have an open report on the item."""
+
     @abstractmethod
     async def has_open_flag(self, project_id: int, member_id: int, kind: FlagKind) -> bool: ...
 
@@ -314,14 +361,17 @@ class Tx(ServiceTx):
         self, project_id: int, member_ids: Sequence[int], since: float = 0.0
     ) -> dict[int, GoldCount]:
         """Each member's gold answers in the project (answered at or after `since`)."""
+
     @abstractmethod
     async def answer_times(
         self, project_id: int, member_id: int, since: float
     ) -> list[tuple[float, int]]:
         """(at, time_ms) of each of the member's answers since `since`, oldest first."""
+
     @abstractmethod
     async def recent_answers(self, project_id: int, member_id: int, limit: int) -> list[Answer]:
         """The member's latest answers to non-gold items, newest first."""
+
     @abstractmethod
     async def exclude_answers(self, project_id: int, member_id: int, reason: str) -> list[int]:
         """Leave a member's answers out of the aggregation (they stay, marked with the reason);
@@ -334,6 +384,7 @@ class Tx(ServiceTx):
     async def set_flag_waiting(self, flag_id: int, since: float | None) -> None:
         """Mark a flag as waiting for annotators' replies (out of the queue), or None to put it
         back in the queue."""
+
     @abstractmethod
     async def add_flag_note(
         self, flag_id: int, member_id: int | None, kind: str, body: str, now: float
@@ -341,6 +392,7 @@ class Tx(ServiceTx):
     @abstractmethod
     async def flag_notes(self, flag_id: int) -> list[FlagNote]:
         """The flag's thread, oldest first."""
+
     @abstractmethod
     async def relabel_answer(self, answer_id: int, value: str) -> None: ...
     @abstractmethod
@@ -367,6 +419,7 @@ class Store(ABC):
     @abstractmethod
     async def open(self) -> None:
         """Connect and bring the schema up to date (numbered migrations)."""
+
     @abstractmethod
     async def close(self) -> None: ...
     @abstractmethod

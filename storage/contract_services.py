@@ -21,6 +21,7 @@ class ServiceTx(ABC):
     @abstractmethod
     async def all_member_stats(self, project_id: int) -> dict[str, MemberStats]:
         """Figures per member of the project, keyed by pseudonym."""
+
     @abstractmethod
     async def project_stats(self, project_id: int) -> ProjectStats: ...
     @abstractmethod
@@ -32,15 +33,18 @@ class ServiceTx(ABC):
         """(member id, at, time_ms) of each answer in the project at or after `since` (and
         before `until`), every answer counted (gold, excluded), grouped by member, read in
         pages."""
+
     @abstractmethod
     async def agreement_counts(self, project_id: int) -> dict[int, AgreementCount]:
         """Per member id: their answers to finished (done) non-gold items, and how many of
         those match the item's result."""
+
     @abstractmethod
     async def counted_answers(self, project_id: int) -> list[tuple[int, int, int, str]]:
         """(batch id, item id, member id, value) of every answer to the project's non-gold
         items that the aggregation counts (none excluded), in the order they came: what
         agreement is measured on."""
+
     @abstractmethod
     async def batch_pace(self, project_id: int, since: float) -> dict[int, BatchPace]:
         """Per batch id (batches with neither recent answers nor open items left out): answers
@@ -59,9 +63,11 @@ class ServiceTx(ABC):
         """Unsent messages for this platform, oldest first, claimed for the caller: another
         claim gets other messages until `hold_s` has passed (then the sender is taken to have
         died and the message is offered again)."""
+
     @abstractmethod
     async def outbox_pending(self, platform: str, limit: int) -> list[OutboxMessage]:
         """Unsent messages for one platform, oldest first."""
+
     @abstractmethod
     async def mark_sent(self, message_ids: Sequence[int], now: float) -> None: ...
 
@@ -72,14 +78,17 @@ class ServiceTx(ABC):
         False when that run was already recorded (by an earlier tick, a process before a
         restart, or another worker), so whatever the caller would send goes out once: claim
         first, then queue the messages, in the same transaction."""
+
     @abstractmethod
     async def set_muted(self, project_id: int, member_id: int, muted: bool, now: float) -> bool:
         """Turn a member's quota reminders for a project off (muted) or on; whether it changed."""
+
     @abstractmethod
     async def muted_members(self, project_id: int) -> set[int]: ...
     @abstractmethod
     async def answer_counts(self, project_id: int, since: float) -> dict[int, int]:
         """Answers per member in the project at or after `since` (members with none left out)."""
+
     @abstractmethod
     async def prune(self, tokens_before: float, sent_before: float) -> int:
         """Delete button tokens issued before `tokens_before` (their buttons then answer as
@@ -89,6 +98,7 @@ class ServiceTx(ABC):
     @abstractmethod
     async def ping(self) -> None:
         """One trivial query: whether the database answers, at no cost."""
+
     @abstractmethod
     async def live_counts(self) -> LiveCounts:
         """Answers stored, leases open now, items of published batches that want answers."""
@@ -98,9 +108,11 @@ class ServiceTx(ABC):
     async def media_upload(self, sha: str, platform: str) -> str | None:
         """The reference (a Telegram file_id, a Slack file id) stored for the file and the
         platform account, or None."""
+
     @abstractmethod
     async def save_media_upload(self, sha: str, platform: str, file_ref: str, now: float) -> None:
         """Store (or replace) the reference for the file and the platform account."""
+
     @abstractmethod
     async def forget_media_upload(self, sha: str, platform: str) -> None: ...
     @abstractmethod
@@ -111,8 +123,12 @@ class ServiceTx(ABC):
     # audit
     @abstractmethod
     async def audit(
-        self, project_id: int | None, member_id: int | None, action: str,
-        details: dict[str, Any], now: float,
+        self,
+        project_id: int | None,
+        member_id: int | None,
+        action: str,
+        details: dict[str, Any],
+        now: float,
     ) -> None: ...
     @abstractmethod
     def audit_log(self, project_id: int) -> AsyncIterator[AuditEntry]:

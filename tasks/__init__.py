@@ -14,8 +14,16 @@ from tasks.review import Review
 
 TASK_TYPES: dict[str, TaskType] = {
     t.name: t
-    for t in (SingleChoice(), Binary(), MultiChoice(), Rating(), Pairwise(), FreeText(),
-              ImageGrid(), Review())
+    for t in (
+        SingleChoice(),
+        Binary(),
+        MultiChoice(),
+        Rating(),
+        Pairwise(),
+        FreeText(),
+        ImageGrid(),
+        Review(),
+    )
 }
 
 
@@ -38,5 +46,11 @@ def tap_choices(spec: ProjectSpec, view: TaskView) -> list[tuple[str, str]]:
 
 
 __all__ = [
-    "TASK_TYPES", "AnswerError", "Option", "TaskType", "TaskView", "tap_choices", "task_type",
+    "TASK_TYPES",
+    "AnswerError",
+    "Option",
+    "TaskType",
+    "TaskView",
+    "tap_choices",
+    "task_type",
 ]

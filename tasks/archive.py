@@ -79,8 +79,14 @@ class Archive:
             return None, [Problem(0, "", "not a readable ZIP file")]
         entries, size = sized
         if entries > MAX_ENTRIES or size > MAX_DIRECTORY:
-            return None, [Problem(0, "", f"the ZIP lists {entries} entries ({size} bytes of "
-                                         f"names); at most {MAX_ENTRIES} are read")]
+            return None, [
+                Problem(
+                    0,
+                    "",
+                    f"the ZIP lists {entries} entries ({size} bytes of "
+                    f"names); at most {MAX_ENTRIES} are read",
+                )
+            ]
         try:
             archive = zipfile.ZipFile(io.BytesIO(content))
         except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
@@ -102,8 +108,11 @@ class Archive:
             seen.add(info.filename)
             total += info.file_size
         if total > MAX_UNPACKED:
-            problems.append(Problem(0, "", f"the ZIP unpacks to {total >> 20} MB; at most "
-                                           f"{MAX_UNPACKED >> 20} MB"))
+            problems.append(
+                Problem(
+                    0, "", f"the ZIP unpacks to {total >> 20} MB; at most {MAX_UNPACKED >> 20} MB"
+                )
+            )
         if problems:
             archive.close()
             return None, problems

@@ -149,7 +149,8 @@ def item_body(data: dict[str, Any]) -> str:
     if isinstance(text, str) and text.strip():
         return text
     return "\n".join(
-        f"{key}: {value}" for key, value in data.items()
+        f"{key}: {value}"
+        for key, value in data.items()
         if key not in MEDIA_KEYS and key != SUGGESTION_KEY
     )
 

@@ -29,8 +29,9 @@ class SingleChoice(TaskType):
         self, spec: ProjectSpec, data: dict[str, Any], selected: frozenset[int] = frozenset()
     ) -> TaskView:
         options = tuple(Option(label=label.shown, value=label.value) for label in spec.labels)
-        return TaskView(prompt=spec.instructions, body=item_body(data), options=options,
-                        media=item_media(data))
+        return TaskView(
+            prompt=spec.instructions, body=item_body(data), options=options, media=item_media(data)
+        )
 
     def validate(self, spec: ProjectSpec, value: str) -> str:
         if value not in spec.label_values():
@@ -54,6 +55,5 @@ class Binary(SingleChoice):
     def check_spec(self, spec: ProjectSpec) -> list[str]:
         problems = TaskType.check_spec(self, spec)
         if len(spec.labels) != 2:
-            problems.append(f"labels: a binary task needs exactly 2 labels, not "
-                            f"{len(spec.labels)}")
+            problems.append(f"labels: a binary task needs exactly 2 labels, not {len(spec.labels)}")
         return problems

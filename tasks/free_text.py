@@ -64,9 +64,14 @@ class FreeText(TaskType):
     ) -> TaskView:
         low, high = limits(spec)
         size = f"at most {high} characters" if low <= 1 else f"{low} to {high} characters"
-        return TaskView(prompt=spec.instructions, body=item_body(data), options=(),
-                        mode="text", hint=f"Type your answer as a message ({size}).",
-                        media=item_media(data))
+        return TaskView(
+            prompt=spec.instructions,
+            body=item_body(data),
+            options=(),
+            mode="text",
+            hint=f"Type your answer as a message ({size}).",
+            media=item_media(data),
+        )
 
     def typed(self, spec: ProjectSpec, data: dict[str, Any], text: str) -> str:
         answer = text.strip()
@@ -74,11 +79,15 @@ class FreeText(TaskType):
         if not normalise(answer):
             raise AnswerError("That answer is empty. Type the answer as a message.")
         if len(answer) > high:
-            raise AnswerError(f"That is {len(answer)} characters; the answer may have at most "
-                              f"{high}. Please send a shorter one.")
+            raise AnswerError(
+                f"That is {len(answer)} characters; the answer may have at most "
+                f"{high}. Please send a shorter one."
+            )
         if len(answer) < low:
-            raise AnswerError(f"That is {len(answer)} characters; the answer needs at least "
-                              f"{low}. Please send a longer one.")
+            raise AnswerError(
+                f"That is {len(answer)} characters; the answer needs at least "
+                f"{low}. Please send a longer one."
+            )
         return answer
 
     def parse_gold(self, spec: ProjectSpec, data: dict[str, Any], gold: Any) -> str:

@@ -45,8 +45,12 @@ def grid_of(spec: ProjectSpec) -> tuple[int, int]:
 def cell_box(cell: int, rows: int, cols: int, width: int, height: int) -> Box:
     """The pixel box (x0, y0, x1, y1) of a cell numbered from 1, row by row."""
     r, c = divmod(cell - 1, cols)
-    return (c * width // cols, r * height // rows,
-            (c + 1) * width // cols, (r + 1) * height // rows)
+    return (
+        c * width // cols,
+        r * height // rows,
+        (c + 1) * width // cols,
+        (r + 1) * height // rows,
+    )
 
 
 def bbox(cells: list[int], rows: int, cols: int, width: int, height: int) -> list[int] | None:
@@ -97,8 +101,10 @@ class ImageGrid(TaskType):
             return ["data.image: missing (an image_grid item is a picture)"]
         category = data.get("category")
         if category is not None and category not in spec.label_values():
-            return [f"data.category: {category!r} is not a label (labels: "
-                    f"{', '.join(spec.label_values())})"]
+            return [
+                f"data.category: {category!r} is not a label (labels: "
+                f"{', '.join(spec.label_values())})"
+            ]
         return []
 
     def render(
@@ -111,10 +117,13 @@ class ImageGrid(TaskType):
         text = data.get("text")
         body = text if isinstance(text, str) and text.strip() else ""
         return TaskView(
-            prompt=spec.instructions, body=body, options=options, mode="toggle",
-            selected=selected, columns=cols,
-            hint=f"Tick every cell that shows {category}, then press Done (none if there is "
-                 "none).",
+            prompt=spec.instructions,
+            body=body,
+            options=options,
+            mode="toggle",
+            selected=selected,
+            columns=cols,
+            hint=f"Tick every cell that shows {category}, then press Done (none if there is none).",
             media=stored_media(data, GRID_VARIANT) or stored_media(data),
         )
 
@@ -145,14 +154,15 @@ class ImageGrid(TaskType):
                 except ValueError:
                     raise AnswerError("not valid JSON") from None
                 return self.parse_gold(spec, data, decoded)
-            parts = json_list(text) if text.startswith("[") else [
-                p.strip() for p in text.split("|") if p.strip()
-            ]
+            parts = (
+                json_list(text)
+                if text.startswith("[")
+                else [p.strip() for p in text.split("|") if p.strip()]
+            )
             gold = [int(p) if isinstance(p, str) and p.isdigit() else p for p in parts]
         rows, cols = grid_of(spec)
         if not isinstance(gold, list) or not all(
-            isinstance(c, int) and not isinstance(c, bool) and 1 <= c <= rows * cols
-            for c in gold
+            isinstance(c, int) and not isinstance(c, bool) and 1 <= c <= rows * cols for c in gold
         ):
             raise AnswerError(f"must be cell numbers from 1 to {rows * cols} (in CSV: 3|4|7)")
         return self._answer(spec, data, gold)

@@ -39,8 +39,10 @@ def _row(number: int, task: Any) -> Row:
         return number, None, [Problem(number, "data", "missing or not an object")]
     data = dict(task["data"])
     own_id = data.pop(ID_KEY, None)
-    row: dict[str, Any] = {"id": own_id if own_id not in (None, "") else task.get("id", number),
-                           "data": data}
+    row: dict[str, Any] = {
+        "id": own_id if own_id not in (None, "") else task.get("id", number),
+        "data": data,
+    }
     gold = _ground_truth(task.get("annotations") or [])
     if gold is not None:
         row["gold"] = gold
@@ -141,16 +143,16 @@ def _tasks(stream: IO[bytes]) -> Iterator[tuple[int, Any]]:
         if after == ",":
             text.pos += 1
         elif after != "]":
-            raise _Stop(text.line_at(text.pos), "invalid JSON (expected ',' or ']' after "
-                                                f"task {number})")
+            raise _Stop(
+                text.line_at(text.pos), f"invalid JSON (expected ',' or ']' after task {number})"
+            )
     if text.skip_space():
         raise _Stop(text.line_at(text.pos), "invalid JSON (text after the list)")
 
 
 def _first_choice(results: Any) -> str | None:
     for result in results if isinstance(results, list) else []:
-        choices = (result.get("value") or {}).get("choices") if isinstance(result, dict) \
-            else None
+        choices = (result.get("value") or {}).get("choices") if isinstance(result, dict) else None
         if isinstance(choices, list) and choices:
             return str(choices[0])
     return None
@@ -166,8 +168,7 @@ def _ground_truth(annotations: list[Any]) -> str | None:
 
 
 def _suggestion(predictions: Any) -> dict[str, Any] | None:
-    if not isinstance(predictions, list) or not predictions \
-            or not isinstance(predictions[0], dict):
+    if not isinstance(predictions, list) or not predictions or not isinstance(predictions[0], dict):
         return None
     first = predictions[0]
     label = _first_choice(first.get("result"))
@@ -177,7 +178,8 @@ def _suggestion(predictions: Any) -> dict[str, Any] | None:
     version = first.get("model_version")
     return {
         "label": label,
-        "score": float(score) if isinstance(score, int | float) and
-        not isinstance(score, bool) else None,
+        "score": float(score)
+        if isinstance(score, int | float) and not isinstance(score, bool)
+        else None,
         "model_version": str(version) if version is not None else None,
     }

@@ -47,14 +47,14 @@ def media_problems(data: dict[str, Any]) -> list[str]:
     """What is wrong with a row's media fields, as ``field: message`` lines."""
     problems = []
     if "media" in data:
-        problems.append("data.media: reserved for the stored file (name it in image, audio "
-                        "or video)")
+        problems.append(
+            "data.media: reserved for the stored file (name it in image, audio or video)"
+        )
     named = [k for k in MEDIA_KINDS if k in data]
     for kind in named:
         ref = data[kind]
         if not isinstance(ref, str) or not ref.strip():
-            problems.append(f"data.{kind}: must be a path in the ZIP, a file path or an "
-                            "https URL")
+            problems.append(f"data.{kind}: must be a path in the ZIP, a file path or an https URL")
     if len(named) > 1:
         problems.append(f"data: one media file per item ({', '.join(named)} given)")
     return problems

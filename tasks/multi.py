@@ -27,8 +27,12 @@ class MultiChoice(SingleChoice):
     ) -> TaskView:
         options = tuple(Option(label=label.shown, value=label.value) for label in spec.labels)
         return TaskView(
-            prompt=spec.instructions, body=item_body(data), options=options, mode="toggle",
-            selected=selected, hint="Tick every label that applies, then press Done.",
+            prompt=spec.instructions,
+            body=item_body(data),
+            options=options,
+            mode="toggle",
+            selected=selected,
+            hint="Tick every label that applies, then press Done.",
             media=item_media(data),
         )
 
@@ -49,9 +53,11 @@ class MultiChoice(SingleChoice):
     def parse_gold(self, spec: ProjectSpec, data: dict[str, Any], gold: Any) -> str:
         if isinstance(gold, str):
             text = gold.strip()
-            gold = json_list(text) if text.startswith("[") else [
-                part.strip() for part in text.split("|") if part.strip()
-            ]
+            gold = (
+                json_list(text)
+                if text.startswith("[")
+                else [part.strip() for part in text.split("|") if part.strip()]
+            )
         if not isinstance(gold, list) or not all(isinstance(g, str) for g in gold):
             raise AnswerError("must be a list of labels (in CSV: labels joined by |)")
         labels = spec.label_values()

@@ -67,8 +67,12 @@ class Pairwise(TaskType):
         options = [Option("A", A), Option("B", B)]
         if allow_same(spec):
             options.append(Option("Same", SAME))
-        return TaskView(prompt=spec.instructions, body="\n\n".join(parts),
-                        options=tuple(options), media=item_media(data))
+        return TaskView(
+            prompt=spec.instructions,
+            body="\n\n".join(parts),
+            options=tuple(options),
+            media=item_media(data),
+        )
 
     def validate(self, spec: ProjectSpec, value: str) -> str:
         if value not in self.classes(spec, {}):

@@ -58,8 +58,14 @@ class Rating(TaskType):
         low, high = spec.options.get("low", ""), spec.options.get("high", "")
         hint = f"1 = {low} … {n} = {high}" if low or high else f"From 1 to {n}."
         columns = n if n <= MAX_ROW else (n + 1) // 2
-        return TaskView(prompt=spec.instructions, body=item_body(data), options=options,
-                        columns=columns, hint=hint, media=item_media(data))
+        return TaskView(
+            prompt=spec.instructions,
+            body=item_body(data),
+            options=options,
+            columns=columns,
+            hint=hint,
+            media=item_media(data),
+        )
 
     def validate(self, spec: ProjectSpec, value: str) -> str:
         text = value.strip()

@@ -33,8 +33,17 @@ from tasks.media import MEDIA_KINDS, media_problems, media_reference
 from tasks.problems import BatchFileError, Problem, Problems, Row
 from tasks.values import BatchLimits, value_problems
 
-__all__ = ["BatchFileError", "BatchLimits", "BatchSource", "CheckedBatch", "MediaRow", "Problem",
-           "check_batch", "open_batch", "read_batch"]
+__all__ = [
+    "BatchFileError",
+    "BatchLimits",
+    "BatchSource",
+    "CheckedBatch",
+    "MediaRow",
+    "Problem",
+    "check_batch",
+    "open_batch",
+    "read_batch",
+]
 
 ITEM_KEYS = {"id", "data", "gold", "explanation"}
 BATCH_EXTENSIONS = (".jsonl", ".ndjson", ".csv", ".json")
@@ -87,7 +96,8 @@ class CheckedBatch:
         return self.source.name
 
     def chunks(
-        self, media: Mapping[tuple[str, str], dict[str, Any]] | None = None,
+        self,
+        media: Mapping[tuple[str, str], dict[str, Any]] | None = None,
         size: int = CHUNK_ITEMS,
     ) -> Iterator[list[NewItem]]:
         """The items, `size` at a time; each that names a media file gets ``data.media``
@@ -126,18 +136,34 @@ def open_batch(filename: str, content: bytes) -> BatchSource:
     archive, problems = Archive.open(content)
     if archive is None:
         raise BatchFileError(filename, problems)
-    names = [n for n in archive.entries if not n.startswith("__MACOSX/")
-             and n.lower().endswith(BATCH_EXTENSIONS)]
+    names = [
+        n
+        for n in archive.entries
+        if not n.startswith("__MACOSX/") and n.lower().endswith(BATCH_EXTENSIONS)
+    ]
     if len(names) != 1:
         archive.close()
         found = ", ".join(names[:5]) or "none"
-        raise BatchFileError(filename, [Problem(
-            0, "", f"a ZIP must hold exactly one batch file (.csv, .jsonl, .json); "
-                   f"found {found}")])
+        raise BatchFileError(
+            filename,
+            [
+                Problem(
+                    0,
+                    "",
+                    f"a ZIP must hold exactly one batch file (.csv, .jsonl, .json); found {found}",
+                )
+            ],
+        )
     inner = names[0]
     name = f"{filename}:{inner}"
-    return BatchSource(name, _kind(name, inner.lower()), content, archive,
-                       archive.entries[inner], posixpath.dirname(inner))
+    return BatchSource(
+        name,
+        _kind(name, inner.lower()),
+        content,
+        archive,
+        archive.entries[inner],
+        posixpath.dirname(inner),
+    )
 
 
 def _kind(filename: str, lower: str) -> str:
@@ -147,8 +173,10 @@ def _kind(filename: str, lower: str) -> str:
         return "csv"
     if lower.endswith(".json"):
         return "json"
-    raise BatchFileError(filename, [Problem(
-        0, "", "unknown batch format: use .jsonl, .csv, Label Studio .json or a .zip")])
+    raise BatchFileError(
+        filename,
+        [Problem(0, "", "unknown batch format: use .jsonl, .csv, Label Studio .json or a .zip")],
+    )
 
 
 def check_batch(source: BatchSource, spec: ProjectSpec, limits: BatchLimits) -> CheckedBatch:
@@ -164,9 +192,15 @@ def check_batch(source: BatchSource, spec: ProjectSpec, limits: BatchLimits) -> 
         for number, item, row_problems in _items(_rows(source), spec, limits, seen):
             count += 1
             if count > limits.max_items:
-                problems.add(Problem(number, "", f"more than {limits.max_items} rows; a batch "
-                                                 f"holds at most {limits.max_items} "
-                                                 "(TAPMARK_BATCH_MAX_ITEMS): split the file"))
+                problems.add(
+                    Problem(
+                        number,
+                        "",
+                        f"more than {limits.max_items} rows; a batch "
+                        f"holds at most {limits.max_items} "
+                        "(TAPMARK_BATCH_MAX_ITEMS): split the file",
+                    )
+                )
                 break
             problems.extend(row_problems)
             if item is None:
@@ -199,12 +233,15 @@ def _lines(stream: Iterable[bytes]) -> Iterator[tuple[int, str, Problem | None]]
     """Each line (its end kept), decoded; a line that is not UTF-8 comes with its problem."""
     for number, raw in enumerate(stream, start=1):
         if number == 1 and raw.startswith(codecs.BOM_UTF8):
-            raw = raw[len(codecs.BOM_UTF8):]
+            raw = raw[len(codecs.BOM_UTF8) :]
         try:
             yield number, raw.decode("utf-8"), None
         except UnicodeDecodeError as exc:
-            problem = Problem(number, "", f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at "
-                                          f"column {exc.start + 1})")
+            problem = Problem(
+                number,
+                "",
+                f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})",
+            )
             yield number, raw.decode("utf-8", "replace"), problem
 
 
@@ -288,8 +325,9 @@ def _csv_rows(lines: Iterator[tuple[int, str, Problem | None]]) -> Iterator[Row]
         record = dict(zip(header, cells, strict=True))
         obj: dict[str, Any] = {
             "id": record["id"],
-            "data": {k: record[k] for k in data_fields
-                     if k not in MEDIA_KINDS or record[k].strip()},
+            "data": {
+                k: record[k] for k in data_fields if k not in MEDIA_KINDS or record[k].strip()
+            },
         }
         for key in ("gold", "explanation"):
             if record.get(key, "").strip():
@@ -320,8 +358,11 @@ def _items(
         ext_id = str(raw_id).strip()
         if seen is not None:
             if ext_id in seen:
-                yield number, None, [Problem(number, "id", f"{ext_id!r} repeats line "
-                                                            f"{seen[ext_id]}")]
+                yield (
+                    number,
+                    None,
+                    [Problem(number, "id", f"{ext_id!r} repeats line {seen[ext_id]}")],
+                )
                 continue
             seen[ext_id] = number
         data = obj["data"]

@@ -43,8 +43,7 @@ class Review(SingleChoice):
         labels = spec.label_values()
         suggestion, score = suggested(data)
         if not isinstance(suggestion, str) or suggestion not in labels:
-            return [f"data.suggestion: {suggestion!r} is not a label (labels: "
-                    f"{', '.join(labels)})"]
+            return [f"data.suggestion: {suggestion!r} is not a label (labels: {', '.join(labels)})"]
         if score is not None and (isinstance(score, bool) or not isinstance(score, int | float)):
             return ["data.score: must be a number"]
         rest = {k: v for k, v in data.items() if k not in MODEL_KEYS}
@@ -61,11 +60,18 @@ class Review(SingleChoice):
             line += f" (model score {score:.2f})"
         body = item_body({k: v for k, v in data.items() if k not in MODEL_KEYS})
         options = [Option("✓ Accept", suggestion), Option("✗ Reject", REJECTED)]
-        options += [Option(f"→ {label.shown}", label.value) for label in spec.labels
-                    if label.value != suggestion]
-        return TaskView(prompt=spec.instructions, body=f"{body}\n\n{line}",
-                        options=tuple(options), hint="Accept, reject, or pick the right label.",
-                        media=item_media(data))
+        options += [
+            Option(f"→ {label.shown}", label.value)
+            for label in spec.labels
+            if label.value != suggestion
+        ]
+        return TaskView(
+            prompt=spec.instructions,
+            body=f"{body}\n\n{line}",
+            options=tuple(options),
+            hint="Accept, reject, or pick the right label.",
+            media=item_media(data),
+        )
 
     def validate(self, spec: ProjectSpec, value: str) -> str:
         if value != REJECTED and value not in spec.label_values():
@@ -75,8 +81,9 @@ class Review(SingleChoice):
     def parse_gold(self, spec: ProjectSpec, data: dict[str, Any], gold: Any) -> str:
         labels = spec.label_values()
         if not isinstance(gold, str) or (gold not in labels and gold != REJECTED):
-            raise AnswerError(f"{gold!r} is not a label or {REJECTED!r} (labels: "
-                              f"{', '.join(labels)})")
+            raise AnswerError(
+                f"{gold!r} is not a label or {REJECTED!r} (labels: {', '.join(labels)})"
+            )
         return gold
 
     def describe(self, spec: ProjectSpec, value: str) -> str:

@@ -39,8 +39,10 @@ def char_problem(text: str) -> str | None:
     if code == 0:
         return f"holds a NUL character (at character {column})"
     if 0xD800 <= code <= 0xDFFF:
-        return (f"holds a lone surrogate U+{code:04X} (at character {column}), which is not "
-                "valid Unicode")
+        return (
+            f"holds a lone surrogate U+{code:04X} (at character {column}), which is not "
+            "valid Unicode"
+        )
     return f"holds the control character U+{code:04X} (at character {column})"
 
 
@@ -57,8 +59,13 @@ def value_problems(value: Any, field: str, max_text: int) -> list[tuple[str, str
             if problem is not None:
                 problems.append((path, problem))
             elif len(current) > max_text:
-                problems.append((path, f"{len(current)} characters, over the {max_text} a "
-                                       "task may show (TAPMARK_TEXT_MAX_CHARS)"))
+                problems.append(
+                    (
+                        path,
+                        f"{len(current)} characters, over the {max_text} a "
+                        "task may show (TAPMARK_TEXT_MAX_CHARS)",
+                    )
+                )
         elif isinstance(current, float):
             if not math.isfinite(current):
                 problems.append((path, f"{current} is not a number a database keeps"))
@@ -76,7 +83,9 @@ def value_problems(value: Any, field: str, max_text: int) -> list[tuple[str, str
                     named = (f"{path}.{key}" if path else key) if depth < NAMED_DEPTH else path
                     children.append((named, child, depth + 1))
             else:
-                children = [(f"{path}[{i}]" if depth < NAMED_DEPTH else path, child, depth + 1)
-                            for i, child in enumerate(current)]
+                children = [
+                    (f"{path}[{i}]" if depth < NAMED_DEPTH else path, child, depth + 1)
+                    for i, child in enumerate(current)
+                ]
             stack.extend(reversed(children))
     return problems

@@ -36,8 +36,9 @@ def jsonl(rows: list[dict[str, Any]]) -> bytes:
 
 def good_batch() -> bytes:
     """The batch stored first: one picture, `KEEP`."""
-    return zip_of({"first.jsonl": jsonl([{"id": "keep", "data": {"image": "keep.jpg"}}]),
-                   "keep.jpg": KEEP})
+    return zip_of(
+        {"first.jsonl": jsonl([{"id": "keep", "data": {"image": "keep.jpg"}}]), "keep.jpg": KEEP}
+    )
 
 
 def stored_zip(files: dict[str, bytes]) -> bytes:
@@ -58,13 +59,17 @@ def damaged(archive: bytes, old: bytes, new: bytes) -> bytes:
 
 
 def with_media(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{"id": "k", "data": {"image": "keep.jpg"}}, {"id": "n", "data": {"image": "new.jpg"}},
-            *rows]
+    return [
+        {"id": "k", "data": {"image": "keep.jpg"}},
+        {"id": "n", "data": {"image": "new.jpg"}},
+        *rows,
+    ]
 
 
 def media_zip(rows: list[dict[str, Any]], extra: dict[str, bytes] | None = None) -> bytes:
-    return zip_of({"items.jsonl": jsonl(with_media(rows)), "keep.jpg": KEEP, "new.jpg": NEW,
-                   **(extra or {})})
+    return zip_of(
+        {"items.jsonl": jsonl(with_media(rows)), "keep.jpg": KEEP, "new.jpg": NEW, **(extra or {})}
+    )
 
 
 @dataclass(frozen=True)
@@ -83,55 +88,102 @@ def _deep(levels: int) -> str:
 
 def _bad_files() -> list[Bad]:
     picture = jpeg(50, 50, seed=3) + b"<one of a kind>"
-    crc_pic = stored_zip({"items.jsonl": jsonl(with_media([{"id": "c",
-                                                             "data": {"image": "pic.jpg"}}])),
-                          "keep.jpg": KEEP, "new.jpg": NEW, "pic.jpg": picture})
+    crc_pic = stored_zip(
+        {
+            "items.jsonl": jsonl(with_media([{"id": "c", "data": {"image": "pic.jpg"}}])),
+            "keep.jpg": KEEP,
+            "new.jpg": NEW,
+            "pic.jpg": picture,
+        }
+    )
     crc_pic = damaged(crc_pic, b"<one of a kind>", b"<one of a kine>")
     crc_items = stored_zip({"items.jsonl": jsonl([{"id": "a", "data": {"text": "a cat"}}])})
     deep_row = '{"id": "d", "data": {"text": "x", "more": ' + _deep(5000) + "}}\n"
     return [
-        Bad("absolute.zip", media_zip([], {"/etc/cron.d/evil.png": b"x"}),
-            "entry '/etc/cron.d/evil.png': its name is an absolute path"),
-        Bad("climbs.zip", media_zip([], {"pics/../../evil.png": b"x"}),
-            "entry 'pics/../../evil.png': its name climbs out of the archive with '..'"),
+        Bad(
+            "absolute.zip",
+            media_zip([], {"/etc/cron.d/evil.png": b"x"}),
+            "entry '/etc/cron.d/evil.png': its name is an absolute path",
+        ),
+        Bad(
+            "climbs.zip",
+            media_zip([], {"pics/../../evil.png": b"x"}),
+            "entry 'pics/../../evil.png': its name climbs out of the archive with '..'",
+        ),
         Bad("crc.zip", damaged(crc_items, b"a cat", b"a dog"), "damaged in the ZIP (bad CRC-32)"),
-        Bad("crc-picture.zip", crc_pic,
-            "line 3: data.image: pic.jpg: damaged in the ZIP (bad CRC-32)"),
-        Bad("deep.jsonl", (jsonl([{"id": "a", "data": {"text": "ok"}}]).decode()
-                           + deep_row).encode(), "line 2: invalid JSON (nested too deep)"),
-        Bad("deep.json", ('[{"id": 1, "data": {"text": "x", "more": ' + _deep(5000)
-                          + "}}]").encode(), "line 1: invalid JSON (nested too deep)"),
-        Bad("nested.jsonl", jsonl([{"id": "a", "data": {"text": "x",
-                                                        "more": json.loads(_deep(40))}}]),
-            "line 1: data.more[0]: nested deeper than 32 levels"),
-        Bad("surrogate.jsonl", b'{"id": "a", "data": {"text": "half \\ud800 a pair"}}\n',
-            "line 1: data.text: holds a lone surrogate U+D800"),
-        Bad("nul.csv", b"id,text\n1,fine\n2,a\x00b\n",
-            "line 3: data.text: holds a NUL character"),
-        Bad("control.jsonl", b'{"id": "a", "data": {"text": "ring \\u0007 bell"}}\n',
-            "line 1: data.text: holds the control character U+0007"),
+        Bad(
+            "crc-picture.zip",
+            crc_pic,
+            "line 3: data.image: pic.jpg: damaged in the ZIP (bad CRC-32)",
+        ),
+        Bad(
+            "deep.jsonl",
+            (jsonl([{"id": "a", "data": {"text": "ok"}}]).decode() + deep_row).encode(),
+            "line 2: invalid JSON (nested too deep)",
+        ),
+        Bad(
+            "deep.json",
+            ('[{"id": 1, "data": {"text": "x", "more": ' + _deep(5000) + "}}]").encode(),
+            "line 1: invalid JSON (nested too deep)",
+        ),
+        Bad(
+            "nested.jsonl",
+            jsonl([{"id": "a", "data": {"text": "x", "more": json.loads(_deep(40))}}]),
+            "line 1: data.more[0]: nested deeper than 32 levels",
+        ),
+        Bad(
+            "surrogate.jsonl",
+            b'{"id": "a", "data": {"text": "half \\ud800 a pair"}}\n',
+            "line 1: data.text: holds a lone surrogate U+D800",
+        ),
+        Bad("nul.csv", b"id,text\n1,fine\n2,a\x00b\n", "line 3: data.text: holds a NUL character"),
+        Bad(
+            "control.jsonl",
+            b'{"id": "a", "data": {"text": "ring \\u0007 bell"}}\n',
+            "line 1: data.text: holds the control character U+0007",
+        ),
         Bad("latin1.csv", b"id,text\n1,ok\n2,caf\xe9\n", "line 3: not UTF-8 text"),
-        Bad("long.jsonl", jsonl([{"id": "a", "data": {"text": "word " * 1000}}]),
-            "line 1: data.text: 5000 characters, over the 4000"),
-        Bad("many.jsonl", jsonl([{"id": str(i), "data": {"text": f"row {i}"}}
-                                 for i in range(MAX_ITEMS + 3)]),
-            f"line {MAX_ITEMS + 1}: more than {MAX_ITEMS} rows"),
-        Bad("nan.jsonl", b'{"id": "a", "data": {"text": "x", "score": NaN}}\n',
-            "line 1: data.score: nan is not a number"),
-        Bad("loopback.zip",
+        Bad(
+            "long.jsonl",
+            jsonl([{"id": "a", "data": {"text": "word " * 1000}}]),
+            "line 1: data.text: 5000 characters, over the 4000",
+        ),
+        Bad(
+            "many.jsonl",
+            jsonl([{"id": str(i), "data": {"text": f"row {i}"}} for i in range(MAX_ITEMS + 3)]),
+            f"line {MAX_ITEMS + 1}: more than {MAX_ITEMS} rows",
+        ),
+        Bad(
+            "nan.jsonl",
+            b'{"id": "a", "data": {"text": "x", "score": NaN}}\n',
+            "line 1: data.score: nan is not a number",
+        ),
+        Bad(
+            "loopback.zip",
             media_zip([{"id": "u", "data": {"image": "https://127.0.0.1:9/a.jpg"}}]),
             "line 3: data.image: https://127.0.0.1:9/a.jpg: refused: 127.0.0.1 is a loopback "
-            "address"),
-        Bad("metadata.zip",
+            "address",
+        ),
+        Bad(
+            "metadata.zip",
             media_zip([{"id": "u", "data": {"image": "https://169.254.169.254/latest/x.jpg"}}]),
-            "refused: 169.254.169.254 is a cloud metadata address"),
-        Bad("localhost.zip", media_zip([{"id": "u", "data": {"image": "https://localhost:9/x"}}]),
-            "refused: localhost is a loopback address"),
-        Bad("plain-http.zip",
+            "refused: 169.254.169.254 is a cloud metadata address",
+        ),
+        Bad(
+            "localhost.zip",
+            media_zip([{"id": "u", "data": {"image": "https://localhost:9/x"}}]),
+            "refused: localhost is a loopback address",
+        ),
+        Bad(
+            "plain-http.zip",
             media_zip([{"id": "u", "data": {"image": "http://example.org/x"}}]),
-            "only https URLs are downloaded"),
-        Bad("taken.zip", media_zip([{"id": "keep", "data": {"text": "an id batch 1 has"}}]),
-            "line 3: id: 'keep' is already in the project"),
+            "only https URLs are downloaded",
+        ),
+        Bad(
+            "taken.zip",
+            media_zip([{"id": "keep", "data": {"text": "an id batch 1 has"}}]),
+            "line 3: id: 'keep' is already in the project",
+        ),
     ]
 
 

@@ -104,12 +104,20 @@ def make_project(store: Store) -> Callable[..., object]:
     """Create a project with a published batch; returns an invite code for annotators."""
 
     async def make(
-        items: int = 10, overlap: int = 3, gold_rate: float = 0.0, gold_every: int = 0,
-        name: str = "t", max_overlap: int | None = None, extra: str = "",
+        items: int = 10,
+        overlap: int = 3,
+        gold_rate: float = 0.0,
+        gold_every: int = 0,
+        name: str = "t",
+        max_overlap: int | None = None,
+        extra: str = "",
     ) -> str:
         text = PROJECT_TOML.format(
-            name=name, overlap=overlap, gold_rate=gold_rate,
-            max_overlap=overlap if max_overlap is None else max_overlap, extra=extra,
+            name=name,
+            overlap=overlap,
+            gold_rate=gold_rate,
+            max_overlap=overlap if max_overlap is None else max_overlap,
+            extra=extra,
         )
         await save_project(store, parse_project("test.toml", text), update=False)
         await import_batch(store, name, "b1.jsonl", batch_lines(items, gold_every), True)

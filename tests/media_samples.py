@@ -16,8 +16,14 @@ ORIENTATION = 0x0112
 GPS_INFO = 0x8825
 
 
-def jpeg(width: int, height: int, color: tuple[int, int, int] = (200, 80, 40),
-         orientation: int | None = None, gps: bool = False, seed: int = 0) -> bytes:
+def jpeg(
+    width: int,
+    height: int,
+    color: tuple[int, int, int] = (200, 80, 40),
+    orientation: int | None = None,
+    gps: bool = False,
+    seed: int = 0,
+) -> bytes:
     """A JPEG with a bright square in its top-left quarter (so a rotation can be seen), and
     optionally an EXIF orientation and a GPS position."""
     image = Image.new("RGB", (width, height), color)
@@ -48,10 +54,12 @@ def wav(seconds: float = 0.2, rate: int = 8000, pitch: float = 440.0) -> bytes:
         sound.setsampwidth(2)
         sound.setframerate(rate)
         frames = int(seconds * rate)
-        sound.writeframes(b"".join(
-            struct.pack("<h", int(8000 * math.sin(2 * math.pi * pitch * i / rate)))
-            for i in range(frames)
-        ))
+        sound.writeframes(
+            b"".join(
+                struct.pack("<h", int(8000 * math.sin(2 * math.pi * pitch * i / rate)))
+                for i in range(frames)
+            )
+        )
     return out.getvalue()
 
 
@@ -72,14 +80,19 @@ def bomb_png(width: int = 30_000, height: int = 30_000) -> bytes:
     of memory to decode."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
     row = b"\x00" + b"\x00" * ((width + 7) // 8)
     body = zlib.compress(row * 16, 9)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body)
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
+    )
 
 
 def zip_of(files: dict[str, bytes]) -> bytes:

@@ -17,8 +17,9 @@ sizes = st.tuples(st.integers(20, 1280), st.integers(20, 1280))
 
 
 @st.composite
-def raw_region(draw: st.DrawFn, size: tuple[int, int], shapes: tuple[str, ...],
-               image: int = 0) -> dict[str, Any]:
+def raw_region(
+    draw: st.DrawFn, size: tuple[int, int], shapes: tuple[str, ...], image: int = 0
+) -> dict[str, Any]:
     """A region as the page might send it: any floats inside the picture."""
     width, height = size
     shape = draw(st.sampled_from(shapes))
@@ -30,17 +31,23 @@ def raw_region(draw: st.DrawFn, size: tuple[int, int], shapes: tuple[str, ...],
         h = draw(st.floats(4.5, height - y))
         return {"image": image, "label": label, "type": "box", "x": x, "y": y, "w": w, "h": h}
     if shape == "point":
-        return {"image": image, "label": label, "type": "point",
-                "x": draw(st.floats(0, width)), "y": draw(st.floats(0, height))}
-    points = draw(st.lists(st.tuples(st.floats(0, width), st.floats(0, height)),
-                           min_size=3, max_size=8))
-    return {"image": image, "label": label, "type": "polygon",
-            "points": [list(p) for p in points]}
+        return {
+            "image": image,
+            "label": label,
+            "type": "point",
+            "x": draw(st.floats(0, width)),
+            "y": draw(st.floats(0, height)),
+        }
+    points = draw(
+        st.lists(st.tuples(st.floats(0, width), st.floats(0, height)), min_size=3, max_size=8)
+    )
+    return {"image": image, "label": label, "type": "polygon", "points": [list(p) for p in points]}
 
 
 @st.composite
-def answers(draw: st.DrawFn, shapes: tuple[str, ...] = ("box", "polygon", "point"),
-            max_regions: int = 6) -> tuple[tuple[int, int], tuple[Region, ...]]:
+def answers(
+    draw: st.DrawFn, shapes: tuple[str, ...] = ("box", "polygon", "point"), max_regions: int = 6
+) -> tuple[tuple[int, int], tuple[Region, ...]]:
     """A picture's size and a canonical answer on it (drawings the rules refuse, such as a
     polygon with no area, are drawn again)."""
     size = draw(sizes)

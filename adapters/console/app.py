@@ -40,8 +40,12 @@ def render(action: Action) -> str:
 
 
 async def run_console(
-    core: Core, user_id: str = "you", name: str = "You", first: tuple[str, ...] = (),
-    stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
+    core: Core,
+    user_id: str = "you",
+    name: str = "You",
+    first: tuple[str, ...] = (),
+    stdin: TextIO = sys.stdin,
+    stdout: TextIO = sys.stdout,
 ) -> None:
     """Read lines until /quit or end of input; `first` are lines handled before reading.
 
@@ -73,7 +77,12 @@ def _reader(stdin: TextIO) -> asyncio.Queue[str]:
 
 
 async def _session(
-    core: Core, user_id: str, name: str, first: tuple[str, ...], stdin: TextIO, stdout: TextIO,
+    core: Core,
+    user_id: str,
+    name: str,
+    first: tuple[str, ...],
+    stdin: TextIO,
+    stdout: TextIO,
 ) -> None:
     recorder = Recorder(core)
     person = recorder.person(user_id, name)

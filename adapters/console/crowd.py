@@ -76,8 +76,10 @@ def example_items(count: int, batch: str = "") -> tuple[bytes, dict[str, str]]:
     ``BATCH/ID``, so that several demo runs can share one database (ids are unique in a
     project)."""
     with open(EXAMPLE / "truth.csv", encoding="utf-8") as f:
-        truth = {f"{batch}/{row['id']}" if batch else row["id"]: row["label"]
-                 for row in csv.DictReader(f)}
+        truth = {
+            f"{batch}/{row['id']}" if batch else row["id"]: row["label"]
+            for row in csv.DictReader(f)
+        }
     lines: list[str] = []
     taken = gold = 0
     for line in (EXAMPLE / "batch.jsonl").read_text(encoding="utf-8").splitlines():
@@ -143,8 +145,7 @@ async def demo_batch(store: Store, content: bytes, name: str) -> tuple[Project, 
     """The example project (created or brought up to date) with the demo's batch `name`,
     imported and published unless an earlier run on this database did so already; whether it
     was there (the run then resumes it)."""
-    project, _ = await save_project(store, load_project_file(EXAMPLE / "project.toml"),
-                                    update=True)
+    project, _ = await save_project(store, load_project_file(EXAMPLE / "project.toml"), update=True)
     async with store.transaction() as tx:
         earlier = any(b.name == name for b in await tx.batches(project.id))
     if not earlier:
@@ -169,8 +170,9 @@ async def simulate(
             invite = await make_invite(store, project.name, Role.ANNOTATOR, None, None)
             core = Core(store, rng=random.Random(seed))
             recorder = Recorder(core)
-            by_id = {json.loads(line)["id"]: json.loads(line) for line in
-                     content.decode().splitlines()}
+            by_id = {
+                json.loads(line)["id"]: json.loads(line) for line in content.decode().splitlines()
+            }
             crowd = Crowd(
                 workers=make_workers(crowd_size, rng),
                 truth_by_text={row["data"]["text"]: truth[i] for i, row in by_id.items()},
@@ -181,16 +183,23 @@ async def simulate(
                 person = recorder.person(worker.user_id, worker.user_id)
                 await person.command("start", invite.code)
                 people.append(person)
-            await _rounds(recorder, [
-                (p, w, random.Random(rng.random()))
-                for p, w in zip(people, crowd.workers, strict=True)
-            ], crowd)
+            await _rounds(
+                recorder,
+                [
+                    (p, w, random.Random(rng.random()))
+                    for p, w in zip(people, crowd.workers, strict=True)
+                ],
+                crowd,
+            )
             report = await _report(store, project.name, crowd, truth, by_id)
             return {**report, "resumed": resumed}
 
 
 async def _report(
-    store: Store, project_name: str, crowd: Crowd, truth: dict[str, str],
+    store: Store,
+    project_name: str,
+    crowd: Crowd,
+    truth: dict[str, str],
     by_id: dict[str, Any],
 ) -> dict[str, Any]:
     done = disputed = correct = answers = answers_real = 0
@@ -218,19 +227,21 @@ async def _report(
     annotators = []
     for w in crowd.workers:
         stats = members.get(w.pseudonym, MemberStats())
-        annotators.append({
-            "annotator": w.pseudonym,
-            "simulated_as": w.kind,
-            "true_skill": round(w.skill, 3),
-            "answers": stats.answers,
-            "gold_answers": stats.gold_total,
-            "gold_correct": stats.gold_correct,
-            "gold_estimate": round(
-                gold_accuracy(stats.gold_correct, stats.gold_total, PRIOR_ACCURACY).mean, 3
-            ),
-            "status": status[w.pseudonym],
-            "qualification": qualified[w.pseudonym],
-        })
+        annotators.append(
+            {
+                "annotator": w.pseudonym,
+                "simulated_as": w.kind,
+                "true_skill": round(w.skill, 3),
+                "answers": stats.answers,
+                "gold_answers": stats.gold_total,
+                "gold_correct": stats.gold_correct,
+                "gold_estimate": round(
+                    gold_accuracy(stats.gold_correct, stats.gold_total, PRIOR_ACCURACY).mean, 3
+                ),
+                "status": status[w.pseudonym],
+                "qualification": qualified[w.pseudonym],
+            }
+        )
     return {
         "project": project_name,
         "crowd": len(crowd.workers),
@@ -238,8 +249,7 @@ async def _report(
         "items_finished": done + disputed,
         "disputed": disputed,
         "answers": answers,
-        "labels_per_item": round(answers_real / (done + disputed), 2) if done + disputed
-        else None,
+        "labels_per_item": round(answers_real / (done + disputed), 2) if done + disputed else None,
         "accuracy": round(correct / (done + disputed), 4) if done + disputed else None,
         "suspended": sum(1 for s in status.values() if s == RoleStatus.SUSPENDED),
         "failed_qualification": sum(1 for q in qualified.values() if q == Qualification.FAILED),

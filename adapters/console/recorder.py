@@ -124,7 +124,9 @@ class Person:
         raise LookupError(f"no button {label!r} on screen (there are {labels})")
 
     async def tap_token(self, token: str, message_id: str | None = None) -> list[Action]:
-        ref = None if message_id is None else MessageRef(
-            self.recorder.platform, self.actor.user_id, message_id
+        ref = (
+            None
+            if message_id is None
+            else MessageRef(self.recorder.platform, self.actor.user_id, message_id)
         )
         return await self.recorder.dispatch(Tap(self.actor, token, ref))

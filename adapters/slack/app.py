@@ -51,12 +51,15 @@ class SlackAdapter:
         if self.workspaces.single:
             # Bolt authorizes every request with this client's token (one auth.test, cached).
             self.app = AsyncApp(
-                name="tapmark", signing_secret=config.signing_secret,
+                name="tapmark",
+                signing_secret=config.signing_secret,
                 client=self.workspaces.clients[0],
             )
         else:  # several workspaces: the token of the workspace a request comes from
             self.app = AsyncApp(
-                name="tapmark", signing_secret=config.signing_secret, client=self._client(None),
+                name="tapmark",
+                signing_secret=config.signing_secret,
+                client=self._client(None),
                 authorize=self.workspaces.authorizer(),  # type: ignore[arg-type]  # None: unknown
             )
         self.client = self.workspaces.clients[0]
@@ -139,13 +142,15 @@ class SlackAdapter:
         client = handler.client
         client.wss_uri = await client.issue_new_wss_url()
         await asyncio.wait_for(
-            handler.connect_async(), SOCKET_CONNECT_SECONDS  # type: ignore[no-untyped-call]
+            handler.connect_async(),  # type: ignore[no-untyped-call]
+            SOCKET_CONNECT_SECONDS,
         )
 
     async def _listen(self) -> None:
         host, port = self.config.listen
         runner = web.AppRunner(
-            self.app.web_app(path=self.config.path), access_log=None,
+            self.app.web_app(path=self.config.path),
+            access_log=None,
             shutdown_timeout=SHUTDOWN_SECONDS,
         )
         await runner.setup()

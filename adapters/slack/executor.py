@@ -43,8 +43,16 @@ T = TypeVar("T")
 
 FAILURES = (SlackClientError, aiohttp.ClientError, asyncio.TimeoutError, OSError, UnknownWorkspace)
 # The person cannot be written to: no use trying again, nothing wrong on our side.
-UNREACHABLE = {"cannot_dm_bot", "user_not_found", "user_disabled", "account_inactive",
-               "not_in_channel", "channel_not_found", "is_archived", "messages_tab_disabled"}
+UNREACHABLE = {
+    "cannot_dm_bot",
+    "user_not_found",
+    "user_disabled",
+    "account_inactive",
+    "not_in_channel",
+    "channel_not_found",
+    "is_archived",
+    "messages_tab_disabled",
+}
 
 
 def describe(exc: BaseException) -> str:
@@ -176,7 +184,10 @@ class Executor:
         channel = await self.directory.channel(action.to)
         comment = to_mrkdwn(slash_commands(action.caption)) if action.caption else None
         await self.workspaces.client_for(action.to).files_upload_v2(
-            channel=channel, content=action.data, filename=action.name, title=action.name,
+            channel=channel,
+            content=action.data,
+            filename=action.name,
+            title=action.name,
             initial_comment=comment,
         )
 

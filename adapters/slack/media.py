@@ -43,8 +43,9 @@ class MediaUploads:
         if media.kind == "image":
             return [{"type": "image", "slack_file": {"id": file_id}, "alt_text": ALT_TEXT}]
         label = LINKS.get(media.kind, "Open the file")
-        return [{"type": "section", "text": {"type": "mrkdwn",
-                                             "text": f"<{link}|{entities(label)}>"}}]
+        return [
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"<{link}|{entities(label)}>"}}
+        ]
 
     async def forget(self, to: Actor, media: Media) -> None:
         if self.uploads is not None and media.key:
@@ -73,8 +74,7 @@ class MediaUploads:
     async def _upload(self, client: AsyncWebClient, media: Media) -> tuple[str, str]:
         path = Path(media.ref)
         data = await asyncio.to_thread(path.read_bytes)
-        reply = await client.files_upload_v2(content=data, filename=path.name,
-                                             title=path.name)
+        reply = await client.files_upload_v2(content=data, filename=path.name, title=path.name)
         self.uploaded += 1
         file = reply.get("file") or (reply.get("files") or [{}])[0]
         file_id = str(file["id"])

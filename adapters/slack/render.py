@@ -125,8 +125,9 @@ def context(note: str) -> Block:
     """A toast, shown as a small line above the screen it led to."""
     return {
         "type": "context",
-        "elements": [{"type": "plain_text", "text": clip(note.strip(), MAX_CONTEXT) or EMPTY,
-                      "emoji": True}],
+        "elements": [
+            {"type": "plain_text", "text": clip(note.strip(), MAX_CONTEXT) or EMPTY, "emoji": True}
+        ],
     }
 
 
@@ -150,9 +151,9 @@ def render(
         if n == len(groups) - 1:
             blocks += keys
         text = "\n\n".join(src for src, _ in group)
-        messages.append(Message(
-            _markdown_fallback(text) if screen.markdown
-            else fallback(text), blocks))
+        messages.append(
+            Message(_markdown_fallback(text) if screen.markdown else fallback(text), blocks)
+        )
     return messages
 
 

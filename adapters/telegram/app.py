@@ -142,12 +142,18 @@ class TelegramAdapter:
         too in each active manager's own chat (set at start)."""
         bot = self.app.bot
         try:
-            await self.retry("setMyCommands", lambda: bot.set_my_commands(
-                COMMANDS, scope=BotCommandScopeAllPrivateChats()), idempotent=True)
+            await self.retry(
+                "setMyCommands",
+                lambda: bot.set_my_commands(COMMANDS, scope=BotCommandScopeAllPrivateChats()),
+                idempotent=True,
+            )
             for chat_id in await self._manager_chats():
                 scope = BotCommandScopeChat(chat_id)
-                await self.retry("setMyCommands", partial(
-                    bot.set_my_commands, MANAGER_COMMANDS, scope=scope), idempotent=True)
+                await self.retry(
+                    "setMyCommands",
+                    partial(bot.set_my_commands, MANAGER_COMMANDS, scope=scope),
+                    idempotent=True,
+                )
         except TelegramError as exc:  # the menu is a convenience: run without it
             log.warning("setMyCommands failed: %s", exc.message)
 
@@ -156,9 +162,15 @@ class TelegramAdapter:
         if chat_id not in await self._manager_chats():
             return
         try:
-            await self.retry("setMyCommands", partial(
-                self.app.bot.set_my_commands, MANAGER_COMMANDS,
-                scope=BotCommandScopeChat(chat_id)), idempotent=True)
+            await self.retry(
+                "setMyCommands",
+                partial(
+                    self.app.bot.set_my_commands,
+                    MANAGER_COMMANDS,
+                    scope=BotCommandScopeChat(chat_id),
+                ),
+                idempotent=True,
+            )
         except TelegramError as exc:
             log.warning("setMyCommands failed: %s", exc.message)
 

@@ -108,7 +108,10 @@ class Executor:
             await self.retry(
                 "editMessageText",
                 lambda: self.bot.edit_message_text(
-                    first.html, chat_id, message_id, parse_mode=ParseMode.HTML,
+                    first.html,
+                    chat_id,
+                    message_id,
+                    parse_mode=ParseMode.HTML,
                     reply_markup=first.markup,
                 ),
                 idempotent=True,
@@ -129,9 +132,11 @@ class Executor:
 
     async def _delete(self, chat_id: int, message_id: int) -> None:
         try:
-            await self.retry("deleteMessage",
-                             lambda: self.bot.delete_message(chat_id, message_id),
-                             idempotent=True)
+            await self.retry(
+                "deleteMessage",
+                lambda: self.bot.delete_message(chat_id, message_id),
+                idempotent=True,
+            )
         except TelegramError as exc:  # gone already, or too old: it stays
             log.info("could not delete message %s: %s", message_id, exc.message)
 

@@ -38,7 +38,9 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 
 class Handlers:
     def __init__(
-        self, core: Core, executor: Executor,
+        self,
+        core: Core,
+        executor: Executor,
         joined: Callable[[int], Awaitable[None]] | None = None,
     ) -> None:
         self.core = core

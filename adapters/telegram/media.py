@@ -49,8 +49,11 @@ def file_id_of(message: Message, kind: str) -> str | None:
     it cannot play as a document)."""
     if kind == "image":
         return message.photo[-1].file_id if message.photo else None
-    playable = (message.audio or message.voice) if kind == "audio" else (
-        message.video or message.animation)
+    playable = (
+        (message.audio or message.voice)
+        if kind == "audio"
+        else (message.video or message.animation)
+    )
     found = playable or message.document
     return found.file_id if found is not None else None
 
@@ -114,8 +117,7 @@ class MediaSender:
             except BadRequest as exc:
                 if "file" not in exc.message.lower():
                     raise
-                log.info("file_id of %s refused (%s): uploading again", media.key[:12],
-                         exc.message)
+                log.info("file_id of %s refused (%s): uploading again", media.key[:12], exc.message)
                 await self.uploads.forget(media.key, account)
         async with self.uploads.turn(media.key, account):
             known = await self.uploads.get(media.key, account)
@@ -141,9 +143,7 @@ class MediaSender:
         self.uploaded += 1
         return data, Path(media.ref).name
 
-    async def _send(
-        self, chat_id: int, screen: Screen, file: Source, plain: bool
-    ) -> Message:
+    async def _send(self, chat_id: int, screen: Screen, file: Source, plain: bool) -> Message:
         assert screen.media is not None
         source = file if isinstance(file, str) else InputFile(file[0], filename=file[1])
         html, text = caption_parts(screen)
@@ -152,16 +152,28 @@ class MediaSender:
         markup = keyboard(screen)
         kind = screen.media.kind
         if kind == "image":
-            return await self.retry("sendPhoto", lambda: self.bot.send_photo(
-                chat_id, source, caption=caption, parse_mode=mode, reply_markup=markup),
-                idempotent=False)
+            return await self.retry(
+                "sendPhoto",
+                lambda: self.bot.send_photo(
+                    chat_id, source, caption=caption, parse_mode=mode, reply_markup=markup
+                ),
+                idempotent=False,
+            )
         if kind == "audio":
-            return await self.retry("sendAudio", lambda: self.bot.send_audio(
-                chat_id, source, caption=caption, parse_mode=mode, reply_markup=markup),
-                idempotent=False)
-        return await self.retry("sendVideo", lambda: self.bot.send_video(
-            chat_id, source, caption=caption, parse_mode=mode, reply_markup=markup),
-            idempotent=False)
+            return await self.retry(
+                "sendAudio",
+                lambda: self.bot.send_audio(
+                    chat_id, source, caption=caption, parse_mode=mode, reply_markup=markup
+                ),
+                idempotent=False,
+            )
+        return await self.retry(
+            "sendVideo",
+            lambda: self.bot.send_video(
+                chat_id, source, caption=caption, parse_mode=mode, reply_markup=markup
+            ),
+            idempotent=False,
+        )
 
 
 def _input_media(kind: str, source: Source, caption: str, plain: bool) -> InputMedia:

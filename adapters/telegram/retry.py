@@ -40,9 +40,7 @@ class Retry:
         self.attempts = max(1, attempts)
         self.backoff = backoff
 
-    async def __call__(
-        self, what: str, call: Callable[[], Awaitable[T]], *, idempotent: bool
-    ) -> T:
+    async def __call__(self, what: str, call: Callable[[], Awaitable[T]], *, idempotent: bool) -> T:
         for attempt in range(1, self.attempts + 1):
             try:
                 return await call()

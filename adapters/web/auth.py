@@ -49,8 +49,9 @@ def data_check_string(fields: dict[str, str]) -> str:
 
 def sign_init_data(fields: dict[str, str], bot_token: str) -> str:
     """The initData string Telegram would send with these fields (for tests and demos)."""
-    digest = hmac.new(telegram_secret(bot_token), data_check_string(fields).encode(),
-                      hashlib.sha256).hexdigest()
+    digest = hmac.new(
+        telegram_secret(bot_token), data_check_string(fields).encode(), hashlib.sha256
+    ).hexdigest()
     return urlencode({**fields, "hash": digest})
 
 
@@ -66,8 +67,9 @@ def check_init_data(init_data: str, bot_token: str, now: float, max_age: float) 
     if len(fields) != len(pairs):
         raise AuthError("initData is malformed (a field is repeated)")
     received = fields.get("hash", "")
-    expected = hmac.new(telegram_secret(bot_token), data_check_string(fields).encode(),
-                        hashlib.sha256).hexdigest()
+    expected = hmac.new(
+        telegram_secret(bot_token), data_check_string(fields).encode(), hashlib.sha256
+    ).hexdigest()
     if not hmac.compare_digest(received.encode(), expected.encode()):
         raise AuthError("initData is not signed by this bot")
     try:
@@ -75,8 +77,9 @@ def check_init_data(init_data: str, bot_token: str, now: float, max_age: float) 
     except (KeyError, ValueError):
         raise AuthError("initData has no auth_date") from None
     if now - auth_date > max_age:
-        raise AuthError("this page was opened too long ago: close it and open it again "
-                        "from the task card")
+        raise AuthError(
+            "this page was opened too long ago: close it and open it again from the task card"
+        )
     if auth_date - now > CLOCK_SKEW:
         raise AuthError("initData's auth_date is in the future")
     try:
@@ -161,13 +164,16 @@ class LinkSigner:
 
     def media(self, person: Person, lease: str, image: int, now: float, ttl: float) -> str:
         """A token for picture `image` of `lease`, for `person` only, until ``now + ttl``."""
-        return self._sign({"p": "media", "u": person, "l": lease, "i": image,
-                           "e": int(now + ttl)})
+        return self._sign({"p": "media", "u": person, "l": lease, "i": image, "e": int(now + ttl)})
 
     def check_media(self, token: str, now: float) -> MediaGrant:
         payload = self._open(token, "media", now)
         person, lease, image = payload.get("u"), payload.get("l"), payload.get("i")
-        if (not isinstance(person, str) or not isinstance(lease, str)
-                or isinstance(image, bool) or not isinstance(image, int)):
+        if (
+            not isinstance(person, str)
+            or not isinstance(lease, str)
+            or isinstance(image, bool)
+            or not isinstance(image, int)
+        ):
             raise AuthError("the picture's address is malformed")
         return MediaGrant(person, lease, image)

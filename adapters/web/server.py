@@ -44,17 +44,19 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 def content_security_policy(settings: WebSettings) -> str:
     """No inline script, no eval; everything from this server except telegram-web-app.js;
     framed only by Telegram's web clients."""
-    return "; ".join([
-        "default-src 'self'",
-        f"script-src 'self' {settings.telegram_origin}",
-        "style-src 'self'",
-        "img-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'none'",
-        "frame-ancestors 'self' https://web.telegram.org https://*.telegram.org",
-    ])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src 'self' {settings.telegram_origin}",
+            "style-src 'self'",
+            "img-src 'self'",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'none'",
+            "frame-ancestors 'self' https://web.telegram.org https://*.telegram.org",
+        ]
+    )
 
 
 def mini_app_url(settings: WebSettings, lease: str) -> str:
@@ -62,8 +64,9 @@ def mini_app_url(settings: WebSettings, lease: str) -> str:
     return f"{settings.public_url}?{urlencode({'lease': lease})}"
 
 
-def page_link(settings: WebSettings, signer: LinkSigner, person: Person, lease: str,
-              now: float) -> str:
+def page_link(
+    settings: WebSettings, signer: LinkSigner, person: Person, lease: str, now: float
+) -> str:
     """The address a Slack card's button (or the console) opens for `person`'s `lease`."""
     token = signer.link(person, lease, now, settings.link_ttl)
     return f"{settings.public_url}?{urlencode({'lease': lease, 't': token})}"
@@ -79,16 +82,19 @@ class PageServer:
     """The application around one `PagePort`. `clock` gives the time (seconds since the
     epoch) for every expiry check."""
 
-    def __init__(self, port: PagePort, settings: WebSettings,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, port: PagePort, settings: WebSettings, clock: Callable[[], float] = time.time
+    ) -> None:
         self.port = port
         self.settings = settings
         self.clock = clock
         self.signer = LinkSigner(settings.secret)
         self.csp = content_security_policy(settings)
         self.index = _index_html(settings)
-        self.static = {name: resources.files("adapters.web").joinpath("static", name)
-                       .read_bytes() for name in STATIC_FILES}
+        self.static = {
+            name: resources.files("adapters.web").joinpath("static", name).read_bytes()
+            for name in STATIC_FILES
+        }
 
     def app(self) -> web.Application:
         app = web.Application(middlewares=[self._headers], client_max_size=256 * 1024)
@@ -127,8 +133,12 @@ class PageServer:
         name = request.match_info["name"]
         if name not in self.static:
             raise web.HTTPNotFound(text="no such file")
-        return web.Response(body=self.static[name], content_type=STATIC_FILES[name],
-                            charset="utf-8", headers={"Cache-Control": "no-cache"})
+        return web.Response(
+            body=self.static[name],
+            content_type=STATIC_FILES[name],
+            charset="utf-8",
+            headers={"Cache-Control": "no-cache"},
+        )
 
     def _caller(self, request: web.Request, lease: str) -> Caller:
         scheme, _, credential = request.headers.get("Authorization", "").partition(" ")
@@ -136,8 +146,9 @@ class PageServer:
         if scheme == "tma":
             if not self.settings.bot_token:
                 raise AuthError("Telegram sign-in is not set up on this server")
-            person = check_init_data(credential, self.settings.bot_token, now,
-                                     self.settings.init_data_max_age)
+            person = check_init_data(
+                credential, self.settings.bot_token, now, self.settings.init_data_max_age
+            )
             return Caller(person, by_link=False)
         if scheme == "Link":
             grant = self.signer.check_link(credential, now)
@@ -155,8 +166,9 @@ class PageServer:
         if "answer" not in body:
             return _error(400, "invalid", "the request carries no answer")
         lease = str(body.get("lease", ""))
-        return await self._call(request, lease,
-                                lambda who: self.port.submit(who, lease, body["answer"]))
+        return await self._call(
+            request, lease, lambda who: self.port.submit(who, lease, body["answer"])
+        )
 
     async def _skip(self, request: web.Request) -> web.Response:
         lease = str((await _body(request)).get("lease", ""))
@@ -167,14 +179,19 @@ class PageServer:
         lease = str(body.get("lease", ""))
         reason = body.get("reason", "")
         if not isinstance(reason, str) or len(reason) > MAX_REASON:
-            return _error(400, "invalid", f"the reason must be text of at most {MAX_REASON} "
-                                          "characters")
-        return await self._call(request, lease,
-                                lambda who: self.port.report(who, lease, reason.strip()))
+            return _error(
+                400, "invalid", f"the reason must be text of at most {MAX_REASON} characters"
+            )
+        return await self._call(
+            request, lease, lambda who: self.port.report(who, lease, reason.strip())
+        )
 
-    async def _call(self, request: web.Request, lease: str,
-                    act: Callable[[Person], Awaitable[PageTask | NoTask | Refusal]],
-                    ) -> web.Response:
+    async def _call(
+        self,
+        request: web.Request,
+        lease: str,
+        act: Callable[[Person], Awaitable[PageTask | NoTask | Refusal]],
+    ) -> web.Response:
         if not lease:
             return _error(400, "unknown", "no task named: open the page from the task card")
         try:
@@ -193,21 +210,35 @@ class PageServer:
         ttl = self.settings.media_ttl
         rules = task.rules
         out: dict[str, Any] = {
-            "lease": task.lease, "item_id": task.item_id, "prompt": task.prompt,
+            "lease": task.lease,
+            "item_id": task.item_id,
+            "prompt": task.prompt,
             "texts": [[name, text] for name, text in task.texts],
-            "images": [{"index": i.index, "width": i.width, "height": i.height,
-                        "url": "media/" + self.signer.media(caller.person, task.lease,
-                                                             i.index, now, ttl)}
-                       for i in task.images],
-            "rules": {"labels": list(rules.labels), "shapes": list(rules.shapes),
-                      "min_regions": rules.min_regions, "max_regions": rules.max_regions,
-                      "min_size": rules.min_size,
-                      "points": list(rules.points) if rules.points else None},
-            "pre": list(task.pre), "done": task.done, "total": task.total, "note": task.note,
+            "images": [
+                {
+                    "index": i.index,
+                    "width": i.width,
+                    "height": i.height,
+                    "url": "media/"
+                    + self.signer.media(caller.person, task.lease, i.index, now, ttl),
+                }
+                for i in task.images
+            ],
+            "rules": {
+                "labels": list(rules.labels),
+                "shapes": list(rules.shapes),
+                "min_regions": rules.min_regions,
+                "max_regions": rules.max_regions,
+                "min_size": rules.min_size,
+                "points": list(rules.points) if rules.points else None,
+            },
+            "pre": list(task.pre),
+            "done": task.done,
+            "total": task.total,
+            "note": task.note,
         }
         if caller.by_link:
-            out["link"] = self.signer.link(caller.person, task.lease, now,
-                                           self.settings.link_ttl)
+            out["link"] = self.signer.link(caller.person, task.lease, now, self.settings.link_ttl)
         return out
 
     async def _media(self, request: web.Request) -> web.Response:
@@ -218,8 +249,11 @@ class PageServer:
         got = await self.port.media(grant.person, grant.lease, grant.image)
         if isinstance(got, Refusal):
             return _error(REFUSAL_STATUS.get(got.kind, 409), got.kind, got.message)
-        return web.Response(body=got.body, content_type=got.content_type,
-                            headers={"Cache-Control": "private, no-store"})
+        return web.Response(
+            body=got.body,
+            content_type=got.content_type,
+            headers={"Cache-Control": "private, no-store"},
+        )
 
 
 class BadRequest(Exception):
@@ -241,14 +275,16 @@ def _json(data: dict[str, Any]) -> web.Response:
 
 
 def _error(status: int, kind: str, message: str) -> web.Response:
-    return web.json_response({"error": message, "kind": kind}, status=status,
-                             headers={"Cache-Control": "no-store"})
+    return web.json_response(
+        {"error": message, "kind": kind}, status=status, headers={"Cache-Control": "no-store"}
+    )
 
 
 def _index_html(settings: WebSettings) -> bytes:
     template = resources.files("adapters.web").joinpath("static", "index.html").read_text()
-    return template.replace("{{TELEGRAM_JS}}", html.escape(settings.telegram_js, quote=True)
-                            ).encode()
+    return template.replace(
+        "{{TELEGRAM_JS}}", html.escape(settings.telegram_js, quote=True)
+    ).encode()
 
 
 async def serve(server: PageServer) -> web.AppRunner:

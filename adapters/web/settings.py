@@ -69,8 +69,10 @@ def web_settings(env: Mapping[str, str] | None = None) -> WebSettings:
     url = env.get("TAPMARK_WEB_URL", "")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise SettingsError("TAPMARK_WEB_URL must be the page's public address, "
-                            "e.g. https://label.example.org/page/")
+        raise SettingsError(
+            "TAPMARK_WEB_URL must be the page's public address, "
+            "e.g. https://label.example.org/page/"
+        )
     listen = env.get("TAPMARK_WEB_LISTEN", "127.0.0.1:8088")
     host, colon, port_text = listen.rpartition(":")
     if not colon or not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
@@ -83,7 +85,10 @@ def web_settings(env: Mapping[str, str] | None = None) -> WebSettings:
     if js.scheme not in ("http", "https") or not js.netloc:
         raise SettingsError("TAPMARK_WEB_TELEGRAM_JS must be an http(s) address")
     return WebSettings(
-        public_url=url, host=host.strip("[]"), port=int(port_text), secret=secret,
+        public_url=url,
+        host=host.strip("[]"),
+        port=int(port_text),
+        secret=secret,
         bot_token=env.get("TAPMARK_TELEGRAM_TOKEN") or None,
         link_ttl=_minutes(env, "TAPMARK_WEB_LINK_MINUTES", 15),
         media_ttl=_minutes(env, "TAPMARK_WEB_MEDIA_MINUTES", 30),

@@ -15,7 +15,8 @@ def screen_to_dict(screen: Screen) -> dict[str, Any]:
     return {
         "text": screen.text,
         "keyboard": [[[b.label, b.token] for b in row] for row in screen.keyboard],
-        "media": None if screen.media is None
+        "media": None
+        if screen.media is None
         else [screen.media.kind, screen.media.ref, screen.media.key],
         **({"markdown": True} if screen.markdown else {}),
     }
@@ -29,7 +30,8 @@ def screen_from_dict(data: dict[str, Any]) -> Screen:
             tuple(Button(str(label), str(token)) for label, token in row)
             for row in data.get("keyboard", [])
         ),
-        media=None if not media
+        media=None
+        if not media
         else Media(str(media[0]), str(media[1]), str(media[2]) if len(media) > 2 else ""),
         markdown=bool(data.get("markdown", False)),
     )

@@ -28,8 +28,16 @@ from domain.enums import Role
 from storage.contract import Tx
 
 COLUMNS = [
-    "annotator", "status", "answers", "active_hours", "earnings", "currency", "gold_answers",
-    "gold_accuracy", "compared_answers", "agreement",
+    "annotator",
+    "status",
+    "answers",
+    "active_hours",
+    "earnings",
+    "currency",
+    "gold_answers",
+    "gold_accuracy",
+    "compared_answers",
+    "agreement",
 ]
 
 
@@ -83,13 +91,22 @@ async def export_annotators(
         g = gold[r.member.id]
         agreed = agreement.get(r.member.id)
         compared = agreed.compared if agreed else 0
-        writer.writerow(safe_cells([
-            r.member.pseudonym, r.status, answers, f"{seconds / 3600:.2f}",
-            "" if pay is None else f"{pay:.2f}",
-            spec.pay.currency if spec.pay is not None else "",
-            g.total, f"{g.correct / g.total:.4f}" if g.total else "",
-            compared, f"{agreed.agreed / compared:.4f}" if agreed and compared else "",
-        ]))
+        writer.writerow(
+            safe_cells(
+                [
+                    r.member.pseudonym,
+                    r.status,
+                    answers,
+                    f"{seconds / 3600:.2f}",
+                    "" if pay is None else f"{pay:.2f}",
+                    spec.pay.currency if spec.pay is not None else "",
+                    g.total,
+                    f"{g.correct / g.total:.4f}" if g.total else "",
+                    compared,
+                    f"{agreed.agreed / compared:.4f}" if agreed and compared else "",
+                ]
+            )
+        )
         yield _drain(buffer)
 
 

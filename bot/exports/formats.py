@@ -29,17 +29,40 @@ class ExportFormat:
         return self.suffix.endswith(".csv")
 
 
-FORMATS = {f.name: f for f in (
-    ExportFormat("jsonl", ".jsonl", export_jsonl, "items, answers (pseudonymous) and results"),
-    ExportFormat("csv", ".csv", export_csv, "one row per answer, with the item's result"),
-    ExportFormat("results", "-results.csv", export_results,
-                 "one row per item: its fields, the result, its confidence and the votes"),
-    ExportFormat("label-studio", "-label-studio.json", export_label_studio,
-                 "Label Studio tasks: answers as annotations, results as predictions"),
-    ExportFormat("annotators", "-annotators.csv", export_annotators,
-                 "one row per annotator: answers, active hours, earnings, quality"),
-    ExportFormat("coco", "-coco.json", export_coco,
-                 "image_grid: pictures and their aggregated boxes as COCO"),
-    ExportFormat("ranking", "-ranking.json", export_ranking,
-                 "pairwise: a Bradley-Terry ranking of the candidates"),
-)}
+FORMATS = {
+    f.name: f
+    for f in (
+        ExportFormat("jsonl", ".jsonl", export_jsonl, "items, answers (pseudonymous) and results"),
+        ExportFormat("csv", ".csv", export_csv, "one row per answer, with the item's result"),
+        ExportFormat(
+            "results",
+            "-results.csv",
+            export_results,
+            "one row per item: its fields, the result, its confidence and the votes",
+        ),
+        ExportFormat(
+            "label-studio",
+            "-label-studio.json",
+            export_label_studio,
+            "Label Studio tasks: answers as annotations, results as predictions",
+        ),
+        ExportFormat(
+            "annotators",
+            "-annotators.csv",
+            export_annotators,
+            "one row per annotator: answers, active hours, earnings, quality",
+        ),
+        ExportFormat(
+            "coco",
+            "-coco.json",
+            export_coco,
+            "image_grid: pictures and their aggregated boxes as COCO",
+        ),
+        ExportFormat(
+            "ranking",
+            "-ranking.json",
+            export_ranking,
+            "pairwise: a Bradley-Terry ranking of the candidates",
+        ),
+    )
+}

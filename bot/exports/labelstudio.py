@@ -83,24 +83,46 @@ def ls_task(row: ExportRow, aggregation: str = "categorical") -> dict[str, Any]:
     def result(value: str) -> list[dict[str, Any]]:
         return [region(value, to_name, aggregation)]
 
-    annotations: list[dict[str, Any]] = [{
-        "result": result(a.label), "ground_truth": False, "was_cancelled": False,
-        "lead_time": a.time_ms / 1000, "created_at": iso(a.at), "annotator": a.annotator,
-    } for a in row.answers]
-    meta: dict[str, Any] = {"status": item.status, "gold": item.gold is not None,
-                            "annotators": [a.annotator for a in row.answers]}
+    annotations: list[dict[str, Any]] = [
+        {
+            "result": result(a.label),
+            "ground_truth": False,
+            "was_cancelled": False,
+            "lead_time": a.time_ms / 1000,
+            "created_at": iso(a.at),
+            "annotator": a.annotator,
+        }
+        for a in row.answers
+    ]
+    meta: dict[str, Any] = {
+        "status": item.status,
+        "gold": item.gold is not None,
+        "annotators": [a.annotator for a in row.answers],
+    }
     if item.gold is not None:
-        annotations.append({"result": result(item.gold), "ground_truth": True,
-                            "was_cancelled": False})
+        annotations.append(
+            {"result": result(item.gold), "ground_truth": True, "was_cancelled": False}
+        )
         if item.explanation:
             meta["explanation"] = item.explanation
-    predictions = [] if row.result is None else [{
-        "model_version": f"tapmark-{row.result.method}",
-        "score": round(row.result.confidence, 4),
-        "result": result(row.result.label),
-    }]
-    return {"id": item.ext_id, "data": {**item.data, ID_KEY: item.ext_id}, "meta": meta,
-            "annotations": annotations, "predictions": predictions}
+    predictions = (
+        []
+        if row.result is None
+        else [
+            {
+                "model_version": f"tapmark-{row.result.method}",
+                "score": round(row.result.confidence, 4),
+                "result": result(row.result.label),
+            }
+        ]
+    )
+    return {
+        "id": item.ext_id,
+        "data": {**item.data, ID_KEY: item.ext_id},
+        "meta": meta,
+        "annotations": annotations,
+        "predictions": predictions,
+    }
 
 
 async def export_label_studio(tx: Tx, project_id: int) -> AsyncIterator[str]:

@@ -40,8 +40,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def safe_cells(cells: list[Any]) -> list[Any]:
     """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    return [f"'{c}" if isinstance(c, str) and c.startswith(FORMULA_START) else c
-            for c in cells]
+    return [f"'{c}" if isinstance(c, str) and c.startswith(FORMULA_START) else c for c in cells]
 
 
 def iso(ts: float) -> str:
@@ -63,8 +62,13 @@ def record(row: ExportRow) -> dict[str, Any]:
         "status": row.item.status,
         "result": result,
         "answers": [
-            {"annotator": a.annotator, "label": a.label, "time_ms": a.time_ms, "at": iso(a.at),
-             "excluded": a.excluded}
+            {
+                "annotator": a.annotator,
+                "label": a.label,
+                "time_ms": a.time_ms,
+                "at": iso(a.at),
+                "excluded": a.excluded,
+            }
             for a in row.answers
         ],
     }

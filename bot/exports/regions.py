@@ -44,15 +44,24 @@ def rectangles(spec: ProjectSpec, data: dict[str, Any], value: str) -> list[dict
     if box is None or media is None or not media.width or not media.height:
         return []
     x, y, w, h = box
-    return [{
-        "from_name": RECTANGLE_FROM, "to_name": RECTANGLE_TO, "type": "rectanglelabels",
-        "original_width": media.width, "original_height": media.height, "image_rotation": 0,
-        "value": {
-            "x": round(100 * x / media.width, 4), "y": round(100 * y / media.height, 4),
-            "width": round(100 * w / media.width, 4), "height": round(100 * h / media.height, 4),
-            "rotation": 0, "rectanglelabels": [category_of(spec, data)],
-        },
-    }]
+    return [
+        {
+            "from_name": RECTANGLE_FROM,
+            "to_name": RECTANGLE_TO,
+            "type": "rectanglelabels",
+            "original_width": media.width,
+            "original_height": media.height,
+            "image_rotation": 0,
+            "value": {
+                "x": round(100 * x / media.width, 4),
+                "y": round(100 * y / media.height, 4),
+                "width": round(100 * w / media.width, 4),
+                "height": round(100 * h / media.height, 4),
+                "rotation": 0,
+                "rectanglelabels": [category_of(spec, data)],
+            },
+        }
+    ]
 
 
 def with_rectangles(spec: ProjectSpec, row: ExportRow, task: dict[str, Any]) -> dict[str, Any]:
@@ -74,8 +83,9 @@ async def coco(tx: Tx, project_id: int) -> dict[str, Any]:
     project = await tx.project(project_id)
     spec = project.spec
     if spec.task != "image_grid":
-        raise StoreError(f"the COCO export is for image_grid projects; {project.name!r} is "
-                         f"{spec.task}")
+        raise StoreError(
+            f"the COCO export is for image_grid projects; {project.name!r} is {spec.task}"
+        )
     categories = {label.value: n for n, label in enumerate(spec.labels, start=1)}
     images: list[dict[str, Any]] = []
     annotations: list[dict[str, Any]] = []
@@ -84,27 +94,40 @@ async def coco(tx: Tx, project_id: int) -> dict[str, Any]:
         if media is None:
             continue
         image_id = len(images) + 1
-        images.append({
-            "id": image_id, "file_name": f"{media.sha[:2]}/{media.sha}.{media.ext}",
-            "width": media.width, "height": media.height, "tapmark_id": row.item.ext_id,
-            "source": media.source, "gold": row.item.gold is not None,
-        })
+        images.append(
+            {
+                "id": image_id,
+                "file_name": f"{media.sha[:2]}/{media.sha}.{media.ext}",
+                "width": media.width,
+                "height": media.height,
+                "tapmark_id": row.item.ext_id,
+                "source": media.source,
+                "gold": row.item.gold is not None,
+            }
+        )
         box = _box(row.result.label) if row.result is not None else None
         if row.result is None or box is None:
             continue
         x, y, w, h = box
-        annotations.append({
-            "id": len(annotations) + 1, "image_id": image_id,
-            "category_id": categories[category_of(spec, row.item.data)],
-            "bbox": [x, y, w, h], "area": w * h, "iscrowd": 0, "segmentation": [],
-            "score": round(row.result.confidence, 4),
-        })
+        annotations.append(
+            {
+                "id": len(annotations) + 1,
+                "image_id": image_id,
+                "category_id": categories[category_of(spec, row.item.data)],
+                "bbox": [x, y, w, h],
+                "area": w * h,
+                "iscrowd": 0,
+                "segmentation": [],
+                "score": round(row.result.confidence, 4),
+            }
+        )
     return {
         "info": {"description": f"{project.title} (tapmark project {project.name})"},
         "images": images,
         "annotations": annotations,
-        "categories": [{"id": n, "name": value, "supercategory": ""}
-                       for value, n in categories.items()],
+        "categories": [
+            {"id": n, "name": value, "supercategory": ""} for value, n in categories.items()
+        ],
     }
 
 

@@ -63,8 +63,11 @@ def summary(spec: ProjectSpec, data: dict[str, Any], values: list[str]) -> dict[
         }
         if spec.task == "image_grid":
             media = stored_media(data)
-            out.update(category=category_of(spec, data), width=media.width if media else 0,
-                       height=media.height if media else 0)
+            out.update(
+                category=category_of(spec, data),
+                width=media.width if media else 0,
+                height=media.height if media else 0,
+            )
         return out
     if kind.aggregation == "rating":
         numbers = [float(v) for v in values if v.strip().isdigit()]
@@ -95,8 +98,9 @@ async def ranking(tx: Tx, project_id: int) -> dict[str, Any]:
     way."""
     project = await tx.project(project_id)
     if project.spec.task != "pairwise":
-        raise StoreError(f"the ranking is for pairwise projects; {project.name!r} is "
-                         f"{project.spec.task}")
+        raise StoreError(
+            f"the ranking is for pairwise projects; {project.name!r} is {project.spec.task}"
+        )
     names: dict[str, int] = {}
     comparisons: list[tuple[int, int, float]] = []
     async for row in tx.export_rows(project_id):
@@ -111,9 +115,14 @@ async def ranking(tx: Tx, project_id: int) -> dict[str, Any]:
         "method": "bradley_terry",
         "comparisons": len(comparisons),
         "candidates": [
-            {"rank": rank, "id": ids[i], "score": round(float(fit.score[i]), 4),
-             "wins": float(fit.wins[i]), "losses": float(fit.losses[i]),
-             "ties": float(fit.ties[i])}
+            {
+                "rank": rank,
+                "id": ids[i],
+                "score": round(float(fit.score[i]), 4),
+                "wins": float(fit.wins[i]),
+                "losses": float(fit.losses[i]),
+                "ties": float(fit.ties[i]),
+            }
             for rank, i in enumerate(fit.order(), start=1)
         ],
     }

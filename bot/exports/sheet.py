@@ -42,13 +42,18 @@ def sheet_row(row: ExportRow, fields: list[str]) -> list[Any]:
     counted = [a.label for a in row.answers if a.excluded is None]
     votes = "; ".join(f"{value} {n}" for value, n in Counter(counted).most_common())
     result = row.result
-    return safe_cells([
-        row.item.ext_id, *(cell(row.item.data.get(f)) for f in fields),
-        cell(row.item.gold is not None), row.item.status,
-        "" if result is None else result.label,
-        "" if result is None else round(result.confidence, 4),
-        len(counted), votes,
-    ])
+    return safe_cells(
+        [
+            row.item.ext_id,
+            *(cell(row.item.data.get(f)) for f in fields),
+            cell(row.item.gold is not None),
+            row.item.status,
+            "" if result is None else result.label,
+            "" if result is None else round(result.confidence, 4),
+            len(counted),
+            votes,
+        ]
+    )
 
 
 async def export_results(tx: Tx, project_id: int) -> AsyncIterator[str]:

@@ -29,10 +29,11 @@ async def pending_guideline(ctx: Ctx, member: Member, project: Project) -> Scree
         return None
     before = await ctx.tx.guideline_version(project.id, seen) if seen else None
     old = before.body.splitlines() if before else []
-    changes = [line for line in difflib.unified_diff(old, latest.body.splitlines(), lineterm="",
-                                                     n=0)
-               if line[:1] in "+-" and not line.startswith(("+++", "---"))
-               and line[1:].strip()]
+    changes = [
+        line
+        for line in difflib.unified_diff(old, latest.body.splitlines(), lineterm="", n=0)
+        if line[:1] in "+-" and not line.startswith(("+++", "---")) and line[1:].strip()
+    ]
     shown = "\n".join(
         f"{'➕' if line[0] == '+' else '➖'} {escape(line[1:].strip())}"
         for line in changes[:MAX_LINES]
@@ -42,9 +43,11 @@ async def pending_guideline(ctx: Ctx, member: Member, project: Project) -> Scree
     token = await issue_button(ctx.tx, member.id, GuideAck(project.id, latest.version), ctx.now)
     return Screen(
         text=f"*The guideline of {escape(project.title)} changed* (version {latest.version}). "
-             f"Please read what is new before your next task:\n\n{shown or '(layout only)'}",
-        keyboard=((Button("I have read it", button_token(token, "a")),
-                   Button("Full guide", button_token(token, GUIDE))),),
+        f"Please read what is new before your next task:\n\n{shown or '(layout only)'}",
+        keyboard=(
+            (
+                Button("I have read it", button_token(token, "a")),
+                Button("Full guide", button_token(token, GUIDE)),
+            ),
+        ),
     )
-
-

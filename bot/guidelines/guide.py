@@ -18,8 +18,10 @@ def label_help_screen(project: Project) -> Screen:
     """Each label with its description and examples: what the *Labels* button on a task shows."""
     blocks = []
     for label in project.spec.labels:
-        lines = [f"*{escape(label.shown)}*" + (f" — {escape(label.description)}"
-                                               if label.description else "")]
+        lines = [
+            f"*{escape(label.shown)}*"
+            + (f" — {escape(label.description)}" if label.description else "")
+        ]
         lines.extend(f"  e.g. _{escape(example)}_" for example in label.examples)
         blocks.append("\n".join(lines))
     return Screen(text=f"*The labels of {escape(project.title)}*\n\n" + "\n\n".join(blocks))
@@ -29,8 +31,8 @@ async def guide_screens(ctx: Ctx, project: Project) -> list[Screen]:
     guideline = await ctx.tx.guideline(project.id)
     spec = project.spec
     labels = "\n".join(
-        f"- **{md_escape(label.shown)}**" + (f" — {md_escape(label.description)}"
-                                            if label.description else "")
+        f"- **{md_escape(label.shown)}**"
+        + (f" — {md_escape(label.description)}" if label.description else "")
         for label in spec.labels
     )
     if guideline is not None:
@@ -41,5 +43,6 @@ async def guide_screens(ctx: Ctx, project: Project) -> list[Screen]:
     else:
         body = (md_escape(spec.instructions) + "\n\n" if spec.instructions else "") + labels
         head = f"**Guide: {md_escape(project.title)}**"
-    return [Screen(text=head + "\n\n" + (body or "(This project has no guide yet.)"),
-                   markdown=True)]
+    return [
+        Screen(text=head + "\n\n" + (body or "(This project has no guide yet.)"), markdown=True)
+    ]

@@ -33,8 +33,11 @@ async def each_project(store: Store, now: float, job: ProjectJob) -> int:
             async with store.transaction() as tx:
                 total += await job(tx, project, now)
         except Exception:
-            log.exception("the scheduled %s failed for project %s; trying again later",
-                          getattr(job, "__name__", "job"), project.name)
+            log.exception(
+                "the scheduled %s failed for project %s; trying again later",
+                getattr(job, "__name__", "job"),
+                project.name,
+            )
     return total
 
 

@@ -27,8 +27,13 @@ async def warn_project(tx: Tx, project: Project, now: float) -> int:
     if not policy.deadline_warnings:
         return 0
     window = policy.deadline_warning_hours * 3600.0
-    near = [b for b in await tx.batches(project.id) if b.status == BatchStatus.PUBLISHED
-            and b.deadline is not None and b.deadline - now <= window]
+    near = [
+        b
+        for b in await tx.batches(project.id)
+        if b.status == BatchStatus.PUBLISHED
+        and b.deadline is not None
+        and b.deadline - now <= window
+    ]
     if not near:
         return 0
     to = await managers(tx, project)
@@ -53,8 +58,10 @@ def warning(project: Project, row: BatchProgress, now: float, stage: str) -> Scr
     finished = row.done + row.disputed
     when = f"{local_time(deadline, project.spec.timezone)} ({time_left(deadline, now)})"
     head, verb = ("⚠️ Overdue", "was") if stage == "overdue" else ("⏳ Due soon", "is")
-    return Screen(text=(
-        f"{head}: *{escape(row.batch.name)}* in *{escape(project.title)}* {verb} due {when}.\n"
-        f"{progress_bar(finished / row.items)} {finished} of {row.items} items finished, "
-        f"{row.items - finished} to go. /batches"
-    ))
+    return Screen(
+        text=(
+            f"{head}: *{escape(row.batch.name)}* in *{escape(project.title)}* {verb} due {when}.\n"
+            f"{progress_bar(finished / row.items)} {finished} of {row.items} items finished, "
+            f"{row.items - finished} to go. /batches"
+        )
+    )

@@ -40,8 +40,9 @@ async def digest_text(tx: Tx, project: Project, now: float) -> str | None:
     day (no answers today, no published batch left to finish, no open flags)."""
     figures = await summary(tx, project, now)
     flags = await tx.open_flags(project.id)
-    unfinished = any(b.status == BatchStatus.PUBLISHED.value and b.finished < b.items
-                     for b in figures.batches)
+    unfinished = any(
+        b.status == BatchStatus.PUBLISHED.value and b.finished < b.items for b in figures.batches
+    )
     if not figures.today_answers and not unfinished and not flags:
         return None
     text = f"📬 *Daily digest*\n{summary_text(figures)}"

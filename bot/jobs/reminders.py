@@ -69,8 +69,12 @@ async def reminder_screen(
     token = await issue_button(tx, member.id, IdleMenu(), now)
     return Screen(
         text=f"⏰ *{escape(project.title)}*: {where}\n_/mute turns these reminders off._",
-        keyboard=((Button("Next task", button_token(token, NEXT)),
-                   Button("Progress", button_token(token, PROGRESS))),),
+        keyboard=(
+            (
+                Button("Next task", button_token(token, NEXT)),
+                Button("Progress", button_token(token, PROGRESS)),
+            ),
+        ),
     )
 
 
@@ -87,8 +91,7 @@ async def on_mute(ctx: Ctx, args: tuple[str, ...]) -> None:
         ctx.say(f"Quota reminders for *{title}* are on again. /mute turns them off.")
         return
     await ctx.tx.set_muted(project.id, member.id, True, ctx.now)
-    ctx.say(f"I will not remind you of your quota in *{title}*. /unmute turns reminders on "
-            "again.")
+    ctx.say(f"I will not remind you of your quota in *{title}*. /unmute turns reminders on again.")
 
 
 async def on_unmute(ctx: Ctx, args: tuple[str, ...]) -> None:

@@ -119,9 +119,14 @@ class Scheduler:
         missed while the loop was busy run once, however late (``coalesce``, no grace limit):
         the tick works out for itself what is due."""
         self._aps.add_job(
-            self._fire, IntervalTrigger(seconds=self.interval, timezone=UTC), id="tapmark-tick",
-            name="tapmark scheduler tick", next_run_time=datetime.now(UTC), max_instances=1,
-            coalesce=True, misfire_grace_time=None,
+            self._fire,
+            IntervalTrigger(seconds=self.interval, timezone=UTC),
+            id="tapmark-tick",
+            name="tapmark scheduler tick",
+            next_run_time=datetime.now(UTC),
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
         )
         self._aps.start()
 

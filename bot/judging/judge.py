@@ -61,13 +61,16 @@ async def after_gold(
         passed = share >= policy.min_gold_accuracy
         verdict = Qualification.PASSED if passed else Qualification.FAILED
         await tx.set_qualification(project.id, member.id, verdict, role.qual_since)
-        await tx.audit(project.id, member.id, "qualification",
-                       {"correct": counts.correct, "total": counts.total, "passed": passed},
-                       ctx.now)
+        await tx.audit(
+            project.id,
+            member.id,
+            "qualification",
+            {"correct": counts.correct, "total": counts.total, "passed": passed},
+            ctx.now,
+        )
         score = f"{counts.correct} of {counts.total} right"
         if passed:
-            text = (f"{feedback}\n\n*You passed the qualification* ({score}). "
-                    "Real tasks start now.")
+            text = f"{feedback}\n\n*You passed the qualification* ({score}). Real tasks start now."
             return text if correct else await _with_next(ctx, member, text)
         return Screen(
             text=f"{feedback}\n\n*Qualification not passed* ({score}; the bar is "
@@ -110,10 +113,14 @@ async def _check_suspension(ctx: Ctx, member: Member, project: Project) -> bool:
     estimate = gold_accuracy(counts.correct, counts.total, prior_mean=PRIOR_ACCURACY, level=0.5)
     if estimate.upper >= policy.min_gold_accuracy:
         return False
-    await suspend(ctx, member, project,
-                  f"gold {counts.correct} of {counts.total} right; estimated accuracy "
-                  f"{estimate.mean:.2f}, under {policy.min_gold_accuracy:.2f} with 75% "
-                  "probability")
+    await suspend(
+        ctx,
+        member,
+        project,
+        f"gold {counts.correct} of {counts.total} right; estimated accuracy "
+        f"{estimate.mean:.2f}, under {policy.min_gold_accuracy:.2f} with 75% "
+        "probability",
+    )
     return True
 
 
@@ -132,8 +139,13 @@ async def suspend(ctx: Ctx, member: Member, project: Project, evidence: str) -> 
         if item.status != ItemStatus.OPEN or item.n_answers >= item.n_target:
             await judge_item(tx, project, item, ctx.now)
     await tx.add_flag(project.id, None, member.id, FlagKind.SUSPENDED, evidence, ctx.now)
-    await tx.audit(project.id, member.id, "suspend", {"evidence": evidence,
-                                                      "items_reopened": len(touched)}, ctx.now)
+    await tx.audit(
+        project.id,
+        member.id,
+        "suspend",
+        {"evidence": evidence, "items_reopened": len(touched)},
+        ctx.now,
+    )
     note = Screen(
         text=f"Annotator `{member.pseudonym}` was suspended in *{escape(project.title)}*: "
         f"{escape(evidence)}. {len(touched)} of their answers left the aggregation."
@@ -151,25 +163,33 @@ async def behaviour_signals(ctx: Ctx, member: Member, project: Project, answer: 
     recent = await ctx.tx.recent_answers(project.id, member.id, RECENT)
     quick = [a for a in recent if a.time_ms < policy.min_seconds * 1000]
     if len(recent) >= 10 and len(quick) >= FAST_SHARE * len(recent):
-        await _flag_once(ctx, member, project, FlagKind.TOO_FAST,
-                         f"{len(quick)} of the last {len(recent)} answers took under "
-                         f"{policy.min_seconds:g} s")
+        await _flag_once(
+            ctx,
+            member,
+            project,
+            FlagKind.TOO_FAST,
+            f"{len(quick)} of the last {len(recent)} answers took under {policy.min_seconds:g} s",
+        )
     run = recent[:SAME_LABEL_RUN]
     if len(run) == SAME_LABEL_RUN and len({a.value for a in run}) == 1:
-        await _flag_once(ctx, member, project, FlagKind.SAME_LABEL,
-                         f"the last {SAME_LABEL_RUN} answers were all {run[0].value!r}")
+        await _flag_once(
+            ctx,
+            member,
+            project,
+            FlagKind.SAME_LABEL,
+            f"the last {SAME_LABEL_RUN} answers were all {run[0].value!r}",
+        )
 
 
 async def skip_signal(ctx: Ctx, member: Member, project: Project) -> None:
     stats = await ctx.tx.member_stats(project.id, member.id, ctx.now)
     seen = stats.skipped + stats.answers
     if stats.skipped >= SKIPS_MIN and stats.skipped >= SKIP_SHARE * seen:
-        await _flag_once(ctx, member, project, FlagKind.MANY_SKIPS,
-                         f"skipped {stats.skipped} of {seen} tasks")
+        await _flag_once(
+            ctx, member, project, FlagKind.MANY_SKIPS, f"skipped {stats.skipped} of {seen} tasks"
+        )
 
 
-async def _flag_once(
-    ctx: Ctx, member: Member, project: Project, kind: FlagKind, why: str
-) -> None:
+async def _flag_once(ctx: Ctx, member: Member, project: Project, kind: FlagKind, why: str) -> None:
     if not await ctx.tx.has_open_flag(project.id, member.id, kind):
         await ctx.tx.add_flag(project.id, None, member.id, kind, why, ctx.now)

@@ -45,12 +45,13 @@ async def judge_item(tx: Tx, project: Project, item: Item, now: float) -> ItemSt
     workers = [a.member_id for a in answers]
     counts = await tx.gold_counts(project.id, sorted(set(workers)))
     accuracy = {
-        m: posterior_mean(c.correct, c.total, prior_mean=PRIOR_ACCURACY)
-        for m, c in counts.items()
+        m: posterior_mean(c.correct, c.total, prior_mean=PRIOR_ACCURACY) for m, c in counts.items()
     }
     verdict = judge_answers(spec, item.data, workers, [a.value for a in answers], accuracy)
     result = Result(
-        item_id=item.id, label=verdict.label, confidence=verdict.confidence,
+        item_id=item.id,
+        label=verdict.label,
+        confidence=verdict.confidence,
         method=verdict.method,
     )
     if verdict.status == "more":

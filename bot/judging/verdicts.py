@@ -54,7 +54,10 @@ def _status(n: int, confidence: float, policy: OverlapPolicy) -> Status:
 
 
 def judge_answers(
-    spec: ProjectSpec, data: dict[str, object], workers: Sequence[int], values: Sequence[str],
+    spec: ProjectSpec,
+    data: dict[str, object],
+    workers: Sequence[int],
+    values: Sequence[str],
     accuracy: Mapping[int, float],
 ) -> Verdict:
     """The verdict on an item from its counted answers (`workers[i]` gave `values[i]`) and
@@ -72,8 +75,11 @@ def judge_answers(
 
 
 def _categorical(
-    labels: list[str], workers: Sequence[int], values: Sequence[str],
-    accuracy: Mapping[int, float], policy: OverlapPolicy,
+    labels: list[str],
+    workers: Sequence[int],
+    values: Sequence[str],
+    accuracy: Mapping[int, float],
+    policy: OverlapPolicy,
 ) -> Verdict:
     counted = [(w, labels.index(v)) for w, v in zip(workers, values, strict=True) if v in labels]
     weights: dict[Hashable, float] = {m: a for m, a in accuracy.items()}
@@ -81,15 +87,22 @@ def _categorical(
     decision = decide([w for w, _ in counted], [k for _, k in counted], model, policy)
     label = labels[decision.label]
     return Verdict(
-        decision.status, label, decision.confidence, "gold_weighted_posterior",
+        decision.status,
+        label,
+        decision.confidence,
+        "gold_weighted_posterior",
         f"{plural(len(values), 'answer')}; the best label, {label}, has a posterior of "
         f"{decision.confidence:.2f} (the project asks for {policy.confidence:.2f})",
     )
 
 
 def _multilabel(
-    spec: ProjectSpec, data: dict[str, object], workers: Sequence[int], values: Sequence[str],
-    accuracy: Mapping[int, float], policy: OverlapPolicy,
+    spec: ProjectSpec,
+    data: dict[str, object],
+    workers: Sequence[int],
+    values: Sequence[str],
+    accuracy: Mapping[int, float],
+    policy: OverlapPolicy,
 ) -> Verdict:
     kind = task_type(spec.task)
     elements = kind.elements(spec, data)
@@ -105,7 +118,9 @@ def _multilabel(
     unsure = [e for e, s in zip(elements, sure, strict=True) if s < policy.confidence]
     what = "cells" if kind.name == "image_grid" else "labels"
     return Verdict(
-        _status(len(values), confidence, policy), kind.combine(spec, data, kept), confidence,
+        _status(len(values), confidence, policy),
+        kind.combine(spec, data, kept),
+        confidence,
         "gold_weighted_per_element",
         f"{plural(len(values), 'answer')}; {what} {', '.join(unsure[:10]) or '-'} are still "
         f"uncertain (the least certain at {confidence:.2f}; the project asks for "
@@ -123,14 +138,19 @@ def _rating(spec: ProjectSpec, values: Sequence[str], policy: OverlapPolicy) -> 
     median = summary.median
     label = str(int(median)) if float(median).is_integer() else f"{median:g}"
     return Verdict(
-        status, label, summary.agreement, "median",
+        status,
+        label,
+        summary.agreement,
+        "median",
         f"{len(numbers)} ratings from {summary.low:g} to {summary.high:g}; "
         f"{summary.agreement:.0%} within {tolerance} of the median {label}",
     )
 
 
 def _text(
-    workers: Sequence[int], values: Sequence[str], accuracy: Mapping[int, float],
+    workers: Sequence[int],
+    values: Sequence[str],
+    accuracy: Mapping[int, float],
     policy: OverlapPolicy,
 ) -> Verdict:
     forms = [normalise(v) for v in values]
@@ -145,7 +165,10 @@ def _text(
     spelled = Counter(v.strip() for v, f in zip(values, forms, strict=True) if f == winner)
     label = spelled.most_common(1)[0][0]
     return Verdict(
-        decision.status, label, decision.confidence, "gold_weighted_exact_match",
+        decision.status,
+        label,
+        decision.confidence,
+        "gold_weighted_exact_match",
         f"{plural(len(values), 'answer')} in {len(keys)} different forms; the likeliest, "
         f"{label!r}, has a posterior of {decision.confidence:.2f} (the project asks for "
         f"{policy.confidence:.2f})",

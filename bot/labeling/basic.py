@@ -182,8 +182,10 @@ async def on_help(ctx: Ctx) -> None:
     project = await ctx.project()
     if ctx.is_admin or (project is not None and await can_manage(ctx, project)):
         text += "\n\n" + MANAGER_HELP
-    elif project is not None and ctx.member is not None and (
-        (await ctx.tx.roles(project.id, ctx.member.id)).get(Role.QA) == RoleStatus.ACTIVE
+    elif (
+        project is not None
+        and ctx.member is not None
+        and ((await ctx.tx.roles(project.id, ctx.member.id)).get(Role.QA) == RoleStatus.ACTIVE)
     ):
         text += "\n\n" + QA_HELP
     ctx.say(text)
@@ -197,7 +199,9 @@ async def on_stop(ctx: Ctx) -> None:
         return
     member, project = found
     if await ctx.tx.step_away(project.id, member.id):
-        ctx.say("Done for now: your task went back to the pool for someone else. Send /next "
-                "when you are back.")
+        ctx.say(
+            "Done for now: your task went back to the pool for someone else. Send /next "
+            "when you are back."
+        )
     else:
         ctx.say("Done for now. Send /next when you are back.")

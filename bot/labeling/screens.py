@@ -49,8 +49,10 @@ def progress_line(quota: QuotaPolicy, stats: MemberStats) -> str:
         reached = " ✓" if stats.answers_since >= (target or 0) else ""
         return f"_{stats.answers_since} of {target} done {period}{reached}_"
     if stats.batch_items:
-        return (f"_{stats.batch_answers} of {stats.batch_items} in this batch · "
-                f"{stats.answers_since} done today_")
+        return (
+            f"_{stats.batch_answers} of {stats.batch_items} in this batch · "
+            f"{stats.answers_since} done today_"
+        )
     return f"_{stats.answers_since} done today · {stats.answers} in all_"
 
 
@@ -73,7 +75,8 @@ async def task_screen(
     view: TaskView = task_type(project.spec.task).render(project.spec, item.data, selected)
     if token is None:
         token = await issue_button(
-            tx, assignment.member_id, TaskCard(assignment.id, undo_answer_id=undo), now)
+            tx, assignment.member_id, TaskCard(assignment.id, undo_answer_id=undo), now
+        )
     if view.mode == "text":
         await ask_reply(tx, assignment.member_id, TypedAnswer(assignment.id))
     tools = (
@@ -92,8 +95,11 @@ async def task_screen(
         parts.append(escape(view.hint))
     parts.append(progress_line(project.spec.quota, stats))
     shown = media.screen_media(view.media) if media is not None else None
-    return Screen(text="\n\n".join(parts),
-                  keyboard=(*option_rows(view, token, label_rows), tools), media=shown)
+    return Screen(
+        text="\n\n".join(parts),
+        keyboard=(*option_rows(view, token, label_rows), tools),
+        media=shown,
+    )
 
 
 async def report_screen(tx: Tx, member_id: int, assignment_id: int, now: float) -> Screen:

@@ -31,13 +31,14 @@ def option_rows(view: TaskView, token: str, layout: Layout) -> list[tuple[Button
     if view.mode == "text":
         return []
     if view.mode == "tap":
-        buttons = [Button(o.label, button_token(token, str(i)))
-                   for i, o in enumerate(view.options)]
+        buttons = [Button(o.label, button_token(token, str(i))) for i, o in enumerate(view.options)]
     else:
         mask = mask_of(view.selected)
         buttons = [
-            Button((CHECK if i in view.selected else "") + o.label,
-                   button_token(token, f"{TOGGLE}{mask ^ (1 << i):x}"))
+            Button(
+                (CHECK if i in view.selected else "") + o.label,
+                button_token(token, f"{TOGGLE}{mask ^ (1 << i):x}"),
+            )
             for i, o in enumerate(view.options)
         ]
     if view.columns:

@@ -18,8 +18,9 @@ from domain.enums import Qualification, RoleStatus
 from storage.contract import Conflict, NotFound
 
 NOTHING = "There is no answer to undo."
-SETTLED = ("That answer already completed its item (it has enough answers), so it can no "
-           "longer be undone.")
+SETTLED = (
+    "That answer already completed its item (it has enough answers), so it can no longer be undone."
+)
 FEEDBACK = "That was a control question and its answer was shown to you, so it cannot be undone."
 ALREADY = "Already undone."
 STALE = "That Undo button is out of date: only your last answer can be undone."
@@ -68,8 +69,10 @@ async def undo_last(
     if last is None:
         return NOTHING, None
     if ctx.now - last.at > policy.undo_seconds:
-        return (f"Too late to undo: an answer can be taken back for "
-                f"{policy.undo_seconds:g} seconds after it."), None
+        return (
+            f"Too late to undo: an answer can be taken back for "
+            f"{policy.undo_seconds:g} seconds after it."
+        ), None
     role = await tx.annotator_role(project.id, member.id)
     if role is None or role.status != RoleStatus.ACTIVE or last.excluded is not None:
         return "Your work in this project is paused, so there is nothing to undo.", None
@@ -82,8 +85,13 @@ async def undo_last(
         return SETTLED, None
     except NotFound:
         return ALREADY, None
-    await tx.audit(project.id, member.id, "undo",
-                   {"item": last.item_id, "answer": last.id, "value": last.value}, ctx.now)
+    await tx.audit(
+        project.id,
+        member.id,
+        "undo",
+        {"item": last.item_id, "answer": last.id, "value": last.value},
+        ctx.now,
+    )
     return "Undone: answer this one again.", await render_task(ctx, project, assignment)
 
 
@@ -91,8 +99,9 @@ async def _feedback_shown(ctx: Ctx, project: Project, member: Member, answer: An
     """Whether the gold `answer` was followed by its feedback: always in the qualification
     test (the answer is one of its first `qualification` gold answers), else per the policy."""
     policy = project.spec.quality
-    if policy.gold_feedback == "always" or (policy.gold_feedback == "mistake"
-                                            and not answer.correct):
+    if policy.gold_feedback == "always" or (
+        policy.gold_feedback == "mistake" and not answer.correct
+    ):
         return True
     role = await ctx.tx.annotator_role(project.id, member.id)
     if role is None or role.qualification == Qualification.NONE or policy.qualification == 0:

@@ -32,17 +32,21 @@ async def wake(tx: Tx, project_id: int, now: float) -> int:
         return 0
     project = await tx.project(project_id)
     for member_id in members:
-        await notify_with_next(tx, member_id, project,
-                               f"New tasks are ready in *{escape(project.title)}*.", now)
+        await notify_with_next(
+            tx, member_id, project, f"New tasks are ready in *{escape(project.title)}*.", now
+        )
     return len(members)
 
 
-async def notify_with_next(tx: Tx, member_id: int, project: Project, text: str,
-                           now: float) -> None:
+async def notify_with_next(tx: Tx, member_id: int, project: Project, text: str, now: float) -> None:
     """A message through the outbox with a *Next task* button that opens `project`."""
     token = await issue_button(tx, member_id, IdleMenu(project.id), now)
-    await notify(tx, member_id, Screen(
-        text=text, keyboard=((Button("Next task", button_token(token, NEXT)),),)), now)
+    await notify(
+        tx,
+        member_id,
+        Screen(text=text, keyboard=((Button("Next task", button_token(token, NEXT)),),)),
+        now,
+    )
 
 
 async def wake_freed(tx: Tx, now: float) -> int:

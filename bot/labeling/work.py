@@ -26,12 +26,17 @@ from storage.contract import Busy, Conflict
 from tasks import AnswerError, task_type
 
 NO_LONGER_YOURS = STALE
-BUSY = ("There is work for you, but the other annotators are taking the last of it right now. "
-        "Tap *Check for tasks* in a moment.")
+BUSY = (
+    "There is work for you, but the other annotators are taking the last of it right now. "
+    "Tap *Check for tasks* in a moment."
+)
 
 
 async def next_screen(
-    ctx: Ctx, member: Member, project: Project, lease_free: bool = False,
+    ctx: Ctx,
+    member: Member,
+    project: Project,
+    lease_free: bool = False,
     undo: int | None = None,
 ) -> Screen:
     """The member's current task, or a newly leased one, or a message saying there is none.
@@ -57,15 +62,19 @@ async def next_screen(
         if changes is not None:
             return changes
         if role.qualification == Qualification.FAILED:
-            return Screen(text=f"You have not passed the qualification for *{title}* yet. "
-                          "Your manager can allow another try.")
+            return Screen(
+                text=f"You have not passed the qualification for *{title}* yet. "
+                "Your manager can allow another try."
+            )
         if role.qualification == Qualification.PENDING:
             lease_s = project.spec.lease_minutes * 60.0
             assignment = await tx.assign(project.id, member.id, True, ctx.now, lease_s)
             if assignment is not None:
                 return await render_task(ctx, project, assignment)
-            return Screen(text=f"The qualification test for *{title}* is not ready yet "
-                          "(it needs more control questions). Please try again later.")
+            return Screen(
+                text=f"The qualification test for *{title}* is not ready yet "
+                "(it needs more control questions). Please try again later."
+            )
         if await tx.set_waiting(project.id, member.id, ctx.now):
             assignment = await _lease(ctx, member, project, wait=False)
             if assignment is not None:
@@ -97,18 +106,39 @@ LABELS_SENT = "Sent: what each label means, in a message after this task."
 
 
 async def render_task(
-    ctx: Ctx, project: Project, assignment: Assignment, token: str | None = None,
-    selected: frozenset[int] = frozenset(), undo: int | None = None,
+    ctx: Ctx,
+    project: Project,
+    assignment: Assignment,
+    token: str | None = None,
+    selected: frozenset[int] = frozenset(),
+    undo: int | None = None,
 ) -> Screen:
     spec = project.spec
     quota = spec.quota.daily or spec.quota.weekly
-    since = (week_start(ctx.now, spec.timezone) if spec.quota.weekly and not spec.quota.daily
-             else day_start(ctx.now, spec.timezone))
-    item, stats = await ctx.tx.screen_item(
-        assignment.item_id, project.id, assignment.member_id, since, batch=not quota,
+    since = (
+        week_start(ctx.now, spec.timezone)
+        if spec.quota.weekly and not spec.quota.daily
+        else day_start(ctx.now, spec.timezone)
     )
-    return await task_screen(ctx.tx, project, assignment, item, stats, ctx.now, token=token,
-                             selected=selected, media=ctx.media, undo=undo)
+    item, stats = await ctx.tx.screen_item(
+        assignment.item_id,
+        project.id,
+        assignment.member_id,
+        since,
+        batch=not quota,
+    )
+    return await task_screen(
+        ctx.tx,
+        project,
+        assignment,
+        item,
+        stats,
+        ctx.now,
+        token=token,
+        selected=selected,
+        media=ctx.media,
+        undo=undo,
+    )
 
 
 async def _lease(
@@ -127,9 +157,12 @@ async def _lease(
 
 def _open_lease(view: LeaseView | None, member: Member) -> TypeGuard[LeaseView]:
     """Whether `view` is a lease that `member` holds now, with their role active."""
-    return (view is not None and view.assignment.member_id == member.id
-            and view.assignment.status == LeaseStatus.LEASED
-            and view.role_status == RoleStatus.ACTIVE)
+    return (
+        view is not None
+        and view.assignment.member_id == member.id
+        and view.assignment.status == LeaseStatus.LEASED
+        and view.role_status == RoleStatus.ACTIVE
+    )
 
 
 async def on_task_tap(ctx: Ctx, tap: Tap, member: Member, card: TaskCard, code: str) -> None:
@@ -205,8 +238,9 @@ async def _toggle(
     done, selected = parsed
     if not done:
         token = split_token(tap.token)[0]
-        show(ctx, tap, await render_task(ctx, project, lease.assignment, token, selected,
-                                         undo=undo))
+        show(
+            ctx, tap, await render_task(ctx, project, lease.assignment, token, selected, undo=undo)
+        )
         return
     try:
         value = kind.toggled(project.spec, item.data, selected)
@@ -234,16 +268,15 @@ async def on_answer_text(ctx: Ctx, member: Member, reply: TypedAnswer, text: str
     await _save(ctx, None, member, lease, value)
 
 
-async def _save(
-    ctx: Ctx, tap: Tap | None, member: Member, lease: LeaseView, value: str
-) -> None:
+async def _save(ctx: Ctx, tap: Tap | None, member: Member, lease: LeaseView, value: str) -> None:
     """Store an answer, judge the item (or the gold answer), and show what comes next: in place
     of the tapped card, or as a new message after a typed answer."""
     tx = ctx.tx
     assignment, item, project = lease.assignment, lease.item, lease.project
     kind = task_type(project.spec.task)
-    correct = (None if item.gold is None
-               else kind.is_correct(project.spec, item.data, item.gold, value))
+    correct = (
+        None if item.gold is None else kind.is_correct(project.spec, item.data, item.gold, value)
+    )
     try:
         answer = await tx.record_answer(assignment, value, ctx.now, correct)
     except Conflict:

@@ -38,12 +38,18 @@ BATCH_ACTIONS = {
     "p": Move("publish", "Publish", BatchStatus.PUBLISHED, (BatchStatus.DRAFT,)),
     "z": Move("pause", "Pause", BatchStatus.PAUSED, (BatchStatus.PUBLISHED,)),
     "r": Move("resume", "Resume", BatchStatus.PUBLISHED, (BatchStatus.PAUSED,)),
-    "c": Move("close", "Close", BatchStatus.CLOSED,
-              (BatchStatus.DRAFT, BatchStatus.PUBLISHED, BatchStatus.PAUSED)),
+    "c": Move(
+        "close",
+        "Close",
+        BatchStatus.CLOSED,
+        (BatchStatus.DRAFT, BatchStatus.PUBLISHED, BatchStatus.PAUSED),
+    ),
 }
 MOVES = {move.verb: move for move in BATCH_ACTIONS.values()}
-OFFERED = {status: tuple(code for code, move in BATCH_ACTIONS.items() if status in move.sources)
-           for status in BatchStatus}
+OFFERED = {
+    status: tuple(code for code, move in BATCH_ACTIONS.items() if status in move.sources)
+    for status in BatchStatus
+}
 
 
 def actor_details(by: Member | None) -> dict[str, str]:
@@ -71,11 +77,18 @@ async def move_batch(
         raise Conflict(f"batch {batch.name!r} is {batch.status.value} already")
     if batch.status not in move.sources:
         allowed = " or ".join(s.value for s in move.sources)
-        raise Conflict(f"batch {batch.name!r} is {batch.status.value}; only a {allowed} batch "
-                       f"can be {move.verb.removesuffix('e')}ed")
+        raise Conflict(
+            f"batch {batch.name!r} is {batch.status.value}; only a {allowed} batch "
+            f"can be {move.verb.removesuffix('e')}ed"
+        )
     await tx.set_batch_status(batch.id, move.target)
-    await tx.audit(project.id, None if by is None else by.id, f"batch.{move.verb}",
-                   {"batch": batch.name, "status": move.target.value, **actor_details(by)}, now)
+    await tx.audit(
+        project.id,
+        None if by is None else by.id,
+        f"batch.{move.verb}",
+        {"batch": batch.name, "status": move.target.value, **actor_details(by)},
+        now,
+    )
     await wake_freed(tx, now)
     return batch.model_copy(update={"status": move.target})
 
@@ -85,11 +98,17 @@ async def set_deadline(
 ) -> float | None:
     """Set (``YYYY-MM-DD [HH:MM]``, project time zone) or clear (``none``) a batch's deadline,
     with its audit entry; the deadline set. ValueError, fit to show, for a bad date."""
-    deadline = None if text.strip().lower() == "none" else parse_deadline(
-        text, project.spec.timezone)
+    deadline = (
+        None if text.strip().lower() == "none" else parse_deadline(text, project.spec.timezone)
+    )
     await tx.set_batch_deadline(batch.id, deadline)
-    await tx.audit(project.id, None if by is None else by.id, "batch.deadline",
-                   {"batch": batch.name, "deadline": deadline, **actor_details(by)}, now)
+    await tx.audit(
+        project.id,
+        None if by is None else by.id,
+        "batch.deadline",
+        {"batch": batch.name, "deadline": deadline, **actor_details(by)},
+        now,
+    )
     return deadline
 
 
@@ -110,11 +129,14 @@ async def on_batches(ctx: Ctx, args: tuple[str, ...]) -> None:
 async def batch_card(ctx: Ctx, member: Member, project: Project, row: BatchProgress) -> Screen:
     """One batch as /batches shows it: its state, progress and deadline, with the moves its
     state allows (Pause on a published batch, Resume on a paused one, ...)."""
-    text = (f"*{escape(row.batch.name)}* — {row.batch.status.value}\n{batch_line(row)}"
-            f"{_due(row.batch.deadline, ctx.now, project.spec.timezone)}")
+    text = (
+        f"*{escape(row.batch.name)}* — {row.batch.status.value}\n{batch_line(row)}"
+        f"{_due(row.batch.deadline, ctx.now, project.spec.timezone)}"
+    )
     token = await issue_button(ctx.tx, member.id, BatchCard(row.batch.id), ctx.now)
-    buttons = tuple(Button(BATCH_ACTIONS[c].button, button_token(token, c))
-                    for c in OFFERED[row.batch.status])
+    buttons = tuple(
+        Button(BATCH_ACTIONS[c].button, button_token(token, c)) for c in OFFERED[row.batch.status]
+    )
     return Screen(text=text, keyboard=(buttons,) if buttons else ())
 
 
@@ -156,18 +178,20 @@ async def on_deadline(ctx: Ctx, args: tuple[str, ...]) -> None:
     try:
         batch = await find_batch(ctx.tx, project, args[0])
     except NotFound:
-        ctx.say(f"*{escape(project.title)}* has no batch named {escape(args[0])}; /batches "
-                "lists them.")
+        ctx.say(
+            f"*{escape(project.title)}* has no batch named {escape(args[0])}; /batches lists them."
+        )
         return
     zone = project.spec.timezone
     try:
-        deadline = await set_deadline(ctx.tx, project, batch, " ".join(args[1:]), member,
-                                      ctx.now)
+        deadline = await set_deadline(ctx.tx, project, batch, " ".join(args[1:]), member, ctx.now)
     except ValueError as exc:
         ctx.say(escape(str(exc)))
         return
     if deadline is None:
         ctx.say(f"*{escape(batch.name)}* has no deadline now.")
     else:
-        ctx.say(f"*{escape(batch.name)}* is due {local_time(deadline, zone)} "
-                f"({time_left(deadline, ctx.now)}, {zone}).")
+        ctx.say(
+            f"*{escape(batch.name)}* is due {local_time(deadline, zone)} "
+            f"({time_left(deadline, ctx.now)}, {zone})."
+        )

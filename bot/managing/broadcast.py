@@ -23,8 +23,9 @@ async def on_broadcast(ctx: Ctx, args: tuple[str, ...]) -> None:
     manager, project = found
     text = " ".join(args).strip()
     if not text:
-        ctx.say("Use /broadcast TEXT: it goes to every active annotator of "
-                f"*{escape(project.title)}*.")
+        ctx.say(
+            f"Use /broadcast TEXT: it goes to every active annotator of *{escape(project.title)}*."
+        )
         return
     if len(text) > LIMIT:
         ctx.say(f"That message has {len(text)} characters; a broadcast holds at most {LIMIT}.")
@@ -33,6 +34,11 @@ async def on_broadcast(ctx: Ctx, args: tuple[str, ...]) -> None:
     screen = Screen(text=f"*{escape(project.title)}* — from your manager:\n\n{escape(text)}")
     for member_id in people:
         await notify(ctx.tx, member_id, screen, ctx.now)
-    await ctx.tx.audit(project.id, manager.id, "broadcast",
-                       {"annotators": len(people), "chars": len(text)}, ctx.now)
+    await ctx.tx.audit(
+        project.id,
+        manager.id,
+        "broadcast",
+        {"annotators": len(people), "chars": len(text)},
+        ctx.now,
+    )
     ctx.say(f"Sent to {len(people)} annotator{'s' if len(people) != 1 else ''}.")

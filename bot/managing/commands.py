@@ -27,15 +27,20 @@ async def on_project(ctx: Ctx, args: tuple[str, ...]) -> None:
             ctx.say("You manage no project here.")
             return
         current = ctx.member.project_id if ctx.member else None
-        lines = [f"{'▸' if p.id == current else '•'} `{p.name}` — {escape(p.title)}"
-                 for p in managed]
+        lines = [
+            f"{'▸' if p.id == current else '•'} `{p.name}` — {escape(p.title)}" for p in managed
+        ]
         ctx.say("*Your projects*\n\n" + "\n".join(lines) + "\n\nSwitch with /project NAME.")
         return
     project = await ctx.tx.project_by_name(args[0])
-    roles = {} if project is None or ctx.member is None else await ctx.tx.roles(
-        project.id, ctx.member.id)
-    if project is None or not (await can_manage(ctx, project)
-                               or RoleStatus.ACTIVE in roles.values()):
+    roles = (
+        {}
+        if project is None or ctx.member is None
+        else await ctx.tx.roles(project.id, ctx.member.id)
+    )
+    if project is None or not (
+        await can_manage(ctx, project) or RoleStatus.ACTIVE in roles.values()
+    ):
         ctx.say(f"There is no project `{escape(args[0])}` that you belong to.")
         return
     member = await ensure_member(ctx)
@@ -57,14 +62,21 @@ async def on_invite(ctx: Ctx, args: tuple[str, ...]) -> None:
         ctx.say("An invite is for at least 1 person: /invite annotator 20, for example.")
         return
     invite = await ctx.tx.create_invite(project.id, Role(args[0]), uses, None, ctx.now)
-    await ctx.tx.audit(project.id, member.id, "invite.create",
-                       {"role": args[0], "uses": uses}, ctx.now)
-    limit = ("any number of people" if uses is None
-             else f"{uses} {'person' if uses == 1 else 'people'}")
-    how = (f"`/tapmark start {invite.code}`" if ctx.actor.platform == "slack"
-           else f"`/start {invite.code}` to the bot")
-    ctx.say(f"Invite for *{escape(project.title)}* as {args[0]} ({limit}): people send "
-            f"{how}.\n\n`{invite.code}`")
+    await ctx.tx.audit(
+        project.id, member.id, "invite.create", {"role": args[0], "uses": uses}, ctx.now
+    )
+    limit = (
+        "any number of people" if uses is None else f"{uses} {'person' if uses == 1 else 'people'}"
+    )
+    how = (
+        f"`/tapmark start {invite.code}`"
+        if ctx.actor.platform == "slack"
+        else f"`/start {invite.code}` to the bot"
+    )
+    ctx.say(
+        f"Invite for *{escape(project.title)}* as {args[0]} ({limit}): people send "
+        f"{how}.\n\n`{invite.code}`"
+    )
 
 
 async def on_members(ctx: Ctx, args: tuple[str, ...]) -> None:
@@ -73,25 +85,33 @@ async def on_members(ctx: Ctx, args: tuple[str, ...]) -> None:
         return
     _, project = found
     rows = await ctx.tx.project_members(project.id)
-    lines = [f"{n}. {escape(r.member.name or r.member.pseudonym)} (`{r.member.pseudonym}`) — "
-             f"{r.role.value}, {r.status}, {plural(r.answers, 'answer')}"
-             for n, r in enumerate(rows, start=1)]
-    ctx.say(f"*Members of {escape(project.title)}*\n\n" + "\n".join(lines)
-            + "\n\n/suspend N, /reinstate N, /remove N or /forget N acts on number N.")
+    lines = [
+        f"{n}. {escape(r.member.name or r.member.pseudonym)} (`{r.member.pseudonym}`) — "
+        f"{r.role.value}, {r.status}, {plural(r.answers, 'answer')}"
+        for n, r in enumerate(rows, start=1)
+    ]
+    ctx.say(
+        f"*Members of {escape(project.title)}*\n\n"
+        + "\n".join(lines)
+        + "\n\n/suspend N, /reinstate N, /remove N or /forget N acts on number N."
+    )
 
 
 async def on_forget(ctx: Ctx, args: tuple[str, ...]) -> None:
     """Erase member N's identities and name; their answers stay under the pseudonym."""
-    picked = await _numbered_row(ctx, args, "forget", "You cannot forget yourself here; ask an "
-                                 "admin.")
+    picked = await _numbered_row(
+        ctx, args, "forget", "You cannot forget yourself here; ask an admin."
+    )
     if picked is None:
         return
     manager, project, row = picked
     member = row.member
     await ctx.tx.forget_member(member.id)
     await ctx.tx.audit(project.id, manager.id, "forget", {"member": member.pseudonym}, ctx.now)
-    ctx.say(f"`{member.pseudonym}` is forgotten: their accounts and name are erased; their "
-            "answers stay under the pseudonym.")
+    ctx.say(
+        f"`{member.pseudonym}` is forgotten: their accounts and name are erased; their "
+        "answers stay under the pseudonym."
+    )
 
 
 async def on_suspend(ctx: Ctx, args: tuple[str, ...]) -> None:
@@ -104,15 +124,21 @@ async def on_reinstate(ctx: Ctx, args: tuple[str, ...]) -> None:
 
 async def on_remove(ctx: Ctx, args: tuple[str, ...]) -> None:
     """``/remove N``: take the role in row N of /members away; their answers stay."""
-    await _member_op(ctx, args, "remove", remove_member,
-                     "You cannot remove yourself; ask another manager or an admin.")
+    await _member_op(
+        ctx,
+        args,
+        "remove",
+        remove_member,
+        "You cannot remove yourself; ask another manager or an admin.",
+    )
 
 
 MemberOp = Callable[[Ctx, Project, MemberRow, Member | None], Awaitable[str]]
 
 
-async def _member_op(ctx: Ctx, args: tuple[str, ...], verb: str, op: MemberOp,
-                     not_self: str | None = None) -> None:
+async def _member_op(
+    ctx: Ctx, args: tuple[str, ...], verb: str, op: MemberOp, not_self: str | None = None
+) -> None:
     picked = await _numbered_row(ctx, args, verb, not_self)
     if picked is None:
         return
@@ -146,20 +172,29 @@ async def reinstate_member(ctx: Ctx, project: Project, row: MemberRow, by: Membe
     if row.status == RoleStatus.ACTIVE:
         raise Conflict(f"{row.member.pseudonym} is active as {row.role.value} already.")
     await ctx.tx.set_role_status(project.id, row.member.id, row.role, RoleStatus.ACTIVE)
-    await ctx.tx.audit(project.id, None if by is None else by.id, "reinstate",
-                       {"member": row.member.pseudonym, "role": row.role.value,
-                        **actor_details(by)}, ctx.now)
+    await ctx.tx.audit(
+        project.id,
+        None if by is None else by.id,
+        "reinstate",
+        {"member": row.member.pseudonym, "role": row.role.value, **actor_details(by)},
+        ctx.now,
+    )
     title = escape(project.title)
     if row.role == Role.ANNOTATOR:
         # The note's button opens the project, so a wait they had needs no second message.
         await ctx.tx.stop_waiting(project.id, row.member.id)
-        await notify_with_next(ctx.tx, row.member.id, project,
-                               f"You can work in *{title}* again.", ctx.now)
+        await notify_with_next(
+            ctx.tx, row.member.id, project, f"You can work in *{title}* again.", ctx.now
+        )
         ctx.tx.freed.add(project.id)
         await wake_freed(ctx.tx, ctx.now)
     else:
-        await notify(ctx.tx, row.member.id, Screen(
-            text=f"You are {row.role.value} in *{title}* again."), ctx.now)
+        await notify(
+            ctx.tx,
+            row.member.id,
+            Screen(text=f"You are {row.role.value} in *{title}* again."),
+            ctx.now,
+        )
     if row.status == RoleStatus.REMOVED:
         return f"is back as {row.role.value}."
     return "is active again; their earlier answers stay out of the aggregation."
@@ -176,12 +211,22 @@ async def remove_member(ctx: Ctx, project: Project, row: MemberRow, by: Member |
         lease = await ctx.tx.open_assignment(project.id, who.id)
         if lease is not None:
             await ctx.tx.release(lease, LeaseStatus.SKIPPED)
-    await ctx.tx.audit(project.id, None if by is None else by.id, "remove",
-                       {"member": who.pseudonym, "role": row.role.value, **actor_details(by)},
-                       ctx.now)
-    await notify(ctx.tx, who.id, Screen(
-        text=f"You are no longer {row.role.value} in *{escape(project.title)}*. Thank you for "
-             "your work; your answers stay."), ctx.now)
+    await ctx.tx.audit(
+        project.id,
+        None if by is None else by.id,
+        "remove",
+        {"member": who.pseudonym, "role": row.role.value, **actor_details(by)},
+        ctx.now,
+    )
+    await notify(
+        ctx.tx,
+        who.id,
+        Screen(
+            text=f"You are no longer {row.role.value} in *{escape(project.title)}*. Thank you for "
+            "your work; your answers stay."
+        ),
+        ctx.now,
+    )
     await wake_freed(ctx.tx, ctx.now)
     return f"is removed as {row.role.value}; their answers stay."
 

@@ -99,8 +99,13 @@ async def import_batch(
                 project.id,
                 None,
                 "batch.import",
-                {"batch": batch.name, "items": loaded.count, "published": publish,
-                 "deadline": due, "via": "cli"},
+                {
+                    "batch": batch.name,
+                    "items": loaded.count,
+                    "published": publish,
+                    "deadline": due,
+                    "via": "cli",
+                },
                 now,
             )
             await wake_freed(tx, now)
@@ -109,7 +114,9 @@ async def import_batch(
         raise
     await loaded.publish()
     return ImportSummary(
-        batch=batch, items=loaded.count, gold=sum(loaded.gold.values()),
+        batch=batch,
+        items=loaded.count,
+        gold=sum(loaded.gold.values()),
         label_counts=dict(loaded.gold),
     )
 
@@ -125,8 +132,9 @@ async def allow_retry(store: Store, project_name: str, pseudonym: str) -> None:
         if member is None or role is None:
             raise NotFound(f"no annotator {pseudonym!r} in {project_name!r}")
         if role.qualification != Qualification.FAILED:
-            raise Conflict(f"{pseudonym} has not failed the qualification "
-                           f"(it is {role.qualification})")
+            raise Conflict(
+                f"{pseudonym} has not failed the qualification (it is {role.qualification})"
+            )
         await tx.set_qualification(project.id, member.id, Qualification.PENDING, now)
         await tx.audit(project.id, member.id, "qualification.retry", {"via": "cli"}, now)
 
@@ -154,10 +162,12 @@ def invite_uses(role: Role, uses: int | None) -> int | None:
 def invite_lines(code: str, telegram_bot: str | None) -> list[str]:
     """How people use an invite code on each platform: the Telegram link when the bot's
     username is known (TAPMARK_TELEGRAM_BOT_NAME), else the command to send it."""
-    telegram = (f"Telegram: https://t.me/{telegram_bot}?start={code} (or send /start {code} to "
-                f"@{telegram_bot})" if telegram_bot else
-                f"Telegram: send /start {code} to the bot (set TAPMARK_TELEGRAM_BOT_NAME for a "
-                "link)")
+    telegram = (
+        f"Telegram: https://t.me/{telegram_bot}?start={code} (or send /start {code} to "
+        f"@{telegram_bot})"
+        if telegram_bot
+        else f"Telegram: send /start {code} to the bot (set TAPMARK_TELEGRAM_BOT_NAME for a link)"
+    )
     return [telegram, f"Slack: /tapmark start {code}"]
 
 
@@ -172,6 +182,7 @@ async def make_invite(
     async with store.transaction() as tx:
         project = await require_project(tx, project_name)
         invite = await tx.create_invite(project.id, role, uses, expires_at, now)
-        await tx.audit(project.id, None, "invite.create",
-                       {"role": role.value, "uses": uses, "via": "cli"}, now)
+        await tx.audit(
+            project.id, None, "invite.create", {"role": role.value, "uses": uses, "via": "cli"}, now
+        )
     return invite

@@ -42,8 +42,9 @@ def parse_project(name: str, text: str, base: Path | None = None) -> ProjectFile
         if at is None:
             raise ProjectFileError(f"{name}: invalid TOML: {message}") from None
         raise ProjectFileError(
-            f"{name}: line {at.group(1)}: invalid TOML: {message[:at.start()]} (column "
-            f"{at.group(2)})") from None
+            f"{name}: line {at.group(1)}: invalid TOML: {message[: at.start()]} (column "
+            f"{at.group(2)})"
+        ) from None
     lines = key_lines(text)
     spec, problems, touched = validate(copy.deepcopy(raw))
     if spec is not None and "task" not in touched:
@@ -51,8 +52,13 @@ def parse_project(name: str, text: str, base: Path | None = None) -> ProjectFile
         if kind is None:
             close = difflib.get_close_matches(spec.task, list(TASK_TYPES), n=1)
             hint = f"did you mean {close[0]}? " if close else ""
-            problems.append((("task",), f"unknown task type {spec.task!r} ({hint}known: "
-                                        f"{', '.join(sorted(TASK_TYPES))})"))
+            problems.append(
+                (
+                    ("task",),
+                    f"unknown task type {spec.task!r} ({hint}known: "
+                    f"{', '.join(sorted(TASK_TYPES))})",
+                )
+            )
         else:
             for problem in kind.check_spec(spec):
                 where, rest = task_problem_path(problem, raw)
@@ -68,8 +74,8 @@ def parse_project(name: str, text: str, base: Path | None = None) -> ProjectFile
         except OSError as exc:
             line = line_of(lines, ("guideline",))
             raise ProjectFileError(
-                f"{name}: line {line}: guideline: cannot read {spec.guideline!r} "
-                f"({exc.strerror})") from None
+                f"{name}: line {line}: guideline: cannot read {spec.guideline!r} ({exc.strerror})"
+            ) from None
     return ProjectFile(spec=spec, guideline=guideline)
 
 

@@ -122,7 +122,7 @@ def key_lines(text: str) -> dict[Path, int]:
     for number, line in enumerate(text.splitlines(), start=1):
         if delim is not None:
             if delim in line:
-                rest = line[line.index(delim) + 3:]
+                rest = line[line.index(delim) + 3 :]
                 delim = None
                 more, delim = _open_after(rest)
                 depth += more
@@ -215,16 +215,22 @@ def _shown(value: Any) -> str:
 def plain_problem(err: ErrorDetails) -> str:
     """One pydantic error as a person would say it."""
     kind, ctx, given = err["type"], err.get("ctx") or {}, err.get("input")
-    bounds = {"greater_than_equal": ("at least", "ge"), "greater_than": ("more than", "gt"),
-              "less_than_equal": ("at most", "le"), "less_than": ("less than", "lt")}
+    bounds = {
+        "greater_than_equal": ("at least", "ge"),
+        "greater_than": ("more than", "gt"),
+        "less_than_equal": ("at most", "le"),
+        "less_than": ("less than", "lt"),
+    }
     if kind in bounds:
         words, key = bounds[kind]
         return f"must be {words} {ctx.get(key)}{_shown(given)}"
     if kind == "missing":
         return "missing, and it is required"
     if kind == "string_pattern_mismatch" and err["loc"] == ("name",):
-        return ("lower-case letters, digits, - and _ only, starting with a letter or digit, "
-                f"at most 64{_shown(given)}")
+        return (
+            "lower-case letters, digits, - and _ only, starting with a letter or digit, "
+            f"at most 64{_shown(given)}"
+        )
     if kind == "string_too_short":
         n = ctx.get("min_length", 1)
         return "must not be empty" if n == 1 else f"must have at least {n} characters"
@@ -296,7 +302,8 @@ def _misspelt(errors: list[ErrorDetails]) -> set[Path]:
     for err in errors:
         loc = tuple(err["loc"])
         if err["type"] == "missing" and difflib.get_close_matches(
-                str(loc[-1]), extras.get(loc[:-1], []), n=1, cutoff=0.6):
+            str(loc[-1]), extras.get(loc[:-1], []), n=1, cutoff=0.6
+        ):
             explained.add(loc)
     return explained
 
@@ -322,8 +329,9 @@ def validate(raw: dict[str, Any]) -> tuple[ProjectSpec | None, list[tuple[Path, 
             if path not in seen and path not in explained:
                 seen.add(path)
                 if err["type"] == "extra_forbidden":
-                    problems.append((path, "not a setting here"
-                                     + _suggest(path[:-1], str(path[-1]))))
+                    problems.append(
+                        (path, "not a setting here" + _suggest(path[:-1], str(path[-1])))
+                    )
                 else:
                     problems.append((path, plain_problem(err)))
             if path and tuple(err["loc"]) == path and _set_aside(raw, path):
@@ -345,8 +353,9 @@ def task_problem_path(problem: str, raw: dict[str, Any]) -> tuple[Path, str]:
     return path, rest
 
 
-def sorted_lines(name: str, lines: dict[Path, int],
-                 problems: Iterable[tuple[Path, str]]) -> list[str]:
+def sorted_lines(
+    name: str, lines: dict[Path, int], problems: Iterable[tuple[Path, str]]
+) -> list[str]:
     """``NAME: line N: FIELD (words): problem`` for each problem, in the order of the file."""
     shown = []
     for path, problem in problems:
@@ -354,4 +363,3 @@ def sorted_lines(name: str, lines: dict[Path, int],
         where = f"line {line}: " if line is not None else ""
         shown.append((line or 0, f"{name}: {where}{_words(path)}: {problem}"))
     return [text for _, text in sorted(shown, key=lambda pair: pair[0])]
-

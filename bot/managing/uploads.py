@@ -51,8 +51,13 @@ class PreparedBatch:
 
 
 async def prepare_upload(
-    store: Store, upload: Upload, is_admin: bool, media: MediaStore | None, now: float,
-    source: Source | None = None, limits: BatchLimits | None = None,
+    store: Store,
+    upload: Upload,
+    is_admin: bool,
+    media: MediaStore | None,
+    now: float,
+    source: Source | None = None,
+    limits: BatchLimits | None = None,
 ) -> PreparedBatch | None:
     """For a batch file from someone who manages their current project: the batch, checked
     and with its media staged. None for anything else (the event's handler then says why).
@@ -62,13 +67,20 @@ async def prepare_upload(
         return None
     async with store.transaction() as tx:
         member = await tx.member_by_identity(upload.actor.platform, upload.actor.user_id)
-        ctx = Ctx(tx=tx, now=now, actor=upload.actor, rng=random.Random(), member=member,
-                  is_admin=is_admin)
+        ctx = Ctx(
+            tx=tx,
+            now=now,
+            actor=upload.actor,
+            rng=random.Random(),
+            member=member,
+            is_admin=is_admin,
+        )
         project = await ctx.project()
         if project is None or not await can_manage(ctx, project):
             return None
-    chat = Source(fetcher=source.fetcher, fetch_seconds=source.fetch_seconds) if source \
-        else Source()
+    chat = (
+        Source(fetcher=source.fetcher, fetch_seconds=source.fetch_seconds) if source else Source()
+    )
     try:
         loaded = await load_batch(name, upload.content, project.spec, media, chat, limits)
     except BatchFileError as exc:
@@ -86,8 +98,10 @@ async def on_upload(ctx: Ctx, upload: Upload, prepared: PreparedBatch | None = N
     elif lower.endswith((".md", ".markdown")):
         await _guideline(ctx, name, upload.content)
     else:
-        ctx.say("I take batch files (.csv, .jsonl, Label Studio .json, or a .zip of one), "
-                "project files (.toml) and guidelines (.md).")
+        ctx.say(
+            "I take batch files (.csv, .jsonl, Label Studio .json, or a .zip of one), "
+            "project files (.toml) and guidelines (.md)."
+        )
 
 
 async def _batch_file(ctx: Ctx, name: str, prepared: PreparedBatch | None) -> None:
@@ -96,8 +110,10 @@ async def _batch_file(ctx: Ctx, name: str, prepared: PreparedBatch | None) -> No
         return
     member, project = found
     if prepared is None or prepared.project != project:
-        ctx.say(f"*{escape(name)}* was not imported: your project changed while it was read. "
-                "Nothing was stored; send it again.")
+        ctx.say(
+            f"*{escape(name)}* was not imported: your project changed while it was read. "
+            "Nothing was stored; send it again."
+        )
         return
     if prepared.error is not None:
         _refused(ctx, name, prepared.error)
@@ -112,8 +128,9 @@ async def _batch_file(ctx: Ctx, name: str, prepared: PreparedBatch | None) -> No
     n_target = project.spec.quality.min_overlap
     try:
         await loaded.check_ids(ctx.tx, project.id)
-        batch = await ctx.tx.create_batch(project.id, batch_name, [], BatchStatus.DRAFT,
-                                          n_target, ctx.now)
+        batch = await ctx.tx.create_batch(
+            project.id, batch_name, [], BatchStatus.DRAFT, n_target, ctx.now
+        )
     except BatchFileError as exc:
         _refused(ctx, name, exc)
         return
@@ -122,26 +139,35 @@ async def _batch_file(ctx: Ctx, name: str, prepared: PreparedBatch | None) -> No
         return
     await loaded.add_to(ctx.tx, batch, n_target)
     prepared.stored = True
-    await ctx.tx.audit(project.id, member.id, "batch.upload",
-                       {"batch": batch.name, "items": loaded.count}, ctx.now)
+    await ctx.tx.audit(
+        project.id, member.id, "batch.upload", {"batch": batch.name, "items": loaded.count}, ctx.now
+    )
     gold = loaded.gold
     labels = ", ".join(f"{escape(k)} {v}" for k, v in sorted(gold.items()))
     token = await issue_button(ctx.tx, member.id, DraftCard(batch.id), ctx.now)
-    ctx.send(Screen(
-        text=f"*{escape(name)}* checked: {loaded.count} rows, {sum(gold.values())} gold"
-             f"{f' ({labels})' if labels else ''}, no errors.\n\nIt is stored as the draft batch "
-             f"*{escape(batch.name)}*; annotators see nothing until you publish it.",
-        keyboard=((Button("Publish", button_token(token, "p")),
-                   Button("Cancel", button_token(token, "x"))),),
-    ))
+    ctx.send(
+        Screen(
+            text=f"*{escape(name)}* checked: {loaded.count} rows, {sum(gold.values())} gold"
+            f"{f' ({labels})' if labels else ''}, no errors.\n\nIt is stored as the draft batch "
+            f"*{escape(batch.name)}*; annotators see nothing until you publish it.",
+            keyboard=(
+                (
+                    Button("Publish", button_token(token, "p")),
+                    Button("Cancel", button_token(token, "x")),
+                ),
+            ),
+        )
+    )
 
 
 def _refused(ctx: Ctx, name: str, exc: BatchFileError) -> None:
     shown = "\n".join(f"• {escape(str(p))}" for p in exc.problems[:MAX_SHOWN])
     more = exc.total - min(len(exc.problems), MAX_SHOWN)
-    ctx.say(f"*{escape(name)}* was not imported: {exc.total} problem"
-            f"{'s' if exc.total != 1 else ''}. Nothing was stored.\n\n{shown}"
-            + (f"\n… and {more} more" if more > 0 else ""))
+    ctx.say(
+        f"*{escape(name)}* was not imported: {exc.total} problem"
+        f"{'s' if exc.total != 1 else ''}. Nothing was stored.\n\n{shown}"
+        + (f"\n… and {more} more" if more > 0 else "")
+    )
 
 
 async def on_draft_tap(ctx: Ctx, tap: Tap, member: Member, card: DraftCard, code: str) -> None:
@@ -157,8 +183,14 @@ async def on_draft_tap(ctx: Ctx, tap: Tap, member: Member, card: DraftCard, code
     if code == "p":
         await move_batch(ctx.tx, project, batch, MOVES["publish"], ctx.member, ctx.now)
         ctx.actions.append(Toast(tap, "Published"))
-        show(ctx, tap, Screen(text=f"*{escape(batch.name)}* is published: annotators get its "
-                                   "tasks now. /batches shows its progress."))
+        show(
+            ctx,
+            tap,
+            Screen(
+                text=f"*{escape(batch.name)}* is published: annotators get its "
+                "tasks now. /batches shows its progress."
+            ),
+        )
     elif code == "x":
         await ctx.tx.delete_draft_batch(batch.id)
         await ctx.tx.audit(project.id, who, "batch.cancel", {"batch": batch.name}, ctx.now)
@@ -189,8 +221,10 @@ async def _project_file(ctx: Ctx, name: str, content: bytes) -> None:
         verb = "updated"
     await ctx.tx.set_current_project(member.id, project.id)
     await ctx.tx.audit(project.id, member.id, f"project.{verb}", {"via": "chat"}, ctx.now)
-    ctx.say(f"Project *{escape(project.title)}* (`{project.name}`) {verb}. Send a batch file "
-            "(.csv or .jsonl) next, or a guideline (.md).")
+    ctx.say(
+        f"Project *{escape(project.title)}* (`{project.name}`) {verb}. Send a batch file "
+        "(.csv or .jsonl) next, or a guideline (.md)."
+    )
 
 
 async def _guideline(ctx: Ctx, name: str, content: bytes) -> None:
@@ -204,7 +238,10 @@ async def _guideline(ctx: Ctx, name: str, content: bytes) -> None:
         ctx.say(f"*{escape(name)}* is not UTF-8 text.")
         return
     guideline = await ctx.tx.add_guideline(project.id, body, ctx.now)
-    await ctx.tx.audit(project.id, member.id, "guideline.add",
-                       {"version": guideline.version}, ctx.now)
-    ctx.say(f"Guideline version {guideline.version} of *{escape(project.title)}* saved; /guide "
-            "shows it.")
+    await ctx.tx.audit(
+        project.id, member.id, "guideline.add", {"version": guideline.version}, ctx.now
+    )
+    ctx.say(
+        f"Guideline version {guideline.version} of *{escape(project.title)}* saved; /guide "
+        "shows it."
+    )

@@ -70,8 +70,9 @@ def prepare_image(raw: bytes, max_side: int = 1280) -> PreparedImage:
     image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     width, height = image.size
     if max(width, height) > MAX_RATIO * min(width, height):
-        raise MediaError(f"the picture is {width}×{height}; chat apps show pictures up to "
-                         f"{MAX_RATIO}:1")
+        raise MediaError(
+            f"the picture is {width}×{height}; chat apps show pictures up to {MAX_RATIO}:1"
+        )
     data = _jpeg(image)
     if len(data) > MAX_BYTES:
         raise MediaError(f"the picture is still {len(data) >> 20} MB after resizing")
@@ -112,9 +113,12 @@ def draw_grid(jpeg: bytes, rows: int, cols: int) -> bytes:
         label = str(cell)
         left, top, right, bottom = draw.textbbox((0, 0), label, font=font)
         pad = max(2, size // 5)
-        box = (x0 + line, y0 + line, x0 + line + right - left + 2 * pad,
-               y0 + line + bottom - top + 2 * pad)
+        box = (
+            x0 + line,
+            y0 + line,
+            x0 + line + right - left + 2 * pad,
+            y0 + line + bottom - top + 2 * pad,
+        )
         draw.rectangle(box, fill=(0, 0, 0))
-        draw.text((box[0] + pad - left, box[1] + pad - top), label, fill=(255, 255, 0),
-                  font=font)
+        draw.text((box[0] + pad - left, box[1] + pad - top), label, fill=(255, 255, 0), font=font)
     return _jpeg(image)

@@ -117,8 +117,12 @@ class LoadedBatch:
 
 
 async def load_batch(
-    filename: str, content: bytes, spec: ProjectSpec, media: MediaStore | None,
-    source: Source | None = None, limits: BatchLimits | None = None,
+    filename: str,
+    content: bytes,
+    spec: ProjectSpec,
+    media: MediaStore | None,
+    source: Source | None = None,
+    limits: BatchLimits | None = None,
 ) -> LoadedBatch:
     """Read and check a batch file; prepare and stage the media its rows name. BatchFileError
     (naming rows and fields) on any problem, with nothing left behind."""
@@ -126,9 +130,17 @@ async def load_batch(
     if not checked.media_rows:
         return LoadedBatch(checked)
     if media is None:
-        raise BatchFileError(checked.name, [Problem(
-            checked.media_rows[0].line, "", "this batch names media files, but this bot has "
-            "no media folder (TAPMARK_MEDIA_DIR)")])
+        raise BatchFileError(
+            checked.name,
+            [
+                Problem(
+                    checked.media_rows[0].line,
+                    "",
+                    "this batch names media files, but this bot has "
+                    "no media folder (TAPMARK_MEDIA_DIR)",
+                )
+            ],
+        )
     staging = media.stage()
     try:
         found = await MediaImport(checked, spec, media, staging, source or Source()).run()
@@ -144,7 +156,11 @@ def _check(filename: str, content: bytes, spec: ProjectSpec, limits: BatchLimits
 
 class MediaImport:
     def __init__(
-        self, batch: CheckedBatch, spec: ProjectSpec, media: MediaStore, staging: Staging,
+        self,
+        batch: CheckedBatch,
+        spec: ProjectSpec,
+        media: MediaStore,
+        staging: Staging,
         source: Source,
     ) -> None:
         self.batch, self.spec, self.media, self.source = batch, spec, media, source
@@ -155,8 +171,9 @@ class MediaImport:
     async def run(self) -> dict[tuple[str, str], dict[str, Any]]:
         """The stored file of each distinct (kind, reference), however many rows name it."""
         wanted = list(dict.fromkeys((row.kind, row.ref) for row in self.batch.media_rows))
-        results = await asyncio.gather(*(self._store(*key) for key in wanted),
-                                       return_exceptions=True)
+        results = await asyncio.gather(
+            *(self._store(*key) for key in wanted), return_exceptions=True
+        )
         found: dict[tuple[str, str], dict[str, Any]] = {}
         failed: dict[tuple[str, str], MediaError] = {}
         for key, result in zip(wanted, results, strict=True):
@@ -182,15 +199,23 @@ class MediaImport:
             async with self.cpu:
                 prepared = await asyncio.to_thread(prepare_image, raw, self.media.max_side)
             del raw
-            info.update(ext=prepared.ext, mime=prepared.mime, size=len(prepared.data),
-                        width=prepared.width, height=prepared.height)
+            info.update(
+                ext=prepared.ext,
+                mime=prepared.mime,
+                size=len(prepared.data),
+                width=prepared.width,
+                height=prepared.height,
+            )
             info["sha"] = await self.staging.put(prepared.data, prepared.ext)
             if self.spec.task == "image_grid":
                 rows, cols = grid_of(self.spec)
                 async with self.cpu:
                     grid = await asyncio.to_thread(draw_grid, prepared.data, rows, cols)
-                info[GRID_VARIANT] = {"sha": await self.staging.put(grid, "jpg"), "ext": "jpg",
-                                      "mime": "image/jpeg"}
+                info[GRID_VARIANT] = {
+                    "sha": await self.staging.put(grid, "jpg"),
+                    "ext": "jpg",
+                    "mime": "image/jpeg",
+                }
             return info
         ext, mime = sniff(kind, raw)
         info.update(ext=ext, mime=mime, size=len(raw), sha=await self.staging.put(raw, ext))
@@ -204,7 +229,8 @@ class MediaImport:
                 raise MediaError("this bot downloads no URLs; put the file in the ZIP")
             async with self.net:
                 return await self.source.fetcher.fetch(
-                    ref, max_bytes=MAX_FILE, seconds=self.source.fetch_seconds)
+                    ref, max_bytes=MAX_FILE, seconds=self.source.fetch_seconds
+                )
         archive = self.batch.source.archive
         if archive is not None:
             info = archive.find(ref, self.batch.source.folder)
@@ -216,8 +242,10 @@ class MediaImport:
             except ArchiveError as exc:
                 raise MediaError(str(exc)) from None
         if self.source.base_dir is None:
-            raise MediaError("a file path works only with `tapmark batch import`; in chat send "
-                             "a ZIP holding the batch and its files, or use https URLs")
+            raise MediaError(
+                "a file path works only with `tapmark batch import`; in chat send "
+                "a ZIP holding the batch and its files, or use https URLs"
+            )
         return await asyncio.to_thread(_read_file, self.source.base_dir, ref)
 
 
@@ -226,8 +254,7 @@ def _read_file(base_dir: Path, ref: str) -> bytes:
     root = base_dir.resolve()
     path = (root / Path(ref).expanduser()).resolve()
     if not path.is_relative_to(root):
-        raise MediaError(f"outside the folder local files are read from ({root}; see "
-                         "--files)")
+        raise MediaError(f"outside the folder local files are read from ({root}; see --files)")
     try:
         if path.stat().st_size > MAX_FILE:
             raise MediaError(f"over {MAX_FILE >> 20} MB")
@@ -254,7 +281,7 @@ def sniff(kind: str, raw: bytes) -> tuple[str, str]:
             raise MediaError(f"a broken WAV file ({exc})") from None
         return "wav", "audio/wav"
     for wanted, offset, magic, ext, mime in SIGNATURES:
-        if wanted == kind and raw[offset:offset + len(magic)] == magic:
+        if wanted == kind and raw[offset : offset + len(magic)] == magic:
             return ext, mime
     known = "MP3, M4A, OGG, FLAC or WAV" if kind == "audio" else "MP4, MOV or WebM"
     raise MediaError(f"not a {kind} file this bot takes ({known})")

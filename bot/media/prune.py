@@ -30,7 +30,10 @@ class Pruned:
 
 
 async def prune_media(
-    store: Store, media: MediaStore, dry_run: bool = False, min_age: float = MIN_AGE_S,
+    store: Store,
+    media: MediaStore,
+    dry_run: bool = False,
+    min_age: float = MIN_AGE_S,
     now: float | None = None,
 ) -> Pruned:
     """Delete (or with `dry_run` only count) the unnamed files old enough to go."""

@@ -288,9 +288,7 @@ class OnlineDawidSkene:
                 per = np.bincount(owner, weights=np.log(same / total), minlength=rows.size)
                 noise = np.asarray(per, dtype=np.float64)[:, None]
         if s.ambiguity > 0:
-            out = np.logaddexp(
-                np.log1p(-s.ambiguity) + out, np.log(s.ambiguity) + noise
-            )
+            out = np.logaddexp(np.log1p(-s.ambiguity) + out, np.log(s.ambiguity) + noise)
         out += np.log(self.class_prior())[None, :]
         post, _ = normalise_log(out)
         gold = np.full(rows.size, -1, dtype=np.int64)
@@ -420,7 +418,5 @@ class OnlineDawidSkene:
         k = self.n_classes
         layout = layout or Layout.of(self.answers())
         cells = layout.cell_counts(self._post)  # [worker * K + answered, true]
-        self._counts = np.ascontiguousarray(
-            cells.reshape(self.n_workers, k, k).transpose(0, 2, 1)
-        )
+        self._counts = np.ascontiguousarray(cells.reshape(self.n_workers, k, k).transpose(0, 2, 1))
         self._class_counts = self._post.sum(axis=0)

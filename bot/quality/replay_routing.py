@@ -70,8 +70,9 @@ def replay_routed(
             free = mine[~revealed[mine]]
             drawn = rng.choice(free, size=min(online, free.size), replace=False)
             workers = answers.workers[drawn]
-            pick = pick_annotator(est.posterior(np.asarray([i]))[0], est.counts(workers), rng,
-                                  routing)
+            pick = pick_annotator(
+                est.posterior(np.asarray([i]))[0], est.counts(workers), rng, routing
+            )
             j = int(drawn[pick])
             revealed[j] = True
             used[i] += 1
@@ -122,7 +123,8 @@ def weak_share(
     truth[gold_items] = gold_labels
     seen = truth[answers.items] >= 0
     right = np.bincount(
-        answers.workers, weights=seen & (truth[answers.items] == answers.labels),
+        answers.workers,
+        weights=seen & (truth[answers.items] == answers.labels),
         minlength=answers.n_workers,
     )
     total = np.bincount(answers.workers, weights=seen, minlength=answers.n_workers)

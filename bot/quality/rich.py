@@ -57,9 +57,16 @@ class RatingSummary:
 
     def as_dict(self) -> dict[str, float | int]:
         return {
-            "n": self.n, "median": self.median, "mean": round(self.mean, 4), "q1": self.q1,
-            "q3": self.q3, "iqr": self.iqr, "mad": self.mad, "min": self.low,
-            "max": self.high, "agreement": round(self.agreement, 4),
+            "n": self.n,
+            "median": self.median,
+            "mean": round(self.mean, 4),
+            "q1": self.q1,
+            "q3": self.q3,
+            "iqr": self.iqr,
+            "mad": self.mad,
+            "min": self.low,
+            "max": self.high,
+            "agreement": round(self.agreement, 4),
         }
 
 
@@ -70,8 +77,14 @@ def rating_summary(values: Sequence[float], tolerance: float) -> RatingSummary:
     median = float(np.median(x))
     q1, q3 = (float(q) for q in np.quantile(x, [0.25, 0.75]))
     return RatingSummary(
-        n=int(x.size), median=median, mean=float(x.mean()), q1=q1, q3=q3,
-        mad=float(np.median(np.abs(x - median))), low=float(x.min()), high=float(x.max()),
+        n=int(x.size),
+        median=median,
+        mean=float(x.mean()),
+        q1=q1,
+        q3=q3,
+        mad=float(np.median(np.abs(x - median))),
+        low=float(x.min()),
+        high=float(x.max()),
         agreement=float(np.mean(np.abs(x - median) <= tolerance + 1e-9)),
     )
 
@@ -93,7 +106,9 @@ class Strengths:
 
 
 def bradley_terry(
-    comparisons: Sequence[tuple[int, int, float]], n: int, tol: float = 1e-9,
+    comparisons: Sequence[tuple[int, int, float]],
+    n: int,
+    tol: float = 1e-9,
     max_iter: int = 5_000,
 ) -> Strengths:
     """Fit strengths from ``(i, j, outcome)`` comparisons of candidates ``0..n-1``: outcome 1
@@ -131,5 +146,10 @@ def bradley_terry(
         if change < tol:
             break
     score = np.log(strength) if n else np.zeros(0)
-    return Strengths(np.asarray(score - (score.mean() if n else 0.0), dtype=np.float64),
-                     wins, losses, ties, iterations)
+    return Strengths(
+        np.asarray(score - (score.mean() if n else 0.0), dtype=np.float64),
+        wins,
+        losses,
+        ties,
+        iterations,
+    )

@@ -38,7 +38,14 @@ GREEN: Color = (44, 160, 44)
 RED: Color = (214, 39, 40)
 OTHERS: Color = (175, 175, 175)
 PALETTE: tuple[Color, ...] = (
-    BLUE, ORANGE, GREEN, RED, (148, 103, 189), (140, 86, 75), (227, 119, 194), (23, 190, 207),
+    BLUE,
+    ORANGE,
+    GREEN,
+    RED,
+    (148, 103, 189),
+    (140, 86, 75),
+    (227, 119, 194),
+    (23, 190, 207),
 )
 
 
@@ -84,8 +91,9 @@ class Canvas:
         self.image = Image.new("RGB", (WIDTH, height), BACKGROUND)
         self.draw = ImageDraw.Draw(self.image)
 
-    def text(self, x: float, y: float, text: str, size: int = 20, fill: Color = INK,
-             align: str = "left") -> float:
+    def text(
+        self, x: float, y: float, text: str, size: int = 20, fill: Color = INK, align: str = "left"
+    ) -> float:
         """Draw one line with its top at `y`; x is its left, right or centre edge. Its width."""
         face = font(size)
         width = self.draw.textlength(text, font=face)
@@ -130,8 +138,13 @@ def nice_step(top: float, ticks: int = 5) -> float:
     return next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
 
 
-def daily_bars(title: str, subtitle: str, days: Sequence[str],
-               series: Sequence[tuple[str, Sequence[int]]], others: bool = False) -> bytes:
+def daily_bars(
+    title: str,
+    subtitle: str,
+    days: Sequence[str],
+    series: Sequence[tuple[str, Sequence[int]]],
+    others: bool = False,
+) -> bytes:
     """Stacked bars: one bar per day (labels may hold a line break), one colour per series,
     the day's total above its bar, and a legend under the axis. With `others`, the last
     series (the rest lumped together) is grey."""
@@ -155,8 +168,10 @@ def daily_bars(title: str, subtitle: str, days: Sequence[str],
         for s, (_, values) in enumerate(series):
             height = values[d] * scale
             if height > 0:
-                c.draw.rectangle([x + slot * 0.15, y - height, x + slot * 0.85, y],
-                                 fill=_series_color(s, len(series), others))
+                c.draw.rectangle(
+                    [x + slot * 0.15, y - height, x + slot * 0.85, y],
+                    fill=_series_color(s, len(series), others),
+                )
                 y -= height
         if totals[d]:
             c.text(x + slot / 2, y - 22, str(totals[d]), 16, INK, "center")
@@ -164,8 +179,7 @@ def daily_bars(title: str, subtitle: str, days: Sequence[str],
             c.text(x + slot / 2, bottom + 8 + 20 * n, line, 16, MUTED, "center")
     c.draw.line([(left, bottom), (right, bottom)], fill=INK, width=2)
     if not any(totals):
-        c.text(WIDTH / 2, (top + bottom) / 2 - 12, "No answers in these days", 24, MUTED,
-               "center")
+        c.text(WIDTH / 2, (top + bottom) / 2 - 12, "No answers in these days", 24, MUTED, "center")
     x, y = left, bottom + 62
     for s, (name, _) in enumerate(series):
         width = 48 + c.draw.textlength(name, font=font(18))
@@ -183,8 +197,9 @@ def _series_color(index: int, count: int, others: bool) -> Color:
     return PALETTE[index % len(PALETTE)]
 
 
-def deadline_tracks(title: str, subtitle: str, tracks: Sequence[Track], now: float,
-                    zone: str) -> bytes:
+def deadline_tracks(
+    title: str, subtitle: str, tracks: Sequence[Track], now: float, zone: str
+) -> bytes:
     """A timeline row per batch: the grey track runs from the batch's start to its deadline
     (to now when it has none); the coloured part is the finished share of that way, so a fill
     that stops short of the *now* line is behind schedule; a red line marks the deadline and a
@@ -229,8 +244,9 @@ def deadline_tracks(title: str, subtitle: str, tracks: Sequence[Track], now: flo
         fill = BLUE if tr.late is None else RED if tr.late else GREEN
         done = tr.start + max(0.0, min(1.0, tr.share)) * (end - tr.start)
         if tr.share > 0:
-            c.draw.rectangle([at(tr.start), y - 11, max(at(done), at(tr.start) + 2), y + 11],
-                             fill=fill)
+            c.draw.rectangle(
+                [at(tr.start), y - 11, max(at(done), at(tr.start) + 2), y + 11], fill=fill
+            )
         if tr.deadline is not None:
             c.draw.line([(at(tr.deadline), y - 20), (at(tr.deadline), y + 20)], fill=RED, width=4)
         if tr.projected is not None and tr.projected <= last:
@@ -264,8 +280,7 @@ def _day_ticks(first: float, last: float, zone: str) -> list[tuple[float, str]]:
             ticks.append((ts, f"{day.day} {day:%b}"))
 
 
-def quality_bars(title: str, subtitle: str, rows: Sequence[QualityRow],
-                 bar: float | None) -> bytes:
+def quality_bars(title: str, subtitle: str, rows: Sequence[QualityRow], bar: float | None) -> bytes:
     """Two bars per annotator, gold accuracy and agreement with the final results, on a 0-100%
     axis, each with its figure and the answers behind it; a dashed line at the gold bar."""
     rows = rows[:MAX_ROWS]
@@ -285,16 +300,19 @@ def quality_bars(title: str, subtitle: str, rows: Sequence[QualityRow],
     for n, row in enumerate(rows):
         y = top + n * QUALITY_ROW + 8
         c.text(30, y + 10, c.fit(row.name, 20, left - 50), 20)
-        for k, (share, count, color, empty) in enumerate((
-            (row.gold, row.gold_n, BLUE, "no gold answers yet"),
-            (row.agreement, row.agreement_n, ORANGE, "no finished items yet"),
-        )):
+        for k, (share, count, color, empty) in enumerate(
+            (
+                (row.gold, row.gold_n, BLUE, "no gold answers yet"),
+                (row.agreement, row.agreement_n, ORANGE, "no finished items yet"),
+            )
+        ):
             by = y + k * 22
             if share is None:
                 c.text(left + 6, by, empty, 16, MUTED)
                 continue
-            c.draw.rectangle([left, by, left + max(2.0, share * (right - left)), by + 18],
-                             fill=color)
+            c.draw.rectangle(
+                [left, by, left + max(2.0, share * (right - left)), by + 18], fill=color
+            )
             c.text(right + 10, by, f"{share:.0%} of {count}", 16)
     if bar is not None:
         c.dashed(left + bar * (right - left), top - 8, bottom, RED)

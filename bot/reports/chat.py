@@ -15,8 +15,10 @@ from bot.exports.formats import FORMATS
 from bot.reports.report import draw_charts, summary, summary_text
 from storage.contract import StoreError
 
-EXPORT_USAGE = (f"Use /export [{'|'.join(FORMATS)}]; the annotators sheet takes an optional "
-                "period: /export annotators 2026-11-01 2026-11-30.")
+EXPORT_USAGE = (
+    f"Use /export [{'|'.join(FORMATS)}]; the annotators sheet takes an optional "
+    "period: /export annotators 2026-11-01 2026-11-30."
+)
 
 
 async def on_report(ctx: Ctx, args: tuple[str, ...]) -> None:
@@ -28,8 +30,14 @@ async def on_report(ctx: Ctx, args: tuple[str, ...]) -> None:
     report = await summary(ctx.tx, project, ctx.now)
     ctx.say(summary_text(report))
     for chart in await asyncio.to_thread(draw_charts, report):
-        ctx.actions.append(SendFile(to=ctx.actor, name=f"{project.name}-{chart.name}.png",
-                                    data=chart.png, caption=chart.caption))
+        ctx.actions.append(
+            SendFile(
+                to=ctx.actor,
+                name=f"{project.name}-{chart.name}.png",
+                data=chart.png,
+                caption=chart.caption,
+            )
+        )
 
 
 async def on_export(ctx: Ctx, args: tuple[str, ...]) -> None:
@@ -45,8 +53,9 @@ async def on_export(ctx: Ctx, args: tuple[str, ...]) -> None:
     note = ""
     if len(args) > 1:
         try:
-            since, until = period(args[1], args[2] if len(args) > 2 else None,
-                                  project.spec.timezone)
+            since, until = period(
+                args[1], args[2] if len(args) > 2 else None, project.spec.timezone
+            )
         except ValueError as exc:
             ctx.say(escape(str(exc)))
             return
@@ -60,7 +69,11 @@ async def on_export(ctx: Ctx, args: tuple[str, ...]) -> None:
         ctx.say(escape(str(exc)))
         return
     await ctx.tx.audit(project.id, member.id, "export", {"format": fmt.name}, ctx.now)
-    ctx.actions.append(SendFile(
-        to=ctx.actor, name=f"{project.name}{fmt.suffix}", data=out.getvalue().encode("utf-8"),
-        caption=f"{escape(project.title)}{note}: {fmt.what}.",
-    ))
+    ctx.actions.append(
+        SendFile(
+            to=ctx.actor,
+            name=f"{project.name}{fmt.suffix}",
+            data=out.getvalue().encode("utf-8"),
+            caption=f"{escape(project.title)}{note}: {fmt.what}.",
+        )
+    )

@@ -37,11 +37,15 @@ async def progress_text(ctx: Ctx, member: Member, project: Project) -> str:
     mine = await tx.member_stats(project.id, member.id, today)
     quota = spec.quota
     lines = [f"*Your progress in {escape(project.title)}*", ""]
-    for name, count, target in (("Today", len(today_times), quota.daily),
-                                ("This week", len(week_times), quota.weekly)):
+    for name, count, target in (
+        ("Today", len(today_times), quota.daily),
+        ("This week", len(week_times), quota.weekly),
+    ):
         if target:
-            lines.append(f"{name}: {bar(count, target)} {count} of {target} answers"
-                         + (" ✓" if count >= target else ""))
+            lines.append(
+                f"{name}: {bar(count, target)} {count} of {target} answers"
+                + (" ✓" if count >= target else "")
+            )
         else:
             lines.append(f"{name}: {plural(count, 'answer')}")
     if quota.show_gold and mine.gold_total:
@@ -55,8 +59,11 @@ async def progress_text(ctx: Ctx, member: Member, project: Project) -> str:
     if pay is not None and spec.pay is not None:
         lines.append(f"Earned this week: {pay:.2f} {escape(spec.pay.currency)}")
     total = await tx.project_stats(project.id)
-    lines += ["", f"In all: {plural(mine.answers, 'answer')}, {mine.skipped} skipped",
-              f"The project: {total.done} of {total.items} items finished"]
+    lines += [
+        "",
+        f"In all: {plural(mine.answers, 'answer')}, {mine.skipped} skipped",
+        f"The project: {total.done} of {total.items} items finished",
+    ]
     return "\n".join(lines)
 
 
@@ -92,9 +99,11 @@ def items_line(finished: int, items: int, gold: int, answers: int, disputed: int
     batch's work (nor are their answers counted)."""
     share = finished / items if items else 0.0
     note = f" (not counting its {gold} gold question{'s' if gold != 1 else ''})" if gold else ""
-    return (f"{progress_bar(share)} {finished} of {items} items finished{note}"
-            f"{f', {disputed} disputed' if disputed else ''}, "
-            f"{answers} answer{'s' if answers != 1 else ''}")
+    return (
+        f"{progress_bar(share)} {finished} of {items} items finished{note}"
+        f"{f', {disputed} disputed' if disputed else ''}, "
+        f"{answers} answer{'s' if answers != 1 else ''}"
+    )
 
 
 def progress_bar(share: float, width: int = 10) -> str:

@@ -148,13 +148,20 @@ async def summary(tx: Tx, project: Project, now: float) -> ReportSummary:
     gold = await tx.gold_counts(project.id, [r.member.id for r in rows])
     agreement = await tx.agreement_counts(project.id)
     annotators = sorted(
-        (AnnotatorReport(
-            annotator=r.member.pseudonym, status=r.status, answers=r.answers,
-            per_day=tuple(per_day.get(r.member.id, [0] * DAYS)),
-            gold_correct=gold[r.member.id].correct, gold_total=gold[r.member.id].total,
-            agreed=agreement.get(r.member.id, AgreementCount()).agreed,
-            compared=agreement.get(r.member.id, AgreementCount()).compared,
-        ) for r in rows if r.status == RoleStatus.ACTIVE or r.answers),
+        (
+            AnnotatorReport(
+                annotator=r.member.pseudonym,
+                status=r.status,
+                answers=r.answers,
+                per_day=tuple(per_day.get(r.member.id, [0] * DAYS)),
+                gold_correct=gold[r.member.id].correct,
+                gold_total=gold[r.member.id].total,
+                agreed=agreement.get(r.member.id, AgreementCount()).agreed,
+                compared=agreement.get(r.member.id, AgreementCount()).compared,
+            )
+            for r in rows
+            if r.status == RoleStatus.ACTIVE or r.answers
+        ),
         key=lambda a: -a.answers,
     )
     today = {member_id: counts[-1] for member_id, counts in per_day.items()}
@@ -163,18 +170,28 @@ async def summary(tx: Tx, project: Project, now: float) -> ReportSummary:
     spec = project.spec
     alphas, overall, note = await _agreement(tx, project)
     return ReportSummary(
-        project=project.name, title=project.title, timezone=zone, now=now,
+        project=project.name,
+        title=project.title,
+        timezone=zone,
+        now=now,
         days=tuple(datetime.fromtimestamp(s, ZoneInfo(zone)).date().isoformat() for s in starts),
-        batches=tuple(_batch(row, pace.get(row.batch.id), now, alphas.get(row.batch.id))
-                      for row in await tx.batch_progress(project.id)),
-        annotators=tuple(annotators), daily_quota=spec.quota.daily,
+        batches=tuple(
+            _batch(row, pace.get(row.batch.id), now, alphas.get(row.batch.id))
+            for row in await tx.batch_progress(project.id)
+        ),
+        annotators=tuple(annotators),
+        daily_quota=spec.quota.daily,
         behind=tuple((m.pseudonym, done) for m, done in behind),
         min_gold_accuracy=spec.quota.min_gold_accuracy or spec.quality.min_gold_accuracy,
-        waiting=tuple(r.member.pseudonym for r in sorted(
-            (r for r in rows if r.status == RoleStatus.ACTIVE and r.waiting_since is not None),
-            key=lambda r: r.waiting_since or 0.0,
-        )),
-        alpha=overall, alpha_note=note,
+        waiting=tuple(
+            r.member.pseudonym
+            for r in sorted(
+                (r for r in rows if r.status == RoleStatus.ACTIVE and r.waiting_since is not None),
+                key=lambda r: r.waiting_since or 0.0,
+            )
+        ),
+        alpha=overall,
+        alpha_note=note,
     )
 
 
@@ -202,8 +219,9 @@ async def _agreement(tx: Tx, project: Project) -> tuple[dict[int, float], float 
     return alphas, alpha([(m, i, v) for _, i, m, v in rows]), ""
 
 
-def _batch(row: BatchProgress, pace: BatchPace | None, now: float,
-           alpha: float | None = None) -> BatchReport:
+def _batch(
+    row: BatchProgress, pace: BatchPace | None, now: float, alpha: float | None = None
+) -> BatchReport:
     pace = pace or BatchPace()
     rate = projected = None
     if pace.recent_answers and pace.first_recent is not None:
@@ -211,10 +229,19 @@ def _batch(row: BatchProgress, pace: BatchPace | None, now: float,
         if pace.needed and row.batch.status == BatchStatus.PUBLISHED:
             projected = now + pace.needed / rate * 3600.0
     return BatchReport(
-        name=row.batch.name, status=row.batch.status.value, items=row.items,
-        finished=row.done + row.disputed, disputed=row.disputed, answers=row.answers,
-        created_at=row.batch.created_at, deadline=row.batch.deadline, needed=pace.needed,
-        rate=rate, projected=projected, gold=row.gold, alpha=alpha,
+        name=row.batch.name,
+        status=row.batch.status.value,
+        items=row.items,
+        finished=row.done + row.disputed,
+        disputed=row.disputed,
+        answers=row.answers,
+        created_at=row.batch.created_at,
+        deadline=row.batch.deadline,
+        needed=pace.needed,
+        rate=rate,
+        projected=projected,
+        gold=row.gold,
+        alpha=alpha,
     )
 
 
@@ -224,34 +251,56 @@ def summary_text(s: ReportSummary) -> str:
     lines = [f"*Report: {escape(s.title)}* · {local_time(s.now, zone)} ({zone})", "", "*Batches*"]
     for b in s.batches:
         agreement = "" if b.alpha is None else f"; agreement α {b.alpha:.2f}"
-        lines.append(f"*{escape(b.name)}* ({b.status}): "
-                     f"{items_line(b.finished, b.items, b.gold, b.answers)}{agreement}")
+        lines.append(
+            f"*{escape(b.name)}* ({b.status}): "
+            f"{items_line(b.finished, b.items, b.gold, b.answers)}{agreement}"
+        )
         pace = _pace(b, s.now, zone)
         if pace:
             lines.append(pace)
     if not s.batches:
         lines.append("No batches yet.")
-    lines += ["", f"*Today*: {_count(s.today_answers, 'answer')} from "
-              f"{_count(s.active_today, 'annotator')}"]
+    lines += [
+        "",
+        f"*Today*: {_count(s.today_answers, 'answer')} from {_count(s.active_today, 'annotator')}",
+    ]
     if s.daily_quota and s.behind:
-        lines.append(f"Under the daily quota of {s.daily_quota}: "
-                     + _names([f"`{a}` {done}" for a, done in s.behind]))
+        lines.append(
+            f"Under the daily quota of {s.daily_quota}: "
+            + _names([f"`{a}` {done}" for a, done in s.behind])
+        )
     elif s.daily_quota:
         lines.append(f"Everyone reached the daily quota of {s.daily_quota}.")
     if s.waiting:
-        lines.append(f"Waiting for work: {_count(len(s.waiting), 'annotator')} ("
-                     + _names([f"`{a}`" for a in s.waiting]) + ")")
-    lines += ["", "*Agreement*: " + (s.alpha_note or (
-        "none yet (no item has two answers)" if s.alpha is None else f"α {s.alpha:.2f}"))
+        lines.append(
+            f"Waiting for work: {_count(len(s.waiting), 'annotator')} ("
+            + _names([f"`{a}`" for a in s.waiting])
+            + ")"
+        )
+    lines += [
+        "",
+        "*Agreement*: "
+        + (
+            s.alpha_note
+            or ("none yet (no item has two answers)" if s.alpha is None else f"α {s.alpha:.2f}")
+        )
         + " (Krippendorff's alpha over the items answered at least twice, gold questions left "
-          "out; 1 is full agreement, 0 no better than chance)",
-        "", "*Quality* (gold accuracy; agreement with the final results)"]
+        "out; 1 is full agreement, 0 no better than chance)",
+        "",
+        "*Quality* (gold accuracy; agreement with the final results)",
+    ]
     working = [a for a in s.annotators if a.answers]
     for a in working[:SHOWN]:
-        gold = (f"gold {a.gold_correct}/{a.gold_total} ({a.gold_accuracy:.0%})"
-                if a.gold_accuracy is not None else "no gold yet")
-        agree = (f"agrees {a.agreed}/{a.compared} ({a.agreement:.0%})"
-                 if a.agreement is not None else "nothing finished yet")
+        gold = (
+            f"gold {a.gold_correct}/{a.gold_total} ({a.gold_accuracy:.0%})"
+            if a.gold_accuracy is not None
+            else "no gold yet"
+        )
+        agree = (
+            f"agrees {a.agreed}/{a.compared} ({a.agreement:.0%})"
+            if a.agreement is not None
+            else "nothing finished yet"
+        )
         flag = " (suspended)" if a.status == RoleStatus.SUSPENDED else ""
         lines.append(f"`{a.annotator}`{flag}: {gold}; {agree}")
     if len(working) > SHOWN:
@@ -262,8 +311,11 @@ def summary_text(s: ReportSummary) -> str:
 
 
 def _pace(b: BatchReport, now: float, zone: str) -> str:
-    due = f"due {local_time(b.deadline, zone)} ({time_left(b.deadline, now)})" \
-        if b.deadline is not None else ""
+    due = (
+        f"due {local_time(b.deadline, zone)} ({time_left(b.deadline, now)})"
+        if b.deadline is not None
+        else ""
+    )
     if b.items and b.finished >= b.items:
         return "all finished" + (f", {due}" if due else "")
     if b.status != BatchStatus.PUBLISHED.value:
@@ -301,27 +353,51 @@ def summary_json(s: ReportSummary) -> dict[str, Any]:
         return None if x is None else round(x, 4)
 
     return {
-        "project": s.project, "title": s.title, "timezone": s.timezone, "at": iso(s.now),
+        "project": s.project,
+        "title": s.title,
+        "timezone": s.timezone,
+        "at": iso(s.now),
         "days": list(s.days),
         "today": {"answers": s.today_answers, "active_annotators": s.active_today},
         "daily_quota": s.daily_quota,
         "behind_quota": [{"annotator": a, "today": done} for a, done in s.behind],
         "waiting_for_work": list(s.waiting),
         "krippendorff_alpha": share(s.alpha),
-        "batches": [{
-            "name": b.name, "status": b.status, "items": b.items, "gold": b.gold,
-            "krippendorff_alpha": share(b.alpha), "finished": b.finished,
-            "disputed": b.disputed, "answers": b.answers, "share": share(b.share),
-            "deadline": when(b.deadline), "answers_wanted": b.needed,
-            "answers_per_hour": None if b.rate is None else round(b.rate, 2),
-            "projected_finish": when(b.projected), "late": b.late,
-        } for b in s.batches],
-        "annotators": [{
-            "annotator": a.annotator, "status": a.status, "answers": a.answers,
-            "today": a.today, "per_day": list(a.per_day), "gold_correct": a.gold_correct,
-            "gold_total": a.gold_total, "gold_accuracy": share(a.gold_accuracy),
-            "agreed": a.agreed, "compared": a.compared, "agreement": share(a.agreement),
-        } for a in s.annotators],
+        "batches": [
+            {
+                "name": b.name,
+                "status": b.status,
+                "items": b.items,
+                "gold": b.gold,
+                "krippendorff_alpha": share(b.alpha),
+                "finished": b.finished,
+                "disputed": b.disputed,
+                "answers": b.answers,
+                "share": share(b.share),
+                "deadline": when(b.deadline),
+                "answers_wanted": b.needed,
+                "answers_per_hour": None if b.rate is None else round(b.rate, 2),
+                "projected_finish": when(b.projected),
+                "late": b.late,
+            }
+            for b in s.batches
+        ],
+        "annotators": [
+            {
+                "annotator": a.annotator,
+                "status": a.status,
+                "answers": a.answers,
+                "today": a.today,
+                "per_day": list(a.per_day),
+                "gold_correct": a.gold_correct,
+                "gold_total": a.gold_total,
+                "gold_accuracy": share(a.gold_accuracy),
+                "agreed": a.agreed,
+                "compared": a.compared,
+                "agreement": share(a.agreement),
+            }
+            for a in s.annotators
+        ],
     }
 
 
@@ -336,37 +412,69 @@ class Chart:
 def draw_charts(s: ReportSummary) -> list[Chart]:
     """The three report charts as PNG pictures (CPU work: run it off the event loop)."""
     zone = s.timezone
-    labels = [f"{datetime.fromisoformat(d):%a}\n{datetime.fromisoformat(d).day}"
-              for d in s.days]
+    labels = [f"{datetime.fromisoformat(d):%a}\n{datetime.fromisoformat(d).day}" for d in s.days]
     busy = sorted((a for a in s.annotators if any(a.per_day)), key=lambda a: -sum(a.per_day))
-    series: list[tuple[str, tuple[int, ...]]] = [(a.annotator, a.per_day)
-                                                 for a in busy[:CHART_SERIES]]
+    series: list[tuple[str, tuple[int, ...]]] = [
+        (a.annotator, a.per_day) for a in busy[:CHART_SERIES]
+    ]
     rest = busy[CHART_SERIES:]
     if rest:
-        series.append((f"{len(rest)} others",
-                       tuple(sum(a.per_day[d] for a in rest) for d in range(len(s.days)))))
+        series.append(
+            (
+                f"{len(rest)} others",
+                tuple(sum(a.per_day[d] for a in rest) for d in range(len(s.days))),
+            )
+        )
     answers = charts.daily_bars(
-        f"Answers per day: {s.title}", f"the last {len(s.days)} days, {zone}; "
-        f"{_count(len(busy), 'annotator')}", labels, series, others=bool(rest))
-    tracks = [charts.Track(
-        name=b.name, detail=f"{b.share:.0%} · {b.finished} of {b.items} items · {b.status}",
-        start=b.created_at, share=b.share, deadline=b.deadline, projected=b.projected,
-        late=b.late,
-    ) for b in s.batches if b.status != BatchStatus.CLOSED.value]
+        f"Answers per day: {s.title}",
+        f"the last {len(s.days)} days, {zone}; {_count(len(busy), 'annotator')}",
+        labels,
+        series,
+        others=bool(rest),
+    )
+    tracks = [
+        charts.Track(
+            name=b.name,
+            detail=f"{b.share:.0%} · {b.finished} of {b.items} items · {b.status}",
+            start=b.created_at,
+            share=b.share,
+            deadline=b.deadline,
+            projected=b.projected,
+            late=b.late,
+        )
+        for b in s.batches
+        if b.status != BatchStatus.CLOSED.value
+    ]
     batches = charts.deadline_tracks(
         f"Batches and deadlines: {s.title}",
-        "bar: the finished share of the way from the start to the deadline", tracks, s.now, zone)
-    rows = [charts.QualityRow(a.annotator, a.gold_accuracy, a.gold_total, a.agreement,
-                              a.compared) for a in s.annotators if a.answers]
+        "bar: the finished share of the way from the start to the deadline",
+        tracks,
+        s.now,
+        zone,
+    )
+    rows = [
+        charts.QualityRow(a.annotator, a.gold_accuracy, a.gold_total, a.agreement, a.compared)
+        for a in s.annotators
+        if a.answers
+    ]
     quality = charts.quality_bars(
         f"Quality per annotator: {s.title}",
         "gold: share of gold questions right; agreement: share of answers matching the result",
-        rows, s.min_gold_accuracy)
+        rows,
+        s.min_gold_accuracy,
+    )
     return [
-        Chart("answers", answers, f"Answers per day and annotator, the last {len(s.days)} days "
-              f"({zone})."),
-        Chart("batches", batches, "Each open batch against its deadline, with the projected "
-              "finish at the recent pace."),
-        Chart("quality", quality, "Gold accuracy and agreement with the final results, per "
-              "annotator."),
+        Chart(
+            "answers",
+            answers,
+            f"Answers per day and annotator, the last {len(s.days)} days ({zone}).",
+        ),
+        Chart(
+            "batches",
+            batches,
+            "Each open batch against its deadline, with the projected finish at the recent pace.",
+        ),
+        Chart(
+            "quality", quality, "Gold accuracy and agreement with the final results, per annotator."
+        ),
     ]

@@ -68,8 +68,9 @@ async def review_card(ctx: Ctx, project: Project, after_id: int) -> Screen:
     lines = [f"*Flag {flag.id}: {escape(flag.kind)}*"]
     if flag.member_id is not None:
         who = await tx.member(flag.member_id)
-        lines.append(f"About `{who.pseudonym}`" if flag.item_id is None
-                     else f"Raised by `{who.pseudonym}`")
+        lines.append(
+            f"About `{who.pseudonym}`" if flag.item_id is None else f"Raised by `{who.pseudonym}`"
+        )
     if flag.reason:
         lines.append(f"Why: {escape(flag.reason)}")
     buttons: list[Button] = []
@@ -80,34 +81,54 @@ async def review_card(ctx: Ctx, project: Project, after_id: int) -> Screen:
         kind = task_type(project.spec.task)
         view = kind.render(project.spec, item.data)
         media = ctx.media.screen_media(view.media) if ctx.media is not None else None
-        lines.append(f"\nItem `{escape(item.ext_id)}` ({item.status}): "
-                     f"{escape(item_body(item.data))}")
+        lines.append(
+            f"\nItem `{escape(item.ext_id)}` ({item.status}): {escape(item_body(item.data))}"
+        )
         answers = await tx.item_answers(item.id)
         if answers:
             names = {a.member_id: (await tx.member(a.member_id)).pseudonym for a in answers}
-            lines.append("Answers: " + ", ".join(
-                f"`{names[a.member_id]}` {escape(kind.describe(project.spec, a.value))}"
-                + (" (excluded)" if a.excluded else "") for a in answers))
+            lines.append(
+                "Answers: "
+                + ", ".join(
+                    f"`{names[a.member_id]}` {escape(kind.describe(project.spec, a.value))}"
+                    + (" (excluded)" if a.excluded else "")
+                    for a in answers
+                )
+            )
         result = await tx.result(item.id)
         if result is not None:
             shown = kind.describe(project.spec, result.label)
-            lines.append(f"Result so far: *{escape(shown)}* (confidence "
-                         f"{result.confidence:.2f}, {escape(result.method)})")
+            lines.append(
+                f"Result so far: *{escape(shown)}* (confidence "
+                f"{result.confidence:.2f}, {escape(result.method)})"
+            )
         lines.extend(await _thread(ctx, flag))
-        buttons = [Button(f"→ {shown}", button_token(token, f"l{i}"))
-                   for i, (shown, _) in enumerate(tap_choices(project.spec, view))]
+        buttons = [
+            Button(f"→ {shown}", button_token(token, f"l{i}"))
+            for i, (shown, _) in enumerate(tap_choices(project.spec, view))
+        ]
     open_count = await tx.open_flags(project.id)
     lines.append(f"\n_{open_count} open flag{'s' if open_count != 1 else ''} in the queue_")
     usable = await _usable_tools(tx, flag)
-    tools = [Button(label, button_token(token, code)) for label, code in _tools(flag, view)
-             if code in usable]
-    rows = [tuple(buttons[i:i + 3]) for i in range(0, len(buttons), 3)]
+    tools = [
+        Button(label, button_token(token, code))
+        for label, code in _tools(flag, view)
+        if code in usable
+    ]
+    rows = [tuple(buttons[i : i + 3]) for i in range(0, len(buttons), 3)]
     rows += [row for row in (tuple(tools[:3]), tuple(tools[3:])) if row]
     return Screen(text="\n".join(lines), keyboard=tuple(rows), media=media)
 
 
-TOOLS = (("Accept", "a"), ("Send back", "b"), ("Gold", "g"), ("Type result", "t"),
-         ("Ping", "m"), ("Guide note", "n"), ("Skip", "s"))
+TOOLS = (
+    ("Accept", "a"),
+    ("Send back", "b"),
+    ("Gold", "g"),
+    ("Type result", "t"),
+    ("Ping", "m"),
+    ("Guide note", "n"),
+    ("Skip", "s"),
+)
 
 
 async def _usable_tools(tx: Tx, flag: Flag) -> set[str]:
@@ -153,8 +174,15 @@ def _tools(flag: Flag, view: TaskView | None) -> list[tuple[str, str]]:
 async def _thread(ctx: Ctx, flag: Flag) -> list[str]:
     lines = []
     for note in await ctx.tx.flag_notes(flag.id):
-        who = "QA" if note.kind == "sent_back" else (
-            f"`{(await ctx.tx.member(note.member_id)).pseudonym}`" if note.member_id else "someone")
+        who = (
+            "QA"
+            if note.kind == "sent_back"
+            else (
+                f"`{(await ctx.tx.member(note.member_id)).pseudonym}`"
+                if note.member_id
+                else "someone"
+            )
+        )
         lines.append(f"  {who} ({note.kind.replace('_', ' ')}): {escape(note.body)}")
     return ["Thread:", *lines] if lines else []
 
@@ -165,11 +193,14 @@ def _item_choices(project: Project, item: Item) -> list[tuple[str, str]]:
 
 def _gold_picker(project: Project, item: Item, token: str) -> Screen:
     choices = _item_choices(project, item)
-    buttons = [Button(f"⭐ {shown}", button_token(token, f"g{i}"))
-               for i, (shown, _) in enumerate(choices)]
-    rows = [tuple(buttons[i:i + 3]) for i in range(0, len(buttons), 3)]
-    return Screen(text="Which answer is right? The item becomes a gold question with it.",
-                  keyboard=(*rows, (Button("Back", button_token(token, "s0")),)))
+    buttons = [
+        Button(f"⭐ {shown}", button_token(token, f"g{i}")) for i, (shown, _) in enumerate(choices)
+    ]
+    rows = [tuple(buttons[i : i + 3]) for i in range(0, len(buttons), 3)]
+    return Screen(
+        text="Which answer is right? The item becomes a gold question with it.",
+        keyboard=(*rows, (Button("Back", button_token(token, "s0")),)),
+    )
 
 
 async def on_review_tap(ctx: Ctx, tap: Tap, member: Member, card: ReviewCard, code: str) -> None:
@@ -197,8 +228,14 @@ async def on_review_tap(ctx: Ctx, tap: Tap, member: Member, card: ReviewCard, co
     if code == "n":
         assert ctx.member is not None
         await ask_reply(tx, ctx.member.id, NoteText(flag.id))
-        show(ctx, tap, Screen(text="Type the note for the guideline in one message; it becomes "
-                                   "a new version that annotators acknowledge."))
+        show(
+            ctx,
+            tap,
+            Screen(
+                text="Type the note for the guideline in one message; it becomes "
+                "a new version that annotators acknowledge."
+            ),
+        )
         return
     if code == "b":
         await ask_comment(ctx, tap, flag)
@@ -215,8 +252,11 @@ async def on_review_tap(ctx: Ctx, tap: Tap, member: Member, card: ReviewCard, co
         else:
             assert ctx.member is not None
             await ask_reply(tx, ctx.member.id, ResultText(flag.id))
-            show(ctx, tap, Screen(text="Type the right answer in one message; it becomes the "
-                                       "item's result."))
+            show(
+                ctx,
+                tap,
+                Screen(text="Type the right answer in one message; it becomes the item's result."),
+            )
         return
     label = _choice(project, item, code)
     if code == "a":
@@ -234,8 +274,13 @@ async def on_review_tap(ctx: Ctx, tap: Tap, member: Member, card: ReviewCard, co
     else:
         ctx.actions.append(Toast(tap, "That button is not valid."))
         return
-    await tx.audit(project.id, ctx.member.id if ctx.member else None, "review",
-                   {"flag": flag.id, "action": code}, ctx.now)
+    await tx.audit(
+        project.id,
+        ctx.member.id if ctx.member else None,
+        "review",
+        {"flag": flag.id, "action": code},
+        ctx.now,
+    )
     show(ctx, tap, await review_card(ctx, project, 0))
 
 
@@ -260,8 +305,11 @@ async def _ping(ctx: Ctx, tap: Tap, flag: Flag, code: str) -> None:
         return
     await ask_reply(tx, ctx.member.id, PingText(flag.id, to=tuple(chosen)))
     names = ", ".join([f"`{(await tx.member(m)).pseudonym}`" for m in chosen])
-    show(ctx, tap, Screen(text=f"Type the message for {names} in one message; they see it "
-                               "with the item."))
+    show(
+        ctx,
+        tap,
+        Screen(text=f"Type the message for {names} in one message; they see it with the item."),
+    )
 
 
 async def _ping_chooser(ctx: Ctx, flag: Flag, targets: list[int], token: str) -> Screen:
@@ -276,10 +324,17 @@ async def _ping_chooser(ctx: Ctx, flag: Flag, targets: list[int], token: str) ->
         if member_id in given:
             label += f" ({kind.describe(project.spec, given[member_id])})"
         buttons.append(Button(label, button_token(token, f"p{member_id}")))
-    rows = [tuple(buttons[i:i + 2]) for i in range(0, len(buttons), 2)]
-    return Screen(text="Whom should the message reach? Those in the minority come first.",
-                  keyboard=(*rows, (Button("All of them", button_token(token, "pa")),
-                                    Button("Back", button_token(token, "s0")))))
+    rows = [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
+    return Screen(
+        text="Whom should the message reach? Those in the minority come first.",
+        keyboard=(
+            *rows,
+            (
+                Button("All of them", button_token(token, "pa")),
+                Button("Back", button_token(token, "s0")),
+            ),
+        ),
+    )
 
 
 def _choice(project: Project, item: Item | None, code: str) -> str | None:
@@ -330,8 +385,7 @@ async def on_result_text(ctx: Ctx, member: Member, reply: ResultText, text: str)
     await ask_reply(tx, ctx.member.id, None)
     await _set_result(ctx, item.id, value)
     await tx.resolve_flag(flag.id, "relabelled")
-    await tx.audit(project.id, ctx.member.id, "review", {"flag": flag.id, "action": "t"},
-                   ctx.now)
+    await tx.audit(project.id, ctx.member.id, "review", {"flag": flag.id, "action": "t"}, ctx.now)
     ctx.say(f"The result of `{escape(item.ext_id)}` is now *{escape(value)}*.")
     ctx.send(await review_card(ctx, project, 0))
 
@@ -356,10 +410,17 @@ async def on_note_text(ctx: Ctx, member: Member, reply: NoteText, text: str) -> 
         body += f"\n\n{heading}\n"
     body += f"\n- {text.strip()[:2000]}\n"
     version = await tx.add_guideline(flag.project_id, body.lstrip(), ctx.now)
-    await tx.audit(flag.project_id, ctx.member.id, "guideline.note",
-                   {"flag": flag.id, "version": version.version}, ctx.now)
-    ctx.say(f"Added to the guideline (version {version.version}); annotators will see it before "
-            "their next task. /review shows the queue again.")
+    await tx.audit(
+        flag.project_id,
+        ctx.member.id,
+        "guideline.note",
+        {"flag": flag.id, "version": version.version},
+        ctx.now,
+    )
+    ctx.say(
+        f"Added to the guideline (version {version.version}); annotators will see it before "
+        "their next task. /review shows the queue again."
+    )
 
 
 async def on_ping_text(ctx: Ctx, member: Member, reply: PingText, text: str) -> None:
@@ -389,11 +450,14 @@ async def on_ping_text(ctx: Ctx, member: Member, reply: PingText, text: str) -> 
         item = await tx.item(flag.item_id)
         view = task_type(project.spec.task).render(project.spec, item.data)
         media = ctx.media.screen_media(view.media) if ctx.media is not None else None
-        about = (f" about item `{escape(item.ext_id)}`:\n{escape(item_body(item.data))}")
-    screen = Screen(text=f"*QA, {escape(project.title)}*{about}\n\n"
-                         f"{escape(text.strip()[:2000])}", media=media)
+        about = f" about item `{escape(item.ext_id)}`:\n{escape(item_body(item.data))}"
+    screen = Screen(
+        text=f"*QA, {escape(project.title)}*{about}\n\n{escape(text.strip()[:2000])}", media=media
+    )
     for member_id in chosen:
         await notify(tx, member_id, screen, ctx.now)
     await tx.audit(project.id, ctx.member.id, "ping", {"flag": flag.id, "to": chosen}, ctx.now)
-    ctx.say(f"Sent to {len(chosen)} {'person' if len(chosen) == 1 else 'people'}. "
-            "/review shows the queue again.")
+    ctx.say(
+        f"Sent to {len(chosen)} {'person' if len(chosen) == 1 else 'people'}. "
+        "/review shows the queue again."
+    )

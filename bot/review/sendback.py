@@ -41,9 +41,15 @@ async def ask_comment(ctx: Ctx, tap: Tap, flag: Flag) -> None:
         return
     assert ctx.member is not None
     await ask_reply(ctx.tx, ctx.member.id, SendBackComment(flag.id))
-    show(ctx, tap, Screen(text="Type the comment for the annotators in one message. They see "
-                               "the item, their answer and your comment, and can relabel it "
-                               "or keep their answer and say why."))
+    show(
+        ctx,
+        tap,
+        Screen(
+            text="Type the comment for the annotators in one message. They see "
+            "the item, their answer and your comment, and can relabel it "
+            "or keep their answer and say why."
+        ),
+    )
 
 
 async def on_comment_text(ctx: Ctx, member: Member, reply: SendBackComment, text: str) -> None:
@@ -67,8 +73,13 @@ async def on_comment_text(ctx: Ctx, member: Member, reply: SendBackComment, text
         await notify(tx, answer.member_id, card, ctx.now)
     await tx.add_flag_note(flag.id, ctx.member.id, "sent_back", comment, ctx.now)
     await tx.set_flag_waiting(flag.id, ctx.now)
-    await tx.audit(project.id, ctx.member.id, "review.send_back",
-                   {"flag": flag.id, "annotators": len(answers)}, ctx.now)
+    await tx.audit(
+        project.id,
+        ctx.member.id,
+        "review.send_back",
+        {"flag": flag.id, "annotators": len(answers)},
+        ctx.now,
+    )
     people = f"{len(answers)} annotator{'s' if len(answers) != 1 else ''}"
     ctx.say(f"Sent back to {people}. The flag returns to /review with their replies.")
 
@@ -140,15 +151,21 @@ async def _reply(ctx: Ctx, flag: Flag, project: Project, kind: str, body: str) -
     await tx.add_flag_note(flag.id, ctx.member.id, kind, body, ctx.now)
     await tx.set_flag_waiting(flag.id, None)
     await tx.audit(project.id, ctx.member.id, f"review.{kind}", {"flag": flag.id}, ctx.now)
-    sender = next((n.member_id for n in reversed(await tx.flag_notes(flag.id))
-                   if n.kind == "sent_back"), None)
+    sender = next(
+        (n.member_id for n in reversed(await tx.flag_notes(flag.id)) if n.kind == "sent_back"), None
+    )
     if sender is not None:
         item = await tx.item(flag.item_id)
         said = "relabelled it" if kind == "relabelled" else "keeps their answer"
-        await notify(tx, sender, Screen(
-            text=f"`{ctx.member.pseudonym}` {said} on item `{escape(item.ext_id)}` "
-                 f"({escape(project.title)}): {escape(body)}\n/review shows the flag again."
-        ), ctx.now)
+        await notify(
+            tx,
+            sender,
+            Screen(
+                text=f"`{ctx.member.pseudonym}` {said} on item `{escape(item.ext_id)}` "
+                f"({escape(project.title)}): {escape(body)}\n/review shows the flag again."
+            ),
+            ctx.now,
+        )
 
 
 async def _answers(ctx: Ctx, item: Item) -> list[Answer]:
@@ -175,15 +192,18 @@ async def _card(
     kind = task_type(project.spec.task)
     view = kind.render(project.spec, item.data)
     choices = tap_choices(project.spec, view)
-    buttons = [Button(("✓ " if value == answer.value else "") + shown,
-                      button_token(token, f"l{i}")) for i, (shown, value) in enumerate(choices)]
-    rows = [tuple(buttons[i:i + 3]) for i in range(0, len(buttons), 3)]
+    buttons = [
+        Button(("✓ " if value == answer.value else "") + shown, button_token(token, f"l{i}"))
+        for i, (shown, value) in enumerate(choices)
+    ]
+    rows = [tuple(buttons[i : i + 3]) for i in range(0, len(buttons), 3)]
     ask = "Relabel it, or keep it and say why." if choices else "Keep it and say why."
     return Screen(
-        text=(f"*QA sent an item back* ({escape(project.title)})\n\n"
-              f"{escape(comment)}\n\n{escape(str(text))}\n\n"
-              f"Your answer: *{escape(kind.describe(project.spec, answer.value))}*. {ask}"),
+        text=(
+            f"*QA sent an item back* ({escape(project.title)})\n\n"
+            f"{escape(comment)}\n\n{escape(str(text))}\n\n"
+            f"Your answer: *{escape(kind.describe(project.spec, answer.value))}*. {ask}"
+        ),
         keyboard=(*rows, (Button("Keep my answer", button_token(token, KEEP)),)),
         media=ctx.media.screen_media(view.media) if ctx.media is not None else None,
     )
-

@@ -10,25 +10,53 @@ import json
 import random
 
 PRODUCTS = [
-    "headphones", "kettle", "phone case", "backpack", "desk lamp", "blender", "keyboard",
-    "running shoes", "coffee grinder", "umbrella", "water bottle", "power bank", "sofa cover",
-    "rice cooker", "yoga mat", "smart watch", "frying pan", "hair dryer", "tent", "mouse",
+    "headphones",
+    "kettle",
+    "phone case",
+    "backpack",
+    "desk lamp",
+    "blender",
+    "keyboard",
+    "running shoes",
+    "coffee grinder",
+    "umbrella",
+    "water bottle",
+    "power bank",
+    "sofa cover",
+    "rice cooker",
+    "yoga mat",
+    "smart watch",
+    "frying pan",
+    "hair dryer",
+    "tent",
+    "mouse",
 ]
 PHRASES = {
     "positive": [
-        "works perfectly and arrived early", "best purchase I made this year",
-        "great value, would buy again", "my kids love it", "sturdy, quiet and easy to clean",
-        "exceeded every expectation", "five stars, no complaints at all",
+        "works perfectly and arrived early",
+        "best purchase I made this year",
+        "great value, would buy again",
+        "my kids love it",
+        "sturdy, quiet and easy to clean",
+        "exceeded every expectation",
+        "five stars, no complaints at all",
     ],
     "negative": [
-        "broke after two days", "a total waste of money", "the seller ignored my emails",
-        "smells of burnt plastic", "stopped charging within a week",
-        "nothing like the pictures", "returned it the same day",
+        "broke after two days",
+        "a total waste of money",
+        "the seller ignored my emails",
+        "smells of burnt plastic",
+        "stopped charging within a week",
+        "nothing like the pictures",
+        "returned it the same day",
     ],
     "neutral": [
-        "does what the box says", "arrived on Tuesday as planned",
-        "it is a {p}, nothing more to say", "same as the one I had before",
-        "average, neither good nor bad", "the colour is grey",
+        "does what the box says",
+        "arrived on Tuesday as planned",
+        "it is a {p}, nothing more to say",
+        "same as the one I had before",
+        "average, neither good nor bad",
+        "the colour is grey",
         "bought it for my brother, no idea yet",
     ],
 }
@@ -44,9 +72,10 @@ GOLD_EVERY = 25
 def main() -> None:
     rng = random.Random(20261127)
     labels = list(PHRASES)
-    with open("batch.jsonl", "w", encoding="utf-8") as batch, open(
-        "truth.csv", "w", newline="", encoding="utf-8"
-    ) as truth_file:
+    with (
+        open("batch.jsonl", "w", encoding="utf-8") as batch,
+        open("truth.csv", "w", newline="", encoding="utf-8") as truth_file,
+    ):
         truth = csv.writer(truth_file)
         truth.writerow(["id", "label"])
         for n in range(1, ITEMS + 1):

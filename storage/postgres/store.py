@@ -91,7 +91,10 @@ class PostgresStore(Store):
     async def open(self) -> None:
         try:
             self._pool = await asyncpg.create_pool(
-                self.dsn, min_size=POOL_MIN, max_size=POOL_MAX, server_settings=self._settings,
+                self.dsn,
+                min_size=POOL_MIN,
+                max_size=POOL_MAX,
+                server_settings=self._settings,
                 reset=_keep_session,
             )
         except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
@@ -155,7 +158,8 @@ class PostgresStore(Store):
         so workers starting together apply each migration once and the others wait for it."""
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute(
-                "SELECT pg_advisory_xact_lock($1, hashtext($2))", MIGRATION_LOCK,
+                "SELECT pg_advisory_xact_lock($1, hashtext($2))",
+                MIGRATION_LOCK,
                 self.schema or "",
             )
             if self.schema is not None:

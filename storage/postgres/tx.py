@@ -18,8 +18,14 @@ give up on their own before the server has to abort one of them."""
 
 class PgTx(SqlOps, PgBase, Tx):
     async def assign(
-        self, project_id: int, member_id: int, gold: bool, now: float, lease_s: float,
-        *, wait: bool = True,
+        self,
+        project_id: int,
+        member_id: int,
+        gold: bool,
+        now: float,
+        lease_s: float,
+        *,
+        wait: bool = True,
     ) -> Assignment | None:
         """The first pick skips items other transactions hold (``lock_pick``), so workers
         spread over items instead of queueing on one. When that finds nothing, the items it

@@ -14,8 +14,12 @@ _PAGE = 500
 
 class AuditOps(SqlBase):
     async def audit(
-        self, project_id: int | None, member_id: int | None, action: str,
-        details: dict[str, Any], now: float,
+        self,
+        project_id: int | None,
+        member_id: int | None,
+        action: str,
+        details: dict[str, Any],
+        now: float,
     ) -> None:
         await self._exec(
             "INSERT INTO audit (at, project_id, member_id, action, details) VALUES (?,?,?,?,?)",
@@ -32,8 +36,12 @@ class AuditOps(SqlBase):
                 (project_id, last, _PAGE),
             )
             for r in rows:
-                yield AuditEntry(at=r["at"], who=r["pseudonym"], action=r["action"],
-                                 details=json.loads(r["details"]))
+                yield AuditEntry(
+                    at=r["at"],
+                    who=r["pseudonym"],
+                    action=r["action"],
+                    details=json.loads(r["details"]),
+                )
             if len(rows) < _PAGE:
                 return
             last = rows[-1]["id"]

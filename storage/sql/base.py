@@ -129,8 +129,6 @@ class SqlBase(ABC):
         return len(rows)
 
 
-
-
 ITEM_COLUMNS = (
     "id, project_id, batch_id, ext_id, data, gold, explanation, status, n_answers, n_target"
 )
@@ -142,9 +140,15 @@ def item_from(row: Row, prefix: str = "") -> Item:
         return row[prefix + name]
 
     return Item(
-        id=get("id"), project_id=get("project_id"), batch_id=get("batch_id"),
-        ext_id=get("ext_id"), data=json.loads(get("data")), gold=get("gold"),
-        explanation=get("explanation"), status=get("status"), n_answers=get("n_answers"),
+        id=get("id"),
+        project_id=get("project_id"),
+        batch_id=get("batch_id"),
+        ext_id=get("ext_id"),
+        data=json.loads(get("data")),
+        gold=get("gold"),
+        explanation=get("explanation"),
+        status=get("status"),
+        n_answers=get("n_answers"),
         n_target=get("n_target"),
     )
 
@@ -157,7 +161,12 @@ def parse_spec(raw: str) -> ProjectSpec:
 
 def assignment_from(row: Row) -> Assignment:
     return Assignment(
-        id=row["id"], project_id=row["project_id"], item_id=row["item_id"],
-        member_id=row["member_id"], status=row["status"], is_gold=bool(row["is_gold"]),
-        shown_at=row["shown_at"], expires_at=row["expires_at"],
+        id=row["id"],
+        project_id=row["project_id"],
+        item_id=row["item_id"],
+        member_id=row["member_id"],
+        status=row["status"],
+        is_gold=bool(row["is_gold"]),
+        shown_at=row["shown_at"],
+        expires_at=row["expires_at"],
     )

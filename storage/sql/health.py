@@ -21,6 +21,9 @@ class HealthOps(SqlBase):
             "  AND waiting_since IS NOT NULL) AS annotators_waiting"
         )
         assert row is not None
-        return LiveCounts(answers=int(row["answers"]), open_leases=int(row["open_leases"]),
-                          items_waiting=int(row["items_waiting"]),
-                          annotators_waiting=int(row["annotators_waiting"]))
+        return LiveCounts(
+            answers=int(row["answers"]),
+            open_leases=int(row["open_leases"]),
+            items_waiting=int(row["items_waiting"]),
+            annotators_waiting=int(row["annotators_waiting"]),
+        )

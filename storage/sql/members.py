@@ -23,8 +23,11 @@ def new_invite_code() -> str:
 def _member(row: Any) -> Member:
     pending = json.loads(row["pending"]) if row["pending"] else None
     return Member(
-        id=row["id"], pseudonym=row["pseudonym"], name=row["name"],
-        project_id=row["project_id"], pending=pending,
+        id=row["id"],
+        pseudonym=row["pseudonym"],
+        name=row["name"],
+        project_id=row["project_id"],
+        pending=pending,
     )
 
 
@@ -109,9 +112,7 @@ class MemberOps(SqlBase):
         await self._exec("DELETE FROM identities WHERE member_id = ?", (member_id,))
         await self._exec("DELETE FROM link_codes WHERE member_id = ?", (member_id,))
         await self._exec("DELETE FROM outbox WHERE member_id = ?", (member_id,))
-        await self._exec(
-            "UPDATE members SET name = '', pending = NULL WHERE id = ?", (member_id,)
-        )
+        await self._exec("UPDATE members SET name = '', pending = NULL WHERE id = ?", (member_id,))
 
     async def delete_member(self, member_id: int) -> None:
         await self._exec("DELETE FROM members WHERE id = ?", (member_id,))
@@ -201,8 +202,13 @@ class MemberOps(SqlBase):
             (project_id,),
         )
         return [
-            MemberRow(member=_member(r), role=Role(r["r_role"]), status=r["r_status"],
-                      answers=r["n_answers"], waiting_since=r["r_waiting"])
+            MemberRow(
+                member=_member(r),
+                role=Role(r["r_role"]),
+                status=r["r_status"],
+                answers=r["n_answers"],
+                waiting_since=r["r_waiting"],
+            )
             for r in rows
         ]
 
@@ -236,13 +242,14 @@ class MemberOps(SqlBase):
                 raise NotFound("that invite code has been used up")
             uses_left = spent[0]
         return Invite(
-            code=row["code"], project_id=row["project_id"], role=Role(row["role"]),
-            uses_left=uses_left, expires_at=row["expires_at"],
+            code=row["code"],
+            project_id=row["project_id"],
+            role=Role(row["role"]),
+            uses_left=uses_left,
+            expires_at=row["expires_at"],
         )
 
-    async def issue_token(
-        self, member_id: int, kind: str, ref: dict[str, Any], now: float
-    ) -> str:
+    async def issue_token(self, member_id: int, kind: str, ref: dict[str, Any], now: float) -> str:
         token = secrets.token_urlsafe(12)
         await self._exec(
             "INSERT INTO tokens (token, member_id, kind, ref, created_at) VALUES (?,?,?,?,?)",
@@ -255,8 +262,11 @@ class MemberOps(SqlBase):
         if row is None:
             return None
         return TokenRef(
-            token=row["token"], member_id=row["member_id"], kind=row["kind"],
-            ref=json.loads(row["ref"]), created_at=row["created_at"],
+            token=row["token"],
+            member_id=row["member_id"],
+            kind=row["kind"],
+            ref=json.loads(row["ref"]),
+            created_at=row["created_at"],
         )
 
     async def enqueue(
@@ -276,8 +286,12 @@ class MemberOps(SqlBase):
         )
         return [
             OutboxMessage(
-                id=r["id"], member_id=r["member_id"], platform=r["platform"],
-                user_id=r["user_id"], screen=json.loads(r["screen"]), created_at=r["created_at"],
+                id=r["id"],
+                member_id=r["member_id"],
+                platform=r["platform"],
+                user_id=r["user_id"],
+                screen=json.loads(r["screen"]),
+                created_at=r["created_at"],
             )
             for r in rows
         ]
@@ -292,13 +306,20 @@ class MemberOps(SqlBase):
             " RETURNING id, member_id, platform, user_id, screen, created_at",
             (now, platform, now - hold_s, limit),
         )
-        return sorted((
-            OutboxMessage(
-                id=r["id"], member_id=r["member_id"], platform=r["platform"],
-                user_id=r["user_id"], screen=json.loads(r["screen"]), created_at=r["created_at"],
-            )
-            for r in rows
-        ), key=lambda m: m.id)
+        return sorted(
+            (
+                OutboxMessage(
+                    id=r["id"],
+                    member_id=r["member_id"],
+                    platform=r["platform"],
+                    user_id=r["user_id"],
+                    screen=json.loads(r["screen"]),
+                    created_at=r["created_at"],
+                )
+                for r in rows
+            ),
+            key=lambda m: m.id,
+        )
 
     async def mark_sent(self, message_ids: Sequence[int], now: float) -> None:
         await self._many(
@@ -320,6 +341,11 @@ class MemberOps(SqlBase):
         member = None if row["id"] is None else _member(row)
         ref = None
         if row["t_token"] is not None:
-            ref = TokenRef(token=row["t_token"], member_id=row["t_member"], kind=row["t_kind"],
-                           ref=json.loads(row["t_ref"]), created_at=row["t_created"])
+            ref = TokenRef(
+                token=row["t_token"],
+                member_id=row["t_member"],
+                kind=row["t_kind"],
+                ref=json.loads(row["t_ref"]),
+                created_at=row["t_created"],
+            )
         return ref, member

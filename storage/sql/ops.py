@@ -14,7 +14,14 @@ from storage.sql.work import WorkOps
 
 
 class SqlOps(
-    ProjectOps, MemberOps, WorkOps, ReportOps, ReviewOps, ScheduleOps, AuditOps, HealthOps,
+    ProjectOps,
+    MemberOps,
+    WorkOps,
+    ReportOps,
+    ReviewOps,
+    ScheduleOps,
+    AuditOps,
+    HealthOps,
     MediaOps,
 ):
     """The shared operations; an engine adds its primitives (a ``SqlBase`` subclass)."""

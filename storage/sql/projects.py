@@ -91,8 +91,13 @@ class ProjectOps(SqlBase):
         return None if row is None else Guideline(**dict(row))
 
     async def create_batch(
-        self, project_id: int, name: str, items: Sequence[NewItem], status: BatchStatus,
-        n_target: int, now: float,
+        self,
+        project_id: int,
+        name: str,
+        items: Sequence[NewItem],
+        status: BatchStatus,
+        n_target: int,
+        now: float,
     ) -> Batch:
         if await self._one(
             "SELECT 1 FROM batches WHERE project_id = ? AND name = ?", (project_id, name)
@@ -148,8 +153,15 @@ class ProjectOps(SqlBase):
             "INSERT INTO items (project_id, batch_id, ext_id, data, gold, explanation,"
             " n_target) VALUES (?,?,?,?,?,?,?)",
             [
-                (project_id, batch_id, it.ext_id, json.dumps(it.data, ensure_ascii=False),
-                 it.gold, it.explanation, n_target)
+                (
+                    project_id,
+                    batch_id,
+                    it.ext_id,
+                    json.dumps(it.data, ensure_ascii=False),
+                    it.gold,
+                    it.explanation,
+                    n_target,
+                )
                 for it in items
             ],
         )
@@ -164,8 +176,9 @@ class ProjectOps(SqlBase):
         if status == BatchStatus.PUBLISHED:
             self.freed.add(int(row[0]))
         if status in (BatchStatus.PAUSED, BatchStatus.CLOSED):
-            await self._end_leases("item_id IN (SELECT id FROM items WHERE batch_id = ?)",
-                                   (batch_id,))
+            await self._end_leases(
+                "item_id IN (SELECT id FROM items WHERE batch_id = ?)", (batch_id,)
+            )
 
     async def set_batch_deadline(self, batch_id: int, deadline: float | None) -> None:
         if not await self._exec(
@@ -196,11 +209,19 @@ class ProjectOps(SqlBase):
         )
         return [
             BatchProgress(
-                batch=Batch(id=r["id"], project_id=r["project_id"], name=r["name"],
-                            status=r["status"], created_at=r["created_at"],
-                            deadline=r["deadline"]),
-                items=r["n_items"], done=r["n_done"], disputed=r["n_disputed"],
-                answers=r["n_answers"], gold=r["n_gold"],
+                batch=Batch(
+                    id=r["id"],
+                    project_id=r["project_id"],
+                    name=r["name"],
+                    status=r["status"],
+                    created_at=r["created_at"],
+                    deadline=r["deadline"],
+                ),
+                items=r["n_items"],
+                done=r["n_done"],
+                disputed=r["n_disputed"],
+                answers=r["n_answers"],
+                gold=r["n_gold"],
             )
             for r in rows
         ]

@@ -77,8 +77,13 @@ class ReportOps(SqlBase):
             (project_id,),
         ):
             answers.setdefault(r["item_id"], []).append(
-                ExportAnswer(annotator=r["pseudonym"], label=r["value"], time_ms=r["time_ms"],
-                             at=r["at"], excluded=r["excluded"])
+                ExportAnswer(
+                    annotator=r["pseudonym"],
+                    label=r["value"],
+                    time_ms=r["time_ms"],
+                    at=r["at"],
+                    excluded=r["excluded"],
+                )
             )
         results = {
             r["item_id"]: Result(**dict(r))

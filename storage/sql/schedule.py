@@ -20,14 +20,18 @@ class ScheduleOps(SqlBase):
 
     async def set_muted(self, project_id: int, member_id: int, muted: bool, now: float) -> bool:
         if muted:
-            return bool(await self._exec(
-                "INSERT INTO mutes (project_id, member_id, muted_at) VALUES (?,?,?)"
-                " ON CONFLICT (project_id, member_id) DO NOTHING",
-                (project_id, member_id, now),
-            ))
-        return bool(await self._exec(
-            "DELETE FROM mutes WHERE project_id = ? AND member_id = ?", (project_id, member_id)
-        ))
+            return bool(
+                await self._exec(
+                    "INSERT INTO mutes (project_id, member_id, muted_at) VALUES (?,?,?)"
+                    " ON CONFLICT (project_id, member_id) DO NOTHING",
+                    (project_id, member_id, now),
+                )
+            )
+        return bool(
+            await self._exec(
+                "DELETE FROM mutes WHERE project_id = ? AND member_id = ?", (project_id, member_id)
+            )
+        )
 
     async def muted_members(self, project_id: int) -> set[int]:
         rows = await self._all("SELECT member_id FROM mutes WHERE project_id = ?", (project_id,))

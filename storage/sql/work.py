@@ -17,9 +17,7 @@ from storage.sql.base import (
     parse_spec,
 )
 
-_FLAG = (
-    "id, project_id, item_id, member_id, kind, reason, status, created_at, waiting_since"
-)
+_FLAG = "id, project_id, item_id, member_id, kind, reason, status, created_at, waiting_since"
 _ANSWER = "id, assignment_id, item_id, member_id, value, time_ms, at, correct, excluded"
 _A = ", ".join(f"a.{c.strip()}" for c in ASSIGNMENT_COLUMNS.split(","))
 _I = ", ".join(f"i.{c.strip()} AS i_{c.strip()}" for c in ITEM_COLUMNS.split(","))
@@ -163,14 +161,27 @@ class WorkOps(SqlBase):
         return None if row is None else assignment_from(row)
 
     async def assign(
-        self, project_id: int, member_id: int, gold: bool, now: float, lease_s: float,
-        *, wait: bool = True,
+        self,
+        project_id: int,
+        member_id: int,
+        gold: bool,
+        now: float,
+        lease_s: float,
+        *,
+        wait: bool = True,
     ) -> Assignment | None:
         return await self._lease(project_id, member_id, gold, now, lease_s, self.lock_pick)
 
     async def _lease(
-        self, project_id: int, member_id: int, gold: bool, now: float, lease_s: float, lock: str,
-        *, guarded: bool = False,
+        self,
+        project_id: int,
+        member_id: int,
+        gold: bool,
+        now: float,
+        lease_s: float,
+        lock: str,
+        *,
+        guarded: bool = False,
     ) -> Assignment | None:
         """Lease with `lock` after the pick's LIMIT 1 (see ``SqlBase.lock_pick``). A unique
         constraint that refuses the row leaves no row either, like an empty pick: the member's
@@ -179,8 +190,17 @@ class WorkOps(SqlBase):
         ``SqlBase._one``), for a pick whose lock wait may time out."""
         row = await self._one(
             _lease_sql(gold, lock),
-            (project_id, member_id, int(gold), now, now + lease_s, project_id, member_id,
-             project_id, member_id),
+            (
+                project_id,
+                member_id,
+                int(gold),
+                now,
+                now + lease_s,
+                project_id,
+                member_id,
+                project_id,
+                member_id,
+            ),
             guarded=guarded,
         )
         if row is None:
@@ -189,8 +209,14 @@ class WorkOps(SqlBase):
             return None
         assignment_id, item_id = int(row[0]), int(row[1])
         return Assignment(
-            id=assignment_id, project_id=project_id, item_id=item_id, member_id=member_id,
-            status="leased", is_gold=gold, shown_at=now, expires_at=now + lease_s,
+            id=assignment_id,
+            project_id=project_id,
+            item_id=item_id,
+            member_id=member_id,
+            status="leased",
+            is_gold=gold,
+            shown_at=now,
+            expires_at=now + lease_s,
         )
 
     async def assignment(self, assignment_id: int) -> Assignment | None:
@@ -212,10 +238,15 @@ class WorkOps(SqlBase):
             return None
         assignment = assignment_from(row)
         item = item_from(row, prefix="i_")
-        project = Project(id=assignment.project_id, name=row["p_name"], title=row["p_title"],
-                          spec=parse_spec(row["p_spec"]))
-        return LeaseView(assignment=assignment, item=item, project=project,
-                         role_status=row["r_status"])
+        project = Project(
+            id=assignment.project_id,
+            name=row["p_name"],
+            title=row["p_title"],
+            spec=parse_spec(row["p_spec"]),
+        )
+        return LeaseView(
+            assignment=assignment, item=item, project=project, role_status=row["r_status"]
+        )
 
     async def screen_item(
         self, item_id: int, project_id: int, member_id: int, since: float, batch: bool = False
@@ -250,15 +281,28 @@ class WorkOps(SqlBase):
             "INSERT INTO answers (assignment_id, project_id, item_id, member_id, value,"
             " time_ms, at, correct, target_before) VALUES (?,?,?,?,?,?,?,?,"
             " (SELECT n_target FROM items WHERE id = ?)) ON CONFLICT DO NOTHING RETURNING id",
-            (assignment.id, assignment.project_id, assignment.item_id, assignment.member_id,
-             value, time_ms, now, None if correct is None else int(correct),
-             assignment.item_id),
+            (
+                assignment.id,
+                assignment.project_id,
+                assignment.item_id,
+                assignment.member_id,
+                value,
+                time_ms,
+                now,
+                None if correct is None else int(correct),
+                assignment.item_id,
+            ),
         )
         if row is None:
             raise Conflict(f"assignment {assignment.id} already has an answer")
         return Answer(
-            id=int(row[0]), assignment_id=assignment.id, item_id=assignment.item_id,
-            member_id=assignment.member_id, value=value, time_ms=time_ms, at=now,
+            id=int(row[0]),
+            assignment_id=assignment.id,
+            item_id=assignment.item_id,
+            member_id=assignment.member_id,
+            value=value,
+            time_ms=time_ms,
+            at=now,
             correct=correct,
         )
 
@@ -299,11 +343,13 @@ class WorkOps(SqlBase):
         hour = (project_id, member_id, int(float(gone["at"]) // 3600))
         await self._exec(
             "UPDATE answer_hours SET answers = answers - 1"
-            " WHERE project_id = ? AND member_id = ? AND hour = ?", hour,
+            " WHERE project_id = ? AND member_id = ? AND hour = ?",
+            hour,
         )
         await self._exec(
             "DELETE FROM answer_hours WHERE project_id = ? AND member_id = ? AND hour = ?"
-            " AND answers <= 0", hour,
+            " AND answers <= 0",
+            hour,
         )
         dropped = await self._all(
             "DELETE FROM assignments WHERE project_id = ? AND member_id = ? AND status = 'leased'"
@@ -343,8 +389,13 @@ class WorkOps(SqlBase):
             )
 
     async def add_flag(
-        self, project_id: int, item_id: int | None, member_id: int | None, kind: str,
-        reason: str, now: float,
+        self,
+        project_id: int,
+        item_id: int | None,
+        member_id: int | None,
+        kind: str,
+        reason: str,
+        now: float,
     ) -> int:
         return await self._insert(
             "INSERT INTO flags (project_id, item_id, member_id, kind, reason, created_at)"

@@ -14,7 +14,8 @@ from storage.sql.base import Duplicate, Row, SqlBase
 def _unique(exc: sqlite3.IntegrityError) -> bool:
     """Whether a unique constraint (not a foreign key or a check) refused the statement."""
     return getattr(exc, "sqlite_errorname", "") in (
-        "SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"
+        "SQLITE_CONSTRAINT_UNIQUE",
+        "SQLITE_CONSTRAINT_PRIMARYKEY",
     )
 
 

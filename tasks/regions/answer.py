@@ -26,7 +26,9 @@ from tasks.base import AnswerError
 Shape = Literal["box", "polygon", "point"]
 SHAPES: tuple[Shape, ...] = ("box", "polygon", "point")
 SHAPE_WORDS: dict[str, tuple[str, str]] = {
-    "box": ("box", "boxes"), "polygon": ("polygon", "polygons"), "point": ("point", "points"),
+    "box": ("box", "boxes"),
+    "polygon": ("polygon", "polygons"),
+    "point": ("point", "points"),
 }
 EDGE_SLACK = 0.5
 """Pixels a coordinate may lie outside the picture and still be moved onto its edge."""
@@ -110,15 +112,23 @@ def dumps(regions: Sequence[Region]) -> str:
     """The stored string of regions already in canonical form (rounded, inside the picture):
     sorted, JSON with sorted keys and no spaces."""
     ordered = sorted(regions, key=Region.sort_key)
-    return json.dumps({"regions": [r.as_json() for r in ordered]}, sort_keys=True,
-                      separators=(",", ":"))
+    return json.dumps(
+        {"regions": [r.as_json() for r in ordered]}, sort_keys=True, separators=(",", ":")
+    )
 
 
 def rounded(region: Region) -> Region:
     """The region with every coordinate rounded to 0.1 px."""
-    return Region(region.image, region.label, region.type, tenth(region.x), tenth(region.y),
-                  tenth(region.w), tenth(region.h),
-                  tuple((tenth(px), tenth(py)) for px, py in region.points))
+    return Region(
+        region.image,
+        region.label,
+        region.type,
+        tenth(region.x),
+        tenth(region.y),
+        tenth(region.w),
+        tenth(region.h),
+        tuple((tenth(px), tenth(py)) for px, py in region.points),
+    )
 
 
 def loads(value: str) -> tuple[Region, ...]:
@@ -145,19 +155,33 @@ def from_json(items: list[Any]) -> tuple[Region, ...]:
 def _trusted(raw: dict[str, Any]) -> Region:
     kind = raw["type"]
     if kind == "box":
-        return Region(int(raw["image"]), str(raw["label"]), "box", float(raw["x"]),
-                      float(raw["y"]), float(raw["w"]), float(raw["h"]))
+        return Region(
+            int(raw["image"]),
+            str(raw["label"]),
+            "box",
+            float(raw["x"]),
+            float(raw["y"]),
+            float(raw["w"]),
+            float(raw["h"]),
+        )
     if kind == "point":
-        return Region(int(raw["image"]), str(raw["label"]), "point", float(raw["x"]),
-                      float(raw["y"]))
+        return Region(
+            int(raw["image"]), str(raw["label"]), "point", float(raw["x"]), float(raw["y"])
+        )
     if kind == "polygon":
-        return Region(int(raw["image"]), str(raw["label"]), "polygon",
-                      points=tuple((float(p[0]), float(p[1])) for p in raw["points"]))
+        return Region(
+            int(raw["image"]),
+            str(raw["label"]),
+            "polygon",
+            points=tuple((float(p[0]), float(p[1])) for p in raw["points"]),
+        )
     raise ValueError(kind)
 
 
 def canonical_answer(
-    raw: Any, rules: RegionRules, sizes: Sequence[Size] | None = None,
+    raw: Any,
+    rules: RegionRules,
+    sizes: Sequence[Size] | None = None,
     n_images: int | None = None,
 ) -> str:
     """The stored string of an answer, or AnswerError saying which rule it breaks.
@@ -171,14 +195,17 @@ def canonical_answer(
 
 
 def canonical_regions(
-    raw: Any, rules: RegionRules, sizes: Sequence[Size] | None = None,
+    raw: Any,
+    rules: RegionRules,
+    sizes: Sequence[Size] | None = None,
     n_images: int | None = None,
 ) -> tuple[Region, ...]:
     """`canonical_answer` as regions, sorted."""
     items = _region_list(raw)
     count = len(sizes) if sizes is not None else n_images
-    regions = [_region(number, item, rules, sizes, count)
-               for number, item in enumerate(items, start=1)]
+    regions = [
+        _region(number, item, rules, sizes, count) for number, item in enumerate(items, start=1)
+    ]
     regions.sort(key=Region.sort_key)
     _check_counts(regions, rules, count)
     return tuple(regions)
@@ -201,7 +228,11 @@ def _region_list(raw: Any) -> list[Any]:
 
 
 def _region(
-    number: int, item: Any, rules: RegionRules, sizes: Sequence[Size] | None, count: int | None,
+    number: int,
+    item: Any,
+    rules: RegionRules,
+    sizes: Sequence[Size] | None,
+    count: int | None,
 ) -> Region:
     where = f"region {number}"
     if not isinstance(item, dict):
@@ -211,8 +242,9 @@ def _region(
         raise AnswerError(f"{where}: type must be box, polygon or point, not {kind!r}")
     if kind not in rules.shapes:
         allowed = ", ".join(SHAPE_WORDS[s][1] for s in rules.shapes)
-        raise AnswerError(f"{where}: {SHAPE_WORDS[kind][1]} are not allowed here "
-                          f"(allowed: {allowed})")
+        raise AnswerError(
+            f"{where}: {SHAPE_WORDS[kind][1]} are not allowed here (allowed: {allowed})"
+        )
     unknown = sorted(set(item) - _KEYS[kind])
     if unknown:
         raise AnswerError(f"{where}: unknown field {unknown[0]!r} for a {kind}")
@@ -220,8 +252,9 @@ def _region(
     if isinstance(image, bool) or not isinstance(image, int) or image < 0:
         raise AnswerError(f"{where}: image must be a picture's number from 0")
     if count is not None and image >= count:
-        raise AnswerError(f"{where}: image {image} is not one of the item's pictures "
-                          f"(0 to {count - 1})")
+        raise AnswerError(
+            f"{where}: image {image} is not one of the item's pictures (0 to {count - 1})"
+        )
     label = _label(where, item.get("label"), kind, rules)
     size = sizes[image] if sizes is not None else None
     if kind == "box":
@@ -242,8 +275,7 @@ def _label(where: str, label: Any, kind: str, rules: RegionRules) -> str:
 
 
 def _number(where: str, name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) \
-            or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise AnswerError(f"{where}: {name} must be a number")
     return float(value)
 
@@ -260,12 +292,18 @@ def _inside(where: str, name: str, value: float, limit: float | None) -> float:
 
 def _xy(where: str, x: Any, y: Any, size: Size | None) -> tuple[float, float]:
     width, height = size if size is not None else (None, None)
-    return (tenth(_inside(where, "x", _number(where, "x", x), width)),
-            tenth(_inside(where, "y", _number(where, "y", y), height)))
+    return (
+        tenth(_inside(where, "x", _number(where, "x", x), width)),
+        tenth(_inside(where, "y", _number(where, "y", y), height)),
+    )
 
 
 def _box(
-    where: str, item: dict[str, Any], image: int, label: str, rules: RegionRules,
+    where: str,
+    item: dict[str, Any],
+    image: int,
+    label: str,
+    rules: RegionRules,
     size: Size | None,
 ) -> Region:
     x, y = _number(where, "x", item.get("x")), _number(where, "y", item.get("y"))
@@ -283,12 +321,19 @@ def _box(
 
 def _big_enough(where: str, what: str, w: float, h: float, rules: RegionRules) -> None:
     if w < rules.min_size - 1e-9 or h < rules.min_size - 1e-9:
-        raise AnswerError(f"{where}: {what} of {w:g} × {h:g} px is too small (at least "
-                          f"{rules.min_size:g} px each way)")
+        raise AnswerError(
+            f"{where}: {what} of {w:g} × {h:g} px is too small (at least "
+            f"{rules.min_size:g} px each way)"
+        )
 
 
 def _polygon(
-    where: str, raw: Any, image: int, label: str, rules: RegionRules, size: Size | None,
+    where: str,
+    raw: Any,
+    image: int,
+    label: str,
+    rules: RegionRules,
+    size: Size | None,
 ) -> Region:
     if not isinstance(raw, list):
         raise AnswerError(f"{where}: points must be a list of [x, y] pairs")

@@ -50,16 +50,23 @@ def box_iou_matrix(a: FloatArray, b: FloatArray) -> FloatArray:
     """IoU of every box of `a` with every box of `b`, both ``(n, 4)`` as x0, y0, x1, y1."""
     a = np.asarray(a, dtype=np.float64).reshape(-1, 4)
     b = np.asarray(b, dtype=np.float64).reshape(-1, 4)
-    ix = np.clip(np.minimum(a[:, None, 2], b[None, :, 2])
-                 - np.maximum(a[:, None, 0], b[None, :, 0]), 0.0, None)
-    iy = np.clip(np.minimum(a[:, None, 3], b[None, :, 3])
-                 - np.maximum(a[:, None, 1], b[None, :, 1]), 0.0, None)
+    ix = np.clip(
+        np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]),
+        0.0,
+        None,
+    )
+    iy = np.clip(
+        np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1]),
+        0.0,
+        None,
+    )
     inter = ix * iy
     area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
     area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
     union = area_a[:, None] + area_b[None, :] - inter
-    return np.asarray(np.where(union > 0, inter / np.where(union > 0, union, 1.0), 0.0),
-                      dtype=np.float64)
+    return np.asarray(
+        np.where(union > 0, inter / np.where(union > 0, union, 1.0), 0.0), dtype=np.float64
+    )
 
 
 def iou(a: Region, b: Region) -> float:
@@ -94,7 +101,9 @@ def similarity(a: Region, b: Region, point_sigma: float = POINT_SIGMA) -> float:
 
 
 def similarity_matrix(
-    a: Sequence[Region], b: Sequence[Region], point_sigma: float = POINT_SIGMA,
+    a: Sequence[Region],
+    b: Sequence[Region],
+    point_sigma: float = POINT_SIGMA,
 ) -> FloatArray:
     """`similarity` of every region of `a` with every region of `b`, shape ``(len(a),
     len(b))``; boxes and points are done at once with numpy, polygons with shapely."""
@@ -112,8 +121,9 @@ def similarity_matrix(
     boxes_a = [i for i, r in enumerate(a) if r.type == "box"]
     boxes_b = [j for j, r in enumerate(b) if r.type == "box"]
     if boxes_a and boxes_b:
-        ious = box_iou_matrix(np.array([a[i].bounds() for i in boxes_a]),
-                              np.array([b[j].bounds() for j in boxes_b]))
+        ious = box_iou_matrix(
+            np.array([a[i].bounds() for i in boxes_a]), np.array([b[j].bounds() for j in boxes_b])
+        )
         out[np.ix_(boxes_a, boxes_b)] = ious
     points_a = [i for i, r in enumerate(a) if r.type == "point"]
     points_b = [j for j, r in enumerate(b) if r.type == "point"]

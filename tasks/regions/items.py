@@ -38,8 +38,11 @@ def picture_refs(data: dict[str, Any]) -> list[str] | None:
     one, many = data.get("image"), data.get("images")
     if isinstance(one, str) and one.strip() and many is None:
         return [one.strip()]
-    if one is None and isinstance(many, list) and many and all(
-        isinstance(m, str) and m.strip() for m in many
+    if (
+        one is None
+        and isinstance(many, list)
+        and many
+        and all(isinstance(m, str) and m.strip() for m in many)
     ):
         return [m.strip() for m in many]
     return None
@@ -54,8 +57,7 @@ def stored_sizes(data: dict[str, Any]) -> list[Size] | None:
         if not isinstance(entry, dict):
             return None
         width, height = entry.get("width"), entry.get("height")
-        if not isinstance(width, int) or not isinstance(height, int) or width <= 0 \
-                or height <= 0:
+        if not isinstance(width, int) or not isinstance(height, int) or width <= 0 or height <= 0:
             return None
         sizes.append((width, height))
     return sizes or None
@@ -67,8 +69,10 @@ def source_sizes(data: dict[str, Any]) -> list[Size] | None:
         return None
     sizes: list[Size] = []
     for pair in raw:
-        if not isinstance(pair, list | tuple) or len(pair) != 2 or not all(
-            isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in pair
+        if (
+            not isinstance(pair, list | tuple)
+            or len(pair) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in pair)
         ):
             return None
         sizes.append((pair[0], pair[1]))
@@ -107,8 +111,9 @@ def item_problems(rules: RegionRules, data: dict[str, Any]) -> list[str]:
 def _lenient(rules: RegionRules) -> RegionRules:
     """Pre-annotations are a model's guesses to start from: they need not reach the minimum
     number of regions (the person adds the rest)."""
-    return RegionRules(rules.labels, rules.shapes, 0, rules.max_regions, rules.min_size,
-                       rules.points)
+    return RegionRules(
+        rules.labels, rules.shapes, 0, rules.max_regions, rules.min_size, rules.points
+    )
 
 
 def pre_annotations(data: dict[str, Any]) -> tuple[Region, ...]:
@@ -119,8 +124,9 @@ def pre_annotations(data: dict[str, Any]) -> tuple[Region, ...]:
     return from_json(raw)
 
 
-def rescale(regions: Sequence[Region], source: Sequence[Size], target: Sequence[Size]) \
-        -> tuple[Region, ...]:
+def rescale(
+    regions: Sequence[Region], source: Sequence[Size], target: Sequence[Size]
+) -> tuple[Region, ...]:
     """Regions measured on pictures of the `source` sizes, moved onto the `target` sizes
     (rounded to 0.1 px)."""
     out = []
@@ -129,15 +135,27 @@ def rescale(regions: Sequence[Region], source: Sequence[Size], target: Sequence[
             raise AnswerError(f"image {r.image} is not one of the item's pictures")
         (w0, h0), (w1, h1) = source[r.image], target[r.image]
         sx, sy = w1 / w0, h1 / h0
-        out.append(rounded(Region(
-            r.image, r.label, r.type, min(r.x * sx, w1), min(r.y * sy, h1),
-            r.w * sx, r.h * sy, tuple((min(px * sx, w1), min(py * sy, h1))
-                                      for px, py in r.points))))
+        out.append(
+            rounded(
+                Region(
+                    r.image,
+                    r.label,
+                    r.type,
+                    min(r.x * sx, w1),
+                    min(r.y * sy, h1),
+                    r.w * sx,
+                    r.h * sy,
+                    tuple((min(px * sx, w1), min(py * sy, h1)) for px, py in r.points),
+                )
+            )
+        )
     return tuple(out)
 
 
 def to_stored(
-    rules: RegionRules, data: dict[str, Any], gold: str | None,
+    rules: RegionRules,
+    data: dict[str, Any],
+    gold: str | None,
 ) -> tuple[dict[str, Any], str | None]:
     """An item's data and gold as they are kept once its pictures are stored: regions from an
     import moved from the source frame onto the stored pictures (the data loses
@@ -147,8 +165,9 @@ def to_stored(
     target = stored_sizes(data)
     source = source_sizes(data) if SOURCE_SIZES in data else target
     if source is None or target is None or len(source) != len(target):
-        raise AnswerError(f"data.{SOURCE_SIZES}: the pictures are not stored yet, or their "
-                          "number differs")
+        raise AnswerError(
+            f"data.{SOURCE_SIZES}: the pictures are not stored yet, or their number differs"
+        )
     moved = {k: v for k, v in data.items() if k != SOURCE_SIZES}
     if REGIONS in data:
         try:

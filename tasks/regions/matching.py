@@ -57,7 +57,9 @@ class Pair:
 
 
 def assign(
-    sim: FloatArray, same_label: np.ndarray, settings: RegionSettings = DEFAULT,
+    sim: FloatArray,
+    same_label: np.ndarray,
+    settings: RegionSettings = DEFAULT,
     least: float | None = None,
 ) -> list[Pair]:
     """The matching for a similarity matrix and its label agreement (same shape); pairs need
@@ -69,17 +71,23 @@ def assign(
         return []
     weight = np.where(allowed, sim + settings.label_bonus * same_label, 0.0)
     rows, cols = linear_sum_assignment(weight, maximize=True)
-    return [Pair(int(i), int(j), float(sim[i, j]), bool(same_label[i, j]))
-            for i, j in zip(rows, cols, strict=True) if allowed[i, j]]
+    return [
+        Pair(int(i), int(j), float(sim[i, j]), bool(same_label[i, j]))
+        for i, j in zip(rows, cols, strict=True)
+        if allowed[i, j]
+    ]
 
 
 def label_agreement(a: Sequence[Region], b: Sequence[Region]) -> np.ndarray:
     return np.array([[r.label == s.label for s in b] for r in a], dtype=bool).reshape(
-        len(a), len(b))
+        len(a), len(b)
+    )
 
 
 def match(
-    a: Sequence[Region], b: Sequence[Region], settings: RegionSettings = DEFAULT,
+    a: Sequence[Region],
+    b: Sequence[Region],
+    settings: RegionSettings = DEFAULT,
     least: float | None = None,
 ) -> list[Pair]:
     """The one-to-one matching of two answers' regions (regions on different pictures never

@@ -36,7 +36,9 @@ class GoldScore:
 
 
 def score_gold(
-    gold: Sequence[Region], answer: Sequence[Region], settings: RegionSettings = DEFAULT,
+    gold: Sequence[Region],
+    answer: Sequence[Region],
+    settings: RegionSettings = DEFAULT,
 ) -> GoldScore:
     """How well `answer` reproduces `gold` (see the module's docstring)."""
     pairs = match(gold, answer, settings)

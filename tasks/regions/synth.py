@@ -91,8 +91,10 @@ def _free_spots(rng: random.Random, n: int, low: int, high: int) -> list[tuple[i
         w, h = rng.randint(low, high), rng.randint(low, high)
         x, y = rng.randint(4, WIDTH - w - 4), rng.randint(4, HEIGHT - h - 4)
         spot = (x, y, x + w, y + h)
-        if all(spot[2] + 6 < s[0] or s[2] + 6 < spot[0] or spot[3] + 6 < s[1]
-               or s[3] + 6 < spot[1] for s in spots):
+        if all(
+            spot[2] + 6 < s[0] or s[2] + 6 < spot[0] or spot[3] + 6 < s[1] or s[3] + 6 < spot[1]
+            for s in spots
+        ):
             spots.append(spot)
     return spots
 
@@ -118,10 +120,12 @@ def _polygons(rng: random.Random) -> list[Region]:
         x0, y0, x1, y1 = spot
         cx, cy, rx, ry = (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2, (y1 - y0) / 2
         start = rng.uniform(0, 2 * math.pi)
-        angles = sorted(start + 2 * math.pi * (k + rng.uniform(-0.2, 0.2)) / corners
-                        for k in range(corners))
-        points = tuple((round(cx + rx * math.cos(a), 1), round(cy + ry * math.sin(a), 1))
-                       for a in angles)
+        angles = sorted(
+            start + 2 * math.pi * (k + rng.uniform(-0.2, 0.2)) / corners for k in range(corners)
+        )
+        points = tuple(
+            (round(cx + rx * math.cos(a), 1), round(cy + ry * math.sin(a), 1)) for a in angles
+        )
         out.append(Region(0, POLYGON_LABELS[corners - 3], "polygon", points=points))
     return out
 
@@ -131,9 +135,11 @@ def _face(rng: random.Random) -> list[Region]:
     cx, cy = rng.randint(r + 10, WIDTH - r - 10), rng.randint(r + 10, HEIGHT - r - 10)
     eye_dx, eye_y = r * rng.uniform(0.3, 0.45), cy - r * rng.uniform(0.2, 0.35)
     # the face looks at the viewer: its left eye is on the picture's right
-    return [Region(0, "nose", "point", cx, cy + r * 0.1),
-            Region(0, "left_eye", "point", cx + eye_dx, eye_y),
-            Region(0, "right_eye", "point", cx - eye_dx, eye_y)]
+    return [
+        Region(0, "nose", "point", cx, cy + r * 0.1),
+        Region(0, "left_eye", "point", cx + eye_dx, eye_y),
+        Region(0, "right_eye", "point", cx - eye_dx, eye_y),
+    ]
 
 
 def draw_scene(scene: Scene) -> bytes:
@@ -151,12 +157,18 @@ def draw_scene(scene: Scene) -> bytes:
         eyes = [p for p in points if p.label != "nose"]
         nose = next(p for p in points if p.label == "nose")
         r = abs(eyes[0].x - eyes[1].x) * 1.4 if len(eyes) == 2 else 40
-        pen.ellipse((nose.x - r, nose.y - r * 1.1, nose.x + r, nose.y + r * 0.9),
-                    fill=(240, 200, 160), outline=(120, 80, 50), width=2)
+        pen.ellipse(
+            (nose.x - r, nose.y - r * 1.1, nose.x + r, nose.y + r * 0.9),
+            fill=(240, 200, 160),
+            outline=(120, 80, 50),
+            width=2,
+        )
         for p in eyes:
             pen.ellipse((p.x - 5, p.y - 4, p.x + 5, p.y + 4), fill=(40, 40, 60))
-        pen.polygon([(nose.x, nose.y - 8), (nose.x - 5, nose.y + 3), (nose.x + 5, nose.y + 3)],
-                    fill=(200, 120, 100))
+        pen.polygon(
+            [(nose.x, nose.y - 8), (nose.x - 5, nose.y + 3), (nose.x + 5, nose.y + 3)],
+            fill=(200, 120, 100),
+        )
     for k, region in enumerate(r for r in scene.truth if r.type != "point"):
         colour = COLOURS[k % len(COLOURS)]
         if region.type == "polygon":
@@ -166,9 +178,11 @@ def draw_scene(scene: Scene) -> bytes:
         if region.label == "ellipse":
             pen.ellipse(box, fill=colour, outline=(30, 30, 30))
         elif region.label == "triangle":
-            pen.polygon(_triangle(tuple(int(v) for v in (box[0], box[1], box[2] + 1,
-                                                         box[3] + 1))),
-                        fill=colour, outline=(30, 30, 30))
+            pen.polygon(
+                _triangle(tuple(int(v) for v in (box[0], box[1], box[2] + 1, box[3] + 1))),
+                fill=colour,
+                outline=(30, 30, 30),
+            )
         else:
             pen.rectangle(box, fill=colour, outline=(30, 30, 30))
     out = io.BytesIO()
@@ -194,16 +208,35 @@ def make_crowd(n: int, seed: int = 0) -> list[Annotator]:
     crowd = [Annotator("spammer-1", "spammer", 0.0, 0.0, 0.0, 0.0)]
     careless = max(1, n // 5) if n > 2 else 0
     for i in range(careless):
-        crowd.append(Annotator(f"careless-{i + 1}", "careless", rng.uniform(0.08, 0.14),
-                               rng.uniform(0.15, 0.25), rng.uniform(0.1, 0.2), 0.15))
+        crowd.append(
+            Annotator(
+                f"careless-{i + 1}",
+                "careless",
+                rng.uniform(0.08, 0.14),
+                rng.uniform(0.15, 0.25),
+                rng.uniform(0.1, 0.2),
+                0.15,
+            )
+        )
     for i in range(n - 1 - careless):
-        crowd.append(Annotator(f"good-{i + 1}", "good", rng.uniform(0.02, 0.04),
-                               rng.uniform(0.0, 0.05), rng.uniform(0.0, 0.03), 0.02))
+        crowd.append(
+            Annotator(
+                f"good-{i + 1}",
+                "good",
+                rng.uniform(0.02, 0.04),
+                rng.uniform(0.0, 0.05),
+                rng.uniform(0.0, 0.03),
+                0.02,
+            )
+        )
     return crowd[:n]
 
 
 def draw_answer(
-    annotator: Annotator, scene: Scene, rules: RegionRules, rng: random.Random,
+    annotator: Annotator,
+    scene: Scene,
+    rules: RegionRules,
+    rng: random.Random,
 ) -> tuple[Region, ...]:
     """What this annotator draws on this picture, as a canonical answer would hold it (regions
     the page would refuse, too small or outside, are left out)."""
@@ -216,8 +249,11 @@ def draw_answer(
                 continue
             label = region.label
             if rng.random() < annotator.mislabel:
-                others = [x for x in rules.point_labels() if x != label] if region.type == \
-                    "point" else [x for x in rules.labels if x != label]
+                others = (
+                    [x for x in rules.point_labels() if x != label]
+                    if region.type == "point"
+                    else [x for x in rules.labels if x != label]
+                )
                 label = rng.choice(others) if others else label
             drawn.append(_noisy(region, label, annotator, rng))
         if rng.random() < annotator.stray:
@@ -230,16 +266,18 @@ def draw_answer(
                 continue
             names.add(region.label)
         try:
-            kept.extend(canonical_regions(dumps([region]), _any_count(rules),
-                                          [(scene.width, scene.height)]))
+            kept.extend(
+                canonical_regions(dumps([region]), _any_count(rules), [(scene.width, scene.height)])
+            )
         except AnswerError:
             continue
-    return tuple(sorted(kept[:rules.max_regions], key=Region.sort_key))
+    return tuple(sorted(kept[: rules.max_regions], key=Region.sort_key))
 
 
 def _any_count(rules: RegionRules) -> RegionRules:
-    return RegionRules(rules.labels, rules.shapes, 0, rules.max_regions, rules.min_size,
-                       rules.points)
+    return RegionRules(
+        rules.labels, rules.shapes, 0, rules.max_regions, rules.min_size, rules.points
+    )
 
 
 def _clip(v: float, top: int) -> float:
@@ -249,8 +287,13 @@ def _clip(v: float, top: int) -> float:
 def _noisy(region: Region, label: str, who: Annotator, rng: random.Random) -> Region:
     if region.type == "point":
         sigma = 1.5 + 40.0 * who.jitter
-        return Region(region.image, label, "point", region.x + rng.gauss(0, sigma),
-                      region.y + rng.gauss(0, sigma))
+        return Region(
+            region.image,
+            label,
+            "point",
+            region.x + rng.gauss(0, sigma),
+            region.y + rng.gauss(0, sigma),
+        )
     x0, y0, x1, y1 = region.bounds()
     sx, sy = who.jitter * (x1 - x0) + 0.8, who.jitter * (y1 - y0) + 0.8
     if region.type == "box":
@@ -266,8 +309,13 @@ def _noisy(region: Region, label: str, who: Annotator, rng: random.Random) -> Re
 def _random_region(scene: Scene, rules: RegionRules, rng: random.Random) -> Region:
     shape = rng.choice(rules.shapes)
     if shape == "point":
-        return Region(0, rng.choice(rules.point_labels()), "point",
-                      rng.uniform(0, scene.width), rng.uniform(0, scene.height))
+        return Region(
+            0,
+            rng.choice(rules.point_labels()),
+            "point",
+            rng.uniform(0, scene.width),
+            rng.uniform(0, scene.height),
+        )
     w, h = rng.uniform(15, 100), rng.uniform(15, 100)
     x, y = rng.uniform(0, scene.width - w), rng.uniform(0, scene.height - h)
     label = rng.choice(rules.labels)
@@ -277,7 +325,9 @@ def _random_region(scene: Scene, rules: RegionRules, rng: random.Random) -> Regi
 
 
 def dataset_files(
-    task: TaskName, scenes: Sequence[Scene], gold_every: int = 5,
+    task: TaskName,
+    scenes: Sequence[Scene],
+    gold_every: int = 5,
 ) -> dict[str, bytes]:
     """The set as files: ``images/NAME.jpg``, ``batch.jsonl`` (one item a picture; every
     `gold_every`-th carries its truth as gold) and ``truth.json`` (the truth as COCO)."""
@@ -295,8 +345,13 @@ def dataset_files(
         lines.append(json.dumps(row, sort_keys=True))
     files["batch.jsonl"] = ("\n".join(lines) + "\n").encode()
     rules = rules_for(task)
-    items = [ItemRegions(scene.name.rsplit(".", 1)[0],
-                         (Picture(f"images/{scene.name}", scene.width, scene.height),),
-                         scene.truth) for scene in scenes]
+    items = [
+        ItemRegions(
+            scene.name.rsplit(".", 1)[0],
+            (Picture(f"images/{scene.name}", scene.width, scene.height),),
+            scene.truth,
+        )
+        for scene in scenes
+    ]
     files["truth.json"] = write_coco(items, rules.labels, rules.points)
     return files

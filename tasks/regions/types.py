@@ -50,7 +50,10 @@ class RegionTask(TaskType):
         body = text if isinstance(text, str) and text.strip() else ""
         what = " and ".join(SHAPE_WORDS[s][1] for s in rules.shapes)
         return TaskView(
-            prompt=spec.instructions, body=body, options=(), mode="page",
+            prompt=spec.instructions,
+            body=body,
+            options=(),
+            mode="page",
             hint=f"Open the page to mark the {what}, then submit there.",
             media=first_picture(data),
         )
@@ -69,8 +72,7 @@ class RegionTask(TaskType):
 
     def parse_gold(self, spec: ProjectSpec, data: dict[str, Any], gold: Any) -> str:
         refs = picture_refs(data)
-        return canonical_answer(gold, self.rules(spec), frame_of(data),
-                                len(refs) if refs else None)
+        return canonical_answer(gold, self.rules(spec), frame_of(data), len(refs) if refs else None)
 
     def is_correct(self, spec: ProjectSpec, data: dict[str, Any], gold: str, value: str) -> bool:
         return score_gold(loads(gold), loads(value)).right
@@ -87,8 +89,9 @@ class RegionTask(TaskType):
             labels = Counter(r.label for r in regions if r.type == shape)
             n = sum(labels.values())
             if n:
-                named = ", ".join(f"{label} ×{k}" if k > 1 else label
-                                  for label, k in sorted(labels.items()))
+                named = ", ".join(
+                    f"{label} ×{k}" if k > 1 else label for label, k in sorted(labels.items())
+                )
                 parts.append(f"{n} {SHAPE_WORDS[shape][int(n != 1)]} ({named})")
         return "; ".join(parts)
 

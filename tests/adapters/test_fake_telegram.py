@@ -41,8 +41,6 @@ BOB = 1002
 pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarning")
 
 
-
-
 @pytest.fixture
 async def bot(tg: FakeTelegram) -> AsyncIterator[Bot]:
     async with Bot(tg.token, base_url=tg.base_url, base_file_url=tg.base_file_url) as b:
@@ -51,7 +49,6 @@ async def bot(tg: FakeTelegram) -> AsyncIterator[Bot]:
 
 def keyboard(*pairs: tuple[str, str]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[InlineKeyboardButton(t, callback_data=d) for t, d in pairs]])
-
 
 
 # ------------------------------------------------------------------------------------------------

@@ -65,8 +65,7 @@ async def server() -> AsyncIterator[int]:
 LOCAL = HttpsFetcher(frozenset({"127.0.0.1"}))
 
 
-async def fetch(fetcher: HttpsFetcher, url: str, max_bytes: int = MB,
-                seconds: float = 10) -> bytes:
+async def fetch(fetcher: HttpsFetcher, url: str, max_bytes: int = MB, seconds: float = 10) -> bytes:
     return await fetcher.fetch(url, max_bytes=max_bytes, seconds=seconds)
 
 
@@ -82,23 +81,26 @@ async def test_an_allowed_host_is_downloaded_following_its_own_redirects(server:
     assert "HTTP 404" in await refused(LOCAL, f"http://127.0.0.1:{server}/nope")
 
 
-@pytest.mark.parametrize(("url", "reason"), [
-    ("https://127.0.0.1:{port}/p.jpg", "refused: 127.0.0.1 is a loopback address"),
-    ("https://localhost:{port}/p.jpg", "refused: localhost is a loopback address"),
-    ("https://[::ffff:127.0.0.1]:{port}/p.jpg", "is a loopback address"),
-    ("https://10.1.2.3/p.jpg", "refused: 10.1.2.3 is a private address"),
-    ("https://192.168.0.1/p.jpg", "is a private address"),
-    ("https://169.254.169.254/latest/meta-data/", "is a cloud metadata address"),
-    ("https://[fd00:ec2::254]/latest/", "is a cloud metadata address"),
-    ("https://169.254.10.10/x", "is a link-local address"),
-    ("https://0.0.0.0:{port}/p.jpg", "is an unspecified address"),
-    ("https://240.0.0.1/x", "is a reserved address"),
-    ("https://224.0.0.1/x", "is a multicast address"),
-    ("https://100.64.0.1/x", "not a public address"),
-    ("http://127.0.0.1:{port}/p.jpg", "only https URLs are downloaded"),
-    ("http://example.org/p.jpg", "only https URLs are downloaded"),
-    ("ftp://example.org/p.jpg", "only https URLs are downloaded"),
-])
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("https://127.0.0.1:{port}/p.jpg", "refused: 127.0.0.1 is a loopback address"),
+        ("https://localhost:{port}/p.jpg", "refused: localhost is a loopback address"),
+        ("https://[::ffff:127.0.0.1]:{port}/p.jpg", "is a loopback address"),
+        ("https://10.1.2.3/p.jpg", "refused: 10.1.2.3 is a private address"),
+        ("https://192.168.0.1/p.jpg", "is a private address"),
+        ("https://169.254.169.254/latest/meta-data/", "is a cloud metadata address"),
+        ("https://[fd00:ec2::254]/latest/", "is a cloud metadata address"),
+        ("https://169.254.10.10/x", "is a link-local address"),
+        ("https://0.0.0.0:{port}/p.jpg", "is an unspecified address"),
+        ("https://240.0.0.1/x", "is a reserved address"),
+        ("https://224.0.0.1/x", "is a multicast address"),
+        ("https://100.64.0.1/x", "not a public address"),
+        ("http://127.0.0.1:{port}/p.jpg", "only https URLs are downloaded"),
+        ("http://example.org/p.jpg", "only https URLs are downloaded"),
+        ("ftp://example.org/p.jpg", "only https URLs are downloaded"),
+    ],
+)
 async def test_internal_addresses_and_plain_http_are_refused_before_connecting(
     server: int, url: str, reason: str
 ) -> None:

@@ -42,8 +42,6 @@ NOT_YOURS = "This task is no longer yours."
 MakeProject = Callable[..., Awaitable[str]]
 
 
-
-
 def tokens(slack: FakeSlack) -> str:
     """Both workspaces' bot tokens, as TAPMARK_SLACK_BOT_TOKEN lists them."""
     return ",".join(team.token for team in slack.teams.values())
@@ -118,9 +116,7 @@ def note_of(message: SlackMessage) -> str:
     return str(first["elements"][0]["text"])
 
 
-async def label_until_idle(
-    slack: FakeSlack, team: str, user: str, rng: random.Random
-) -> list[str]:
+async def label_until_idle(slack: FakeSlack, team: str, user: str, rng: random.Random) -> list[str]:
     card = task_card(slack, team, user)
     assert card is not None
     notes = []
@@ -199,7 +195,8 @@ async def test_buttons_and_text_follow_block_kit(
     assert "/tapmark help lists commands" in welcome.all_text  # not Telegram's /help
     actions = [b for b in card.blocks if b["type"] == "actions"]
     assert [[e["text"]["text"] for e in b["elements"]] for b in actions] == [
-        ["pos", "neg", "neu"], ["Skip", "Report", "Guide"],
+        ["pos", "neg", "neu"],
+        ["Skip", "Report", "Guide"],
     ]  # one actions block per keyboard row
     ids = [b.action_id for b in card.buttons]
     assert ids == [f"tm:{i}" for i in range(6)]
@@ -378,7 +375,6 @@ async def test_a_failed_update_posts_the_screen_anew(
     assert await answer_count(store) == 1
 
 
-
 def retries() -> float:
     """What /metrics reports as Slack API retries so far in this process."""
     found = metrics.REGISTRY.get_sample_value(
@@ -540,7 +536,6 @@ async def test_socket_mode_is_chosen_by_the_app_token(slack: FakeSlack, store: S
 
 # ------------------------------------------------------------------------------------------------
 # One process, both platforms: `tapmark run`
-
 
 
 def tg_card(tg: FakeTelegram, uid: int) -> ChatMessage | None:

@@ -29,8 +29,6 @@ TOOLS = ["Skip", "Report", "Guide"]
 UPLOAD = "files.getUploadURLExternal"
 
 
-
-
 @pytest.fixture
 def media(tmp_path: Path) -> MediaStore:
     return MediaStore(tmp_path / "media")
@@ -59,15 +57,24 @@ async def start(
         await adapter.stop()
 
 
-async def make(store: Store, media: MediaStore, task: str, labels: str, rows: list[Any],
-               files: dict[str, bytes], extra: str = "", overlap: int = 1) -> str:
-    toml = (f'name = "m"\ntitle = "Media {task}"\ntask = "{task}"\nlabels = {labels}\n'
-            f'{extra}\n[quality]\nmin_overlap = {overlap}\nmax_overlap = {overlap}\n'
-            "gold_rate = 0\nmin_seconds = 0\n")
+async def make(
+    store: Store,
+    media: MediaStore,
+    task: str,
+    labels: str,
+    rows: list[Any],
+    files: dict[str, bytes],
+    extra: str = "",
+    overlap: int = 1,
+) -> str:
+    toml = (
+        f'name = "m"\ntitle = "Media {task}"\ntask = "{task}"\nlabels = {labels}\n'
+        f"{extra}\n[quality]\nmin_overlap = {overlap}\nmax_overlap = {overlap}\n"
+        "gold_rate = 0\nmin_seconds = 0\n"
+    )
     await save_project(store, parse_project("m.toml", toml), update=False)
     batch = "".join(json.dumps(r) + "\n" for r in rows).encode()
-    await import_batch(store, "m", "b.zip", zip_of({"b.jsonl": batch, **files}), True,
-                       media=media)
+    await import_batch(store, "m", "b.zip", zip_of({"b.jsonl": batch, **files}), True, media=media)
     return (await make_invite(store, "m", Role.ANNOTATOR, None, None)).code
 
 
@@ -84,12 +91,12 @@ def card(slack: FakeSlack, team: str, user: str) -> SlackMessage | None:
 
 async def join(slack: FakeSlack, team: str, user: str, code: str) -> SlackMessage:
     await slack.slash_command(team, user, "/tapmark", f"start {code}")
-    return await slack.wait_for(lambda: card(slack, team, user), what="task card",
-                                person=(team, user))
+    return await slack.wait_for(
+        lambda: card(slack, team, user), what="task card", person=(team, user)
+    )
 
 
-async def press(slack: FakeSlack, team: str, user: str, message: SlackMessage,
-                label: str) -> None:
+async def press(slack: FakeSlack, team: str, user: str, message: SlackMessage, label: str) -> None:
     edits = message.edits
     reply = await slack.click(team, user, message, label)
     assert reply.status == 200, reply
@@ -107,10 +114,10 @@ def shown(message: SlackMessage) -> dict[str, Any]:
 async def test_pictures_go_up_once_per_workspace_and_show_as_slack_files(
     slack: FakeSlack, store: Store, media: MediaStore, start: Callable[[], Awaitable[Any]]
 ) -> None:
-    rows = [{"id": f"i{n}", "data": {"text": f"picture {n}", "image": "one.jpg"}}
-            for n in range(6)]
-    code = await make(store, media, "binary", '["yes", "no"]', rows,
-                      {"one.jpg": jpeg(500, 400)}, overlap=2)
+    rows = [{"id": f"i{n}", "data": {"text": f"picture {n}", "image": "one.jpg"}} for n in range(6)]
+    code = await make(
+        store, media, "binary", '["yes", "no"]', rows, {"one.jpg": jpeg(500, 400)}, overlap=2
+    )
     await start()
     people = [("T1", "U1"), ("T1", "U2"), ("T2", "U3")]
     cards = [await join(slack, team, user, code) for team, user in people]
@@ -127,10 +134,13 @@ async def test_pictures_go_up_once_per_workspace_and_show_as_slack_files(
 async def test_sounds_and_videos_show_as_links(
     slack: FakeSlack, store: Store, media: MediaStore, start: Callable[[], Awaitable[Any]]
 ) -> None:
-    rows = [{"id": "s", "data": {"text": "music?", "audio": "s.wav"}},
-            {"id": "v", "data": {"text": "film?", "video": "v.mp4"}}]
-    code = await make(store, media, "binary", '["yes", "no"]', rows,
-                      {"s.wav": wav(), "v.mp4": mp4()})
+    rows = [
+        {"id": "s", "data": {"text": "music?", "audio": "s.wav"}},
+        {"id": "v", "data": {"text": "film?", "video": "v.mp4"}},
+    ]
+    code = await make(
+        store, media, "binary", '["yes", "no"]', rows, {"s.wav": wav(), "v.mp4": mp4()}
+    )
     await start()
     first = await join(slack, "T1", "U1", code)
     seen = set()
@@ -157,22 +167,53 @@ async def test_a_file_slack_lost_is_uploaded_again(
     assert shown(first)["slack_file"]["id"] != old and slack.calls[UPLOAD] == 2
 
 
-@pytest.mark.parametrize(("task", "labels_", "extra", "data", "files", "steps", "stored"), [
-    ("multi_choice", '["red", "blue"]', "", {"text": "a flag"}, {},
-     ["red", "Done (1 ✓)"], '["red"]'),
-    ("rating", "[]", "", {"text": "a song"}, {}, ["5"], "5"),
-    ("pairwise", "[]", "", {"a": "tea", "b": "coffee"}, {}, ["Same"], "same"),
-    ("review", '["pos", "neg"]', "", {"text": "ok", "suggestion": "pos"}, {}, ["✗ Reject"],
-     "rejected"),
-    ("free_text", "[]", "", {"text": "Spell 'grey'"}, {}, ["=grey"], "grey"),
-    ("image_grid", '["cat"]', "[options]\nrows = 1\ncols = 2", {"image": "c.jpg"},
-     {"c.jpg": jpeg(200, 100)}, ["2", "Done (1 ✓)"],
-     '{"cells": [2], "bbox": [100, 0, 100, 100]}'),
-])
+@pytest.mark.parametrize(
+    ("task", "labels_", "extra", "data", "files", "steps", "stored"),
+    [
+        (
+            "multi_choice",
+            '["red", "blue"]',
+            "",
+            {"text": "a flag"},
+            {},
+            ["red", "Done (1 ✓)"],
+            '["red"]',
+        ),
+        ("rating", "[]", "", {"text": "a song"}, {}, ["5"], "5"),
+        ("pairwise", "[]", "", {"a": "tea", "b": "coffee"}, {}, ["Same"], "same"),
+        (
+            "review",
+            '["pos", "neg"]',
+            "",
+            {"text": "ok", "suggestion": "pos"},
+            {},
+            ["✗ Reject"],
+            "rejected",
+        ),
+        ("free_text", "[]", "", {"text": "Spell 'grey'"}, {}, ["=grey"], "grey"),
+        (
+            "image_grid",
+            '["cat"]',
+            "[options]\nrows = 1\ncols = 2",
+            {"image": "c.jpg"},
+            {"c.jpg": jpeg(200, 100)},
+            ["2", "Done (1 ✓)"],
+            '{"cells": [2], "bbox": [100, 0, 100, 100]}',
+        ),
+    ],
+)
 async def test_every_task_type_on_slack(
-    slack: FakeSlack, store: Store, media: MediaStore, start: Callable[[], Awaitable[Any]],
-    task: str, labels_: str, extra: str, data: dict[str, Any], files: dict[str, bytes],
-    steps: list[str], stored: str,
+    slack: FakeSlack,
+    store: Store,
+    media: MediaStore,
+    start: Callable[[], Awaitable[Any]],
+    task: str,
+    labels_: str,
+    extra: str,
+    data: dict[str, Any],
+    files: dict[str, bytes],
+    steps: list[str],
+    stored: str,
 ) -> None:
     code = await make(store, media, task, labels_, [{"id": "x", "data": data}], files, extra)
     await start()

@@ -33,7 +33,6 @@ NAMES = {
 }
 
 
-
 @pytest.fixture
 async def slack() -> AsyncIterator[FakeSlack]:
     async with FakeSlack(teams=(TEAM,)) as fake:

@@ -44,8 +44,6 @@ MakeProject = Callable[..., Awaitable[str]]
 pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarning")
 
 
-
-
 Start = Callable[..., Awaitable[TelegramAdapter]]
 
 
@@ -119,7 +117,6 @@ async def answers(store: Store, project: str = "t") -> dict[str, list[str]]:
         }
 
 
-
 # ------------------------------------------------------------------------------------------------
 # Scenarios
 
@@ -148,7 +145,16 @@ async def test_ten_people_label_a_batch_to_completion(
     assert tg.calls["sendMessage"] == 20 and tg.calls["editMessageText"] == 30
     commands = tg.bot().commands[(json.dumps({"type": "all_private_chats"}), "")]
     assert [c["command"] for c in commands] == [
-        "start", "next", "undo", "progress", "guide", "mute", "unmute", "stop", "link", "help"
+        "start",
+        "next",
+        "undo",
+        "progress",
+        "guide",
+        "mute",
+        "unmute",
+        "stop",
+        "link",
+        "help",
     ]
 
 
@@ -401,8 +407,13 @@ async def test_timeouts_repeat_edits_but_never_a_send(tg: FakeTelegram) -> None:
 
 def cli(*args: str, env: dict[str, str]) -> str:
     proc = subprocess.run(
-        [sys.executable, "-m", "cli.main", *args], cwd=ROOT, env=env,
-        capture_output=True, text=True, timeout=60, check=False,
+        [sys.executable, "-m", "cli.main", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
@@ -412,10 +423,12 @@ async def test_tapmark_run_telegram_as_a_process(tg: FakeTelegram, tmp_path: Pat
     db = f"sqlite:///{tmp_path / 'run.db'}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("TAPMARK_")}
     batch = tmp_path / "small.jsonl"
-    batch.write_text("".join(
-        json.dumps({"id": f"s{i}", "data": {"text": f"Review number {i}."}}) + "\n"
-        for i in range(3)
-    ))
+    batch.write_text(
+        "".join(
+            json.dumps({"id": f"s{i}", "data": {"text": f"Review number {i}."}}) + "\n"
+            for i in range(3)
+        )
+    )
     example = (ROOT / "examples/reviews/project.toml").read_text()
     project_file = tmp_path / "project.toml"
     project_file.write_text(
@@ -435,8 +448,15 @@ async def test_tapmark_run_telegram_as_a_process(tg: FakeTelegram, tmp_path: Pat
         "TAPMARK_HEALTH_LISTEN": f"127.0.0.1:{free_port()}",
     }
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "cli.main", "run", "--telegram", cwd=ROOT, env=run_env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "cli.main",
+        "run",
+        "--telegram",
+        cwd=ROOT,
+        env=run_env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
         await tg.wait_for(lambda: tg.calls["getUpdates"], timeout=20, what="polling")
@@ -466,8 +486,9 @@ async def test_tapmark_run_telegram_as_a_process(tg: FakeTelegram, tmp_path: Pat
     assert "set TAPMARK_TELEGRAM_BOT_NAME=tapmark_test_bot so that `tapmark invite`" in log
     assert tg.token not in log and tg.token.split(":")[1] not in log + out.decode()
 
-    records = [json.loads(line) for line in cli("export", "reviews", "--db", db, env=env)
-               .splitlines()]
+    records = [
+        json.loads(line) for line in cli("export", "reviews", "--db", db, env=env).splitlines()
+    ]
     given = [(r["id"], a["label"]) for r in records for a in r["answers"]]
     assert len(given) == 1 and given[0][1] == "negative"
 

@@ -33,8 +33,6 @@ pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarni
 TOOLS = ("Skip", "Report", "Guide")
 
 
-
-
 @pytest.fixture
 def media(tmp_path: Path) -> MediaStore:
     return MediaStore(tmp_path / "media")
@@ -60,15 +58,24 @@ async def start(tg: FakeTelegram, store: Store, media: MediaStore) -> AsyncItera
         await adapter.stop()
 
 
-async def make(store: Store, media: MediaStore, task: str, labels: str, rows: list[Any],
-               files: dict[str, bytes], extra: str = "", overlap: int = 3) -> str:
-    toml = (f'name = "m"\ntitle = "Media {task}"\ntask = "{task}"\nlabels = {labels}\n'
-            f'instructions = "Look."\n{extra}\n[quality]\nmin_overlap = {overlap}\n'
-            f"max_overlap = {overlap}\ngold_rate = 0\nmin_seconds = 0\n")
+async def make(
+    store: Store,
+    media: MediaStore,
+    task: str,
+    labels: str,
+    rows: list[Any],
+    files: dict[str, bytes],
+    extra: str = "",
+    overlap: int = 3,
+) -> str:
+    toml = (
+        f'name = "m"\ntitle = "Media {task}"\ntask = "{task}"\nlabels = {labels}\n'
+        f'instructions = "Look."\n{extra}\n[quality]\nmin_overlap = {overlap}\n'
+        f"max_overlap = {overlap}\ngold_rate = 0\nmin_seconds = 0\n"
+    )
     await save_project(store, parse_project("m.toml", toml), update=False)
     batch = "".join(json.dumps(r) + "\n" for r in rows).encode()
-    await import_batch(store, "m", "b.zip", zip_of({"b.jsonl": batch, **files}), True,
-                       media=media)
+    await import_batch(store, "m", "b.zip", zip_of({"b.jsonl": batch, **files}), True, media=media)
     return (await make_invite(store, "m", Role.ANNOTATOR, None, None)).code
 
 
@@ -90,17 +97,23 @@ async def press(tg: FakeTelegram, uid: int, message: ChatMessage, label: str) ->
     edits, newest = message.edit_count, tg.chat(uid).last_bot_message()
     query = tg.user_tap(uid, message.message_id, message.button(label).callback_data or "")
     answer = await tg.wait_answered(query)
-    await tg.wait_for(lambda: message.edit_count > edits or message.deleted
-                      or tg.chat(uid).last_bot_message() is not newest,
-                      what=f"the card of {uid} to change")
+    await tg.wait_for(
+        lambda: (
+            message.edit_count > edits
+            or message.deleted
+            or tg.chat(uid).last_bot_message() is not newest
+        ),
+        what=f"the card of {uid} to change",
+    )
     return answer.text or ""
 
 
 async def test_photos_go_up_once_and_the_next_task_replaces_the_card(
     tg: FakeTelegram, store: Store, media: MediaStore, start: Start
 ) -> None:
-    rows = [{"id": f"i{n}", "data": {"text": f"photo {n}", "image": f"p{n % 2}.jpg"}}
-            for n in range(4)]
+    rows = [
+        {"id": f"i{n}", "data": {"text": f"photo {n}", "image": f"p{n % 2}.jpg"}} for n in range(4)
+    ]
     files = {"p0.jpg": jpeg(1600, 1200, seed=1), "p1.jpg": jpeg(900, 1600, seed=2)}
     code = await make(store, media, "single_choice", '["cat", "dog"]', rows, files)
     await start()
@@ -126,11 +139,20 @@ async def test_photos_go_up_once_and_the_next_task_replaces_the_card(
 async def test_sounds_and_videos_with_caption_and_keyboard(
     tg: FakeTelegram, store: Store, media: MediaStore, start: Start
 ) -> None:
-    rows = [{"id": "s", "data": {"text": "Is it music?", "audio": "s.wav"}},
-            {"id": "v", "data": {"text": "Is it a film?", "video": "v.mp4"}},
-            {"id": "p", "data": {"text": "Is it a picture?", "image": "p.jpg"}}]
-    code = await make(store, media, "binary", '["yes", "no"]', rows,
-                      {"s.wav": wav(), "v.mp4": mp4(), "p.jpg": jpeg(300, 200)}, overlap=1)
+    rows = [
+        {"id": "s", "data": {"text": "Is it music?", "audio": "s.wav"}},
+        {"id": "v", "data": {"text": "Is it a film?", "video": "v.mp4"}},
+        {"id": "p", "data": {"text": "Is it a picture?", "image": "p.jpg"}},
+    ]
+    code = await make(
+        store,
+        media,
+        "binary",
+        '["yes", "no"]',
+        rows,
+        {"s.wav": wav(), "v.mp4": mp4(), "p.jpg": jpeg(300, 200)},
+        overlap=1,
+    )
     await start()
     first = await join(tg, 4101, code)
     seen = []
@@ -138,8 +160,11 @@ async def test_sounds_and_videos_with_caption_and_keyboard(
         seen.append((first.media_kind, first.content.split("\n\n")[2]))
         await press(tg, 4101, first, "yes")
     await tg.wait_for(lambda: first.deleted, what="the old card deleted")
-    assert sorted(seen) == [("audio", "Is it music?"), ("photo", "Is it a picture?"),
-                            ("video", "Is it a film?")]
+    assert sorted(seen) == [
+        ("audio", "Is it music?"),
+        ("photo", "Is it a picture?"),
+        ("video", "Is it a film?"),
+    ]
     assert tg.calls["sendAudio"] + tg.calls["sendVideo"] + tg.calls["sendPhoto"] == 1
     assert len(tg.uploads) == 3 and {u.kind for u in tg.uploads} == {"audio", "video", "photo"}
 
@@ -148,8 +173,9 @@ async def test_file_ids_outlive_the_process_and_a_refused_one_is_replaced(
     tg: FakeTelegram, store: Store, media: MediaStore, start: Start, db_url: str
 ) -> None:
     rows = [{"id": f"i{n}", "data": {"image": "same.jpg", "text": f"n{n}"}} for n in range(5)]
-    code = await make(store, media, "binary", '["yes", "no"]', rows,
-                      {"same.jpg": jpeg(200, 200)}, overlap=1)
+    code = await make(
+        store, media, "binary", '["yes", "no"]', rows, {"same.jpg": jpeg(200, 200)}, overlap=1
+    )
     first = await start()
     one = await join(tg, 4201, code)
     await press(tg, 4201, one, "yes")
@@ -174,9 +200,16 @@ async def test_each_rich_type_labeled_on_telegram(
     tg: FakeTelegram, store: Store, media: MediaStore, start: Start
 ) -> None:
     rows = [{"id": "g", "data": {"image": "street.jpg"}}]
-    code = await make(store, media, "image_grid", '["car"]', rows,
-                      {"street.jpg": jpeg(400, 300)}, "[options]\nrows = 2\ncols = 3",
-                      overlap=1)
+    code = await make(
+        store,
+        media,
+        "image_grid",
+        '["car"]',
+        rows,
+        {"street.jpg": jpeg(400, 300)},
+        "[options]\nrows = 2\ncols = 3",
+        overlap=1,
+    )
     await start()
     grid = await join(tg, 4301, code)
     assert grid.media_kind == "photo"
@@ -195,26 +228,45 @@ async def test_each_rich_type_labeled_on_telegram(
     assert json.loads(row.answers[0].label) == {"cells": [2, 5], "bbox": [133, 0, 133, 300]}
 
 
-@pytest.mark.parametrize(("task", "labels", "extra", "data", "steps", "stored"), [
-    ("multi_choice", '["red", "blue"]', "", {"text": "a flag"},
-     ["red", "blue", "Done (2 ✓)"], '["red", "blue"]'),
-    ("rating", "[]", "[options]\nscale = 4", {"text": "a song"}, ["3"], "3"),
-    ("pairwise", "[]", "", {"a": "tea", "b": "coffee"}, ["B"], "B"),
-    ("review", '["pos", "neg"]', "", {"text": "great", "suggestion": "neg"}, ["→ pos"], "pos"),
-    ("free_text", "[]", "", {"text": "Spell 'colour'"}, ["=colour"], "colour"),
-])
+@pytest.mark.parametrize(
+    ("task", "labels", "extra", "data", "steps", "stored"),
+    [
+        (
+            "multi_choice",
+            '["red", "blue"]',
+            "",
+            {"text": "a flag"},
+            ["red", "blue", "Done (2 ✓)"],
+            '["red", "blue"]',
+        ),
+        ("rating", "[]", "[options]\nscale = 4", {"text": "a song"}, ["3"], "3"),
+        ("pairwise", "[]", "", {"a": "tea", "b": "coffee"}, ["B"], "B"),
+        ("review", '["pos", "neg"]', "", {"text": "great", "suggestion": "neg"}, ["→ pos"], "pos"),
+        ("free_text", "[]", "", {"text": "Spell 'colour'"}, ["=colour"], "colour"),
+    ],
+)
 async def test_every_task_type_on_telegram(
-    tg: FakeTelegram, store: Store, media: MediaStore, start: Start, task: str, labels: str,
-    extra: str, data: dict[str, Any], steps: list[str], stored: str,
+    tg: FakeTelegram,
+    store: Store,
+    media: MediaStore,
+    start: Start,
+    task: str,
+    labels: str,
+    extra: str,
+    data: dict[str, Any],
+    steps: list[str],
+    stored: str,
 ) -> None:
-    code = await make(store, media, task, labels, [{"id": "x", "data": data}], {}, extra,
-                      overlap=1)
+    code = await make(store, media, task, labels, [{"id": "x", "data": data}], {}, extra, overlap=1)
     await start()
     uid = 4400
     tg.user_send_text(uid, f"/start {code}")
     message = await tg.wait_for(
-        lambda: next((m for m in reversed(tg.chat(uid).bot_messages())
-                      if m.labels[-3:] == list(TOOLS)), None), what="task card")
+        lambda: next(
+            (m for m in reversed(tg.chat(uid).bot_messages()) if m.labels[-3:] == list(TOOLS)), None
+        ),
+        what="task card",
+    )
     for step in steps:
         if step.startswith("="):
             tg.user_send_text(uid, step[1:])

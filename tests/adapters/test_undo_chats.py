@@ -45,8 +45,11 @@ async def counts(store: Store) -> tuple[int, list[int], list[tuple[str, int, int
         stats = await tx.project_stats(project.id)
         people = await tx.all_member_stats(project.id)
         items = [await tx.item(i) for i in range(1, stats.items + stats.gold_items + 1)]
-    return (stats.answers, [m.answers for _, m in sorted(people.items())],
-            [(i.status, i.n_answers, i.n_target) for i in items])
+    return (
+        stats.answers,
+        [m.answers for _, m in sorted(people.items())],
+        [(i.status, i.n_answers, i.n_target) for i in items],
+    )
 
 
 def item_line(text: str) -> str:
@@ -83,8 +86,9 @@ async def tg_card(tg: FakeTelegram, uid: int, code: str) -> ChatMessage:
     )
 
 
-async def tg_press(tg: FakeTelegram, uid: int, message: ChatMessage, data: str,
-                   edited: bool = True) -> str | None:
+async def tg_press(
+    tg: FakeTelegram, uid: int, message: ChatMessage, data: str, edited: bool = True
+) -> str | None:
     edits = message.edit_count
     answer = await tg.wait_answered(tg.user_tap(uid, message.message_id, data, check=False))
     if edited:
@@ -185,17 +189,21 @@ def note(message: SlackMessage) -> str:
 async def s_card(slack: FakeSlack, user: str, code: str) -> SlackMessage:
     await slack.slash_command(TEAM, user, "/tapmark", f"start {code}")
     return await slack.wait_for(
-        lambda: next((m for m in slack.dm(TEAM, user).bot_messages(ephemeral=False)
-                      if "pos" in labels(m)), None),
-        what=f"a task for {user}", person=(TEAM, user),
+        lambda: next(
+            (m for m in slack.dm(TEAM, user).bot_messages(ephemeral=False) if "pos" in labels(m)),
+            None,
+        ),
+        what=f"a task for {user}",
+        person=(TEAM, user),
     )
 
 
 async def s_press(slack: FakeSlack, user: str, message: SlackMessage, label: str) -> str:
     edits = message.edits
     assert (await slack.click(TEAM, user, message, label)).status == 200
-    await slack.wait_for(lambda: message.edits > edits, what="update of the card",
-                         person=(TEAM, user))
+    await slack.wait_for(
+        lambda: message.edits > edits, what="update of the card", person=(TEAM, user)
+    )
     return note(message)
 
 

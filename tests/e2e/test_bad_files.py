@@ -30,8 +30,9 @@ from tests.media_samples import broken_jpeg, jpeg, zip_of
 
 
 def files_in(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 def counts(db: Path) -> tuple[int, int]:
@@ -45,8 +46,9 @@ def counts(db: Path) -> tuple[int, int]:
 def cli_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder with the project and its first batch (one picture), made with the CLI."""
     folder = tmp_path_factory.mktemp("bad-cli")
-    env = clean_env(TAPMARK_DATABASE_URL=f"sqlite:///{folder / 't.db'}",
-                    TAPMARK_MEDIA_DIR=str(folder / "media"))
+    env = clean_env(
+        TAPMARK_DATABASE_URL=f"sqlite:///{folder / 't.db'}", TAPMARK_MEDIA_DIR=str(folder / "media")
+    )
     (folder / "pics.toml").write_text(PROJECT)
     ok(tapmark(folder, "project", "create", "pics.toml", env=env))
     (folder / "first.zip").write_bytes(good_batch())
@@ -56,7 +58,10 @@ def cli_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize("bad", BAD_FILES, ids=str)
 def test_the_command_line_refuses_it_and_stores_nothing(
-    bad: Bad, cli_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    bad: Bad,
+    cli_template: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     for path in cli_template.iterdir():
@@ -73,8 +78,16 @@ def test_the_command_line_refuses_it_and_stores_nothing(
     assert before_db == (1, 1) and len(before_media) == 1
     (tmp_path / bad.name).write_bytes(bad.content)
 
-    code = main(["batch", "import", "pics", str(tmp_path / bad.name),
-                 "--db", f"sqlite:///{tmp_path / 't.db'}"])
+    code = main(
+        [
+            "batch",
+            "import",
+            "pics",
+            str(tmp_path / bad.name),
+            "--db",
+            f"sqlite:///{tmp_path / 't.db'}",
+        ]
+    )
 
     error = capsys.readouterr().err
     assert code == 1, error
@@ -85,8 +98,10 @@ def test_the_command_line_refuses_it_and_stores_nothing(
 
 
 def test_a_refusal_from_the_real_command_is_one_clean_message(cli_template: Path) -> None:
-    env = clean_env(TAPMARK_DATABASE_URL=f"sqlite:///{cli_template / 't.db'}",
-                    TAPMARK_MEDIA_DIR=str(cli_template / "media"))
+    env = clean_env(
+        TAPMARK_DATABASE_URL=f"sqlite:///{cli_template / 't.db'}",
+        TAPMARK_MEDIA_DIR=str(cli_template / "media"),
+    )
     before = files_in(cli_template / "media")
     for bad in (b for b in BAD_FILES if b.name in {"crc-picture.zip", "deep.jsonl"}):
         (cli_template / bad.name).write_bytes(bad.content)
@@ -97,8 +112,10 @@ def test_a_refusal_from_the_real_command_is_one_clean_message(cli_template: Path
 
 
 def test_local_files_only_from_inside_the_folder_given(tmp_path: Path) -> None:
-    env = clean_env(TAPMARK_DATABASE_URL=f"sqlite:///{tmp_path / 't.db'}",
-                    TAPMARK_MEDIA_DIR=str(tmp_path / "media"))
+    env = clean_env(
+        TAPMARK_DATABASE_URL=f"sqlite:///{tmp_path / 't.db'}",
+        TAPMARK_MEDIA_DIR=str(tmp_path / "media"),
+    )
     (tmp_path / "pics.toml").write_text(PROJECT)
     ok(tapmark(tmp_path, "project", "create", "pics.toml", env=env))
     (tmp_path / "in" / "pics").mkdir(parents=True)
@@ -106,13 +123,17 @@ def test_local_files_only_from_inside_the_folder_given(tmp_path: Path) -> None:
     (tmp_path / "in" / "pics" / "a.jpg").write_bytes((tmp_path / "secret.jpg").read_bytes())
     (tmp_path / "in" / "b.jsonl").write_text(
         '{"id": "1", "data": {"image": "../secret.jpg"}}\n'
-        f'{{"id": "2", "data": {{"image": "{tmp_path / "secret.jpg"}"}}}}\n')
+        f'{{"id": "2", "data": {{"image": "{tmp_path / "secret.jpg"}"}}}}\n'
+    )
     error = failed(tapmark(tmp_path, "batch", "import", "pics", "in/b.jsonl", env=env))
     assert "line 1: data.image: ../secret.jpg: outside the folder" in error
     assert f"line 2: data.image: {tmp_path / 'secret.jpg'}: outside the folder" in error
     (tmp_path / "in" / "c.jsonl").write_text('{"id": "3", "data": {"image": "a.jpg"}}\n')
-    error = failed(tapmark(tmp_path, "batch", "import", "pics", "in/c.jsonl", "--files",
-                           "in/elsewhere", env=env))
+    error = failed(
+        tapmark(
+            tmp_path, "batch", "import", "pics", "in/c.jsonl", "--files", "in/elsewhere", env=env
+        )
+    )
     assert "--files in/elsewhere: not a folder" in error
     assert not (tmp_path / "media").exists()
 
@@ -124,9 +145,17 @@ def media(tmp_path: Path) -> MediaStore:
 
 @pytest.fixture
 def recorder(store: Store, clock: Clock, media: MediaStore) -> Recorder:
-    return Recorder(Core(store, clock=clock, rng=random.Random(4), media=media,
-                         admins=frozenset({("console", "root")}), fetcher=HttpsFetcher(),
-                         limits=BatchLimits(max_items=MAX_ITEMS)))
+    return Recorder(
+        Core(
+            store,
+            clock=clock,
+            rng=random.Random(4),
+            media=media,
+            admins=frozenset({("console", "root")}),
+            fetcher=HttpsFetcher(),
+            limits=BatchLimits(max_items=MAX_ITEMS),
+        )
+    )
 
 
 async def stored(store: Store) -> tuple[int, int]:
@@ -164,16 +193,27 @@ async def test_a_refused_import_never_removes_a_file_a_concurrent_import_stores(
     """Both stage the same new picture; the refused one drops only its own staged copy."""
     await save_project(store, parse_project("p.toml", PROJECT), update=False)
     shared = jpeg(90, 60, seed=9)
-    bad = zip_of({"b.jsonl": jsonl([{"id": "b1", "data": {"image": "s.jpg"}},
-                                    {"id": "b2", "data": {"image": "broken.jpg"}}]),
-                  "s.jpg": shared, "broken.jpg": broken_jpeg()})
+    bad = zip_of(
+        {
+            "b.jsonl": jsonl(
+                [
+                    {"id": "b1", "data": {"image": "s.jpg"}},
+                    {"id": "b2", "data": {"image": "broken.jpg"}},
+                ]
+            ),
+            "s.jpg": shared,
+            "broken.jpg": broken_jpeg(),
+        }
+    )
     for i in range(3):
-        good = zip_of({"g.jsonl": jsonl([{"id": f"g{i}", "data": {"image": "s.jpg"}}]),
-                       "s.jpg": shared})
+        good = zip_of(
+            {"g.jsonl": jsonl([{"id": f"g{i}", "data": {"image": "s.jpg"}}]), "s.jpg": shared}
+        )
         refused, stored_ = await asyncio.gather(
             import_batch(store, "pics", "bad.zip", bad, True, media=media),
             import_batch(store, "pics", f"good{i}.zip", good, True, media=media),
-            return_exceptions=True)
+            return_exceptions=True,
+        )
         assert isinstance(refused, BatchFileError), refused
         assert not isinstance(stored_, BaseException), stored_
         async with store.transaction() as tx:

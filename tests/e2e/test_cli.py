@@ -27,8 +27,17 @@ EXAMPLE = ROOT / "examples" / "reviews"
 PROJECT_TOML = EXAMPLE / "project.toml"
 EXPORT_FIELDS = {"id", "data", "gold", "status", "result", "answers"}
 CSV_HEADER = [
-    "id", "gold", "status", "result", "confidence", "method", "annotator", "label", "time_ms",
-    "at", "data",
+    "id",
+    "gold",
+    "status",
+    "result",
+    "confidence",
+    "method",
+    "annotator",
+    "label",
+    "time_ms",
+    "at",
+    "data",
 ]
 INVITE_ALPHABET = set("ABCDEFGHJKLMNPQRSTUVWXYZ23456789")
 SIMULATED_PREFIXES = ("spammer-", "careless-", "skilled-")
@@ -41,12 +50,21 @@ def clean_env(**settings: str) -> dict[str, str]:
 
 
 def tapmark(
-    cwd: Path, *args: str, env: dict[str, str] | None = None, stdin: str | None = None,
+    cwd: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    stdin: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "cli.main", *args],
-        cwd=cwd, env=env if env is not None else clean_env(), input=stdin,
-        capture_output=True, text=True, encoding="utf-8", timeout=120, check=False,
+        cwd=cwd,
+        env=env if env is not None else clean_env(),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+        check=False,
     )
 
 
@@ -111,8 +129,11 @@ class Simulation:
 def simulation(tmp_path_factory: pytest.TempPathFactory) -> Simulation:
     folder = tmp_path_factory.mktemp("sim")
     db = sqlite_url(folder / "sim.db")
-    proc = ok(tapmark(folder, "demo", "--crowd", "5", "--items", "20", "--seed", "3", "--json",
-                      "--db", db))
+    proc = ok(
+        tapmark(
+            folder, "demo", "--crowd", "5", "--items", "20", "--seed", "3", "--json", "--db", db
+        )
+    )
     return Simulation(folder, db, json.loads(proc.stdout))
 
 
@@ -124,8 +145,7 @@ def test_project_create_then_update(tmp_path: Path) -> None:
     created = ok(tapmark(tmp_path, "project", "create", str(PROJECT_TOML), "--db", db))
     assert "'reviews' created" in created.stdout
     assert "3 labels" in created.stdout
-    updated = ok(tapmark(tmp_path, "project", "create", str(PROJECT_TOML), "--update",
-                         "--db", db))
+    updated = ok(tapmark(tmp_path, "project", "create", str(PROJECT_TOML), "--update", "--db", db))
     assert "'reviews' updated" in updated.stdout
     with sqlite3.connect(tmp_path / "t.db") as conn:
         assert conn.execute("SELECT name FROM projects").fetchall() == [("reviews",)]
@@ -136,8 +156,7 @@ def test_project_create_then_update(tmp_path: Path) -> None:
 def test_creating_a_project_twice_without_update_fails_clearly(
     tmp_path: Path, reviews_db: Path
 ) -> None:
-    proc = tapmark(tmp_path, "project", "create", str(PROJECT_TOML), "--db",
-                   sqlite_url(reviews_db))
+    proc = tapmark(tmp_path, "project", "create", str(PROJECT_TOML), "--db", sqlite_url(reviews_db))
     err = failed(proc)
     assert "'reviews' already exists" in err
     assert "--update" in err
@@ -149,8 +168,9 @@ def test_malformed_toml_names_the_file_and_the_line(tmp_path: Path) -> None:
         'name = "broken"\ntitle = "Broken"\ntask = single_choice\nlabels = ["a", "b"]\n',
         encoding="utf-8",
     )
-    err = failed(tapmark(tmp_path, "project", "create", str(path), "--db",
-                         sqlite_url(tmp_path / "t.db")))
+    err = failed(
+        tapmark(tmp_path, "project", "create", str(path), "--db", sqlite_url(tmp_path / "t.db"))
+    )
     assert str(path) in err
     assert "line 3" in err
 
@@ -158,9 +178,12 @@ def test_malformed_toml_names_the_file_and_the_line(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "field"),
     [
-        ("min_overlap = 3", "min_overlap = 0",
-         "line 25: quality.min_overlap (answers from distinct annotators each item gets): "
-         "must be at least 1, not 0"),
+        (
+            "min_overlap = 3",
+            "min_overlap = 0",
+            "line 25: quality.min_overlap (answers from distinct annotators each item gets): "
+            "must be at least 1, not 0",
+        ),
         ('task = "single_choice"', 'task = "nope"', "line 4: task (the task type): unknown"),
         ('name = "reviews"', 'name = "Bad Name!"', "line 2: name (the project's short name)"),
     ],
@@ -171,8 +194,9 @@ def test_a_bad_field_is_named(tmp_path: Path, old: str, new: str, field: str) ->
     path = tmp_path / "project.toml"
     path.write_text(text.replace(old, new), encoding="utf-8")
     shutil.copy(EXAMPLE / "guideline.md", tmp_path / "guideline.md")
-    err = failed(tapmark(tmp_path, "project", "create", str(path), "--db",
-                         sqlite_url(tmp_path / "t.db")))
+    err = failed(
+        tapmark(tmp_path, "project", "create", str(path), "--db", sqlite_url(tmp_path / "t.db"))
+    )
     assert f"{path}: {field}" in err
 
 
@@ -188,32 +212,55 @@ def test_import_jsonl_and_csv_batches_with_and_without_publish(
     tmp_path: Path, reviews_db: Path
 ) -> None:
     db = sqlite_url(reviews_db)
-    draft_jsonl = write_jsonl(tmp_path / "week1.jsonl", [
-        {"id": "j1", "data": {"text": "Lovely kettle."}},
-        {"id": "j2", "data": {"text": "The lid broke."}, "gold": "negative",
-         "explanation": "A fault."},
-        {"id": "j3", "data": {"text": "It is blue."}},
-    ])
+    draft_jsonl = write_jsonl(
+        tmp_path / "week1.jsonl",
+        [
+            {"id": "j1", "data": {"text": "Lovely kettle."}},
+            {
+                "id": "j2",
+                "data": {"text": "The lid broke."},
+                "gold": "negative",
+                "explanation": "A fault.",
+            },
+            {"id": "j3", "data": {"text": "It is blue."}},
+        ],
+    )
     out = ok(tapmark(tmp_path, "batch", "import", "reviews", str(draft_jsonl), "--db", db)).stdout
     assert "'week1': 3 items, 1 gold (negative 1); draft" in out
     live_jsonl = write_jsonl(tmp_path / "week2.jsonl", [{"id": "j4", "data": {"text": "Meh."}}])
-    out = ok(tapmark(tmp_path, "batch", "import", "reviews", str(live_jsonl), "--publish",
-                     "--db", db)).stdout
+    out = ok(
+        tapmark(tmp_path, "batch", "import", "reviews", str(live_jsonl), "--publish", "--db", db)
+    ).stdout
     assert "'week2': 1 items, 0 gold; published" in out
     live_csv = tmp_path / "week3.csv"
     live_csv.write_text(
         'id,text,gold\nc1,"Great, really great.",positive\nc2,Arrived on Monday.,\n',
         encoding="utf-8",
     )
-    out = ok(tapmark(tmp_path, "batch", "import", "reviews", str(live_csv), "--publish",
-                     "--name", "csv-live", "--db", db)).stdout
+    out = ok(
+        tapmark(
+            tmp_path,
+            "batch",
+            "import",
+            "reviews",
+            str(live_csv),
+            "--publish",
+            "--name",
+            "csv-live",
+            "--db",
+            db,
+        )
+    ).stdout
     assert "'csv-live': 2 items, 1 gold (positive 1); published" in out
     draft_csv = tmp_path / "week4.csv"
     draft_csv.write_text("id,text\nc3,Too small.\n", encoding="utf-8")
     out = ok(tapmark(tmp_path, "batch", "import", "reviews", str(draft_csv), "--db", db)).stdout
     assert "'week4': 1 items, 0 gold; draft" in out
     assert batch_statuses(reviews_db) == {
-        "week1": "draft", "week2": "published", "csv-live": "published", "week4": "draft",
+        "week1": "draft",
+        "week2": "published",
+        "csv-live": "published",
+        "week4": "draft",
     }
     rows = {r["id"]: r for r in export_jsonl(tmp_path, db)}
     assert list(rows) == ["j1", "j2", "j3", "j4", "c1", "c2", "c3"]
@@ -236,13 +283,10 @@ def test_a_bad_jsonl_names_every_problem_and_writes_nothing(
         '{"id": "b5", "data": {"text": "five"}, "gold": "superb"}\n',
         encoding="utf-8",
     )
-    err = failed(tapmark(tmp_path, "batch", "import", "reviews", str(bad), "--publish",
-                         "--db", db))
+    err = failed(tapmark(tmp_path, "batch", "import", "reviews", str(bad), "--publish", "--db", db))
     lines = err.strip().splitlines()
     assert any("bad.jsonl" in line and "line 3" in line for line in lines), err
-    assert any(
-        "bad.jsonl" in line and "line 5" in line and "gold" in line for line in lines
-    ), err
+    assert any("bad.jsonl" in line and "line 5" in line and "gold" in line for line in lines), err
     assert "line 1:" not in err and "line 4:" not in err
     assert export_jsonl(tmp_path, db) == []
     assert batch_statuses(reviews_db) == {}
@@ -251,8 +295,9 @@ def test_a_bad_jsonl_names_every_problem_and_writes_nothing(
 def test_a_csv_without_an_id_column_is_refused(tmp_path: Path, reviews_db: Path) -> None:
     path = tmp_path / "noid.csv"
     path.write_text("text,gold\nNice.,positive\n", encoding="utf-8")
-    err = failed(tapmark(tmp_path, "batch", "import", "reviews", str(path), "--db",
-                         sqlite_url(reviews_db)))
+    err = failed(
+        tapmark(tmp_path, "batch", "import", "reviews", str(path), "--db", sqlite_url(reviews_db))
+    )
     assert "noid.csv" in err
     assert "'id' column" in err
     assert batch_statuses(reviews_db) == {}
@@ -260,8 +305,9 @@ def test_a_csv_without_an_id_column_is_refused(tmp_path: Path, reviews_db: Path)
 
 def test_an_unknown_project_lists_the_known_ones(tmp_path: Path, reviews_db: Path) -> None:
     path = write_jsonl(tmp_path / "b.jsonl", [{"id": "1", "data": {"text": "x"}}])
-    err = failed(tapmark(tmp_path, "batch", "import", "nosuch", str(path), "--db",
-                         sqlite_url(reviews_db)))
+    err = failed(
+        tapmark(tmp_path, "batch", "import", "nosuch", str(path), "--db", sqlite_url(reviews_db))
+    )
     assert "'nosuch'" in err
     assert "projects: reviews" in err
 
@@ -270,8 +316,19 @@ def test_an_unknown_project_lists_the_known_ones(tmp_path: Path, reviews_db: Pat
 
 
 def test_invite_prints_the_code_on_the_last_line(tmp_path: Path, reviews_db: Path) -> None:
-    proc = ok(tapmark(tmp_path, "invite", "reviews", "--role", "annotator", "--uses", "2",
-                      "--db", sqlite_url(reviews_db)))
+    proc = ok(
+        tapmark(
+            tmp_path,
+            "invite",
+            "reviews",
+            "--role",
+            "annotator",
+            "--uses",
+            "2",
+            "--db",
+            sqlite_url(reviews_db),
+        )
+    )
     lines = proc.stdout.strip().splitlines()
     code = lines[-1]
     assert len(code) == 8 and set(code) <= INVITE_ALPHABET
@@ -279,45 +336,68 @@ def test_invite_prints_the_code_on_the_last_line(tmp_path: Path, reviews_db: Pat
     assert f"Telegram: send /start {code} to the bot (set TAPMARK_TELEGRAM_BOT_NAME" in lines[1]
     assert lines[2].strip() == f"Slack: /tapmark start {code}"
     with sqlite3.connect(reviews_db) as conn:
-        assert conn.execute("SELECT uses_left FROM invites WHERE code = ?", (code,)).fetchone() \
-            == (2,)
+        assert conn.execute("SELECT uses_left FROM invites WHERE code = ?", (code,)).fetchone() == (
+            2,
+        )
 
 
 def test_invite_prints_the_telegram_link_when_the_bot_is_named(
     tmp_path: Path, reviews_db: Path
 ) -> None:
     env = clean_env(TAPMARK_TELEGRAM_BOT_NAME="@labels_bot")
-    proc = ok(tapmark(tmp_path, "invite", "reviews", "--role", "annotator",
-                      "--db", sqlite_url(reviews_db), env=env))
+    proc = ok(
+        tapmark(
+            tmp_path,
+            "invite",
+            "reviews",
+            "--role",
+            "annotator",
+            "--db",
+            sqlite_url(reviews_db),
+            env=env,
+        )
+    )
     code = proc.stdout.strip().splitlines()[-1]
     assert f"https://t.me/labels_bot?start={code}" in proc.stdout
     assert f"/tapmark start {code}" in proc.stdout
-    err = failed(tapmark(tmp_path, "invite", "reviews", "--role", "annotator", "--db",
-                         sqlite_url(reviews_db), env=clean_env(TAPMARK_TELEGRAM_BOT_NAME="a b")))
+    err = failed(
+        tapmark(
+            tmp_path,
+            "invite",
+            "reviews",
+            "--role",
+            "annotator",
+            "--db",
+            sqlite_url(reviews_db),
+            env=clean_env(TAPMARK_TELEGRAM_BOT_NAME="a b"),
+        )
+    )
     assert "TAPMARK_TELEGRAM_BOT_NAME" in err and len(err.strip().splitlines()) == 1
 
 
-def test_a_manager_invite_is_for_one_person_unless_asked(
-    tmp_path: Path, reviews_db: Path
-) -> None:
+def test_a_manager_invite_is_for_one_person_unless_asked(tmp_path: Path, reviews_db: Path) -> None:
     db = sqlite_url(reviews_db)
     manager = ok(tapmark(tmp_path, "invite", "reviews", "--role", "manager", "--db", db))
     annotators = ok(tapmark(tmp_path, "invite", "reviews", "--role", "annotator", "--db", db))
-    three = ok(tapmark(tmp_path, "invite", "reviews", "--role", "manager", "--uses", "3",
-                       "--db", db))
+    three = ok(
+        tapmark(tmp_path, "invite", "reviews", "--role", "manager", "--uses", "3", "--db", db)
+    )
     assert "(1 use)" in manager.stdout and "(unlimited uses)" in annotators.stdout
     with sqlite3.connect(reviews_db) as conn:
         uses = dict(conn.execute("SELECT code, uses_left FROM invites").fetchall())
     assert uses[manager.stdout.split()[-1]] == 1
     assert uses[annotators.stdout.split()[-1]] is None
     assert uses[three.stdout.split()[-1]] == 3
-    assert "--uses" in failed(tapmark(tmp_path, "invite", "reviews", "--role", "qa", "--uses",
-                                      "0", "--db", db), code=2)
+    assert "--uses" in failed(
+        tapmark(tmp_path, "invite", "reviews", "--role", "qa", "--uses", "0", "--db", db), code=2
+    )
 
 
 def test_a_bad_role_is_a_usage_error(tmp_path: Path, reviews_db: Path) -> None:
-    err = failed(tapmark(tmp_path, "invite", "reviews", "--role", "boss", "--db",
-                         sqlite_url(reviews_db)), code=2)
+    err = failed(
+        tapmark(tmp_path, "invite", "reviews", "--role", "boss", "--db", sqlite_url(reviews_db)),
+        code=2,
+    )
     assert "--role" in err and "annotator" in err
 
 
@@ -331,8 +411,17 @@ def check_annotator(annotator: str, report: dict[str, Any]) -> None:
 
 
 def test_export_jsonl_after_a_simulated_run(simulation: Simulation) -> None:
-    proc = ok(tapmark(simulation.folder, "export", simulation.report["project"], "--format",
-                      "jsonl", "--db", simulation.db))
+    proc = ok(
+        tapmark(
+            simulation.folder,
+            "export",
+            simulation.report["project"],
+            "--format",
+            "jsonl",
+            "--db",
+            simulation.db,
+        )
+    )
     rows = [json.loads(line) for line in proc.stdout.splitlines()]
     assert len([r for r in rows if not r["gold"]]) == 20
     annotators = set()
@@ -351,8 +440,17 @@ def test_export_jsonl_after_a_simulated_run(simulation: Simulation) -> None:
 
 
 def test_export_csv_after_a_simulated_run(simulation: Simulation) -> None:
-    proc = ok(tapmark(simulation.folder, "export", simulation.report["project"], "--format",
-                      "csv", "--db", simulation.db))
+    proc = ok(
+        tapmark(
+            simulation.folder,
+            "export",
+            simulation.report["project"],
+            "--format",
+            "csv",
+            "--db",
+            simulation.db,
+        )
+    )
     rows = list(csv.reader(io.StringIO(proc.stdout)))
     assert rows[0] == CSV_HEADER
     records = [dict(zip(CSV_HEADER, r, strict=True)) for r in rows[1:]]
@@ -365,15 +463,32 @@ def test_export_csv_after_a_simulated_run(simulation: Simulation) -> None:
 
 def test_export_to_a_file(simulation: Simulation, tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
-    proc = ok(tapmark(simulation.folder, "export", simulation.report["project"], "--out",
-                      str(out), "--db", simulation.db))
+    proc = ok(
+        tapmark(
+            simulation.folder,
+            "export",
+            simulation.report["project"],
+            "--out",
+            str(out),
+            "--db",
+            simulation.db,
+        )
+    )
     assert proc.stdout == ""
     assert str(out) in proc.stderr
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert len([r for r in rows if not r["gold"]]) == 20
     assert all(set(r) == EXPORT_FIELDS for r in rows)
-    audit = ok(tapmark(simulation.folder, "audit", simulation.report["project"], "--json",
-                       "--db", simulation.db))
+    audit = ok(
+        tapmark(
+            simulation.folder,
+            "audit",
+            simulation.report["project"],
+            "--json",
+            "--db",
+            simulation.db,
+        )
+    )
     entries = [json.loads(line) for line in audit.stdout.splitlines()]
     assert entries[-1]["action"] == "export" and entries[-1]["who"] == "cli"
     assert entries[-1]["details"] == {"format": "jsonl", "via": "cli"}
@@ -381,8 +496,7 @@ def test_export_to_a_file(simulation: Simulation, tmp_path: Path) -> None:
 
 
 def test_demo_simulates_a_crowd_as_json(tmp_path: Path) -> None:
-    proc = ok(tapmark(tmp_path, "demo", "--crowd", "20", "--items", "200", "--seed", "1",
-                      "--json"))
+    proc = ok(tapmark(tmp_path, "demo", "--crowd", "20", "--items", "200", "--seed", "1", "--json"))
     assert len(proc.stdout.strip().splitlines()) == 1
     report = json.loads(proc.stdout)
     assert report["project"] == "reviews"
@@ -391,8 +505,14 @@ def test_demo_simulates_a_crowd_as_json(tmp_path: Path) -> None:
     assert report["labels_per_item"] <= 5
     assert len(report["annotators"]) == 20
     for a in report["annotators"]:
-        assert {"annotator", "gold_answers", "gold_correct", "gold_estimate", "status",
-                "qualification"} <= set(a)
+        assert {
+            "annotator",
+            "gold_answers",
+            "gold_correct",
+            "gold_estimate",
+            "status",
+            "qualification",
+        } <= set(a)
         assert 0 <= a["gold_correct"] <= a["gold_answers"]
         assert 0 < a["gold_estimate"] < 1
         check_annotator(a["annotator"], report)
@@ -461,10 +581,13 @@ def test_forget_erases_the_person_but_keeps_the_answers(simulation: Simulation) 
             "SELECT id, name FROM members WHERE pseudonym = ?", (pseudonym,)
         ).fetchone()
         assert name == ""
-        assert conn.execute("SELECT COUNT(*) FROM identities WHERE member_id = ?",
-                            (member_id,)).fetchone() == (0,)
-    rows = [json.loads(line) for line in
-            ok(tapmark(folder, "export", "reviews", "--db", db)).stdout.splitlines()]
+        assert conn.execute(
+            "SELECT COUNT(*) FROM identities WHERE member_id = ?", (member_id,)
+        ).fetchone() == (0,)
+    rows = [
+        json.loads(line)
+        for line in ok(tapmark(folder, "export", "reviews", "--db", db)).stdout.splitlines()
+    ]
     assert any(a["annotator"] == pseudonym for r in rows for a in r["answers"])
     failed(tapmark(folder, "forget", "a-nobody", "--db", db), code=1)
 
@@ -482,9 +605,14 @@ def test_console_ctrl_c_leaves_without_waiting_for_enter(tmp_path: Path) -> None
     import signal
 
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "demo", "--items", "20"], cwd=tmp_path,
-        env=clean_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, encoding="utf-8",
+        [sys.executable, "-m", "cli.main", "demo", "--items", "20"],
+        cwd=tmp_path,
+        env=clean_env(),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
     )
     assert proc.stdout is not None and proc.stdin is not None
     seen = ""

@@ -26,8 +26,10 @@ def test_a_batch_with_pictures_beside_it(tmp_path: Path) -> None:
     (tmp_path / "in" / "pics").mkdir(parents=True)
     (tmp_path / "in" / "pics" / "a.jpg").write_bytes(jpeg(2000, 1000))
     (tmp_path / "in" / "pics" / "bad.jpg").write_bytes(broken_jpeg())
-    rows = [{"id": "1", "data": {"image": "pics/a.jpg"}},
-            {"id": "2", "data": {"image": "pics/bad.jpg"}}]
+    rows = [
+        {"id": "1", "data": {"image": "pics/a.jpg"}},
+        {"id": "2", "data": {"image": "pics/bad.jpg"}},
+    ]
     batch = tmp_path / "in" / "b.jsonl"
     batch.write_text("".join(json.dumps(r) + "\n" for r in rows))
     error = failed(tapmark(tmp_path, "batch", "import", "cars", "in/b.jsonl", env=env))

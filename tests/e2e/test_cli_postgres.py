@@ -30,29 +30,30 @@ def export(proc: Any) -> list[dict[str, Any]]:
     return [json.loads(line) for line in ok(proc).stdout.splitlines()]
 
 
-async def test_a_simulated_crowd_labels_every_item_on_postgres(
-    tmp_path: Path, pg_url: str
-) -> None:
-    proc = await run(tmp_path, "demo", "--crowd", "20", "--items", "100", "--seed", "2",
-                     "--json", "--db", pg_url)
+async def test_a_simulated_crowd_labels_every_item_on_postgres(tmp_path: Path, pg_url: str) -> None:
+    proc = await run(
+        tmp_path, "demo", "--crowd", "20", "--items", "100", "--seed", "2", "--json", "--db", pg_url
+    )
     report = json.loads(ok(proc).stdout)
     assert report["items_finished"] == 100
     assert report["accuracy"] > 0.85
     assert report["labels_per_item"] <= 5
-    rows = export(await run(tmp_path, "export", "reviews",
-                            env=clean_env(TAPMARK_DATABASE_URL=pg_url)))
+    rows = export(
+        await run(tmp_path, "export", "reviews", env=clean_env(TAPMARK_DATABASE_URL=pg_url))
+    )
     assert sum(len(r["answers"]) for r in rows) == report["answers"]
     for row in rows:
         annotators = [a["annotator"] for a in row["answers"]]
         assert len(annotators) == len(set(annotators)), row["id"]
 
 
-async def test_migrate_moves_a_sqlite_database_to_postgres(
-    tmp_path: Path, pg_url: str
-) -> None:
+async def test_migrate_moves_a_sqlite_database_to_postgres(tmp_path: Path, pg_url: str) -> None:
     db = sqlite_url(tmp_path / "old.db")
-    ok(await run(tmp_path, "demo", "--crowd", "6", "--items", "30", "--seed", "4", "--json",
-                 "--db", db))
+    ok(
+        await run(
+            tmp_path, "demo", "--crowd", "6", "--items", "30", "--seed", "4", "--json", "--db", db
+        )
+    )
     moved = ok(await run(tmp_path, "migrate", "--from", db, "--to", pg_url)).stdout
     assert "copied" in moved and "answers" in moved
     before = export(await run(tmp_path, "export", "reviews", "--db", db))
@@ -67,7 +68,8 @@ async def test_migrate_moves_a_sqlite_database_to_postgres(
 async def test_migrate_explains_bad_usage(tmp_path: Path, pg_url: str) -> None:
     alone = failed(await run(tmp_path, "migrate", "--from", pg_url), code=2)
     assert "--to" in alone
-    missing = failed(await run(tmp_path, "migrate", "--from", sqlite_url(tmp_path / "no.db"),
-                               "--to", pg_url))
+    missing = failed(
+        await run(tmp_path, "migrate", "--from", sqlite_url(tmp_path / "no.db"), "--to", pg_url)
+    )
     assert "no database" in missing
     assert not (tmp_path / "no.db").exists()

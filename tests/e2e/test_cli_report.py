@@ -16,12 +16,16 @@ from tests.e2e.test_report import Scene, files, scene  # noqa: F401  (the fixtur
 
 
 async def test_report_prints_text_json_and_writes_the_charts(
-    scene: Scene, db_url: str, tmp_path: Path,  # noqa: F811
+    scene: Scene,  # noqa: F811
+    db_url: str,
+    tmp_path: Path,
 ) -> None:
     text = ok(tapmark(tmp_path, "report", "rep", "--db", db_url)).stdout
     assert text.startswith("Report: Reviews · ")
-    assert ("b1 (published): ▓▓▓▓▓░░░░░ 2 of 4 items finished (not counting its 1 gold "
-            "question), 5 answers; agreement α 0.00") in text
+    assert (
+        "b1 (published): ▓▓▓▓▓░░░░░ 2 of 4 items finished (not counting its 1 gold "
+        "question), 5 answers; agreement α 0.00"
+    ) in text
     assert "*" not in text and "`" not in text
     data = json.loads(ok(tapmark(tmp_path, "report", "rep", "--json", "--db", db_url)).stdout)
     assert data["project"] == "rep" and data["timezone"] == "Europe/Berlin"
@@ -39,7 +43,9 @@ async def test_report_prints_text_json_and_writes_the_charts(
 
 
 async def test_report_writes_three_named_pictures_making_the_folder(
-    scene: Scene, db_url: str, tmp_path: Path,  # noqa: F811
+    scene: Scene,  # noqa: F811
+    db_url: str,
+    tmp_path: Path,
 ) -> None:
     proc = ok(tapmark(tmp_path, "report", "rep", "--png", "out/week.png", "--db", db_url))
     names = ["week-answers.png", "week-batches.png", "week-quality.png"]
@@ -56,55 +62,129 @@ async def test_report_writes_three_named_pictures_making_the_folder(
 
 
 async def test_exports_for_payroll_and_label_studio(
-    scene: Scene, db_url: str, tmp_path: Path,  # noqa: F811
+    scene: Scene,  # noqa: F811
+    db_url: str,
+    tmp_path: Path,
 ) -> None:
-    sheet = ok(tapmark(tmp_path, "export", "rep", "--format", "annotators", "--since",
-                       "2027-01-16", "--until", "2027-01-16", "--db", db_url)).stdout
+    sheet = ok(
+        tapmark(
+            tmp_path,
+            "export",
+            "rep",
+            "--format",
+            "annotators",
+            "--since",
+            "2027-01-16",
+            "--until",
+            "2027-01-16",
+            "--db",
+            db_url,
+        )
+    ).stdout
     rows = {r["annotator"]: r for r in csv.DictReader(io.StringIO(sheet))}
     assert (rows[scene.ann_id]["answers"], rows[scene.bob_id]["answers"]) == ("1", "3")
-    friday = ok(tapmark(tmp_path, "export", "rep", "--format", "annotators", "--until",
-                        "2027-01-15", "--db", db_url)).stdout
+    friday = ok(
+        tapmark(
+            tmp_path,
+            "export",
+            "rep",
+            "--format",
+            "annotators",
+            "--until",
+            "2027-01-15",
+            "--db",
+            db_url,
+        )
+    ).stdout
     rows = {r["annotator"]: r for r in csv.DictReader(io.StringIO(friday))}
     assert (rows[scene.ann_id]["answers"], rows[scene.bob_id]["answers"]) == ("3", "0")
-    assert "--format annotators" in failed(tapmark(
-        tmp_path, "export", "rep", "--since", "2027-01-16", "--db", db_url), code=2)
-    assert "not a date" in failed(tapmark(
-        tmp_path, "export", "rep", "--format", "annotators", "--since", "16.01.2027",
-        "--db", db_url), code=2)
+    assert "--format annotators" in failed(
+        tapmark(tmp_path, "export", "rep", "--since", "2027-01-16", "--db", db_url), code=2
+    )
+    assert "not a date" in failed(
+        tapmark(
+            tmp_path,
+            "export",
+            "rep",
+            "--format",
+            "annotators",
+            "--since",
+            "16.01.2027",
+            "--db",
+            db_url,
+        ),
+        code=2,
+    )
 
     out = tmp_path / "rep.json"
-    ok(tapmark(tmp_path, "export", "rep", "--format", "label-studio", "--out", str(out),
-               "--db", db_url))
+    ok(
+        tapmark(
+            tmp_path, "export", "rep", "--format", "label-studio", "--out", str(out), "--db", db_url
+        )
+    )
     assert [t["id"] for t in json.loads(out.read_text(encoding="utf-8"))] == [
-        "g", "i1", "i2", "i3", "i4"]
+        "g",
+        "i1",
+        "i2",
+        "i3",
+        "i4",
+    ]
     other = f"sqlite:///{tmp_path / 'other.db'}"
     (tmp_path / "again.toml").write_text(
-        'name = "again"\ntitle = "Again"\ntask = "single_choice"\n'
-        'labels = ["pos", "neg", "neu"]\n', encoding="utf-8")
+        'name = "again"\ntitle = "Again"\ntask = "single_choice"\nlabels = ["pos", "neg", "neu"]\n',
+        encoding="utf-8",
+    )
     ok(tapmark(tmp_path, "project", "create", str(tmp_path / "again.toml"), "--db", other))
     imported = ok(tapmark(tmp_path, "batch", "import", "again", str(out), "--db", other)).stdout
     assert "5 items, 1 gold (pos 1)" in imported
-    items = [json.loads(line) for line in ok(tapmark(
-        tmp_path, "export", "again", "--db", other)).stdout.splitlines()]
+    items = [
+        json.loads(line)
+        for line in ok(tapmark(tmp_path, "export", "again", "--db", other)).stdout.splitlines()
+    ]
     assert [i["id"] for i in items] == ["g", "i1", "i2", "i3", "i4"]
     assert items[2]["data"]["suggestion"]["label"] == "pos"
     assert "suggestion" not in items[4]["data"] and items[4]["data"] == {"text": "fourth"}
 
 
 async def test_the_results_sheet_has_one_row_per_item_and_a_bom_for_excel(
-    scene: Scene, db_url: str, tmp_path: Path,  # noqa: F811
+    scene: Scene,  # noqa: F811
+    db_url: str,
+    tmp_path: Path,
 ) -> None:
-    ok(tapmark(tmp_path, "export", "rep", "--format", "results", "--bom", "--out", "rep.csv",
-               "--db", db_url))
+    ok(
+        tapmark(
+            tmp_path,
+            "export",
+            "rep",
+            "--format",
+            "results",
+            "--bom",
+            "--out",
+            "rep.csv",
+            "--db",
+            db_url,
+        )
+    )
     raw = (tmp_path / "rep.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert list(rows[0]) == ["id", "text", "gold", "status", "result", "confidence", "answers",
-                             "votes"]
+    assert list(rows[0]) == [
+        "id",
+        "text",
+        "gold",
+        "status",
+        "result",
+        "confidence",
+        "answers",
+        "votes",
+    ]
     by_id = {r["id"]: r for r in rows}
     assert list(by_id) == ["g", "i1", "i2", "i3", "i4"]
     assert (by_id["i2"]["text"], by_id["i2"]["status"], by_id["i2"]["result"]) == (
-        "second", "done", "pos")
+        "second",
+        "done",
+        "pos",
+    )
     assert (by_id["i2"]["answers"], by_id["i2"]["votes"]) == ("2", "pos 1; neg 1")
     assert (by_id["i4"]["answers"], by_id["i4"]["result"], by_id["i4"]["votes"]) == ("0", "", "")
     assert by_id["g"]["gold"] == "true" and by_id["i1"]["gold"] == "false"
@@ -115,7 +195,9 @@ async def test_the_results_sheet_has_one_row_per_item_and_a_bom_for_excel(
 
 
 async def test_gold_is_true_or_false_in_every_item_format(
-    scene: Scene, db_url: str, tmp_path: Path,  # noqa: F811
+    scene: Scene,  # noqa: F811
+    db_url: str,
+    tmp_path: Path,
 ) -> None:
     def run(fmt: str) -> str:
         return ok(tapmark(tmp_path, "export", "rep", "--format", fmt, "--db", db_url)).stdout

@@ -39,9 +39,9 @@ async def test_200_annotators_race_through_1000_items(
     people = [recorder.person(f"u{i}") for i in range(ANNOTATORS)]
     await asyncio.gather(*(p.command("start", code) for p in people))
     saved: Counter[str] = Counter()
-    await asyncio.gather(*(
-        label_until_done(p, random.Random(i), saved) for i, p in enumerate(people)
-    ))
+    await asyncio.gather(
+        *(label_until_done(p, random.Random(i), saved) for i, p in enumerate(people))
+    )
 
     async with store.transaction() as tx:
         project = await tx.project_by_name("t")
@@ -73,9 +73,9 @@ async def test_dynamic_overlap_holds_under_a_race(
     people = [recorder.person(f"d{i}") for i in range(60)]
     await asyncio.gather(*(p.command("start", code) for p in people))
     saved: Counter[str] = Counter()
-    await asyncio.gather(*(
-        label_until_done(p, random.Random(100 + i), saved) for i, p in enumerate(people)
-    ))
+    await asyncio.gather(
+        *(label_until_done(p, random.Random(100 + i), saved) for i, p in enumerate(people))
+    )
     async with store.transaction() as tx:
         project = await tx.project_by_name("t")
         assert project is not None

@@ -35,8 +35,14 @@ async def test_join_with_invite_shows_welcome_and_first_task(
     sends = [a for a in actions if isinstance(a, Send)]
     assert "Welcome to *Test sentiment*" in sends[0].screen.text
     assert alice.screen is not None
-    assert [b.label for b in alice.screen.buttons()] == ["pos", "neg", "neu", "Skip", "Report",
-                                                         "Guide"]
+    assert [b.label for b in alice.screen.buttons()] == [
+        "pos",
+        "neg",
+        "neu",
+        "Skip",
+        "Report",
+        "Guide",
+    ]
     assert "item number" in alice.screen.text
 
 
@@ -266,9 +272,7 @@ async def test_answers_survive_a_restart_and_the_lease_resumes(
         assert "1 of 3 in this batch" in again.screen.text
 
 
-async def test_progress_shows_quota_bars_hours_and_earnings(
-    store: Store, clock: Clock
-) -> None:
+async def test_progress_shows_quota_bars_hours_and_earnings(store: Store, clock: Clock) -> None:
     from bot.managing.operations import import_batch, make_invite, save_project
     from bot.managing.projectfile import parse_project
     from domain.enums import Role

@@ -15,7 +15,7 @@ from bot.core import Core
 from storage.contract import Store
 from tests.conftest import Clock
 
-PROJECT = b'''name = "chat"
+PROJECT = b"""name = "chat"
 title = "Chat project"
 task = "binary"
 labels = ["yes", "no"]
@@ -24,13 +24,12 @@ instructions = "Is it about cats?"
 min_overlap = 1
 max_overlap = 1
 gold_rate = 0
-'''
+"""
 
 
 @pytest.fixture
 def recorder(store: Store, clock: Clock) -> Recorder:
-    core = Core(store, clock=clock, rng=random.Random(1),
-                admins=frozenset({("console", "root")}))
+    core = Core(store, clock=clock, rng=random.Random(1), admins=frozenset({("console", "root")}))
     return Recorder(core)
 
 
@@ -60,8 +59,9 @@ async def setup(recorder: Recorder) -> tuple[Person, Person]:
     return root, ann
 
 
-async def test_a_batch_is_checked_then_published_from_chat(recorder: Recorder,
-                                                           store: Store) -> None:
+async def test_a_batch_is_checked_then_published_from_chat(
+    recorder: Recorder, store: Store
+) -> None:
     root, ann = await setup(recorder)
     await root.upload("first.jsonl", batch(5, bad_line=3))
     text = last(root)
@@ -139,9 +139,16 @@ async def test_annotators_cannot_use_manager_tools(recorder: Recorder, store: St
     root, ann = await setup(recorder)
     await root.upload("b.jsonl", batch(3))
     draft_buttons = root.screen.buttons()  # type: ignore[union-attr]
-    for command in (("invite", "manager"), ("batches",), ("members",), ("export",),
-                    ("suspend", "1"), ("remove", "1"), ("broadcast", "hello"),
-                    ("deadline", "b", "2027-01-20")):
+    for command in (
+        ("invite", "manager"),
+        ("batches",),
+        ("members",),
+        ("export",),
+        ("suspend", "1"),
+        ("remove", "1"),
+        ("broadcast", "hello"),
+        ("deadline", "b", "2027-01-20"),
+    ):
         actions = await ann.command(*command)
         assert not any(isinstance(a, SendFile) for a in actions)
         assert "Only a manager" in last(ann), command
@@ -189,7 +196,9 @@ async def test_a_new_guideline_is_acknowledged_before_the_next_task(recorder: Re
     assert "The guideline of Chat project changed (version 2)" in text
     assert "➕ Lions count as cats." in text and "Say yes" not in text
     assert [b.label for b in newcomer.screen.buttons()] == [  # type: ignore[union-attr]
-        "I have read it", "Full guide"]
+        "I have read it",
+        "Full guide",
+    ]
     await newcomer.tap("I have read it")
     assert newcomer.screen is not None and newcomer.screen.buttons()[0].label == "yes"
 
@@ -302,7 +311,6 @@ async def test_a_manager_removes_a_member_and_broadcasts(recorder: Recorder) -> 
     assert ann.screen is not None and ann.screen.buttons()[0].label == "yes"
 
 
-
 def buttons_of(person: Person) -> dict[str, tuple[str, str]]:
     """The latest message's buttons: label -> (token, message id)."""
     message = person.chat.last_with_buttons()
@@ -334,8 +342,11 @@ async def test_a_removed_manager_cannot_use_their_old_batch_buttons(
     live = buttons_of(mia)
     assert "Pause" in live
     await root.command("members")
-    number = next(line.split(".")[0] for line in last(root).splitlines()
-                  if "mia" in line and "manager" in line)
+    number = next(
+        line.split(".")[0]
+        for line in last(root).splitlines()
+        if "mia" in line and "manager" in line
+    )
     await root.command("remove", number.strip())
     assert "is removed as manager" in last(root)
     before = await statuses(store)

@@ -43,8 +43,9 @@ min_seconds = 0
 """
 
 
-def project(task: str = "single_choice", labels: str = '["cat", "dog"]', extra: str = "",
-            overlap: int = 1) -> str:
+def project(
+    task: str = "single_choice", labels: str = '["cat", "dog"]', extra: str = "", overlap: int = 1
+) -> str:
     return PROJECT.format(task=task, labels=labels, extra=extra, overlap=overlap)
 
 
@@ -59,8 +60,15 @@ def media(tmp_path: Path) -> MediaStore:
 
 @pytest.fixture
 def recorder(store: Store, clock: Clock, media: MediaStore) -> Recorder:
-    return Recorder(Core(store, clock=clock, rng=random.Random(4), media=media,
-                         admins=frozenset({("console", "root")})))
+    return Recorder(
+        Core(
+            store,
+            clock=clock,
+            rng=random.Random(4),
+            media=media,
+            admins=frozenset({("console", "root")}),
+        )
+    )
 
 
 def last(person: Person) -> str:
@@ -88,8 +96,15 @@ async def test_a_zip_with_pictures_sounds_and_videos_from_chat(
         {"id": "c", "data": {"text": "a sound", "audio": "clips/c.wav"}},
         {"id": "d", "data": {"text": "a film", "video": "/v.mp4"}},
     ]
-    archive = zip_of({"batch/items.jsonl": jsonl(rows), "batch/img/a.jpg": photo,
-                      "batch/clips/c.wav": wav(), "v.mp4": mp4(), "batch/unused.png": b"x"})
+    archive = zip_of(
+        {
+            "batch/items.jsonl": jsonl(rows),
+            "batch/img/a.jpg": photo,
+            "batch/clips/c.wav": wav(),
+            "v.mp4": mp4(),
+            "batch/unused.png": b"x",
+        }
+    )
     await root.upload("pics.zip", archive)
     assert "4 rows, 0 gold, no errors" in last(root), last(root)
     await root.tap("Publish")
@@ -97,7 +112,11 @@ async def test_a_zip_with_pictures_sounds_and_videos_from_chat(
     image = data["a"]["media"]
     assert data["b"]["media"] == image
     assert (image["kind"], image["width"], image["height"], image["ext"]) == (
-        "image", 640, 1280, "jpg")  # turned upright by its EXIF orientation, side capped
+        "image",
+        640,
+        1280,
+        "jpg",
+    )  # turned upright by its EXIF orientation, side capped
     assert image["source"] == "img/a.jpg"
     assert data["c"]["media"]["mime"] == "audio/wav" and data["d"]["media"]["ext"] == "mp4"
     stored = sorted(p.name for p in media.root.rglob("*.*"))
@@ -131,8 +150,14 @@ async def test_bad_media_are_named_by_row_and_nothing_is_stored(
         {"id": "gone", "data": {"audio": "missing.wav"}},
         {"id": "local", "data": {"image": "/etc/hostname"}},
     ]
-    archive = zip_of({"items.jsonl": jsonl(rows), "fine.jpg": jpeg(50, 50),
-                      "broken.jpg": broken_jpeg(), "bomb.png": bomb_png()})
+    archive = zip_of(
+        {
+            "items.jsonl": jsonl(rows),
+            "fine.jpg": jpeg(50, 50),
+            "broken.jpg": broken_jpeg(),
+            "bomb.png": bomb_png(),
+        }
+    )
     await root.upload("bad.zip", archive)
     text = last(root)
     assert "bad.zip was not imported: 4 problems. Nothing was stored." in text, text
@@ -167,43 +192,57 @@ async def files_server() -> AsyncIterator[str]:
 
 
 async def test_files_beside_the_batch_and_urls_from_the_command_line(
-    store: Store, media: MediaStore, tmp_path: Path, files_server: str,
+    store: Store,
+    media: MediaStore,
+    tmp_path: Path,
+    files_server: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     await save_project(store, parse_project("p.toml", project()), update=False)
     (tmp_path / "pics").mkdir()
     (tmp_path / "pics" / "local.jpg").write_bytes(jpeg(80, 60))
-    rows = [{"id": "1", "data": {"image": "pics/local.jpg"}},
-            {"id": "2", "data": {"image": f"{files_server}/p.jpg"}},
-            {"id": "3", "data": {"audio": f"{files_server}/s.wav"}}]
+    rows = [
+        {"id": "1", "data": {"image": "pics/local.jpg"}},
+        {"id": "2", "data": {"image": f"{files_server}/p.jpg"}},
+        {"id": "3", "data": {"audio": f"{files_server}/s.wav"}},
+    ]
     source = Source(base_dir=tmp_path, fetcher=HttpsFetcher(frozenset({"127.0.0.1"})))
-    summary = await import_batch(store, "pics", "b.jsonl", jsonl(rows), True, media=media,
-                                 source=source)
+    summary = await import_batch(
+        store, "pics", "b.jsonl", jsonl(rows), True, media=media, source=source
+    )
     assert summary.items == 3
     data = await items_of(store)
     assert (data["1"]["media"]["width"], data["2"]["media"]["width"]) == (80, 64)
     assert data["3"]["media"]["kind"] == "audio"
-    bad = [{"id": "4", "data": {"image": f"{files_server}/nope.jpg"}},
-           {"id": "5", "data": {"image": "pics/none.jpg"}}]
+    bad = [
+        {"id": "4", "data": {"image": f"{files_server}/nope.jpg"}},
+        {"id": "5", "data": {"image": "pics/none.jpg"}},
+    ]
     with pytest.raises(BatchFileError) as caught:
-        await import_batch(store, "pics", "c.jsonl", jsonl(bad), True, media=media,
-                           source=source)
+        await import_batch(store, "pics", "c.jsonl", jsonl(bad), True, media=media, source=source)
     problems = [str(p) for p in caught.value.problems]
     assert problems[0].startswith("line 1: data.image:") and "HTTP 404" in problems[0]
     assert problems[1].startswith("line 2: data.image: pics/none.jpg: no such file")
     with pytest.raises(BatchFileError, match="only https URLs"):
-        await import_batch(store, "pics", "d.jsonl", jsonl(rows[1:2]), True, media=media,
-                           source=Source(base_dir=tmp_path, fetcher=HttpsFetcher()))
+        await import_batch(
+            store,
+            "pics",
+            "d.jsonl",
+            jsonl(rows[1:2]),
+            True,
+            media=media,
+            source=Source(base_dir=tmp_path, fetcher=HttpsFetcher()),
+        )
 
 
-async def test_image_grid_end_to_end(
-    recorder: Recorder, store: Store, media: MediaStore
-) -> None:
+async def test_image_grid_end_to_end(recorder: Recorder, store: Store, media: MediaStore) -> None:
     toml = project("image_grid", '["car", "bike"]', "[options]\nrows = 2\ncols = 2", overlap=3)
     await save_project(store, parse_project("p.toml", toml), update=False)
-    rows = [{"id": "g1", "data": {"image": "street.jpg", "text": "A street"}},
-            {"id": "g2", "data": {"image": "street.jpg", "category": "bike"}}]
+    rows = [
+        {"id": "g1", "data": {"image": "street.jpg", "text": "A street"}},
+        {"id": "g2", "data": {"image": "street.jpg", "category": "bike"}},
+    ]
     archive = zip_of({"grid.jsonl": jsonl(rows), "street.jpg": jpeg(400, 300)})
     await import_batch(store, "pics", "grid.zip", archive, True, media=media)
     data = await items_of(store)
@@ -225,14 +264,20 @@ async def test_image_grid_end_to_end(
     async with store.transaction() as tx:
         found = await tx.project_by_name("pics")
         assert found is not None
-        records = {json.loads(line)["id"]: json.loads(line)
-                   async for line in export_jsonl(tx, found.id)}
+        records = {
+            json.loads(line)["id"]: json.loads(line) async for line in export_jsonl(tx, found.id)
+        }
     first = records["g1"]
     assert first["status"] == "done"
     assert first["result"]["value"] == {"cells": [1, 2], "bbox": [0, 0, 400, 150]}
     assert first["answers"][0]["value"] == {"cells": [1, 2], "bbox": [0, 0, 400, 150]}
-    assert first["summary"] == {"answers": 3, "votes": {"1": 3, "2": 3, "3": 0, "4": 0},
-                                "category": "car", "width": 400, "height": 300}
+    assert first["summary"] == {
+        "answers": 3,
+        "votes": {"1": 3, "2": 3, "3": 0, "4": 0},
+        "category": "car",
+        "width": 400,
+        "height": 300,
+    }
     assert records["g2"]["result"]["value"] == {"cells": [], "bbox": None}
 
     async with store.transaction() as tx:
@@ -241,8 +286,10 @@ async def test_image_grid_end_to_end(
         coco = json.loads("".join([c async for c in export_coco(tx, found.id)]))
         studio = json.loads("".join([c async for c in export_label_studio(tx, found.id)]))
     sha = data["g1"]["media"]["sha"]
-    assert coco["categories"] == [{"id": 1, "name": "car", "supercategory": ""},
-                                  {"id": 2, "name": "bike", "supercategory": ""}]
+    assert coco["categories"] == [
+        {"id": 1, "name": "car", "supercategory": ""},
+        {"id": 2, "name": "bike", "supercategory": ""},
+    ]
     assert [i["file_name"] for i in coco["images"]] == [f"{sha[:2]}/{sha}.jpg"] * 2
     assert (media.root / coco["images"][0]["file_name"]).exists()
     assert coco["images"][0]["width"] == 400 and coco["images"][0]["height"] == 300
@@ -252,7 +299,13 @@ async def test_image_grid_end_to_end(
     task = next(t for t in studio if t["id"] == "g1")
     (rectangle,) = task["predictions"][0]["result"]
     assert rectangle["type"] == "rectanglelabels" and rectangle["to_name"] == "image"
-    assert rectangle["value"] == {"x": 0.0, "y": 0.0, "width": 100.0, "height": 50.0,
-                                  "rotation": 0, "rectanglelabels": ["car"]}
+    assert rectangle["value"] == {
+        "x": 0.0,
+        "y": 0.0,
+        "width": 100.0,
+        "height": 50.0,
+        "rotation": 0,
+        "rectanglelabels": ["car"],
+    }
     assert rectangle["original_width"] == 400 and len(task["annotations"]) == 3
     assert next(t for t in studio if t["id"] == "g2")["predictions"][0]["result"] == []

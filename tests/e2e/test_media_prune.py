@@ -26,8 +26,9 @@ def age(media: MediaStore, sha: str, hours: float) -> None:
 
 
 def batch(ext_id: str, width: int) -> bytes:
-    return zip_of({"b.jsonl": jsonl([{"id": ext_id, "data": {"image": "p.jpg"}}]),
-                   "p.jpg": jpeg(width, 40)})
+    return zip_of(
+        {"b.jsonl": jsonl([{"id": ext_id, "data": {"image": "p.jpg"}}]), "p.jpg": jpeg(width, 40)}
+    )
 
 
 async def test_only_old_files_that_no_item_names_go(store: Store, tmp_path: Path) -> None:

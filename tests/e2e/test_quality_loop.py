@@ -110,8 +110,9 @@ async def test_qualification_fail_stops_work_until_a_manager_allows_a_retry(
 async def test_gold_feedback_follows_the_projects_policy(
     recorder: Recorder, make_project: MakeProject
 ) -> None:
-    code = await make_project(items=40, gold_every=2, gold_rate=1.0,
-                              extra='gold_feedback = "always"\ngold_min = 100')
+    code = await make_project(
+        items=40, gold_every=2, gold_rate=1.0, extra='gold_feedback = "always"\ngold_min = 100'
+    )
     cat = recorder.person("cat")
     await cat.command("start", code)
     text = await answer_gold(cat, "pos")
@@ -124,8 +125,9 @@ async def test_gold_feedback_follows_the_projects_policy(
 async def test_gold_feedback_never_shows_when_the_policy_says_never(
     recorder: Recorder, make_project: MakeProject
 ) -> None:
-    code = await make_project(items=40, gold_every=2, gold_rate=1.0,
-                              extra='gold_feedback = "never"\ngold_min = 100')
+    code = await make_project(
+        items=40, gold_every=2, gold_rate=1.0, extra='gold_feedback = "never"\ngold_min = 100'
+    )
     dan = recorder.person("dan")
     await dan.command("start", code)
     await dan.tap("neg")
@@ -135,8 +137,9 @@ async def test_gold_feedback_never_shows_when_the_policy_says_never(
 async def test_a_careless_annotator_is_suspended_and_their_items_reopen(
     recorder: Recorder, make_project: MakeProject, store: Store, clock: Clock
 ) -> None:
-    code = await make_project(items=60, gold_every=3, gold_rate=0.5, overlap=2,
-                              extra="gold_min = 4")
+    code = await make_project(
+        items=60, gold_every=3, gold_rate=0.5, overlap=2, extra="gold_min = 4"
+    )
     boss = recorder.person("boss")
     async with store.transaction() as tx:
         project = await tx.project_by_name("t")
@@ -173,12 +176,17 @@ async def test_a_careless_annotator_is_suspended_and_their_items_reopen(
     assert hers and all(a.excluded == "suspended" for a in hers)
     others = [a for r in rows.values() for a in r.answers if a.annotator != pseudonym]
     assert others and all(a.excluded is None for a in others)
-    touched = [r for r in rows.values() if r.item.gold is None
-               and any(a.annotator == pseudonym for a in r.answers)]
+    touched = [
+        r
+        for r in rows.values()
+        if r.item.gold is None and any(a.annotator == pseudonym for a in r.answers)
+    ]
     shared = [r for r in touched if len(r.answers) == 2]
     assert shared, "eve and ivy should have finished some items together"
-    assert all(r.item.status == "open" and r.item.n_answers == len(r.answers) - 1
-               and r.result is None for r in touched)
+    assert all(
+        r.item.status == "open" and r.item.n_answers == len(r.answers) - 1 and r.result is None
+        for r in touched
+    )
     kinds = [k for k, _ in await flags(store)]
     assert "suspended" in kinds
     outbox = await recorder.core.outbox("console")
@@ -246,8 +254,9 @@ async def test_fast_answers_and_one_label_runs_are_flagged_not_banned(
     assert on_screen(gus)[:1] == ["pos"]
 
 
-async def test_many_skips_are_flagged(recorder: Recorder, make_project: MakeProject,
-                                      store: Store) -> None:
+async def test_many_skips_are_flagged(
+    recorder: Recorder, make_project: MakeProject, store: Store
+) -> None:
     code = await make_project(items=30, overlap=1)
     hal = recorder.person("hal")
     await hal.command("start", code)

@@ -29,7 +29,7 @@ from storage.contract import Store
 from tasks.readers import read_batch
 from tests.conftest import Clock
 
-PROJECT = b'''name = "rep"
+PROJECT = b"""name = "rep"
 title = "Reviews"
 task = "single_choice"
 labels = ["pos", "neg", "neu"]
@@ -45,7 +45,7 @@ daily = 3
 [pay]
 per_task = 0.5
 currency = "EUR"
-'''
+"""
 
 BATCH = b"""{"id": "g", "data": {"text": "gold one"}, "gold": "pos", "explanation": "Clearly."}
 {"id": "i1", "data": {"text": "first"}}
@@ -81,8 +81,9 @@ async def answer(person: Person, clock: Clock, label: str, seconds: float) -> No
 
 @pytest.fixture
 async def scene(store: Store, clock: Clock) -> Scene:
-    recorder = Recorder(Core(store, clock=clock, rng=random.Random(1),
-                             admins=frozenset({("console", "root")})))
+    recorder = Recorder(
+        Core(store, clock=clock, rng=random.Random(1), admins=frozenset({("console", "root")}))
+    )
     root = recorder.person("root")
     await root.upload("rep.toml", PROJECT)
     await root.upload("b1.jsonl", BATCH)
@@ -113,12 +114,14 @@ async def test_report_gives_the_figures_of_the_day_and_three_charts(scene: Scene
     actions = await root.command("report")
     text = last(root)
     assert "Report: Reviews · Sat 16 Jan 00:53 (Europe/Berlin)" in text
-    assert ("b1 (published): ▓▓▓▓▓░░░░░ 2 of 4 items finished (not counting its 1 gold "
-            "question), 5 answers; agreement α 0.00") in text
-    assert "Agreement: α 0.00 (Krippendorff's alpha over the items answered at least twice" \
-        in text
-    assert "due Wed 20 Jan 23:59 (in 5 days); at 0.3 answers an hour, done by Sat 16 Jan 10:" \
-        in text
+    assert (
+        "b1 (published): ▓▓▓▓▓░░░░░ 2 of 4 items finished (not counting its 1 gold "
+        "question), 5 answers; agreement α 0.00"
+    ) in text
+    assert "Agreement: α 0.00 (Krippendorff's alpha over the items answered at least twice" in text
+    assert (
+        "due Wed 20 Jan 23:59 (in 5 days); at 0.3 answers an hour, done by Sat 16 Jan 10:" in text
+    )
     assert "on time ✓" in text
     assert "Today: 4 answers from 2 annotators" in text
     assert f"Under the daily quota of 3: {scene.ann_id} 1" in text
@@ -126,8 +129,7 @@ async def test_report_gives_the_figures_of_the_day_and_three_charts(scene: Scene
     assert f"{scene.ann_id}: gold 1/1 (100%); agrees 2/2 (100%)" in text
     assert f"{scene.bob_id}: gold 0/1 (0%); agrees 1/2 (50%)" in text
     pictures = files(actions)
-    assert [f.name for f in pictures] == ["rep-answers.png", "rep-batches.png",
-                                          "rep-quality.png"]
+    assert [f.name for f in pictures] == ["rep-answers.png", "rep-batches.png", "rep-quality.png"]
     images = [Image.open(io.BytesIO(picture.data)) for picture in pictures]
     assert all(image.format == "PNG" for image in images)
     # one batch on the deadline chart, two annotators on the quality chart
@@ -141,8 +143,7 @@ async def test_report_is_refused_to_annotators_with_nothing_sent(scene: Scene) -
     for command in (("report",), ("export", "annotators"), ("export", "label-studio")):
         actions = await scene.ann.command(*command)
         assert not files(actions)
-        assert [plain(a.screen.text) for a in actions] == [
-            "Only a manager of Reviews can do that."]
+        assert [plain(a.screen.text) for a in actions] == ["Only a manager of Reviews can do that."]
 
 
 async def test_the_annotators_sheet_counts_answers_hours_and_pay(scene: Scene) -> None:
@@ -155,12 +156,22 @@ async def test_the_annotators_sheet_counts_answers_hours_and_pay(scene: Scene) -
     ann, bob = table[scene.ann_id], table[scene.bob_id]
     # Ann: 10 + 20 + 30 seconds, then twenty minutes cut to the five-minute session gap.
     assert (ann["answers"], ann["active_hours"], ann["earnings"], ann["currency"]) == (
-        "4", "0.10", "2.00", "EUR")
+        "4",
+        "0.10",
+        "2.00",
+        "EUR",
+    )
     assert (bob["answers"], bob["active_hours"], bob["earnings"]) == ("3", "0.05", "1.50")
-    assert (ann["gold_answers"], ann["gold_accuracy"], ann["agreement"]) == ("1", "1.0000",
-                                                                             "1.0000")
+    assert (ann["gold_answers"], ann["gold_accuracy"], ann["agreement"]) == (
+        "1",
+        "1.0000",
+        "1.0000",
+    )
     assert (bob["gold_accuracy"], bob["compared_answers"], bob["agreement"]) == (
-        "0.0000", "2", "0.5000")
+        "0.0000",
+        "2",
+        "0.5000",
+    )
     [saturday] = files(await scene.root.command("export", "annotators", "2027-01-16"))
     days = {r[0]: r for r in csv.reader(io.StringIO(saturday.data.decode()))}
     assert days[scene.ann_id][2:5] == ["1", "0.08", "0.50"]  # Saturday in Berlin only
@@ -182,7 +193,10 @@ async def test_label_studio_export_has_the_task_format_and_round_trips(scene: Sc
             [result] = annotation["result"]
             assert set(result) == {"from_name", "to_name", "type", "value"}
             assert (result["from_name"], result["to_name"], result["type"]) == (
-                "label", "text", "choices")
+                "label",
+                "text",
+                "choices",
+            )
             assert result["value"]["choices"][0] in {"pos", "neg", "neu"}
             assert "completed_by" not in annotation
     i2 = by_id["i2"]
@@ -200,8 +214,13 @@ async def test_label_studio_export_has_the_task_format_and_round_trips(scene: Sc
     assert gold["ground_truth"] is True and gold["result"][0]["value"]["choices"] == ["pos"]
 
     spec = ProjectSpec.model_validate(
-        {"name": "again", "title": "Again", "task": "single_choice",
-         "labels": ["pos", "neg", "neu"]})
+        {
+            "name": "again",
+            "title": "Again",
+            "task": "single_choice",
+            "labels": ["pos", "neg", "neu"],
+        }
+    )
     items = {i.ext_id: i for i in read_batch("rep-label-studio.json", export.data, spec)}
     assert list(items) == ["g", "i1", "i2", "i3", "i4"]
     assert items["g"].gold == "pos" and items["g"].explanation == "Clearly."
@@ -213,8 +232,9 @@ async def test_label_studio_export_has_the_task_format_and_round_trips(scene: Sc
 
 
 async def test_csv_cells_a_spreadsheet_would_run_are_defused(store: Store, clock: Clock) -> None:
-    recorder = Recorder(Core(store, clock=clock, rng=random.Random(1),
-                             admins=frozenset({("console", "root")})))
+    recorder = Recorder(
+        Core(store, clock=clock, rng=random.Random(1), admins=frozenset({("console", "root")}))
+    )
     root = recorder.person("root")
     await root.upload("rep.toml", PROJECT.replace(b'"EUR"', b'"=SUM(1)"'))
     await root.upload("b1.csv", b"id,text\n=2+3,fine\n@cmd,also fine\n")
@@ -244,8 +264,10 @@ async def test_the_report_names_who_waits_for_work(
         project = await tx.project_by_name("t")
         assert project is not None
         s = await summary(tx, project, clock())
-        ids = [(await tx.member_by_identity("console", n)).pseudonym  # type: ignore[union-attr]
-               for n in ("ann", "bob")]
+        ids = [
+            (await tx.member_by_identity("console", n)).pseudonym  # type: ignore[union-attr]
+            for n in ("ann", "bob")
+        ]
     assert summary_json(s)["waiting_for_work"] == ids, "longest waiting first"
     assert f"Waiting for work: 2 annotators ({ids[0]}, {ids[1]})" in plain(summary_text(s))
     await bob.command("stop")

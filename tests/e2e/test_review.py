@@ -13,7 +13,7 @@ from domain.enums import Role
 from storage.contract import Store
 from tests.conftest import Clock
 
-PROJECT = b'''name = "qa"
+PROJECT = b"""name = "qa"
 title = "QA project"
 task = "single_choice"
 labels = ["pos", "neg", "neu"]
@@ -21,13 +21,14 @@ labels = ["pos", "neg", "neu"]
 min_overlap = 2
 max_overlap = 2
 gold_rate = 0
-'''
+"""
 
 
 @pytest.fixture
 def recorder(store: Store, clock: Clock) -> Recorder:
-    return Recorder(Core(store, clock=clock, rng=random.Random(2),
-                         admins=frozenset({("console", "root")})))
+    return Recorder(
+        Core(store, clock=clock, rng=random.Random(2), admins=frozenset({("console", "root")}))
+    )
 
 
 def last(person: Person) -> str:
@@ -35,7 +36,9 @@ def last(person: Person) -> str:
 
 
 async def setup(
-    recorder: Recorder, store: Store, project: bytes = PROJECT,
+    recorder: Recorder,
+    store: Store,
+    project: bytes = PROJECT,
 ) -> tuple[Person, Person, list[Person]]:
     root = recorder.person("root")
     await root.upload("qa.toml", project)
@@ -114,9 +117,12 @@ async def test_qa_relabels_a_disputed_item_and_pings_an_annotator(
     await quinn.text("Thanks! Which part is cut off?")
     assert "Sent to 1 person." in last(quinn)
     outbox = await recorder.core.outbox("console")
-    assert [(s.to.user_id, "New tasks" in s.screen.text, "Which part" in s.screen.text)
-            for _, s in outbox] == [("p1", True, False), ("p2", False, True)], (
-        "p1 is told the reported item is free for them; p2 gets the ping")
+    assert [
+        (s.to.user_id, "New tasks" in s.screen.text, "Which part" in s.screen.text)
+        for _, s in outbox
+    ] == [("p1", True, False), ("p2", False, True)], (
+        "p1 is told the reported item is free for them; p2 gets the ping"
+    )
 
 
 async def test_annotators_cannot_review(recorder: Recorder, store: Store) -> None:
@@ -164,8 +170,11 @@ async def test_a_reviewer_removed_between_button_and_text_sends_nothing(
         project = await tx.project_by_name("qa")
         member = await tx.member_by_identity("console", "quinn")
         assert project is not None and member is not None
-    for button, words in (("Send back", "Look again."), ("Ping", "Which part?"),
-                          ("Guide note", "Say what cut off means.")):
+    for button, words in (
+        ("Send back", "Look again."),
+        ("Ping", "Which part?"),
+        ("Guide note", "Say what cut off means."),
+    ):
         async with store.transaction() as tx:
             await tx.set_role_status(project.id, member.id, Role.QA, "active")
         await quinn.command("review")
@@ -220,10 +229,17 @@ async def test_ping_on_a_disputed_item_asks_whom_minority_first(
     assert "Sent to 3 people." in last(quinn)
     queued = await recorder.core.outbox("console")
     outbox = [(s.to.user_id, plain(s.screen.text)) for _, s in queued]
-    pinged = [(who, "Why neg?" in text, "Please reread" in text) for who, text in outbox
-              if "QA, QA project" in text]
-    assert pinged == [("p1", True, False), ("p1", False, True), ("p0", False, True),
-                      ("p2", False, True)], "one to the chosen person, then all, minority first"
+    pinged = [
+        (who, "Why neg?" in text, "Please reread" in text)
+        for who, text in outbox
+        if "QA, QA project" in text
+    ]
+    assert pinged == [
+        ("p1", True, False),
+        ("p1", False, True),
+        ("p0", False, True),
+        ("p2", False, True),
+    ], "one to the chosen person, then all, minority first"
     assert all(item in text for _, text in outbox if "QA, QA project" in text), "item shown"
 
 

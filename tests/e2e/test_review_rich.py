@@ -35,11 +35,12 @@ async def reviewer(recorder: Recorder, store: Store, name: str = "p") -> Person:
     return quinn
 
 
-async def test_qa_sets_a_disputed_rating_with_the_scale(
-    recorder: Recorder, store: Store
-) -> None:
-    code = await setup(store, project_toml("rating", "[options]\nscale = 5"),
-                       [{"id": "r1", "data": {"text": "the sequel"}}])
+async def test_qa_sets_a_disputed_rating_with_the_scale(recorder: Recorder, store: Store) -> None:
+    code = await setup(
+        store,
+        project_toml("rating", "[options]\nscale = 5"),
+        [{"id": "r1", "data": {"text": "the sequel"}}],
+    )
     for person, score in zip(await people(recorder, code, 3), "135", strict=True):
         await person.tap(score)
     quinn = await reviewer(recorder, store)
@@ -62,10 +63,14 @@ async def test_qa_sets_a_disputed_rating_with_the_scale(
 
 
 async def test_qa_types_the_result_of_a_typed_task(recorder: Recorder, store: Store) -> None:
-    code = await setup(store, project_toml("free_text", "[options]\nmax_length = 20"),
-                       [{"id": "t1", "data": {"text": "Transcribe: smudged"}}])
-    for person, answer in zip(await people(recorder, code, 3), ("smudge", "smudged", "sludge"),
-                              strict=True):
+    code = await setup(
+        store,
+        project_toml("free_text", "[options]\nmax_length = 20"),
+        [{"id": "t1", "data": {"text": "Transcribe: smudged"}}],
+    )
+    for person, answer in zip(
+        await people(recorder, code, 3), ("smudge", "smudged", "sludge"), strict=True
+    ):
         await person.text(answer)
     quinn = await reviewer(recorder, store)
     await quinn.command("review")
@@ -84,8 +89,11 @@ async def test_qa_types_the_result_of_a_typed_task(recorder: Recorder, store: St
 async def test_a_toggle_task_is_accepted_or_sent_back_not_set(
     recorder: Recorder, store: Store
 ) -> None:
-    code = await setup(store, project_toml("multi_choice", 'labels = ["cat", "dog"]'),
-                       [{"id": "m1", "data": {"text": "a pet"}}])
+    code = await setup(
+        store,
+        project_toml("multi_choice", 'labels = ["cat", "dog"]'),
+        [{"id": "m1", "data": {"text": "a pet"}}],
+    )
     for person, pick in zip(await people(recorder, code, 3), ("cat", "dog", "cat"), strict=True):
         await person.tap(pick)
         await person.tap("Done (1 ✓)")
@@ -101,8 +109,9 @@ async def test_the_review_card_shows_the_items_picture(
     media = MediaStore(tmp_path / "media")
     recorder = Recorder(Core(store, clock=clock, rng=random.Random(4), media=media))
     await save_project(store, parse_project("p.toml", project(overlap=1)), update=False)
-    archive = zip_of({"b.jsonl": jsonl([{"id": "c1", "data": {"image": "a.jpg"}}]),
-                      "a.jpg": jpeg(64, 48)})
+    archive = zip_of(
+        {"b.jsonl": jsonl([{"id": "c1", "data": {"image": "a.jpg"}}]), "a.jpg": jpeg(64, 48)}
+    )
     await import_batch(store, "pics", "b.zip", archive, True, media=media)
     ann = recorder.person("ann")
     await ann.command("start", (await make_invite(store, "pics", Role.ANNOTATOR, None, None)).code)
@@ -120,8 +129,11 @@ async def test_the_review_card_shows_the_items_picture(
 async def test_a_rating_sent_back_is_relabelled_on_its_scale(
     recorder: Recorder, store: Store
 ) -> None:
-    code = await setup(store, project_toml("rating", "[options]\nscale = 5"),
-                       [{"id": "r1", "data": {"text": "the sequel"}}])
+    code = await setup(
+        store,
+        project_toml("rating", "[options]\nscale = 5"),
+        [{"id": "r1", "data": {"text": "the sequel"}}],
+    )
     crowd = await people(recorder, code, 3)
     for person, score in zip(crowd, "135", strict=True):
         await person.tap(score)

@@ -107,12 +107,19 @@ def world_factory(store: Store, clock: Clock) -> MakeWorld:
     ) -> World:
         """A project in Kolkata with these batches (name, items, published) and a manager."""
         await save_project(
-            store, parse_project("signs.toml", PROJECT.format(zone=ZONE, overlap=overlap)),
+            store,
+            parse_project("signs.toml", PROJECT.format(zone=ZONE, overlap=overlap)),
             update=False,
         )
         for name, n, published in batches:
-            await import_batch(store, "signs", f"{name}.jsonl", batch_lines(n, prefix=name),
-                               published, batch_name=name)
+            await import_batch(
+                store,
+                "signs",
+                f"{name}.jsonl",
+                batch_lines(n, prefix=name),
+                published,
+                batch_name=name,
+            )
         annotators = await make_invite(store, "signs", Role.ANNOTATOR, None, None)
         managers = await make_invite(store, "signs", Role.MANAGER, None, None)
         core = Core(store, clock=clock, rng=random.Random(3))
@@ -175,7 +182,8 @@ async def test_the_digest_reaches_the_managers_once_a_day_at_their_local_time(
     assert list(got) == ["maria"]
     digest = got["maria"][0]
     assert digest.startswith(
-        "📬 Daily digest\nReport: Street signs · Fri 15 Jan 18:00 (Asia/Kolkata)")
+        "📬 Daily digest\nReport: Street signs · Fri 15 Jan 18:00 (Asia/Kolkata)"
+    )
     assert "b1 (published): ░░░░░░░░░░ 0 of 4 items finished, 2 answers" in digest
     assert "Today: 2 answers from 1 annotator" in digest
     assert f"Under the daily quota of 3: {await pseudonym(w, 'ann')} 2" in digest
@@ -189,7 +197,13 @@ async def test_the_digest_reaches_the_managers_once_a_day_at_their_local_time(
     assert await send_digests(second_store, clock()) == 0  # another worker
     clock.now = at("2027-01-15 23:59")
     assert await run_due(w.store, clock()) == {  # ann's lease has expired by now
-        "leases": 1, "waiting": 0, "deadlines": 0, "reminders": 0, "digests": 0, "prune": 0}
+        "leases": 1,
+        "waiting": 0,
+        "deadlines": 0,
+        "reminders": 0,
+        "digests": 0,
+        "prune": 0,
+    }
     assert await w.inbox.take() == {}
 
     clock.now = at("2027-01-16 17:00")
@@ -246,7 +260,8 @@ async def test_reminders_go_once_to_annotators_behind_their_quota_who_did_not_mu
     await answer(bob, 1)
     await carol.command("mute")
     assert last(carol) == (
-        "I will not remind you of your quota in Street signs. /unmute turns reminders on again.")
+        "I will not remind you of your quota in Street signs. /unmute turns reminders on again."
+    )
 
     clock.now = at("2027-01-15 14:59")
     assert await send_reminders(w.store, clock()) == 0
@@ -254,8 +269,9 @@ async def test_reminders_go_once_to_annotators_behind_their_quota_who_did_not_mu
     assert await send_reminders(w.store, clock()) == 2
     got = await w.inbox.take()
     assert sorted(got) == ["bob", "dave"]
-    assert got["bob"] == ["⏰ Street signs: you have 1 of 3 answers today, 2 to go.\n"
-                          "/mute turns these reminders off."]
+    assert got["bob"] == [
+        "⏰ Street signs: you have 1 of 3 answers today, 2 to go.\n/mute turns these reminders off."
+    ]
     assert got["dave"][0].startswith("⏰ Street signs: today's quota is 3 answers")
 
     clock.now = at("2027-01-15 15:01")
@@ -296,7 +312,7 @@ async def test_the_reminder_button_brings_the_next_task(
     bob = await w.annotator("bob")
     clock.now = at("2027-01-15 15:30")
     assert await send_reminders(w.store, clock()) == 1
-    (_, send), = await w.recorder.core.outbox("console")
+    ((_, send),) = await w.recorder.core.outbox("console")
     w.recorder.apply(send)
     await bob.tap("Next task")
     assert "item number" in on_screen(bob)
@@ -342,9 +358,12 @@ async def test_deadline_warnings_come_once_when_near_and_once_when_overdue(
     assert await warn_deadlines(w.store, clock()) == 1
     assert await warn_deadlines(second_store, clock()) == 0
     got = await w.inbox.take()
-    assert got == {"maria": [
-        "⏳ Due soon: b1 in Street signs is due Sat 16 Jan 18:00 (in 23 hours).\n"
-        "░░░░░░░░░░ 0 of 3 items finished, 3 to go. /batches"]}
+    assert got == {
+        "maria": [
+            "⏳ Due soon: b1 in Street signs is due Sat 16 Jan 18:00 (in 23 hours).\n"
+            "░░░░░░░░░░ 0 of 3 items finished, 3 to go. /batches"
+        ]
+    }
 
     clock.now = at("2027-01-16 17:59")
     assert await warn_deadlines(w.store, clock()) == 0
@@ -353,7 +372,8 @@ async def test_deadline_warnings_come_once_when_near_and_once_when_overdue(
     assert await warn_deadlines(w.store, clock()) == 0
     (overdue,) = (await w.inbox.take())["maria"]
     assert overdue.startswith(
-        "⚠️ Overdue: b1 in Street signs was due Sat 16 Jan 18:00 (30 minutes overdue).")
+        "⚠️ Overdue: b1 in Street signs was due Sat 16 Jan 18:00 (30 minutes overdue)."
+    )
 
     await w.manager.command("deadline", "b1", "2027-01-20")  # moved: both warnings anew
     clock.now = at("2027-01-20 09:00")

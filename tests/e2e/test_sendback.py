@@ -20,8 +20,9 @@ from tests.e2e.test_review import last, setup
 
 @pytest.fixture
 def recorder(store: Store, clock: Clock) -> Recorder:
-    return Recorder(Core(store, clock=clock, rng=random.Random(2),
-                         admins=frozenset({("console", "root")})))
+    return Recorder(
+        Core(store, clock=clock, rng=random.Random(2), admins=frozenset({("console", "root")}))
+    )
 
 
 async def rows(store: Store) -> dict[str, dict[str, object]]:
@@ -31,7 +32,8 @@ async def rows(store: Store) -> dict[str, dict[str, object]]:
         found: dict[str, dict[str, object]] = {}
         async for r in tx.export_rows(project.id):
             found[r.item.ext_id] = {
-                "status": r.item.status, "gold": r.item.gold,
+                "status": r.item.status,
+                "gold": r.item.gold,
                 "result": (r.result.label, r.result.method) if r.result else None,
                 "answers": sorted(a.label for a in r.answers),
             }
@@ -62,8 +64,11 @@ async def test_qa_sends_a_disputed_item_back_and_the_thread_returns(
         assert "QA sent an item back" in card and "See rule 3." in card and item in card
         assert f"Your answer: {mine}" in card
         assert f"✓ {mine}" in [b.label for b in person.screen.buttons()]  # type: ignore[union-attr]
-    stale = next(b.token for b in people[1].screen.buttons()  # type: ignore[union-attr]
-                 if b.label == "pos")
+    stale = next(
+        b.token
+        for b in people[1].screen.buttons()  # type: ignore[union-attr]
+        if b.label == "pos"
+    )
 
     refused = await people[2].tap_token(stale)
     assert [getattr(a, "text", "") for a in refused] == ["This task is no longer yours."]
@@ -71,8 +76,7 @@ async def test_qa_sends_a_disputed_item_back_and_the_thread_returns(
     assert "Changed to pos" in people[1].chat.toasts
     assert "Your answer is now pos" in last(people[1])
     again = await people[1].tap_token(stale)
-    assert [getattr(a, "text", "") for a in again] == [
-        "You have answered QA on this one already."]
+    assert [getattr(a, "text", "") for a in again] == ["You have answered QA on this one already."]
     await people[0].tap("Keep my answer")
     await people[0].text("It praises the product twice.")
     assert "QA has your reply" in last(people[0])
@@ -83,8 +87,12 @@ async def test_qa_sends_a_disputed_item_back_and_the_thread_returns(
     assert "keeps their answer" in told[1] and "It praises the product twice." in told[1]
 
     state = await rows(store)
-    assert state[ext] == {"status": "done", "gold": None,
-                          "result": ("pos", "gold_weighted_posterior"), "answers": ["pos", "pos"]}
+    assert state[ext] == {
+        "status": "done",
+        "gold": None,
+        "result": ("pos", "gold_weighted_posterior"),
+        "answers": ["pos", "pos"],
+    }
     await quinn.command("review")
     card = last(quinn)
     assert "QA (sent back): Is the tone really negative?" in card
@@ -128,8 +136,10 @@ async def test_send_back_needs_answers_and_a_qa_role(recorder: Recorder, store: 
 
 
 def test_audit_lines_name_who_did_what_and_when() -> None:
-    entry = AuditEntry(at=1_800_000_000.0, who="a-1234567890", action="batch.publish",
-                       details={"batch": "b1"})
+    entry = AuditEntry(
+        at=1_800_000_000.0, who="a-1234567890", action="batch.publish", details={"batch": "b1"}
+    )
     line = audit_line(entry, "Europe/Berlin")
-    assert line == ("2027-01-15T09:00:00+01:00  a-1234567890  batch.publish         "
-                    f"batch={json.dumps('b1')}")
+    assert line == (
+        f"2027-01-15T09:00:00+01:00  a-1234567890  batch.publish         batch={json.dumps('b1')}"
+    )

@@ -32,11 +32,14 @@ min_seconds = 0.0
 """
 
 
-def project_toml(task: str, extra: str = "", overlap: int = 3, max_overlap: int = 3,
-                 name: str = "p") -> str:
-    return (f'name = "{name}"\ntitle = "Rich {task}"\ntask = "{task}"\n'
-            f'instructions = "Look closely."\n{extra}\n'
-            + QUALITY.format(overlap=overlap, max_overlap=max_overlap))
+def project_toml(
+    task: str, extra: str = "", overlap: int = 3, max_overlap: int = 3, name: str = "p"
+) -> str:
+    return (
+        f'name = "{name}"\ntitle = "Rich {task}"\ntask = "{task}"\n'
+        f'instructions = "Look closely."\n{extra}\n'
+        + QUALITY.format(overlap=overlap, max_overlap=max_overlap)
+    )
 
 
 def jsonl(rows: list[dict[str, Any]]) -> bytes:
@@ -86,8 +89,11 @@ def recorder(store: Store, clock: Clock) -> Recorder:
 
 
 async def test_multi_choice_toggles_then_done(recorder: Recorder, store: Store) -> None:
-    code = await setup(store, project_toml("multi_choice", 'labels = ["cat", "dog", "bird"]'),
-                       [{"id": "m1", "data": {"text": "a photo of pets"}}])
+    code = await setup(
+        store,
+        project_toml("multi_choice", 'labels = ["cat", "dog", "bird"]'),
+        [{"id": "m1", "data": {"text": "a photo of pets"}}],
+    )
     alice, bob, carol = await people(recorder, code, 3)
     assert labels(alice) == ["cat", "dog", "bird", "Done (none)", "Skip", "Report", "Guide"]
     assert alice.screen is not None and "Tick every label" in alice.screen.text
@@ -116,8 +122,11 @@ async def test_multi_choice_toggles_then_done(recorder: Recorder, store: Store) 
 async def test_multi_choice_disagreement_is_disputed_per_label(
     recorder: Recorder, store: Store
 ) -> None:
-    code = await setup(store, project_toml("multi_choice", 'labels = ["cat", "dog"]'),
-                       [{"id": "m1", "data": {"text": "pets"}, "gold": None}])
+    code = await setup(
+        store,
+        project_toml("multi_choice", 'labels = ["cat", "dog"]'),
+        [{"id": "m1", "data": {"text": "pets"}, "gold": None}],
+    )
     crowd = await people(recorder, code, 3)
     for person, picks in zip(crowd, (["cat"], ["cat", "dog"], []), strict=True):
         for pick in picks:
@@ -138,9 +147,11 @@ def test_toggle_codes_carry_the_whole_selection() -> None:
 
 async def test_rating_median_and_spread(recorder: Recorder, store: Store) -> None:
     extra = '[options]\nscale = 5\nlow = "awful"\nhigh = "great"'
-    code = await setup(store, project_toml("rating", extra),
-                       [{"id": "r1", "data": {"text": "the film"}},
-                        {"id": "r2", "data": {"text": "the sequel"}}])
+    code = await setup(
+        store,
+        project_toml("rating", extra),
+        [{"id": "r1", "data": {"text": "the film"}}, {"id": "r2", "data": {"text": "the sequel"}}],
+    )
     crowd = await people(recorder, code, 3)
     assert labels(crowd[0])[:5] == ["1", "2", "3", "4", "5"]
     assert crowd[0].screen is not None and "1 = awful … 5 = great" in crowd[0].screen.text
@@ -156,8 +167,18 @@ async def test_rating_median_and_spread(recorder: Recorder, store: Store) -> Non
 
 
 async def test_pairwise_majority_per_pair(recorder: Recorder, store: Store) -> None:
-    rows = [{"id": "p1", "data": {"text": "Which reply is kinder?", "a": "Sure!", "b": "No.",
-                                  "a_id": "r-sure", "b_id": "r-no"}}]
+    rows = [
+        {
+            "id": "p1",
+            "data": {
+                "text": "Which reply is kinder?",
+                "a": "Sure!",
+                "b": "No.",
+                "a_id": "r-sure",
+                "b_id": "r-no",
+            },
+        }
+    ]
     code = await setup(store, project_toml("pairwise"), rows)
     crowd = await people(recorder, code, 3)
     assert labels(crowd[0])[:3] == ["A", "B", "Same"]
@@ -166,14 +187,16 @@ async def test_pairwise_majority_per_pair(recorder: Recorder, store: Store) -> N
         await person.tap("A")
     record = (await export(store))["p1"]
     assert record["status"] == "done" and record["result"]["label"] == "A"
-    assert record["summary"] == {"votes": {"A": 3, "B": 0, "same": 0}, "a": "r-sure",
-                                 "b": "r-no"}
+    assert record["summary"] == {"votes": {"A": 3, "B": 0, "same": 0}, "a": "r-sure", "b": "r-no"}
 
 
 async def test_pairwise_ranking_over_all_pairs(recorder: Recorder, store: Store) -> None:
     names = ["tea", "coffee", "water"]
-    rows = [{"id": f"{a}-{b}", "data": {"a": a, "b": b}}
-            for n, a in enumerate(names) for b in names[n + 1:]]
+    rows = [
+        {"id": f"{a}-{b}", "data": {"a": a, "b": b}}
+        for n, a in enumerate(names)
+        for b in names[n + 1 :]
+    ]
     code = await setup(store, project_toml("pairwise"), rows)
     crowd = await people(recorder, code, 3)
     for person in crowd:
@@ -196,9 +219,16 @@ async def test_pairwise_ranking_over_all_pairs(recorder: Recorder, store: Store)
 
 
 async def test_review_accept_reject_or_pick_another(recorder: Recorder, store: Store) -> None:
-    rows = [{"id": "v1", "data": {"text": "I loved it", "suggestion": "pos", "score": 0.93}},
-            {"id": "v2", "data": {"text": "Meh", "suggestion": {"label": "neg", "score": 0.6,
-                                                                "model_version": "m1"}}}]
+    rows = [
+        {"id": "v1", "data": {"text": "I loved it", "suggestion": "pos", "score": 0.93}},
+        {
+            "id": "v2",
+            "data": {
+                "text": "Meh",
+                "suggestion": {"label": "neg", "score": 0.6, "model_version": "m1"},
+            },
+        },
+    ]
     code = await setup(store, project_toml("review", 'labels = ["pos", "neg", "neu"]'), rows)
     crowd = await people(recorder, code, 3)
     first = crowd[0].screen
@@ -216,9 +246,14 @@ async def test_review_accept_reject_or_pick_another(recorder: Recorder, store: S
 
 
 async def test_free_text_is_typed_with_limits(recorder: Recorder, store: Store) -> None:
-    code = await setup(store, project_toml("free_text", "[options]\nmax_length = 20"),
-                       [{"id": "t1", "data": {"text": "Transcribe: HELLO WORLD"}},
-                        {"id": "t2", "data": {"text": "Transcribe: smudged"}}])
+    code = await setup(
+        store,
+        project_toml("free_text", "[options]\nmax_length = 20"),
+        [
+            {"id": "t1", "data": {"text": "Transcribe: HELLO WORLD"}},
+            {"id": "t2", "data": {"text": "Transcribe: smudged"}},
+        ],
+    )
     crowd = await people(recorder, code, 3)
     assert labels(crowd[0]) == ["Skip", "Report", "Guide"]
     assert crowd[0].screen is not None and "Type your answer" in crowd[0].screen.text
@@ -235,17 +270,25 @@ async def test_free_text_is_typed_with_limits(recorder: Recorder, store: Store) 
     assert "Use the buttons" in (crowd[0].chat.last() or "").text
     records = await export(store)
     assert records["t1"]["status"] == "done"
-    assert records["t1"]["summary"] == {"variants": [{"text": "Hello, World!", "count": 3}],
-                                        "disagree": False}
+    assert records["t1"]["summary"] == {
+        "variants": [{"text": "Hello, World!", "count": 3}],
+        "disagree": False,
+    }
     assert records["t2"]["status"] == "disputed" and records["t2"]["summary"]["disagree"]
     assert await flags(store) == ["disputed"]
 
 
 async def test_gold_answers_of_rich_types(recorder: Recorder, store: Store) -> None:
     toml = project_toml("rating", "[options]\ntolerance = 1", overlap=1, max_overlap=1)
-    toml = toml.replace("gold_rate = 0.0", "gold_rate = 1.0\ngold_feedback = \"always\"")
-    code = await setup(store, toml, [{"id": "g1", "data": {"text": "close to four"}, "gold": 4},
-                                     {"id": "g2", "data": {"text": "far off"}, "gold": "2"}])
+    toml = toml.replace("gold_rate = 0.0", 'gold_rate = 1.0\ngold_feedback = "always"')
+    code = await setup(
+        store,
+        toml,
+        [
+            {"id": "g1", "data": {"text": "close to four"}, "gold": 4},
+            {"id": "g2", "data": {"text": "far off"}, "gold": "2"},
+        ],
+    )
     alice = recorder.person("alice")
     await alice.command("start", code)
     verdicts = {}
@@ -260,30 +303,51 @@ async def test_gold_answers_of_rich_types(recorder: Recorder, store: Store) -> N
     assert "✗ Not quite: this one is *2 of 5*" in verdicts["off"]
 
 
-@pytest.mark.parametrize(("task", "extra", "message"), [
-    ("rating", 'labels = ["a", "b"]', "a rating task takes none"),
-    ("rating", "[options]\nscale = 11", "options.scale: must be a whole number from 2 to 10"),
-    ("multi_choice", 'labels = ["a", "b"]\n[options]\nrows = 2', "rows: not an option"),
-    ("free_text", "[options]\nmin_length = 9\nmax_length = 3", "min_length is over max_length"),
-    ("review", 'labels = ["rejected", "ok"]', "'rejected' is the answer of Reject"),
-])
+@pytest.mark.parametrize(
+    ("task", "extra", "message"),
+    [
+        ("rating", 'labels = ["a", "b"]', "a rating task takes none"),
+        ("rating", "[options]\nscale = 11", "options.scale: must be a whole number from 2 to 10"),
+        ("multi_choice", 'labels = ["a", "b"]\n[options]\nrows = 2', "rows: not an option"),
+        ("free_text", "[options]\nmin_length = 9\nmax_length = 3", "min_length is over max_length"),
+        ("review", 'labels = ["rejected", "ok"]', "'rejected' is the answer of Reject"),
+    ],
+)
 def test_bad_task_settings_are_named(task: str, extra: str, message: str) -> None:
     with pytest.raises(ProjectFileError, match=message):
         parse_project("p.toml", project_toml(task, extra))
 
 
-@pytest.mark.parametrize(("task", "extra", "row", "message"), [
-    ("pairwise", "", {"id": "1", "data": {"a": "x"}}, r"line 1: data\.b: missing"),
-    ("multi_choice", 'labels = ["a", "b"]', {"id": "1", "data": {"text": "x"}, "gold": "a|c"},
-     r"line 1: gold: 'c' is not a label"),
-    ("review", 'labels = ["a", "b"]', {"id": "1", "data": {"text": "x", "suggestion": "z"}},
-     r"line 1: data\.suggestion: 'z' is not a label"),
-    ("rating", "", {"id": "1", "data": {"text": "x"}, "gold": 9},
-     r"line 1: gold: '9' is not on the scale 1 to 5"),
-    ("single_choice", 'labels = ["a", "b"]',
-     {"id": "1", "data": {"text": "x", "image": "a.png", "audio": "b.wav"}},
-     r"line 1: data: one media file per item"),
-])
+@pytest.mark.parametrize(
+    ("task", "extra", "row", "message"),
+    [
+        ("pairwise", "", {"id": "1", "data": {"a": "x"}}, r"line 1: data\.b: missing"),
+        (
+            "multi_choice",
+            'labels = ["a", "b"]',
+            {"id": "1", "data": {"text": "x"}, "gold": "a|c"},
+            r"line 1: gold: 'c' is not a label",
+        ),
+        (
+            "review",
+            'labels = ["a", "b"]',
+            {"id": "1", "data": {"text": "x", "suggestion": "z"}},
+            r"line 1: data\.suggestion: 'z' is not a label",
+        ),
+        (
+            "rating",
+            "",
+            {"id": "1", "data": {"text": "x"}, "gold": 9},
+            r"line 1: gold: '9' is not on the scale 1 to 5",
+        ),
+        (
+            "single_choice",
+            'labels = ["a", "b"]',
+            {"id": "1", "data": {"text": "x", "image": "a.png", "audio": "b.wav"}},
+            r"line 1: data: one media file per item",
+        ),
+    ],
+)
 async def test_bad_rows_are_named(
     store: Store, task: str, extra: str, row: dict[str, Any], message: str
 ) -> None:

@@ -46,13 +46,16 @@ def recorder(store: Store, clock: Clock) -> Recorder:
 
 
 def project(name: str, task: str, quality: str, extra: str = "") -> str:
-    return (f'name = "{name}"\ntitle = "Scene {name}"\ntask = "{task}"\n'
-            f'instructions = "Read it and answer."\nlease_minutes = 10\n{extra}\n'
-            f"[quality]\n{quality}\n")
+    return (
+        f'name = "{name}"\ntitle = "Scene {name}"\ntask = "{task}"\n'
+        f'instructions = "Read it and answer."\nlease_minutes = 10\n{extra}\n'
+        f"[quality]\n{quality}\n"
+    )
 
 
-async def setup(store: Store, toml: str, rows: list[dict[str, object]],
-                manager: bool = False) -> tuple[str, str | None]:
+async def setup(
+    store: Store, toml: str, rows: list[dict[str, object]], manager: bool = False
+) -> tuple[str, str | None]:
     parsed = parse_project("scene.toml", toml)
     await save_project(store, parsed, update=False)
     spec = parsed.spec
@@ -64,20 +67,34 @@ async def setup(store: Store, toml: str, rows: list[dict[str, object]],
 
 
 def texts(n: int, prefix: str = "t") -> list[dict[str, object]]:
-    return [{"id": f"{prefix}{i}", "data": {"text": f"Sentence {i}: the food was fine."}}
-            for i in range(n)]
+    return [
+        {"id": f"{prefix}{i}", "data": {"text": f"Sentence {i}: the food was fine."}}
+        for i in range(n)
+    ]
 
 
 def gold(n: int, answer: str = "pos") -> list[dict[str, object]]:
     """Gold items that all read alike, so the random order of gold picks cannot show."""
-    return [{"id": f"g{i}", "data": {"text": "I loved every minute of it."}, "gold": answer,
-             "explanation": "Loving it is positive."} for i in range(n)]
+    return [
+        {
+            "id": f"g{i}",
+            "data": {"text": "I loved every minute of it."},
+            "gold": answer,
+            "explanation": "Loving it is positive.",
+        }
+        for i in range(n)
+    ]
 
 
-async def test_an_annotators_day_word_for_word(recorder: Recorder, store: Store,
-                                               clock: Clock) -> None:
-    toml = project("day", "single_choice", "min_overlap = 2\nmax_overlap = 2\ngold_rate = 0.0\n"
-                   "undo_seconds = 30", 'labels = ["pos", "neg", "neu"]')
+async def test_an_annotators_day_word_for_word(
+    recorder: Recorder, store: Store, clock: Clock
+) -> None:
+    toml = project(
+        "day",
+        "single_choice",
+        "min_overlap = 2\nmax_overlap = 2\ngold_rate = 0.0\nundo_seconds = 30",
+        'labels = ["pos", "neg", "neu"]',
+    )
     code, _ = await setup(store, toml, texts(4))
     t = Transcript(recorder, "annotators_day")
     alice, bob, carol, dan = (recorder.person(n) for n in ("alice", "bob", "carol", "dan"))
@@ -132,11 +149,16 @@ async def test_an_annotators_day_word_for_word(recorder: Recorder, store: Store,
     t.check()
 
 
-async def test_gold_feedback_and_suspension_word_for_word(recorder: Recorder, store: Store,
-                                                          clock: Clock) -> None:
-    toml = project("gold", "single_choice", "min_overlap = 1\nmax_overlap = 1\ngold_rate = 1.0\n"
-                   'gold_min = 3\ngold_feedback = "always"\nmin_gold_accuracy = 0.7',
-                   'labels = ["pos", "neg", "neu"]')
+async def test_gold_feedback_and_suspension_word_for_word(
+    recorder: Recorder, store: Store, clock: Clock
+) -> None:
+    toml = project(
+        "gold",
+        "single_choice",
+        "min_overlap = 1\nmax_overlap = 1\ngold_rate = 1.0\n"
+        'gold_min = 3\ngold_feedback = "always"\nmin_gold_accuracy = 0.7',
+        'labels = ["pos", "neg", "neu"]',
+    )
     code, boss_code = await setup(store, toml, texts(3) + gold(6), manager=True)
     t = Transcript(recorder, "gold_and_suspension")
     boss, dave, erin = (recorder.person(n) for n in ("boss", "dave", "erin"))
@@ -166,10 +188,14 @@ async def test_gold_feedback_and_suspension_word_for_word(recorder: Recorder, st
     t.check()
 
 
-async def test_qualification_word_for_word(recorder: Recorder, store: Store,
-                                           clock: Clock) -> None:
-    toml = project("qual", "single_choice", "min_overlap = 1\nmax_overlap = 1\ngold_rate = 0.0\n"
-                   "qualification = 3\nmin_gold_accuracy = 0.6", 'labels = ["pos", "neg", "neu"]')
+async def test_qualification_word_for_word(recorder: Recorder, store: Store, clock: Clock) -> None:
+    toml = project(
+        "qual",
+        "single_choice",
+        "min_overlap = 1\nmax_overlap = 1\ngold_rate = 0.0\n"
+        "qualification = 3\nmin_gold_accuracy = 0.6",
+        'labels = ["pos", "neg", "neu"]',
+    )
     code, _ = await setup(store, toml, texts(2) + gold(8))
     t = Transcript(recorder, "qualification")
     fay, gus = recorder.person("fay"), recorder.person("gus")
@@ -188,21 +214,48 @@ async def test_qualification_word_for_word(recorder: Recorder, store: Store,
     t.check()
 
 
-async def test_rich_task_types_word_for_word(recorder: Recorder, store: Store,
-                                             clock: Clock) -> None:
-    multi = project("multi", "multi_choice", "min_overlap = 2\nmax_overlap = 2\ngold_rate = 0.0",
-                    'labels = ["cat", "dog", "bird"]')
-    code_m, _ = await setup(store, multi, [
-        {"id": "m1", "data": {"text": "A photo of pets"}},
-        {"id": "m2", "data": {"text": "A photo of a garden"}, "gold": "bird",
-         "explanation": "Only a bird."},
-    ])
-    typed = project("typed", "free_text", "min_overlap = 2\nmax_overlap = 3\ngold_rate = 0.0",
-                    "[options]\nmax_length = 24")
-    code_f, _ = await setup(store, typed, [{"id": "f1", "data": {"text": "Transcribe: HI THERE"}},
-                                           {"id": "f2", "data": {"text": "Transcribe: smudge"}}])
-    rating = project("rate", "rating", "min_overlap = 2\nmax_overlap = 2\ngold_rate = 0.0",
-                     "[options]\nscale = 5")
+async def test_rich_task_types_word_for_word(
+    recorder: Recorder, store: Store, clock: Clock
+) -> None:
+    multi = project(
+        "multi",
+        "multi_choice",
+        "min_overlap = 2\nmax_overlap = 2\ngold_rate = 0.0",
+        'labels = ["cat", "dog", "bird"]',
+    )
+    code_m, _ = await setup(
+        store,
+        multi,
+        [
+            {"id": "m1", "data": {"text": "A photo of pets"}},
+            {
+                "id": "m2",
+                "data": {"text": "A photo of a garden"},
+                "gold": "bird",
+                "explanation": "Only a bird.",
+            },
+        ],
+    )
+    typed = project(
+        "typed",
+        "free_text",
+        "min_overlap = 2\nmax_overlap = 3\ngold_rate = 0.0",
+        "[options]\nmax_length = 24",
+    )
+    code_f, _ = await setup(
+        store,
+        typed,
+        [
+            {"id": "f1", "data": {"text": "Transcribe: HI THERE"}},
+            {"id": "f2", "data": {"text": "Transcribe: smudge"}},
+        ],
+    )
+    rating = project(
+        "rate",
+        "rating",
+        "min_overlap = 2\nmax_overlap = 2\ngold_rate = 0.0",
+        "[options]\nscale = 5",
+    )
     code_r, _ = await setup(store, rating, [{"id": "r1", "data": {"text": "How good is it?"}}])
     t = Transcript(recorder, "rich_task_types")
     hal, ida = recorder.person("hal"), recorder.person("ida")
@@ -211,8 +264,11 @@ async def test_rich_task_types_word_for_word(recorder: Recorder, store: Store,
         await t.command(person, "start", code_m)
         for pick in picks:
             await t.tap(person, pick)
-        done = next(b.label for b in (person.screen.buttons() if person.screen else [])
-                    if b.label.startswith("Done"))
+        done = next(
+            b.label
+            for b in (person.screen.buttons() if person.screen else [])
+            if b.label.startswith("Done")
+        )
         clock.advance(5)
         await t.tap(person, done)
     t.note("typed answers, one too long, one after the task is gone")
@@ -235,11 +291,16 @@ async def test_rich_task_types_word_for_word(recorder: Recorder, store: Store,
     t.check()
 
 
-async def test_behaviour_signals_word_for_word(recorder: Recorder, store: Store,
-                                               clock: Clock) -> None:
-    toml = project("speed", "single_choice", "min_overlap = 1\nmax_overlap = 1\ngold_rate = 0.0\n"
-                   "min_seconds = 2.0\nundo_seconds = 0\nconfidence = 0.7",
-                   'labels = ["pos", "neg", "neu"]')
+async def test_behaviour_signals_word_for_word(
+    recorder: Recorder, store: Store, clock: Clock
+) -> None:
+    toml = project(
+        "speed",
+        "single_choice",
+        "min_overlap = 1\nmax_overlap = 1\ngold_rate = 0.0\n"
+        "min_seconds = 2.0\nundo_seconds = 0\nconfidence = 0.7",
+        'labels = ["pos", "neg", "neu"]',
+    )
     code, boss_code = await setup(store, toml, texts(40), manager=True)
     t = Transcript(recorder, "behaviour_signals")
     boss, jo, kim = recorder.person("boss"), recorder.person("jo"), recorder.person("kim")
@@ -271,15 +332,19 @@ def invite_code(person: Person) -> str:
 
 
 def upload(rows: int, prefix: str = "c", bad_line: int = 0) -> bytes:
-    lines = [json.dumps({"id": f"{prefix}{i}", "data": {"text": f"cat fact {i}"}})
-             if i + 1 != bad_line else "{not json" for i in range(rows)]
+    lines = [
+        json.dumps({"id": f"{prefix}{i}", "data": {"text": f"cat fact {i}"}})
+        if i + 1 != bad_line
+        else "{not json"
+        for i in range(rows)
+    ]
     return ("\n".join(lines) + "\n").encode()
 
 
-async def test_a_manager_and_a_reviewer_in_chat_word_for_word(store: Store,
-                                                              clock: Clock) -> None:
-    recorder = Recorder(Core(store, clock=clock, rng=random.Random(11),
-                             admins=frozenset({("console", "root")})))
+async def test_a_manager_and_a_reviewer_in_chat_word_for_word(store: Store, clock: Clock) -> None:
+    recorder = Recorder(
+        Core(store, clock=clock, rng=random.Random(11), admins=frozenset({("console", "root")}))
+    )
     t = Transcript(recorder, "manager_and_reviewer")
     root, mia, quinn, ann = (recorder.person(n) for n in ("root", "mia", "quinn", "ann"))
     t.note("an admin with no project yet, then the project file")

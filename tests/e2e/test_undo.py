@@ -36,22 +36,31 @@ async def snapshot(engine: Engine, store: Store) -> dict[str, Any]:
     """Everything an answer counts in: items, leases, answers, hours, the person's stats."""
     async with store.transaction() as tx:
         items = await engine.raw(
-            tx, "SELECT ext_id, status, n_answers, n_target, n_load FROM items ORDER BY id")
+            tx, "SELECT ext_id, status, n_answers, n_target, n_load FROM items ORDER BY id"
+        )
         leases = await engine.raw(
-            tx, "SELECT item_id, member_id, status FROM assignments ORDER BY item_id, member_id")
-        answers = await engine.raw(
-            tx, "SELECT item_id, member_id, value FROM answers ORDER BY id")
+            tx, "SELECT item_id, member_id, status FROM assignments ORDER BY item_id, member_id"
+        )
+        answers = await engine.raw(tx, "SELECT item_id, member_id, value FROM answers ORDER BY id")
         hours = await engine.raw(tx, "SELECT COALESCE(SUM(answers), 0) FROM answer_hours")
         batches = await engine.raw(
-            tx, "SELECT b.n_items, COALESCE(SUM(ba.answers), 0) FROM batches b"
-            " LEFT JOIN batch_answers ba ON ba.batch_id = b.id GROUP BY b.id, b.n_items")
+            tx,
+            "SELECT b.n_items, COALESCE(SUM(ba.answers), 0) FROM batches b"
+            " LEFT JOIN batch_answers ba ON ba.batch_id = b.id GROUP BY b.id, b.n_items",
+        )
         project = await tx.project_by_name("t")
         assert project is not None
         stats = await tx.project_stats(project.id)
         members = await tx.all_member_stats(project.id)
-    return {"items": items, "leases": leases, "answers": answers, "hours": int(hours[0][0]),
-            "batches": [(int(n), int(a)) for n, a in batches],
-            "stats": stats, "members": members}
+    return {
+        "items": items,
+        "leases": leases,
+        "answers": answers,
+        "hours": int(hours[0][0]),
+        "batches": [(int(n), int(a)) for n, a in batches],
+        "stats": stats,
+        "members": members,
+    }
 
 
 def toasts(actions: list[Any]) -> list[str]:
@@ -157,8 +166,9 @@ async def test_undo_is_refused_after_the_time_limit(
     answered = await snapshot(engine, store)
     clock.advance(11)
     actions = await alice.tap("Undo")
-    assert toasts(actions) == ["Too late to undo: an answer can be taken back for 10 seconds "
-                               "after it."]
+    assert toasts(actions) == [
+        "Too late to undo: an answer can be taken back for 10 seconds after it."
+    ]
     assert await snapshot(engine, store) == answered
 
 

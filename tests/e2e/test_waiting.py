@@ -167,8 +167,9 @@ async def test_suspending_someone_who_holds_no_task_wakes_who_can_redo_their_wor
         project = await tx.project_by_name("t")
         assert project is not None
         row = next(r for r in await tx.project_members(project.id) if r.member.name == "alice")
-        ctx = Ctx(tx=tx, now=clock(), actor=Actor("console", "cli"), rng=random.Random(1),
-                  is_admin=True)
+        ctx = Ctx(
+            tx=tx, now=clock(), actor=Actor("console", "cli"), rng=random.Random(1), is_admin=True
+        )
         await suspend_member(ctx, project, row, None)
     assert await recorder.deliver() == 1
     assert BACK in text(carol)

@@ -115,8 +115,7 @@ class Waiting(RuleBasedStateMachine):
             url = f"sqlite:///{Path(folder) / 'w.db'}"
         self.store: Store = await self.stack.enter_async_context(open_store(url))
         extra = "confidence = 0.9"
-        toml = PROJECT_TOML.format(name="t", overlap=2, max_overlap=3, gold_rate=0.2,
-                                   extra=extra)
+        toml = PROJECT_TOML.format(name="t", overlap=2, max_overlap=3, gold_rate=0.2, extra=extra)
         await save_project(self.store, parse_project("t.toml", toml), update=False)
         await import_batch(self.store, "t", "b1.jsonl", batch_lines(ITEMS, gold_every=4), True)
         self.code = (await make_invite(self.store, "t", Role.ANNOTATOR, None, None)).code
@@ -155,8 +154,10 @@ class Waiting(RuleBasedStateMachine):
         if label in labels_on_screen(self.person(name)):
             self.run(self.person(name).tap(label))
 
-    @rule(name=st.sampled_from(NAMES), button=st.sampled_from(("Skip", "Next task",
-                                                               "Check for tasks")))
+    @rule(
+        name=st.sampled_from(NAMES),
+        button=st.sampled_from(("Skip", "Next task", "Check for tasks")),
+    )
     def press(self, name: str, button: str) -> None:
         if button in labels_on_screen(self.person(name)):
             self.run(self.person(name).tap(button))
@@ -198,13 +199,24 @@ class Waiting(RuleBasedStateMachine):
         async with self.store.transaction() as tx:
             project = await tx.project_by_name("t")
             assert project is not None
-            rows = [r for r in await tx.project_members(project.id)
-                    if r.member.name == name and r.role == Role.ANNOTATOR]
-            if not rows or (op is suspend_member and rows[0].status != "active") or (
-                    op is reinstate_member and rows[0].status == "active"):
+            rows = [
+                r
+                for r in await tx.project_members(project.id)
+                if r.member.name == name and r.role == Role.ANNOTATOR
+            ]
+            if (
+                not rows
+                or (op is suspend_member and rows[0].status != "active")
+                or (op is reinstate_member and rows[0].status == "active")
+            ):
                 return  # suspended by the gold questions already, say
-            ctx = Ctx(tx=tx, now=self.clock(), actor=Actor("console", "cli"),
-                      rng=random.Random(0), is_admin=True)
+            ctx = Ctx(
+                tx=tx,
+                now=self.clock(),
+                actor=Actor("console", "cli"),
+                rng=random.Random(0),
+                is_admin=True,
+            )
             await op(ctx, project, rows[0], None)
 
     # --- what must hold -------------------------------------------------------------------
@@ -244,14 +256,17 @@ class Waiting(RuleBasedStateMachine):
             project = await tx.project_by_name("t")
             assert project is not None
             rows = [r async for r in tx.export_rows(project.id)]
-        unfinished = [(r.item.ext_id, r.item.status, r.item.n_answers, r.item.n_target)
-                      for r in rows if r.item.gold is None
-                      and r.item.status not in ("done", "disputed", "held")]
+        unfinished = [
+            (r.item.ext_id, r.item.status, r.item.n_answers, r.item.n_target)
+            for r in rows
+            if r.item.gold is None and r.item.status not in ("done", "disputed", "held")
+        ]
         assert unfinished == [], unfinished
 
 
-SETTINGS = settings(max_examples=20, stateful_step_count=30, deadline=None,
-                    suppress_health_check=list(HealthCheck))
+SETTINGS = settings(
+    max_examples=20, stateful_step_count=30, deadline=None, suppress_health_check=list(HealthCheck)
+)
 
 
 class WaitingOnSqlite(Waiting):

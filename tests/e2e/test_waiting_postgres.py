@@ -98,9 +98,7 @@ async def test_asking_while_an_answer_holds_the_item_gets_the_item(pg_url: str) 
         assert "No tasks" in last_text(quick, "bob")
 
 
-async def test_an_answer_held_longer_than_the_retries_is_not_called_no_task(
-    pg_url: str
-) -> None:
+async def test_an_answer_held_longer_than_the_retries_is_not_called_no_task(pg_url: str) -> None:
     async with workers(pg_url, delay=4.0) as (slow, quick, code):
         alice, bob = slow.person("alice"), quick.person("bob")
         await alice.command("start", code)

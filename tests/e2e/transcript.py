@@ -68,20 +68,21 @@ class Transcript:
                 self.lines.append(f"  -> {action.to.user_id}: message")
                 self.lines.extend(self._screen(action.screen))
             elif isinstance(action, Edit):
-                self.lines.append(f"  -> {action.to.user_id}: edits message "
-                                  f"{action.message.id}")
+                self.lines.append(f"  -> {action.to.user_id}: edits message {action.message.id}")
                 self.lines.extend(self._screen(action.screen))
             elif isinstance(action, Toast):
-                self.lines.append(f"  -> {action.tap.actor.user_id}: toast "
-                                  f"{self.stable(action.text)!r}")
+                self.lines.append(
+                    f"  -> {action.tap.actor.user_id}: toast {self.stable(action.text)!r}"
+                )
             elif isinstance(action, SendFile):
                 self.lines.append(f"  -> {action.to.user_id}: file {action.name}")
         if WRITE:
             self.check()
 
     async def command(self, person: Person, name: str, *args: str) -> None:
-        self.lines.append(self.stable(f"{person.actor.user_id} > /{name} {' '.join(args)}"
-                                      .rstrip()))
+        self.lines.append(
+            self.stable(f"{person.actor.user_id} > /{name} {' '.join(args)}".rstrip())
+        )
         self._actions(await person.command(name, *args))
 
     async def tap(self, person: Person, label: str) -> None:
@@ -103,8 +104,9 @@ class Transcript:
     async def tap_kept(self, person: Person, kept: tuple[str, str, str]) -> None:
         """Press a remembered button (a double tap, or a stale card still in the chat)."""
         label, token, message_id = kept
-        self.lines.append(f"{person.actor.user_id} taps [{label}] as it was on message "
-                          f"{message_id} earlier")
+        self.lines.append(
+            f"{person.actor.user_id} taps [{label}] as it was on message {message_id} earlier"
+        )
         self._actions(await person.tap_token(token, message_id))
 
     async def answer(self, person: Person, label: str) -> None:
@@ -113,8 +115,7 @@ class Transcript:
             await self.tap(person, "Next task")
         await self.tap(person, label)
 
-    async def upload(self, person: Person, filename: str, content: bytes,
-                     about: str = "") -> None:
+    async def upload(self, person: Person, filename: str, content: bytes, about: str = "") -> None:
         self.lines.append(f"{person.actor.user_id} uploads {filename}{about}")
         self._actions(await person.upload(filename, content))
 
@@ -139,24 +140,31 @@ class Transcript:
             db: Any = tx.db  # type: ignore[attr-defined]
             items = await db.execute_fetchall(
                 "SELECT ext_id, status, n_answers, n_target, n_load, gold IS NOT NULL "
-                "FROM items WHERE project_id = ? ORDER BY id", (project.id,))
+                "FROM items WHERE project_id = ? ORDER BY id",
+                (project.id,),
+            )
             answers = await db.execute_fetchall(
                 "SELECT i.ext_id, m.pseudonym, a.value, a.correct, a.excluded, a.time_ms "
                 "FROM answers a JOIN items i ON i.id = a.item_id "
                 "JOIN members m ON m.id = a.member_id WHERE a.project_id = ? ORDER BY a.id",
-                (project.id,))
+                (project.id,),
+            )
             flags = await db.execute_fetchall(
                 "SELECT f.kind, f.status, f.reason, i.ext_id FROM flags f "
                 "LEFT JOIN items i ON i.id = f.item_id WHERE f.project_id = ? ORDER BY f.id",
-                (project.id,))
+                (project.id,),
+            )
             results = await db.execute_fetchall(
                 "SELECT i.ext_id, r.label, ROUND(r.confidence, 3), r.method FROM results r "
                 "JOIN items i ON i.id = r.item_id WHERE i.project_id = ? ORDER BY i.id",
-                (project.id,))
+                (project.id,),
+            )
             roles = await db.execute_fetchall(
                 "SELECT m.pseudonym, r.role, r.status, r.qualification, "
                 "r.waiting_since IS NOT NULL FROM roles r JOIN members m ON m.id = r.member_id "
-                "WHERE r.project_id = ? ORDER BY r.member_id, r.role", (project.id,))
+                "WHERE r.project_id = ? ORDER BY r.member_id, r.role",
+                (project.id,),
+            )
         self.lines.append("(the database holds)")
         # Gold questions are handed out in a random order: name them by their kind only.
         gold_ids = {row[0] for row in items if row[5]}
@@ -164,11 +172,21 @@ class Transcript:
         gold = [(f"{len(gold_ids)} gold, by kind only",)] if gold_ids else []
         answers = [("gold" if row[0] in gold_ids else row[0], *row[1:]) for row in answers]
         flags = [(*row[:3], "gold" if row[3] in gold_ids else row[3]) for row in flags]
-        for title, rows in (("item", real), ("gold item", gold), ("answer", answers),
-                            ("result", results), ("flag", flags), ("role", roles)):
+        for title, rows in (
+            ("item", real),
+            ("gold item", gold),
+            ("answer", answers),
+            ("result", results),
+            ("flag", flags),
+            ("role", roles),
+        ):
             for row in rows:
-                self.lines.append(self.stable(f"  {title}: " + " | ".join(
-                    "-" if value is None else str(value) for value in row)))
+                self.lines.append(
+                    self.stable(
+                        f"  {title}: "
+                        + " | ".join("-" if value is None else str(value) for value in row)
+                    )
+                )
 
     def text_so_far(self) -> str:
         return "\n".join(self.lines).lstrip("\n") + "\n"
@@ -181,4 +199,5 @@ class Transcript:
             return
         kept = self.path.read_text(encoding="utf-8")
         assert self.text_so_far() == kept, (
-            f"what people read differs from {self.path.name}; see the diff above")
+            f"what people read differs from {self.path.name}; see the diff above"
+        )

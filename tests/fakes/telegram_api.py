@@ -674,7 +674,8 @@ class FakeTelegram(MediaMethods):
     def _new_ids(self, kind: str) -> tuple[str, str]:
         n = next(self._ids)
         prefix = {"document": "BQAC", "photo": "AgAC", "audio": "CQAC", "video": "BAAC"}.get(
-            kind, "CAAC")
+            kind, "CAAC"
+        )
         return f"{prefix}AgIAAxkBfake{n:08d}", f"AgAD{n:06d}"
 
     def _store_file(
@@ -1058,7 +1059,8 @@ class FakeTelegram(MediaMethods):
             raise bad_request("file is too big")
         if record.file_path is None:
             folder = {"photo": "photos", "audio": "music", "video": "videos"}.get(
-                record.kind, "documents")
+                record.kind, "documents"
+            )
             suffix = ".jpg" if folder == "photos" else ""
             if record.file_name and "." in record.file_name:
                 suffix = "." + record.file_name.rsplit(".", 1)[-1]

@@ -72,8 +72,9 @@ class MediaMethods:
         ref = media.get("media")
         if not isinstance(ref, str) or not ref:
             raise bad_request("there is no media in the request")
-        source = params.files.get(ref.removeprefix("attach://")) if ref.startswith(
-            "attach://") else ref
+        source = (
+            params.files.get(ref.removeprefix("attach://")) if ref.startswith("attach://") else ref
+        )
         if source is None:
             raise bad_request(f"can't find attached file {ref!r}")
         records: list[FileRecord] = await fake._resolve_file(bot, source, kind)
@@ -81,8 +82,11 @@ class MediaMethods:
         markup, _ = parse_reply_markup(params.values.get("reply_markup"))
         before = message.media_file
         same_file = before is not None and before.file_unique_id == records[-1].file_unique_id
-        changed = (message.text is not None or not same_file
-                   or (caption, entities) != (message.caption, message.caption_entities))
+        changed = (
+            message.text is not None
+            or not same_file
+            or (caption, entities) != (message.caption, message.caption_entities)
+        )
         fake._check_edit(message, changed, markup)
         message.text, message.entities = None, []
         message.photo, message.audio, message.video, message.document = [], None, None, None

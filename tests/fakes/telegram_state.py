@@ -101,8 +101,12 @@ class FileRecord:
         return {**self.document_json(), "duration": self.duration}
 
     def video_json(self) -> JSON:
-        return {**self.document_json(), "duration": self.duration, "width": self.width,
-                "height": self.height}
+        return {
+            **self.document_json(),
+            "duration": self.duration,
+            "width": self.width,
+            "height": self.height,
+        }
 
     def document_json(self) -> JSON:
         doc: JSON = {

@@ -44,8 +44,10 @@ async def stored(store: Store) -> tuple[dict[str, list[str]], int]:
     async with store.transaction() as tx:
         project = await tx.project_by_name("bench")
         assert project is not None
-        who = {r.item.ext_id: [a.annotator for a in r.answers]
-               async for r in tx.export_rows(project.id)}
+        who = {
+            r.item.ext_id: [a.annotator for a in r.answers]
+            async for r in tx.export_rows(project.id)
+        }
         leases = (await tx.live_counts()).open_leases
     return who, leases
 
@@ -104,8 +106,7 @@ async def test_a_killed_worker_loses_nothing_confirmed_and_the_leader_moves(
         assert leases > 0
         assert await reclaim_leases(store, time.time() + 2 * 3600) > 0
 
-    again = await spawn(pg_url, code, "a", 40, time.time(), 1,
-                        ("--confirmed", str(confirmed)))
+    again = await spawn(pg_url, code, "a", 40, time.time(), 1, ("--confirmed", str(confirmed)))
     out, err = await asyncio.wait_for(again.communicate(), 120)
     assert again.returncode == 0, err.decode()[-2000:]
     _, err = await asyncio.wait_for(second.communicate(), 60)

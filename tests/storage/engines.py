@@ -55,8 +55,9 @@ async def _sqlite_raw(tx: Tx, sql: str, params: Sequence[Any]) -> list[tuple[Any
 
 @asynccontextmanager
 async def _sqlite(tmp_path: Path) -> AsyncIterator[Engine]:
-    yield Engine("sqlite", f"sqlite:///{tmp_path / 'contract.db'}", (sqlite3.IntegrityError,),
-                 _sqlite_raw)
+    yield Engine(
+        "sqlite", f"sqlite:///{tmp_path / 'contract.db'}", (sqlite3.IntegrityError,), _sqlite_raw
+    )
 
 
 async def _postgres_raw(tx: Tx, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
@@ -67,10 +68,10 @@ async def _postgres_raw(tx: Tx, sql: str, params: Sequence[Any]) -> list[tuple[A
 @asynccontextmanager
 async def _postgres(tmp_path: Path) -> AsyncIterator[Engine]:
     async with scratch_schema() as url:
-        yield Engine("postgres", url, (asyncpg.IntegrityConstraintViolationError,),
-                     _postgres_raw)
+        yield Engine("postgres", url, (asyncpg.IntegrityConstraintViolationError,), _postgres_raw)
 
 
 ENGINES: dict[str, Callable[[Path], AbstractAsyncContextManager[Engine]]] = {
-    "sqlite": _sqlite, "postgres": _postgres,
+    "sqlite": _sqlite,
+    "postgres": _postgres,
 }

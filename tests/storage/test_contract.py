@@ -32,16 +32,25 @@ PLATFORM = "console"
 
 def spec(name: str = "p", title: str = "Sentiment", **extra: Any) -> ProjectSpec:
     return ProjectSpec.model_validate(
-        {"name": name, "title": title, "task": "single_choice",
-         "labels": ["pos", "neg", "neu"], **extra}
+        {
+            "name": name,
+            "title": title,
+            "task": "single_choice",
+            "labels": ["pos", "neg", "neu"],
+            **extra,
+        }
     )
 
 
 def items(*ids: str, gold: dict[str, str] | None = None) -> list[NewItem]:
     gold = gold or {}
     return [
-        NewItem(ext_id=i, data={"text": f"text of {i}"}, gold=gold.get(i),
-                explanation="because" if i in gold else None)
+        NewItem(
+            ext_id=i,
+            data={"text": f"text of {i}"},
+            gold=gold.get(i),
+            explanation="because" if i in gold else None,
+        )
         for i in ids
     ]
 
@@ -55,8 +64,12 @@ class World:
 
 
 async def world(
-    store: Store, ids: Sequence[str] = ("x", "y", "z"), n_target: int = 1, n_members: int = 3,
-    status: BatchStatus = BatchStatus.PUBLISHED, gold: dict[str, str] | None = None,
+    store: Store,
+    ids: Sequence[str] = ("x", "y", "z"),
+    n_target: int = 1,
+    n_members: int = 3,
+    status: BatchStatus = BatchStatus.PUBLISHED,
+    gold: dict[str, str] | None = None,
 ) -> World:
     """A project with one batch of `ids` and `n_members` annotators."""
     async with store.transaction() as tx:
@@ -254,9 +267,7 @@ async def test_a_duplicate_batch_name_is_a_conflict(engine_store: Store) -> None
     w = await world(engine_store)
     with pytest.raises(Conflict, match="b1"):
         async with engine_store.transaction() as tx:
-            await tx.create_batch(
-                w.project.id, "b1", items("new"), BatchStatus.PUBLISHED, 1, T0
-            )
+            await tx.create_batch(w.project.id, "b1", items("new"), BatchStatus.PUBLISHED, 1, T0)
 
 
 @pytest.mark.parametrize("ids", [("x", "fresh"), ("fresh", "fresh")])
@@ -303,7 +314,10 @@ async def test_a_large_batch_goes_in_chunks_and_taken_ids_are_named(
         await tx.add_items(batch.id, items(*(f"n{i}" for i in range(600))), 2)
         await tx.add_items(batch.id, items("m"), 2)
         assert sorted(await tx.taken_ids(w.project.id, ["n0", "n599", "m", "q"])) == [
-            "m", "n0", "n599"]
+            "m",
+            "n0",
+            "n599",
+        ]
         with pytest.raises(Conflict, match="'n5' are already in the project"):
             await tx.add_items(batch.id, items("fresh", "n5"), 2)
         with pytest.raises(Conflict, match="'twice' repeat in the batch"):
@@ -522,9 +536,7 @@ async def test_assign_prefers_the_item_with_most_answers(engine_store: Store) ->
     assert await ext_id(engine_store, await lease(engine_store, w, third)) == "z"
 
 
-@pytest.mark.parametrize(
-    "status", [BatchStatus.DRAFT, BatchStatus.PAUSED, BatchStatus.CLOSED]
-)
+@pytest.mark.parametrize("status", [BatchStatus.DRAFT, BatchStatus.PAUSED, BatchStatus.CLOSED])
 async def test_assign_hands_out_only_published_batches(
     engine_store: Store, status: BatchStatus
 ) -> None:
@@ -560,9 +572,7 @@ async def test_assign_hands_out_gold_only_when_asked(engine_store: Store) -> Non
 # --- work: answers, leases, releases -------------------------------------------------------
 
 
-async def test_an_answer_is_stored_once_per_assignment(
-    engine: Engine, engine_store: Store
-) -> None:
+async def test_an_answer_is_stored_once_per_assignment(engine: Engine, engine_store: Store) -> None:
     w = await world(engine_store, ids=("x",), n_target=3)
     a = await lease(engine_store, w, w.members[0])
     assert a is not None
@@ -677,7 +687,11 @@ async def test_tokens_round_trip_and_unknown_ones_are_none(engine_store: Store) 
         assert await tx.token("no-such-token") is None
     assert found is not None
     assert (found.token, found.member_id, found.kind, found.ref, found.created_at) == (
-        token, w.members[0].id, "answer", ref, T0
+        token,
+        w.members[0].id,
+        "answer",
+        ref,
+        T0,
     )
 
 
@@ -705,8 +719,10 @@ async def test_member_and_project_stats_count_the_work(engine_store: Store) -> N
         await tx.record_answer(g1, "pos", T0 + 301, True)
         await tx.record_answer(g2, "neg", T0 + 301, False)
         await tx.set_item_outcome(
-            w.item_ids["x"], "done", Result(item_id=w.item_ids["x"], label="pos",
-                                            confidence=1.0, method="majority"), T0
+            w.item_ids["x"],
+            "done",
+            Result(item_id=w.item_ids["x"], label="pos", confidence=1.0, method="majority"),
+            T0,
         )
         await tx.set_item_outcome(w.item_ids["y"], "disputed", None, T0)
     async with engine_store.transaction() as tx:
@@ -746,7 +762,8 @@ async def test_export_rows_hold_every_item_with_answers_under_pseudonyms(
     assert [r.item.ext_id for r in rows] == ["x", "y", "g"]
     by_id = {r.item.ext_id: r for r in rows}
     assert [(a.annotator, a.label) for a in by_id["x"].answers] == [
-        (first.pseudonym, "pos"), (second.pseudonym, "neg"),
+        (first.pseudonym, "pos"),
+        (second.pseudonym, "neg"),
     ]
     assert by_id["x"].answers[0].time_ms == 2000 and by_id["x"].answers[0].at == T0 + 2
     assert by_id["x"].result == result

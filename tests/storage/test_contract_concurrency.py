@@ -55,7 +55,8 @@ async def test_concurrent_leases_never_exceed_an_items_target(
 ) -> None:
     w = await world(engine_store, ids=("a", "b", "c", "d"), n_target=n_target, n_members=12)
     results = await at_once(
-        [engine_store, second_store], 12,
+        [engine_store, second_store],
+        12,
         lambda tx, i: tx.assign(w.project.id, w.members[i].id, False, T0, LEASE_S),
     )
     leases = [r for r in results if isinstance(r, Assignment)]
@@ -69,7 +70,8 @@ async def test_one_member_leasing_at_once_gets_one_lease(
 ) -> None:
     w = await world(engine_store, n_target=3, n_members=1)
     results = await at_once(
-        [engine_store, second_store], 3,
+        [engine_store, second_store],
+        3,
         lambda tx, i: tx.assign(w.project.id, w.members[0].id, False, T0, LEASE_S),
     )
     assert sum(isinstance(r, Assignment) for r in results) == 1, results
@@ -152,7 +154,8 @@ async def test_excluding_a_members_answers_twice_at_once_counts_them_once(
     assert a is not None
     await answer(engine_store, a)
     results = await at_once(
-        [engine_store, second_store], 3,
+        [engine_store, second_store],
+        3,
         lambda tx, i: tx.exclude_answers(w.project.id, w.members[0].id, "suspended"),
     )
     assert sorted(results, key=str) == sorted([[], [], [a.item_id]], key=str), results
@@ -231,7 +234,8 @@ async def test_guidelines_added_at_once_get_distinct_versions_or_ask_for_a_rerun
 ) -> None:
     w = await world(engine_store)
     results = await at_once(
-        [engine_store, second_store], 6,
+        [engine_store, second_store],
+        6,
         lambda tx, i: tx.add_guideline(w.project.id, f"version text {i}", T0),
     )
     added = [r for r in results if isinstance(r, Guideline)]
@@ -244,9 +248,11 @@ async def test_batches_of_one_name_created_at_once_give_one_batch_and_conflicts(
 ) -> None:
     w = await world(engine_store)
     results = await at_once(
-        [engine_store, second_store], 4,
-        lambda tx, i: tx.create_batch(w.project.id, "same", items(f"n{i}"),
-                                      BatchStatus.PUBLISHED, 1, T0),
+        [engine_store, second_store],
+        4,
+        lambda tx, i: tx.create_batch(
+            w.project.id, "same", items(f"n{i}"), BatchStatus.PUBLISHED, 1, T0
+        ),
     )
     assert sum(isinstance(r, Batch) for r in results) == 1, results
     assert all(isinstance(r, Batch | Conflict) for r in results), results

@@ -8,8 +8,9 @@ from tests.storage.test_contract import T0, answer, lease, world
 
 
 async def test_batch_progress_counts_gold_questions_apart(engine_store: Store) -> None:
-    w = await world(engine_store, ids=("a", "b", "g1", "g2"), n_target=2,
-                    gold={"g1": "pos", "g2": "neg"})
+    w = await world(
+        engine_store, ids=("a", "b", "g1", "g2"), n_target=2, gold={"g1": "pos", "g2": "neg"}
+    )
     gold_lease = await lease(engine_store, w, w.members[0], gold=True)
     assert gold_lease is not None
     await answer(engine_store, gold_lease, "pos")
@@ -29,5 +30,7 @@ async def test_counted_answers_leave_gold_and_excluded_answers_out(engine_store:
         await tx.exclude_answers(w.project.id, w.members[1].id, "suspended")
         counted = await tx.counted_answers(w.project.id)
     item = w.item_ids["a"]
-    assert counted == [(w.batch_id, item, w.members[0].id, "pos"),
-                       (w.batch_id, item, w.members[2].id, "pos")]
+    assert counted == [
+        (w.batch_id, item, w.members[0].id, "pos"),
+        (w.batch_id, item, w.members[2].id, "pos"),
+    ]

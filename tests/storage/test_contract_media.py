@@ -33,17 +33,29 @@ async def test_a_platform_reference_is_kept_per_file_and_account(engine_store: S
 async def test_the_files_items_name_are_found_in_every_batch(engine_store: Store) -> None:
     picture, grid, draft = "ab" * 32, "cd" * 32, "ef" * 32
     rows = [
-        NewItem(ext_id="1", data={"media": {"kind": "image", "sha": picture, "ext": "jpg",
-                                            "grid": {"sha": grid, "ext": "png"}}}),
-        NewItem(ext_id="2", data={"text": "no media here, though it says \"media\""}),
+        NewItem(
+            ext_id="1",
+            data={
+                "media": {
+                    "kind": "image",
+                    "sha": picture,
+                    "ext": "jpg",
+                    "grid": {"sha": grid, "ext": "png"},
+                }
+            },
+        ),
+        NewItem(ext_id="2", data={"text": 'no media here, though it says "media"'}),
     ]
     async with engine_store.transaction() as tx:
         project = await tx.create_project(spec(), T0)
         await tx.create_batch(project.id, "live", rows, BatchStatus.PUBLISHED, 1, T0)
         await tx.create_batch(
-            project.id, "draft",
+            project.id,
+            "draft",
             [NewItem(ext_id="3", data={"media": {"kind": "audio", "sha": draft, "ext": "ogg"}})],
-            BatchStatus.DRAFT, 1, T0,
+            BatchStatus.DRAFT,
+            1,
+            T0,
         )
     async with engine_store.transaction() as tx:
         assert await tx.media_in_use() == {picture, grid, draft}

@@ -15,8 +15,9 @@ async def queue(store: Store, n: int) -> list[int]:
     w = await world(store)
     member = w.members[0]
     async with store.transaction() as tx:
-        return [await tx.enqueue(member.id, "telegram", "42", {"text": f"m{i}"}, T0)
-                for i in range(n)]
+        return [
+            await tx.enqueue(member.id, "telegram", "42", {"text": f"m{i}"}, T0) for i in range(n)
+        ]
 
 
 async def test_two_senders_at_once_claim_different_messages(engine: Engine) -> None:

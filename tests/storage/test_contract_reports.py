@@ -11,7 +11,8 @@ from tests.storage.test_contract import T0, answer, lease, world
 
 
 async def test_the_answer_log_is_grouped_by_member_and_bounded_in_time(
-    engine_store: Store, monkeypatch: pytest.MonkeyPatch,
+    engine_store: Store,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr("storage.sql.reports.LOG_PAGE", 2)
     w = await world(engine_store, ids=("a", "b", "c", "d"), n_target=3, n_members=2)
@@ -55,8 +56,9 @@ async def test_agreement_counts_only_finished_items_against_their_result(
 async def test_batch_pace_counts_recent_kept_answers_and_what_is_still_wanted(
     engine_store: Store,
 ) -> None:
-    w = await world(engine_store, ids=("g", "x", "y", "z"), n_target=2, n_members=3,
-                    gold={"g": "pos"})
+    w = await world(
+        engine_store, ids=("g", "x", "y", "z"), n_target=2, n_members=3, gold={"g": "pos"}
+    )
     one, two, three = w.members
     early = await lease(engine_store, w, one, now=T0)
     assert early is not None and early.item_id != w.item_ids["g"]

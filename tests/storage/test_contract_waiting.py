@@ -123,8 +123,7 @@ async def test_stepping_away_ends_the_lease_and_the_wait(engine_store: Store) ->
 
 
 async def test_a_transaction_notes_the_projects_it_freed_work_in(engine_store: Store) -> None:
-    w = await world(engine_store, ids=("x", "y"), n_target=1, n_members=2,
-                    status=BatchStatus.DRAFT)
+    w = await world(engine_store, ids=("x", "y"), n_target=1, n_members=2, status=BatchStatus.DRAFT)
     pid = w.project.id
     async with engine_store.transaction() as tx:
         assert tx.freed == set()
@@ -146,7 +145,6 @@ async def test_a_transaction_notes_the_projects_it_freed_work_in(engine_store: S
     async with engine_store.transaction() as tx:
         assert await tx.reclaim_expired(pid, T0 + 10 * LEASE_S) == 1
         assert tx.freed == {pid}
-
 
 
 async def test_a_freed_slot_wakes_someone_who_can_take_that_item(engine_store: Store) -> None:

@@ -25,12 +25,18 @@ asyncio.run(main())
 async def test_processes_opening_a_fresh_file_at_once_all_get_a_store(tmp_path: Path) -> None:
     for trial in range(1):
         url = f"sqlite:///{tmp_path / f'fresh{trial}.db'}"
-        procs = [await asyncio.create_subprocess_exec(
-            sys.executable, "-c", OPEN, url, cwd=ROOT, stderr=asyncio.subprocess.PIPE)
-            for _ in range(6)]
+        procs = [
+            await asyncio.create_subprocess_exec(
+                sys.executable, "-c", OPEN, url, cwd=ROOT, stderr=asyncio.subprocess.PIPE
+            )
+            for _ in range(6)
+        ]
         results = [await p.communicate() for p in procs]
-        failures = [err.decode().strip().splitlines()[-1]
-                    for p, (_, err) in zip(procs, results, strict=True) if p.returncode]
+        failures = [
+            err.decode().strip().splitlines()[-1]
+            for p, (_, err) in zip(procs, results, strict=True)
+            if p.returncode
+        ]
         assert failures == [], failures
         async with open_store(url) as store:
             assert await store.schema_version() > 0

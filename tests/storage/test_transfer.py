@@ -40,8 +40,12 @@ async def build(store: Store) -> Built:
         await tx.add_guideline(project.id, "v1", T0)
         await tx.add_guideline(project.id, "v2 é", T0 + 1)
         batch = await tx.create_batch(
-            project.id, "b1", items("a", "b", "c", "g", gold={"g": "pos"}),
-            BatchStatus.PUBLISHED, 2, T0,
+            project.id,
+            "b1",
+            items("a", "b", "c", "g", gold={"g": "pos"}),
+            BatchStatus.PUBLISHED,
+            2,
+            T0,
         )
         await tx.set_batch_deadline(batch.id, T0 + 86_400.5)
         members = []
@@ -78,8 +82,11 @@ async def build(store: Store) -> Built:
         rows = [r async for r in tx.export_rows(project.id)]
         item_ids = [r.item.id for r in rows]
         await tx.set_item_outcome(
-            item_ids[0], "done", Result(item_id=item_ids[0], label="pos", confidence=0.75,
-                                        method="majority"), T0 + 60)
+            item_ids[0],
+            "done",
+            Result(item_id=item_ids[0], label="pos", confidence=0.75, method="majority"),
+            T0 + 60,
+        )
         flag_id = await tx.add_flag(project.id, item_ids[1], members[1].id, "unclear", "?", T0)
         await tx.add_flag(project.id, None, None, "disputed", "", T0)
         await tx.add_flag_note(flag_id, members[3].id, "sent_back", "look again", T0 + 70)
@@ -92,8 +99,7 @@ async def build(store: Store) -> Built:
         await tx.claim_run("digest", f"{project.id}:2027-01-15", T0)
         await tx.set_muted(project.id, members[2].id, True, T0)
         await tx.save_media_upload("ab" * 32, "telegram:1", "file-1", T0)
-    return Built(project.id, batch.id, [m.id for m in members], assignment_ids, flag_id,
-                 item_ids)
+    return Built(project.id, batch.id, [m.id for m in members], assignment_ids, flag_id, item_ids)
 
 
 async def snapshot(store: Store, b: Built) -> dict[str, Any]:
@@ -177,9 +183,7 @@ async def _new_rows_get_fresh_ids(store: Store, b: Built) -> None:
         member = await tx.create_member(
             Identity(platform="telegram", user_id="new", member_id=0), T0
         )
-        await tx.attach_identity(
-            Identity(platform="slack", user_id="T1:U8", member_id=member.id)
-        )
+        await tx.attach_identity(Identity(platform="slack", user_id="T1:U8", member_id=member.id))
         await tx.grant_role(project.id, member.id, Role.ANNOTATOR, T0)
         a = await tx.assign(project.id, member.id, False, T0, LEASE_S)
         assert a is not None
@@ -245,9 +249,12 @@ def test_every_table_is_copied(tmp_path: Path) -> None:
     try:
         for _, sql in sqlite_migrations():
             db.executescript(sql)
-        tables = {r[0] for r in db.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        )}
+        tables = {
+            r[0]
+            for r in db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        }
     finally:
         db.close()
     assert {t for t, _ in TABLES} == tables

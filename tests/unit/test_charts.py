@@ -37,8 +37,15 @@ def test_daily_bars_have_a_fixed_size_with_or_without_answers() -> None:
 
 def test_deadline_tracks_grow_with_the_batches() -> None:
     def track(n: int, projected: float | None) -> Track:
-        return Track(f"batch {n} with a rather long name that will not fit", "50%",
-                     NOW - n * DAY, 0.5, NOW + DAY, projected, None)
+        return Track(
+            f"batch {n} with a rather long name that will not fit",
+            "50%",
+            NOW - n * DAY,
+            0.5,
+            NOW + DAY,
+            projected,
+            None,
+        )
 
     one = size(deadline_tracks("Batches", "", [track(1, NOW + 2 * DAY)], NOW, "Asia/Kolkata"))
     three = size(deadline_tracks("Batches", "", [track(n, None) for n in range(3)], NOW, "UTC"))

@@ -63,7 +63,6 @@ def test_the_image_runs_commands_the_cli_accepts() -> None:
         assert (DOCKER.parent / folder).is_dir(), folder
 
 
-
 @pytest.fixture
 async def health_port(store: Store) -> AsyncIterator[int]:
     port = free_port()
@@ -75,8 +74,13 @@ async def health_port(store: Store) -> AsyncIterator[int]:
 
 def healthcheck(listen: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "TAPMARK_HEALTH_LISTEN": listen}
-    return subprocess.run([sys.executable, "-m", "adapters.healthcheck"], env=env,
-                          capture_output=True, text=True, timeout=30)
+    return subprocess.run(
+        [sys.executable, "-m", "adapters.healthcheck"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
 
 
 async def test_the_health_check_passes_on_a_healthy_worker(health_port: int) -> None:

@@ -40,8 +40,16 @@ LAYERS: list[tuple[str, ...]] = [
 """Every room, lowest layer first. A new module at the top of `bot/` or `adapters/`, or a new
 wing, must be placed here: the test fails on a room it does not know."""
 
-PLATFORM_LIBRARIES = ("telegram", "slack_bolt", "slack_sdk", "aiohttp", "httpx", "requests",
-                      "urllib3", "playwright")
+PLATFORM_LIBRARIES = (
+    "telegram",
+    "slack_bolt",
+    "slack_sdk",
+    "aiohttp",
+    "httpx",
+    "requests",
+    "urllib3",
+    "playwright",
+)
 """What only adapters (and the command line that starts them) may import."""
 
 PURE = ("domain", "tasks", "bot")
@@ -115,7 +123,7 @@ def test_no_import_cycles() -> None:
             if target in PACKAGES:
                 continue
             if state.get(target) == 1:
-                cycles.append([*path[path.index(target):], target])
+                cycles.append([*path[path.index(target) :], target])
             elif target not in state:
                 visit(target, [*path, target])
         state[module] = 2

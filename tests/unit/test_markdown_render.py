@@ -49,8 +49,9 @@ def test_a_guide_renders_to_slack_mrkdwn() -> None:
 
 
 def test_long_guides_split_between_blocks_at_each_limit() -> None:
-    sections = [f"## Part {n}\n\n" + " ".join(f"**w{n}_{i}**" for i in range(300))
-                for n in range(12)]
+    sections = [
+        f"## Part {n}\n\n" + " ".join(f"**w{n}_{i}**" for i in range(300)) for n in range(12)
+    ]
     guide = "\n\n".join(sections)
     parts = telegram_render(Screen(text=guide, markdown=True))
     assert len(parts) > 1

@@ -45,8 +45,10 @@ def test_split_text_cuts_a_long_word_hard() -> None:
     assert [len(p) for p in parts] == [1000, 1000, 500]
 
 
-@given(st.text(alphabet=st.sampled_from("ab \n\t*"), max_size=400),
-       st.integers(min_value=1, max_value=60))
+@given(
+    st.text(alphabet=st.sampled_from("ab \n\t*"), max_size=400),
+    st.integers(min_value=1, max_value=60),
+)
 def test_split_text_parts_fit_and_keep_every_visible_character(text: str, limit: int) -> None:
     parts = split_text(text, limit)
     assert all(0 < len(p) <= limit for p in parts)
@@ -64,7 +66,14 @@ def test_csv_cells_that_look_like_formulas_are_defused() -> None:
     from bot.exports.records import safe_cells
 
     assert safe_cells(["=HYPERLINK(1)", "+1", "-2", "@x", "fine", 3, ""]) == [
-        "'=HYPERLINK(1)", "'+1", "'-2", "'@x", "fine", 3, ""]
+        "'=HYPERLINK(1)",
+        "'+1",
+        "'-2",
+        "'@x",
+        "fine",
+        3,
+        "",
+    ]
 
 
 def test_plain_unescapes_inside_bold_and_italic() -> None:

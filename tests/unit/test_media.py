@@ -40,13 +40,16 @@ def test_the_longest_side_is_capped_and_transparency_goes_on_white() -> None:
     assert flat.mode == "RGB" and flat.getpixel((90, 25))[0] > 240  # transparent -> white
 
 
-@pytest.mark.parametrize(("raw", "message"), [
-    (bomb_png(), "decompression bomb"),
-    (broken_jpeg(), "broken picture"),
-    (b"GIF89a not really", "broken picture|not a picture"),
-    (b"hello", "not a picture"),
-    (jpeg(2100, 100), "up to 20:1"),
-])
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (bomb_png(), "decompression bomb"),
+        (broken_jpeg(), "broken picture"),
+        (b"GIF89a not really", "broken picture|not a picture"),
+        (b"hello", "not a picture"),
+        (jpeg(2100, 100), "up to 20:1"),
+    ],
+)
 def test_bad_pictures_are_refused_with_a_reason(raw: bytes, message: str) -> None:
     with pytest.raises(MediaError, match=message):
         prepare_image(raw)

@@ -41,15 +41,20 @@ def test_keys_are_found_past_strings_arrays_and_comments() -> None:
     assert lines[("quality", "gold_rate")] == 10
     assert lines[("odd key",)] == 11
     assert (lines[("labels", 0)], lines[("labels", 1)], lines[("labels", 1, "title")]) == (
-        13, 16, 18)
+        13,
+        16,
+        18,
+    )
     assert lines[("schedule", "digest_at")] == 22
     assert line_of(lines, ("labels", 1, "examples", 0)) == 16
     assert line_of(lines, ("nowhere",)) is None
 
 
 def test_a_wrong_label_key_and_a_duplicate_label_are_named_together() -> None:
-    text = ('name = "p"\ntitle = "P"\ntask = "single_choice"\n'
-            '[[labels]]\nvalue = "a"\n[[labels]]\nvalue = "a"\nexampels = ["x"]\n')
+    text = (
+        'name = "p"\ntitle = "P"\ntask = "single_choice"\n'
+        '[[labels]]\nvalue = "a"\n[[labels]]\nvalue = "a"\nexampels = ["x"]\n'
+    )
     with pytest.raises(ProjectFileError) as caught:
         parse_project("p.toml", text)
     assert str(caught.value).splitlines() == [
@@ -64,7 +69,6 @@ def test_a_missing_required_field_and_a_misspelt_one_are_both_named() -> None:
     with pytest.raises(ProjectFileError) as caught:
         parse_project("p.toml", text)
     assert str(caught.value).splitlines() == [
-        "p.toml: line 1: nmae: not a setting here; did you mean name (the project's short "
-        "name)?",
+        "p.toml: line 1: nmae: not a setting here; did you mean name (the project's short name)?",
         "p.toml: line 2: title (the title people see): must not be empty",
     ]

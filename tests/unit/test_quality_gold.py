@@ -41,8 +41,7 @@ def binomial_tail(n: int, k: int, x: float) -> float:
     return sum(math.comb(n, i) * x**i * (1 - x) ** (n - i) for i in range(k, n + 1))
 
 
-@pytest.mark.parametrize(("correct", "total"), [(0, 0), (3, 3), (2, 5), (0, 6), (9, 10),
-                                                (40, 50)])
+@pytest.mark.parametrize(("correct", "total"), [(0, 0), (3, 3), (2, 5), (0, 6), (9, 10), (40, 50)])
 @pytest.mark.parametrize("level", [0.5, 0.9])
 def test_the_bounds_are_the_posterior_quantiles(correct: int, total: int, level: float) -> None:
     # A prior of mean 0.5 and weight 2 is Beta(1, 1): the posterior has whole parameters, whose
@@ -70,11 +69,20 @@ def test_below_and_maybe_below_are_strict() -> None:
     assert not est.maybe_below(est.lower) and est.maybe_below(est.lower + 1e-9)
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"correct": 4, "total": 3}, {"correct": -1, "total": 3}, {"correct": 0, "total": -1},
-    {"prior_mean": 1.0}, {"prior_mean": 0.0}, {"prior_strength": 0.0},
-    {"prior_strength": -1.0}, {"level": 0.0}, {"level": 1.0},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"correct": 4, "total": 3},
+        {"correct": -1, "total": 3},
+        {"correct": 0, "total": -1},
+        {"prior_mean": 1.0},
+        {"prior_mean": 0.0},
+        {"prior_strength": 0.0},
+        {"prior_strength": -1.0},
+        {"level": 0.0},
+        {"level": 1.0},
+    ],
+)
 def test_bad_arguments_raise(kwargs: dict[str, float]) -> None:
     args: dict[str, float] = {"correct": 1, "total": 2, **kwargs}
     with pytest.raises(ValueError):

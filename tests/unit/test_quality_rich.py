@@ -59,11 +59,15 @@ def test_normalised_exact_match() -> None:
 
 
 def spec(task: str, **extra: object) -> ProjectSpec:
-    return ProjectSpec.model_validate({
-        "name": "p", "title": "P", "task": task, "quality": {"min_overlap": 3,
-                                                             "max_overlap": 5},
-        **extra,
-    })
+    return ProjectSpec.model_validate(
+        {
+            "name": "p",
+            "title": "P",
+            "task": task,
+            "quality": {"min_overlap": 3, "max_overlap": 5},
+            **extra,
+        }
+    )
 
 
 def test_verdicts_by_type() -> None:
@@ -73,8 +77,10 @@ def test_verdicts_by_type() -> None:
     wide = judge_answers(rating, {}, [1, 2, 3], ["1", "3", "5"], accuracy)
     assert (wide.status, wide.label) == ("more", "3")
     grid = spec("image_grid", labels=["car"], options={"rows": 2, "cols": 2})
-    data = {"image": "x.jpg", "media": {"kind": "image", "sha": "0" * 64, "ext": "jpg",
-                                        "width": 100, "height": 50}}
+    data = {
+        "image": "x.jpg",
+        "media": {"kind": "image", "sha": "0" * 64, "ext": "jpg", "width": 100, "height": 50},
+    }
     answer = '{"cells": [1, 2], "bbox": [0, 0, 100, 25]}'
     done = judge_answers(grid, data, [1, 2, 3], [answer] * 3, accuracy)
     assert done.status == "done"

@@ -89,10 +89,23 @@ def test_label_studio_tasks_with_ground_truth_become_gold() -> None:
     import json
 
     tasks = [
-        {"id": 11, "data": {"text": "great"}, "annotations": [
-            {"ground_truth": True, "result": [{"from_name": "sentiment", "to_name": "text",
-                                               "type": "choices",
-                                               "value": {"choices": ["pos"]}}]}]},
+        {
+            "id": 11,
+            "data": {"text": "great"},
+            "annotations": [
+                {
+                    "ground_truth": True,
+                    "result": [
+                        {
+                            "from_name": "sentiment",
+                            "to_name": "text",
+                            "type": "choices",
+                            "value": {"choices": ["pos"]},
+                        }
+                    ],
+                }
+            ],
+        },
         {"id": 12, "data": {"text": "meh"}, "annotations": [], "predictions": []},
     ]
     items = read_batch("export.json", json.dumps(tasks).encode(), SPEC)
@@ -176,23 +189,31 @@ def test_a_zip_listing_too_many_entries_is_refused_before_they_are_read() -> Non
 
 def test_a_damaged_batch_file_in_a_zip_is_refused() -> None:
     content = zipped({"b.jsonl": ROW}, zipfile.ZIP_STORED)
-    with pytest.raises(BatchFileError, match=r"crc.zip:b.jsonl: file: damaged in the ZIP "
-                                             r"\(bad CRC-32\)"):
+    with pytest.raises(
+        BatchFileError,
+        match=r"crc.zip:b.jsonl: file: damaged in the ZIP "
+        r"\(bad CRC-32\)",
+    ):
         read_batch("crc.zip", content.replace(b'"x"', b'"y"'), SPEC)
     deflated = zipped({"b.jsonl": ROW * 50})
     start = deflated.index(b"b.jsonl") + len("b.jsonl")
-    broken = deflated[:start + 5] + bytes(20) + deflated[start + 25:]
+    broken = deflated[: start + 5] + bytes(20) + deflated[start + 25 :]
     with pytest.raises(BatchFileError, match="damaged in the ZIP"):
         read_batch("broken.zip", broken, SPEC)
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ('"a\\u0000b"', "data.text: holds a NUL character (at character 2)"),
-    ('"\\udc00"', "data.text: holds a lone surrogate U+DC00"),
-    ('"tab\\tand\\nnew line are fine \\u001b[31m"', "data.text: holds the control character "
-                                                    "U+001B"),
-    ('"\\u0085"', "data.text: holds the control character U+0085"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('"a\\u0000b"', "data.text: holds a NUL character (at character 2)"),
+        ('"\\udc00"', "data.text: holds a lone surrogate U+DC00"),
+        (
+            '"tab\\tand\\nnew line are fine \\u001b[31m"',
+            "data.text: holds the control character U+001B",
+        ),
+        ('"\\u0085"', "data.text: holds the control character U+0085"),
+    ],
+)
 def test_text_that_no_database_or_chat_takes_is_named(text: str, message: str) -> None:
     row = '{"id": "1", "data": {"text": ' + text + "}}\n"
     with pytest.raises(BatchFileError) as err:
@@ -201,10 +222,12 @@ def test_text_that_no_database_or_chat_takes_is_named(text: str, message: str) -
 
 
 def test_keys_ids_gold_and_explanations_are_checked_too() -> None:
-    rows = (b'{"id": "a\\u0000", "data": {"text": "x"}}\n'
-            b'{"id": "b", "data": {"te\\u0007xt": "x"}}\n'
-            b'{"id": "c", "data": {"text": "x"}, "gold": "pos", "explanation": "\\ud800"}\n'
-            b'{"id": "d", "data": {"text": "x", "n": 1' + b"0" * 5000 + b'}}\n')
+    rows = (
+        b'{"id": "a\\u0000", "data": {"text": "x"}}\n'
+        b'{"id": "b", "data": {"te\\u0007xt": "x"}}\n'
+        b'{"id": "c", "data": {"text": "x"}, "gold": "pos", "explanation": "\\ud800"}\n'
+        b'{"id": "d", "data": {"text": "x", "n": 1' + b"0" * 5000 + b"}}\n"
+    )
     with pytest.raises(BatchFileError) as err:
         read_batch("k.jsonl", rows, SPEC)
     message = str(err.value)
@@ -215,10 +238,15 @@ def test_keys_ids_gold_and_explanations_are_checked_too() -> None:
 
 
 def test_text_over_the_cap_names_the_row_and_the_cap_is_a_setting() -> None:
-    rows = (b'{"id": "1", "data": {"text": "short"}}\n'
-            b'{"id": "2", "data": {"text": "' + b"y" * 101 + b'"}}\n')
-    with pytest.raises(BatchFileError, match=r"line 2: data.text: 101 characters, over the "
-                                             r"100 a task may show"):
+    rows = (
+        b'{"id": "1", "data": {"text": "short"}}\n'
+        b'{"id": "2", "data": {"text": "' + b"y" * 101 + b'"}}\n'
+    )
+    with pytest.raises(
+        BatchFileError,
+        match=r"line 2: data.text: 101 characters, over the "
+        r"100 a task may show",
+    ):
         read_batch("t.jsonl", rows, SPEC, BatchLimits(max_text=100))
     assert len(read_batch("t.jsonl", rows, SPEC, BatchLimits(max_text=101))) == 2
 
@@ -228,8 +256,10 @@ def test_rows_over_the_cap_stop_the_reading() -> None:
     assert len(read_batch("r.jsonl", rows, SPEC, BatchLimits(max_items=10))) == 10
     with pytest.raises(BatchFileError) as err:
         read_batch("r.jsonl", rows + b"not json\n", SPEC, BatchLimits(max_items=9))
-    assert str(err.value) == ("r.jsonl: line 10: more than 9 rows; a batch holds at most 9 "
-                              "(TAPMARK_BATCH_MAX_ITEMS): split the file")
+    assert str(err.value) == (
+        "r.jsonl: line 10: more than 9 rows; a batch holds at most 9 "
+        "(TAPMARK_BATCH_MAX_ITEMS): split the file"
+    )
 
 
 def test_a_million_bad_rows_keep_a_hundred_problems_and_count_the_rest() -> None:

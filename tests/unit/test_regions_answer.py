@@ -21,18 +21,25 @@ BOXES = RegionRules(("car", "person"), ("box",), 0, 5, 4.0)
 SIZE = [(200, 100)]
 
 
-def box(x: float, y: float, w: float, h: float, label: str = "car",
-        image: int = 0) -> dict[str, Any]:
+def box(
+    x: float, y: float, w: float, h: float, label: str = "car", image: int = 0
+) -> dict[str, Any]:
     return {"image": image, "label": label, "type": "box", "x": x, "y": y, "w": w, "h": h}
 
 
 def test_the_stored_string_is_sorted_rounded_json_without_spaces() -> None:
-    raw = {"regions": [
-        {"image": 0, "label": "person", "type": "polygon",
-         "points": [[10, 10], [50.04, 12], [30, 40]]},
-        box(12.54, 40, 100, 60),
-        {"image": 0, "label": "car", "type": "point", "x": 20.06, "y": 5},
-    ]}
+    raw = {
+        "regions": [
+            {
+                "image": 0,
+                "label": "person",
+                "type": "polygon",
+                "points": [[10, 10], [50.04, 12], [30, 40]],
+            },
+            box(12.54, 40, 100, 60),
+            {"image": 0, "label": "car", "type": "point", "x": 20.06, "y": 5},
+        ]
+    }
     stored = canonical_answer(raw, ANY_SHAPE, [(200, 120)])
     assert stored == (
         '{"regions":[{"h":60.0,"image":0,"label":"car","type":"box","w":100.0,"x":12.5,'
@@ -48,20 +55,34 @@ def test_no_regions_is_an_answer_when_none_are_required() -> None:
         canonical_answer({"regions": []}, RegionRules(("car",), ("box",), 1, 5, 4.0), SIZE)
 
 
-@pytest.mark.parametrize(("raw", "message"), [
-    ({"regions": [box(0, 0, 10, 10)] * 6}, "^at most 5 boxes$"),
-    ({"regions": [box(0, 0, 3, 10)]}, "region 1: a box of 3 × 10 px is too small"),
-    ({"regions": [box(0, 0, 10, 10, "dog")]}, "'dog' is not a label"),
-    ({"regions": [box(150, 0, 60, 10)]}, "outside the picture"),
-    ({"regions": [{"image": 0, "label": "car", "type": "polygon",
-                   "points": [[0, 0], [5, 5], [9, 9]]}]}, "polygons are not allowed"),
-    ({"regions": [box(0, 0, 10, 10, image=1)]}, "image 1 is not one of the item's pictures"),
-    ({"regions": [{**box(0, 0, 10, 10), "colour": "red"}]}, "unknown field 'colour'"),
-    ({"regions": [{**box(0, 0, 10, 10), "x": True}]}, "x must be a number"),
-    ({"regions": [{**box(0, 0, 10, 10), "x": float("nan")}]}, "x must be a number"),
-    ({"boxes": []}, "unknown field 'boxes'"),
-    ("{not json", "not valid JSON"),
-])
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"regions": [box(0, 0, 10, 10)] * 6}, "^at most 5 boxes$"),
+        ({"regions": [box(0, 0, 3, 10)]}, "region 1: a box of 3 × 10 px is too small"),
+        ({"regions": [box(0, 0, 10, 10, "dog")]}, "'dog' is not a label"),
+        ({"regions": [box(150, 0, 60, 10)]}, "outside the picture"),
+        (
+            {
+                "regions": [
+                    {
+                        "image": 0,
+                        "label": "car",
+                        "type": "polygon",
+                        "points": [[0, 0], [5, 5], [9, 9]],
+                    }
+                ]
+            },
+            "polygons are not allowed",
+        ),
+        ({"regions": [box(0, 0, 10, 10, image=1)]}, "image 1 is not one of the item's pictures"),
+        ({"regions": [{**box(0, 0, 10, 10), "colour": "red"}]}, "unknown field 'colour'"),
+        ({"regions": [{**box(0, 0, 10, 10), "x": True}]}, "x must be a number"),
+        ({"regions": [{**box(0, 0, 10, 10), "x": float("nan")}]}, "x must be a number"),
+        ({"boxes": []}, "unknown field 'boxes'"),
+        ("{not json", "not valid JSON"),
+    ],
+)
 def test_a_broken_rule_is_named(raw: Any, message: str) -> None:
     with pytest.raises(AnswerError, match=message):
         canonical_answer(raw, BOXES, SIZE)
@@ -69,8 +90,7 @@ def test_a_broken_rule_is_named(raw: Any, message: str) -> None:
 
 def test_polygons_need_area_and_size() -> None:
     rules = RegionRules(("road",), ("polygon",), 0, 5, 4.0)
-    line = {"image": 0, "label": "road", "type": "polygon",
-            "points": [[0, 0], [10, 10], [20, 20]]}
+    line = {"image": 0, "label": "road", "type": "polygon", "points": [[0, 0], [10, 10], [20, 20]]}
     with pytest.raises(AnswerError, match="no area"):
         canonical_answer({"regions": [line]}, rules, SIZE)
     small = {**line, "points": [[0, 0], [3, 0], [0, 3]]}
@@ -83,8 +103,12 @@ def test_polygons_need_area_and_size() -> None:
 
 def test_a_closing_point_and_repeated_points_are_dropped() -> None:
     rules = RegionRules(("road",), ("polygon",))
-    drawn = {"image": 0, "label": "road", "type": "polygon",
-             "points": [[0, 0], [30, 0], [30, 0], [30, 30], [0, 0]]}
+    drawn = {
+        "image": 0,
+        "label": "road",
+        "type": "polygon",
+        "points": [[0, 0], [30, 0], [30, 0], [30, 30], [0, 0]],
+    }
     (region,) = loads(canonical_answer({"regions": [drawn]}, rules, SIZE))
     assert region.points == ((0.0, 0.0), (30.0, 0.0), (30.0, 30.0))
 
@@ -150,9 +174,12 @@ def test_imported_regions_move_onto_the_stored_picture() -> None:
     """A dataset measured on a 2000 × 1000 picture stored at 1000 × 500: the pre-annotations
     and the gold are halved, and the source frame is dropped."""
     rules = RegionRules(("car",), ("box",), 0, 5, 4.0)
-    data = {"image": "a.jpg", "source_sizes": [[2000, 1000]],
-            "regions": [box(100, 100, 400, 200)],
-            "media": {"kind": "image", "sha": "x", "width": 1000, "height": 500}}
+    data = {
+        "image": "a.jpg",
+        "source_sizes": [[2000, 1000]],
+        "regions": [box(100, 100, 400, 200)],
+        "media": {"kind": "image", "sha": "x", "width": 1000, "height": 500},
+    }
     gold = canonical_answer({"regions": [box(1000, 500, 50.4, 9)]}, rules, [(2000, 1000)])
     assert item_problems(rules, data) == []
     moved, moved_gold = to_stored(rules, data, gold)
@@ -166,10 +193,12 @@ def test_imported_regions_move_onto_the_stored_picture() -> None:
 
 def test_an_item_names_its_pictures() -> None:
     assert item_problems(BOXES, {"text": "x"}) == [
-        "data.image: missing (a region item is one picture, or images: a list)"]
+        "data.image: missing (a region item is one picture, or images: a list)"
+    ]
     assert item_problems(BOXES, {"images": ["a.jpg", "b.jpg"]}) == []
     assert item_problems(BOXES, {"image": "a.jpg", "images": ["b.jpg"]})[0].startswith(
-        "data: name the pictures")
+        "data: name the pictures"
+    )
     bad = {"image": "a.jpg", "regions": [box(0, 0, 10, 10, "dog")]}
     assert item_problems(BOXES, bad)[0].startswith("data.regions: region 1: 'dog'")
 
@@ -186,4 +215,3 @@ def test_rescaling_there_and_back_keeps_the_regions_within_rounding(
         assert a.label == b.label and a.type == b.type
         for u, v in zip(a.coords(), b.coords(), strict=True):
             assert abs(u - v) <= tolerance
-

@@ -38,13 +38,18 @@ from tasks.regions.types import BoundingBoxes
 from tests.regions_samples import LABELS, answers
 
 Answer = tuple[tuple[int, int], tuple[Region, ...]]
-slow = settings(max_examples=40, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+slow = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 def items_of(drawn: list[Answer]) -> list[ItemRegions]:
-    return [ItemRegions(f"item-{k}", (Picture(f"p{k}.jpg", w, h),), regions)
-            for k, ((w, h), regions) in enumerate(drawn)]
+    return [
+        ItemRegions(f"item-{k}", (Picture(f"p{k}.jpg", w, h),), regions)
+        for k, ((w, h), regions) in enumerate(drawn)
+    ]
 
 
 def golds(rows: list[Row]) -> dict[str, str]:
@@ -54,11 +59,25 @@ def golds(rows: list[Row]) -> dict[str, str]:
 
 def pre_annotations(rows: list[Row]) -> dict[str, str]:
     assert all(not problems for _, _, problems in rows), rows
-    return {row["id"]: dumps([Region(r["image"], r["label"], r["type"], r.get("x", 0.0),
-                                     r.get("y", 0.0), r.get("w", 0.0), r.get("h", 0.0),
-                                     tuple(map(tuple, r.get("points", []))))
-                              for r in row["data"].get("regions", [])])
-            for _, row, _ in rows if row is not None}
+    return {
+        row["id"]: dumps(
+            [
+                Region(
+                    r["image"],
+                    r["label"],
+                    r["type"],
+                    r.get("x", 0.0),
+                    r.get("y", 0.0),
+                    r.get("w", 0.0),
+                    r.get("h", 0.0),
+                    tuple(map(tuple, r.get("points", []))),
+                )
+                for r in row["data"].get("regions", [])
+            ]
+        )
+        for _, row, _ in rows
+        if row is not None
+    }
 
 
 def picture(width: int, height: int, fmt: str = "PNG", orientation: int = 1) -> bytes:
@@ -77,6 +96,7 @@ def expected(drawn: list[Answer]) -> dict[str, str]:
 
 # COCO
 
+
 @slow
 @given(drawn=st.lists(answers(), min_size=1, max_size=4))
 def test_coco_round_trip(drawn: list[Answer]) -> None:
@@ -90,15 +110,24 @@ def test_coco_named_keypoints_round_trip_and_missing_ones_are_left_out() -> None
     face = (Region(0, "left_eye", "point", 30.0, 20.0), Region(0, "nose", "point", 25.0, 30.0))
     written = write_coco([ItemRegions("f", (Picture("f.jpg", 64, 48),), face)], (), names)
     document = json.loads(written)
-    assert document["categories"] == [{"id": 1, "name": "keypoints", "supercategory": "",
-                                       "keypoints": list(names), "skeleton": []}]
+    assert document["categories"] == [
+        {
+            "id": 1,
+            "name": "keypoints",
+            "supercategory": "",
+            "keypoints": list(names),
+            "skeleton": [],
+        }
+    ]
     assert document["annotations"][0]["keypoints"] == [25.0, 30.0, 2, 30.0, 20.0, 2, 0, 0, 0]
     assert golds(read_coco(written, "gold", ("point",))) == {"f": dumps(face)}
 
 
 def test_coco_pictures_of_one_item_stay_together() -> None:
-    regions = (Region(0, "car", "box", 1.0, 2.0, 10.0, 10.0),
-               Region(1, "tree", "box", 5.0, 5.0, 20.0, 20.0))
+    regions = (
+        Region(0, "car", "box", 1.0, 2.0, 10.0, 10.0),
+        Region(1, "tree", "box", 5.0, 5.0, 20.0, 20.0),
+    )
     item = ItemRegions("pair", (Picture("a.jpg", 50, 50), Picture("b.jpg", 60, 40)), regions)
     (row,) = read_coco(write_coco([item], LABELS), "gold")
     assert row[1] is not None
@@ -111,9 +140,15 @@ def test_the_coco_export_loads_in_pycocotools_and_scores_itself_perfectly(
     tmp_path: Path,
 ) -> None:
     truth = [
-        ((320, 240), (Region(0, "car", "box", 10.0, 20.0, 50.0, 40.0),
-                      Region(0, "person", "polygon",
-                             points=((100.0, 100.0), (150.0, 100.0), (125.0, 160.0))))),
+        (
+            (320, 240),
+            (
+                Region(0, "car", "box", 10.0, 20.0, 50.0, 40.0),
+                Region(
+                    0, "person", "polygon", points=((100.0, 100.0), (150.0, 100.0), (125.0, 160.0))
+                ),
+            ),
+        ),
         ((200, 100), (Region(0, "tree", "box", 0.0, 0.0, 30.0, 90.5),)),
     ]
     items = items_of(truth)
@@ -124,8 +159,9 @@ def test_the_coco_export_loads_in_pycocotools_and_scores_itself_perfectly(
     assert [c["name"] for c in coco.loadCats(coco.getCatIds())] == list(LABELS)
     mask = coco.annToMask(coco.loadAnns(coco.getAnnIds(catIds=[2]))[0])
     assert 1400 < mask.sum() < 1600  # the triangle's 1500 px²
-    scored = [ItemRegions(i.id, i.pictures, i.regions, tuple(0.9 for _ in i.regions))
-              for i in items]
+    scored = [
+        ItemRegions(i.id, i.pictures, i.regions, tuple(0.9 for _ in i.regions)) for i in items
+    ]
     results = json.loads(write_coco(scored, LABELS))["annotations"]
     evaluation = COCOeval(coco, coco.loadRes(results), "bbox")
     evaluation.evaluate()
@@ -135,13 +171,21 @@ def test_the_coco_export_loads_in_pycocotools_and_scores_itself_perfectly(
 
 
 def test_coco_problems_name_the_json_path() -> None:
-    document = {"images": [{"id": 1, "file_name": "a.jpg", "width": 10, "height": 10}],
-                "categories": [{"id": 1, "name": "car"}],
-                "annotations": [{"id": 1, "image_id": 2, "category_id": 1, "bbox": [0, 0, 5, 5]},
-                                {"id": 2, "image_id": 1, "category_id": 7, "bbox": [0, 0, 5, 5]},
-                                {"id": 3, "image_id": 1, "category_id": 1, "bbox": [0, 0, 5]},
-                                {"id": 4, "image_id": 1, "category_id": 1,
-                                 "segmentation": {"counts": "x", "size": [10, 10]}}]}
+    document = {
+        "images": [{"id": 1, "file_name": "a.jpg", "width": 10, "height": 10}],
+        "categories": [{"id": 1, "name": "car"}],
+        "annotations": [
+            {"id": 1, "image_id": 2, "category_id": 1, "bbox": [0, 0, 5, 5]},
+            {"id": 2, "image_id": 1, "category_id": 7, "bbox": [0, 0, 5, 5]},
+            {"id": 3, "image_id": 1, "category_id": 1, "bbox": [0, 0, 5]},
+            {
+                "id": 4,
+                "image_id": 1,
+                "category_id": 1,
+                "segmentation": {"counts": "x", "size": [10, 10]},
+            },
+        ],
+    }
     ((_, row, problems),) = read_coco(json.dumps(document), "gold", ("polygon",))
     assert row is None
     assert [str(p) for p in problems] == [
@@ -156,29 +200,42 @@ def test_coco_problems_name_the_json_path() -> None:
 
 
 def test_coco_box_outside_its_picture_is_refused_with_its_image() -> None:
-    document = {"images": [{"id": 5, "file_name": "a.jpg", "width": 10, "height": 10}],
-                "categories": [{"id": 1, "name": "car"}],
-                "annotations": [{"id": 1, "image_id": 5, "category_id": 1,
-                                 "bbox": [5, 5, 20, 2]}]}
+    document = {
+        "images": [{"id": 5, "file_name": "a.jpg", "width": 10, "height": 10}],
+        "categories": [{"id": 1, "name": "car"}],
+        "annotations": [{"id": 1, "image_id": 5, "category_id": 1, "bbox": [5, 5, 20, 2]}],
+    }
     ((number, row, problems),) = read_coco(json.dumps(document), "gold")
     assert row is None and number == 1
-    assert str(problems[0]) == ("line 1: images[0]: region 1: x = 25 is outside the picture "
-                                "(the picture is 0 to 10)")
+    assert str(problems[0]) == (
+        "line 1: images[0]: region 1: x = 25 is outside the picture (the picture is 0 to 10)"
+    )
 
 
 def test_coco_keypoints_of_another_tool_name_their_points_and_skip_unmarked_ones() -> None:
     document = {
         "images": [{"id": 9, "file_name": "p.jpg", "width": 100, "height": 100}],
         "categories": [{"id": 1, "name": "person", "keypoints": ["nose", "left_eye"]}],
-        "annotations": [{"id": 1, "image_id": 9, "category_id": 1, "bbox": [0, 0, 50, 50],
-                         "keypoints": [10, 12, 2, 0, 0, 0], "num_keypoints": 1}]}
+        "annotations": [
+            {
+                "id": 1,
+                "image_id": 9,
+                "category_id": 1,
+                "bbox": [0, 0, 50, 50],
+                "keypoints": [10, 12, 2, 0, 0, 0],
+                "num_keypoints": 1,
+            }
+        ],
+    }
     ((_, row, _),) = read_coco(json.dumps(document), "regions", ("box", "point"))
     assert row is not None and row["id"] == "9"
     assert row["data"]["regions"] == [
-        {"image": 0, "label": "nose", "type": "point", "x": 10.0, "y": 12.0}]
+        {"image": 0, "label": "nose", "type": "point", "x": 10.0, "y": 12.0}
+    ]
 
 
 # YOLO
+
 
 def yolo_files(drawn: list[Answer]) -> dict[str, bytes]:
     files = write_yolo(items_of(drawn), LABELS)
@@ -198,22 +255,36 @@ def test_yolo_round_trip(drawn: list[Answer]) -> None:
 
 
 def test_yolo_files_and_lines() -> None:
-    items = [ItemRegions("a", (Picture("a.jpg", 200, 100),), (
-        Region(0, "car", "box", 50.0, 25.0, 100.0, 50.0),
-        Region(0, "tree", "polygon", points=((0.0, 0.0), (100.0, 0.0), (0.0, 50.0)))))]
+    items = [
+        ItemRegions(
+            "a",
+            (Picture("a.jpg", 200, 100),),
+            (
+                Region(0, "car", "box", 50.0, 25.0, 100.0, 50.0),
+                Region(0, "tree", "polygon", points=((0.0, 0.0), (100.0, 0.0), (0.0, 50.0))),
+            ),
+        )
+    ]
     files = write_yolo(items, LABELS)
     assert files["labels/a.txt"] == b"0 0.5 0.5 0.5 0.5\n2 0 0 0.5 0 0 0.5\n"
     assert b"names:\n  0: car\n  1: person\n  2: tree\n" in files["data.yaml"]
 
 
 def test_yolo_reads_into_what_the_project_takes() -> None:
-    files = {"classes.txt": b"car\ntree\n", "images/train/a.png": picture(200, 100),
-             "labels/train/a.txt": b"1 0 0 0.5 0 0 0.5\n0 0.5 0.5 0.5 0.5\n",
-             "images/train/empty.png": picture(50, 50)}
+    files = {
+        "classes.txt": b"car\ntree\n",
+        "images/train/a.png": picture(200, 100),
+        "labels/train/a.txt": b"1 0 0 0.5 0 0 0.5\n0 0.5 0.5 0.5 0.5\n",
+        "images/train/empty.png": picture(50, 50),
+    }
     rows = read_yolo(files, "gold", ("box",))
     assert golds(rows) == {
-        "train/a": dumps([Region(0, "car", "box", 50.0, 25.0, 100.0, 50.0),
-                          Region(0, "tree", "box", 0.0, 0.0, 100.0, 50.0)]),
+        "train/a": dumps(
+            [
+                Region(0, "car", "box", 50.0, 25.0, 100.0, 50.0),
+                Region(0, "tree", "box", 0.0, 0.0, 100.0, 50.0),
+            ]
+        ),
         "train/empty": '{"regions":[]}',
     }
     ((_, row, _), _) = read_yolo(files, "regions", ("polygon",))
@@ -222,16 +293,22 @@ def test_yolo_reads_into_what_the_project_takes() -> None:
 
 
 def test_yolo_measures_pictures_upright() -> None:
-    files = {"classes.txt": b"car\n", "images/a.jpg": picture(200, 100, "JPEG", orientation=6),
-             "labels/a.txt": b"0 0.5 0.5 0.5 0.5\n"}
+    files = {
+        "classes.txt": b"car\n",
+        "images/a.jpg": picture(200, 100, "JPEG", orientation=6),
+        "labels/a.txt": b"0 0.5 0.5 0.5 0.5\n",
+    }
     ((_, row, _),) = read_yolo(files, "gold")
     assert row is not None and row["data"]["source_sizes"] == [[100, 200]]
 
 
 def test_yolo_problems_name_the_file_and_line() -> None:
-    files = {"data.yaml": b"names: [car]\n", "images/a.png": picture(20, 20),
-             "labels/a.txt": b"0 0.5 0.5 0.5 0.5\n3 0.5 0.5 0.1 0.1\n0 0.5 0.5 x 0.1\n0 1 2\n",
-             "labels/ghost.txt": b"0 0.5 0.5 0.5 0.5\n"}
+    files = {
+        "data.yaml": b"names: [car]\n",
+        "images/a.png": picture(20, 20),
+        "labels/a.txt": b"0 0.5 0.5 0.5 0.5\n3 0.5 0.5 0.1 0.1\n0 0.5 0.5 x 0.1\n0 1 2\n",
+        "labels/ghost.txt": b"0 0.5 0.5 0.5 0.5\n",
+    }
     rows = read_yolo(files, "gold")
     messages = [str(p) for _, _, problems in rows for p in problems]
     assert messages == [
@@ -255,6 +332,7 @@ def test_formats_without_points_say_so() -> None:
 
 # Pascal VOC
 
+
 @slow
 @given(drawn=st.lists(answers(shapes=("box",)), min_size=1, max_size=4))
 def test_voc_round_trip(drawn: list[Answer]) -> None:
@@ -264,8 +342,9 @@ def test_voc_round_trip(drawn: list[Answer]) -> None:
 
 
 def test_voc_counts_pixels_from_one() -> None:
-    item = ItemRegions("street 1", (Picture("s.jpg", 100, 80),),
-                       (Region(0, "car", "box", 10.0, 20.5, 20.0, 30.0),))
+    item = ItemRegions(
+        "street 1", (Picture("s.jpg", 100, 80),), (Region(0, "car", "box", 10.0, 20.5, 20.0, 30.0),)
+    )
     files = write_voc([item])
     xml = files["Annotations/street_1.xml"].decode()
     assert "<xmin>11</xmin><ymin>21.5</ymin><xmax>30</xmax><ymax>50.5</ymax>" in xml
@@ -273,44 +352,72 @@ def test_voc_counts_pixels_from_one() -> None:
     files["JPEGImages/s.jpg"] = b"..."
     ((_, row, _),) = read_voc(files, "regions")
     assert row is not None and row["id"] == "street_1"
-    assert row["data"] == {"image": "JPEGImages/s.jpg", "source_sizes": [[100, 80]],
-                           "regions": [item.regions[0].as_json()]}
+    assert row["data"] == {
+        "image": "JPEGImages/s.jpg",
+        "source_sizes": [[100, 80]],
+        "regions": [item.regions[0].as_json()],
+    }
 
 
 def test_voc_refuses_entities_and_names_missing_fields() -> None:
-    bomb = (b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x "xxxxxxxx">]>'
-            b"<annotation><filename>&x;</filename></annotation>")
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x "xxxxxxxx">]>'
+        b"<annotation><filename>&x;</filename></annotation>"
+    )
     missing = b"<annotation><filename>a.jpg</filename><size><width>9</width></size></annotation>"
-    nobox = (b"<annotation><filename>a.jpg</filename><size><width>9</width><height>9</height>"
-             b"</size><object><name>car</name></object></annotation>")
-    rows = read_voc({"Annotations/bomb.xml": bomb, "Annotations/missing.xml": missing,
-                     "Annotations/nobox.xml": nobox}, "gold")
+    nobox = (
+        b"<annotation><filename>a.jpg</filename><size><width>9</width><height>9</height>"
+        b"</size><object><name>car</name></object></annotation>"
+    )
+    rows = read_voc(
+        {
+            "Annotations/bomb.xml": bomb,
+            "Annotations/missing.xml": missing,
+            "Annotations/nobox.xml": nobox,
+        },
+        "gold",
+    )
     messages = [str(p) for _, _, problems in rows for p in problems]
     assert messages[0].startswith("line 1: Annotations/bomb.xml: not readable XML")
-    assert messages[1:] == ["line 2: Annotations/missing.xml: <size/height> is missing",
-                            "line 3: Annotations/nobox.xml: object 1: <bndbox/xmin> is missing"]
+    assert messages[1:] == [
+        "line 2: Annotations/missing.xml: <size/height> is missing",
+        "line 3: Annotations/nobox.xml: object 1: <bndbox/xmin> is missing",
+    ]
 
 
 # Label Studio
+
 
 @slow
 @given(drawn=st.lists(answers(), min_size=1, max_size=4))
 def test_labelstudio_round_trip_as_gold_and_as_predictions(drawn: list[Answer]) -> None:
     items = items_of(drawn)
     assert golds(read_labelstudio(write_labelstudio(items, "gold"))) == expected(drawn)
-    assert pre_annotations(read_labelstudio(write_labelstudio(items, "regions"))) == \
-        expected(drawn)
+    assert pre_annotations(read_labelstudio(write_labelstudio(items, "regions"))) == expected(drawn)
 
 
 def test_labelstudio_results_are_in_percent() -> None:
-    item = ItemRegions("a", (Picture("a.jpg", 200, 50),),
-                       (Region(0, "car", "box", 50.0, 10.0, 100.0, 25.0),), (0.75,))
+    item = ItemRegions(
+        "a",
+        (Picture("a.jpg", 200, 50),),
+        (Region(0, "car", "box", 50.0, 10.0, 100.0, 25.0),),
+        (0.75,),
+    )
     (task,) = json.loads(write_labelstudio([item], "regions"))
     (result,) = task["predictions"][0]["result"]
-    assert result["value"] == {"x": 25.0, "y": 20.0, "width": 50.0, "height": 50.0,
-                               "rotation": 0, "rectanglelabels": ["car"]}
+    assert result["value"] == {
+        "x": 25.0,
+        "y": 20.0,
+        "width": 50.0,
+        "height": 50.0,
+        "rotation": 0,
+        "rectanglelabels": ["car"],
+    }
     assert (result["from_name"], result["to_name"], result["type"]) == (
-        "box", "image", "rectanglelabels")
+        "box",
+        "image",
+        "rectanglelabels",
+    )
     assert task["predictions"][0]["score"] == 0.75
     assert task["data"] == {"image": "a.jpg", "tapmark_id": "a", "tapmark_index": 0}
     config = labeling_config(LABELS, ("box", "point"), ("nose",))
@@ -320,9 +427,16 @@ def test_labelstudio_results_are_in_percent() -> None:
 
 def ls_task(value: dict[str, Any], kind: str = "rectanglelabels", **extra: Any) -> str:
     result = {"type": kind, "from_name": "label", "to_name": "image", "value": value, **extra}
-    return json.dumps([{"id": 7, "data": {"image": "https://x/a.jpg"},
-                        "predictions": [{"result": [result]}],
-                        "annotations": [{"result": [], "ground_truth": False}]}])
+    return json.dumps(
+        [
+            {
+                "id": 7,
+                "data": {"image": "https://x/a.jpg"},
+                "predictions": [{"result": [result]}],
+                "annotations": [{"result": [], "ground_truth": False}],
+            }
+        ]
+    )
 
 
 def test_labelstudio_predictions_without_sizes_are_placed_on_the_stored_picture() -> None:
@@ -335,42 +449,67 @@ def test_labelstudio_predictions_without_sizes_are_placed_on_the_stored_picture(
     assert kind.check_item(spec, row["data"]) == []
     stored = {**row["data"], "media": {"kind": "image", "sha": "s", "width": 400, "height": 200}}
     moved, _ = to_stored(kind.rules(spec), stored, None)
-    assert moved["regions"] == [{"image": 0, "label": "car", "type": "box",
-                                 "x": 40.0, "y": 40.0, "w": 200.0, "h": 50.0}]
+    assert moved["regions"] == [
+        {"image": 0, "label": "car", "type": "box", "x": 40.0, "y": 40.0, "w": 200.0, "h": 50.0}
+    ]
 
 
 def test_labelstudio_rotated_rectangles_become_polygons_or_are_refused() -> None:
-    text = ls_task({"x": 10, "y": 10, "width": 20, "height": 10, "rotation": 90,
-                    "rectanglelabels": ["car"]}, original_width=100, original_height=100)
+    text = ls_task(
+        {"x": 10, "y": 10, "width": 20, "height": 10, "rotation": 90, "rectanglelabels": ["car"]},
+        original_width=100,
+        original_height=100,
+    )
     ((_, row, _),) = read_labelstudio(text, ("box", "polygon"))
     assert row is not None
-    assert row["data"]["regions"][0]["points"] == [[10.0, 10.0], [10.0, 30.0], [0.0, 30.0],
-                                                   [0.0, 10.0]]
+    assert row["data"]["regions"][0]["points"] == [
+        [10.0, 10.0],
+        [10.0, 30.0],
+        [0.0, 30.0],
+        [0.0, 10.0],
+    ]
     ((_, _, problems),) = read_labelstudio(text, ("box",))
-    assert str(problems[0]) == ("line 1: predictions[0].result[0].value: a rectangle rotated "
-                                "by 90° (the project takes no polygons to hold it)")
+    assert str(problems[0]) == (
+        "line 1: predictions[0].result[0].value: a rectangle rotated "
+        "by 90° (the project takes no polygons to hold it)"
+    )
 
 
 def test_labelstudio_ground_truth_is_gold_and_other_results_are_not_read() -> None:
-    truth = {"type": "keypointlabels", "original_width": 50, "original_height": 50,
-             "value": {"x": 50, "y": 10, "width": 1, "keypointlabels": ["nose"]}}
+    truth = {
+        "type": "keypointlabels",
+        "original_width": 50,
+        "original_height": 50,
+        "value": {"x": 50, "y": 10, "width": 1, "keypointlabels": ["nose"]},
+    }
     choice = {"type": "choices", "value": {"choices": ["ok"]}}
-    text = json.dumps([{"data": {"img": "a.jpg"}, "annotations": [
-        {"result": [choice]}, {"ground_truth": True, "result": [truth, choice]}]}])
+    text = json.dumps(
+        [
+            {
+                "data": {"img": "a.jpg"},
+                "annotations": [
+                    {"result": [choice]},
+                    {"ground_truth": True, "result": [truth, choice]},
+                ],
+            }
+        ]
+    )
     ((_, row, _),) = read_labelstudio(text)
     assert row is not None and row["id"] == "1" and row["data"]["image"] == "a.jpg"
-    assert row["gold"] == '{"regions":[{"image":0,"label":"nose","type":"point","x":25.0,' \
-                          '"y":5.0}]}'
+    assert row["gold"] == '{"regions":[{"image":0,"label":"nose","type":"point","x":25.0,"y":5.0}]}'
 
 
 def test_imported_rows_pass_the_batch_check_of_their_task_type() -> None:
-    spec = ProjectSpec(name="cars", title="Cars", task="bbox", labels=list(LABELS),
-                       options={"min_size": 2})
+    spec = ProjectSpec(
+        name="cars", title="Cars", task="bbox", labels=list(LABELS), options={"min_size": 2}
+    )
     kind = BoundingBoxes()
     drawn = [((300, 200), (Region(0, "car", "box", 10.0, 10.0, 40.0, 30.0),))]
-    for rows in (read_coco(write_coco(items_of(drawn), LABELS), "gold", ("box",)),
-                 read_labelstudio(write_labelstudio(items_of(drawn), "gold"), ("box",)),
-                 read_voc(write_voc(items_of(drawn)), "gold", ("box",))):
+    for rows in (
+        read_coco(write_coco(items_of(drawn), LABELS), "gold", ("box",)),
+        read_labelstudio(write_labelstudio(items_of(drawn), "gold"), ("box",)),
+        read_voc(write_voc(items_of(drawn)), "gold", ("box",)),
+    ):
         ((_, row, problems),) = rows
         assert not problems and row is not None
         assert kind.check_item(spec, row["data"]) == []

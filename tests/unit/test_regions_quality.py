@@ -19,8 +19,9 @@ from tests.regions_samples import answers
 POLICY = OverlapPolicy(3, 5, 0.9)
 
 
-def box(x: float, y: float, w: float = 40, h: float = 40, label: str = "car",
-        image: int = 0) -> Region:
+def box(
+    x: float, y: float, w: float = 40, h: float = 40, label: str = "car", image: int = 0
+) -> Region:
     return Region(image, label, "box", float(x), float(y), float(w), float(h))
 
 
@@ -44,8 +45,11 @@ def test_regions_on_different_pictures_never_match() -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(answer=answers(), copies=st.integers(1, 5),
-       accuracy=st.lists(st.floats(0.55, 0.99), min_size=5, max_size=5))
+@given(
+    answer=answers(),
+    copies=st.integers(1, 5),
+    accuracy=st.lists(st.floats(0.55, 0.99), min_size=5, max_size=5),
+)
 def test_consensus_of_identical_answers_is_that_answer(
     answer: tuple[Any, tuple[Region, ...]], copies: int, accuracy: list[float]
 ) -> None:
@@ -57,21 +61,23 @@ def test_consensus_of_identical_answers_is_that_answer(
 
 def test_a_spammers_stray_box_is_dropped_and_noise_is_averaged_out() -> None:
     truth = box(100, 100, 50, 50)
-    answers_ = [[box(102, 98, 50, 52)], [box(98, 101, 49, 50)], [box(101, 100, 51, 49)],
-                [box(300, 300, 30, 30), box(100, 250, 20, 20)]]
+    answers_ = [
+        [box(102, 98, 50, 52)],
+        [box(98, 101, 49, 50)],
+        [box(101, 100, 51, 49)],
+        [box(300, 300, 30, 30), box(100, 250, 20, 20)],
+    ]
     result = consensus_of(answers_, [0.9, 0.9, 0.9, 0.3])
     assert len(result.regions) == 1
     (kept,) = result.regions
     assert (kept.x, kept.y, kept.x + kept.w, kept.y + kept.h) == (101.0, 100.0, 152.0, 150.0)
     orphans = [c for c in result.clusters if c.orphan]
     assert len(orphans) == 2 and not any(c.kept for c in orphans)
-    assert score_gold([truth], [kept]).score > max(
-        score_gold([truth], a).score for a in answers_)
+    assert score_gold([truth], [kept]).score > max(score_gold([truth], a).score for a in answers_)
 
 
 def test_skill_weights_pull_the_median_towards_the_skilled() -> None:
-    answers_ = [[box(100, 100)], [box(100, 100)], [box(130, 100)], [box(130, 100)],
-                [box(130, 100)]]
+    answers_ = [[box(100, 100)], [box(100, 100)], [box(130, 100)], [box(130, 100)], [box(130, 100)]]
     skilled_first = consensus_of(answers_, [0.95, 0.95, 0.6, 0.6, 0.6])
     assert skilled_first.regions[0].x == 100.0
     even = consensus_of(answers_, [0.8] * 5)
@@ -93,11 +99,14 @@ def test_a_label_vote_and_its_confidence() -> None:
 
 def test_disagreement_asks_for_more_answers_then_goes_to_qa() -> None:
     a, b = [box(0, 0)], [box(200, 200)]
-    verdicts = [decide_regions(consensus_of(drawn, [0.8] * len(drawn)), POLICY)
-                for drawn in ([a, b, a], [a, b, a, b], [a, b, a, b, []])]
+    verdicts = [
+        decide_regions(consensus_of(drawn, [0.8] * len(drawn)), POLICY)
+        for drawn in ([a, b, a], [a, b, a, b], [a, b, a, b, []])
+    ]
     assert [v.status for v in verdicts] == ["more", "more", "disputed"]
-    assert "uncertain" in verdicts[-1].reason and "drawn by one annotator" not in \
-        verdicts[-1].reason
+    assert (
+        "uncertain" in verdicts[-1].reason and "drawn by one annotator" not in verdicts[-1].reason
+    )
 
 
 def test_an_item_everyone_leaves_empty_is_done_with_no_regions() -> None:
@@ -139,8 +148,11 @@ def test_polygons_drawn_from_another_corner_or_the_other_way_round_agree() -> No
 
 def test_keypoints_agree_by_name_and_distance() -> None:
     def face(dx: float) -> list[Region]:
-        return [Region(0, "nose", "point", 100 + dx, 100), Region(0, "left_eye", "point",
-                                                                 120 + dx, 80)]
+        return [
+            Region(0, "nose", "point", 100 + dx, 100),
+            Region(0, "left_eye", "point", 120 + dx, 80),
+        ]
+
     result = consensus_of([face(0), face(2), face(-1)], [0.9] * 3)
     assert [(r.label, r.x) for r in result.regions] == [("left_eye", 120.0), ("nose", 100.0)]
     assert result.confidence > 0.99

@@ -33,8 +33,7 @@ def test_scenes_are_the_same_for_the_same_seed_and_valid_answers(task: TaskName)
     for scene in scenes:
         assert scene.truth
         stored = dumps(scene.truth)
-        assert canonical_answer(stored, rules_for(task), [(scene.width, scene.height)]) == \
-            stored
+        assert canonical_answer(stored, rules_for(task), [(scene.width, scene.height)]) == stored
 
 
 def test_the_pictures_show_the_truth() -> None:
@@ -44,8 +43,9 @@ def test_the_pictures_show_the_truth() -> None:
         for region in scene.truth:
             centre = image.getpixel((int(region.x + region.w / 2), int(region.y + region.h / 2)))
             assert isinstance(centre, tuple)
-            assert min(sum(abs(a - b) for a, b in zip(centre, c, strict=True))
-                       for c in COLOURS) < 60, (scene.name, region)
+            assert (
+                min(sum(abs(a - b) for a, b in zip(centre, c, strict=True)) for c in COLOURS) < 60
+            ), (scene.name, region)
 
 
 def test_good_annotators_come_close_and_the_spammer_does_not() -> None:
@@ -55,8 +55,9 @@ def test_good_annotators_come_close_and_the_spammer_does_not() -> None:
     rules = rules_for("bbox")
 
     def mean(kind: str) -> float:
-        return sum(score_gold(s.truth, draw_answer(crowd[kind], s, rules, rng)).score
-                   for s in scenes) / len(scenes)
+        return sum(
+            score_gold(s.truth, draw_answer(crowd[kind], s, rules, rng)).score for s in scenes
+        ) / len(scenes)
 
     assert mean("good") > 0.75 > mean("careless") > mean("spammer")
     assert mean("spammer") < 0.1
@@ -76,9 +77,13 @@ def test_the_example_set_as_files() -> None:
     assert [r["data"]["image"] for r in rows] == [f"images/{s.name}" for s in scenes]
     assert all(path in files for path in (r["data"]["image"] for r in rows))
     assert [r.get("gold") for r in rows] == [
-        dumps(s.truth) if k % 3 == 0 else None for k, s in enumerate(scenes)]
-    truth = {row["id"]: row["gold"] for _, row, _ in read_coco(files["truth.json"], "gold")
-             if row is not None}
+        dumps(s.truth) if k % 3 == 0 else None for k, s in enumerate(scenes)
+    ]
+    truth = {
+        row["id"]: row["gold"]
+        for _, row, _ in read_coco(files["truth.json"], "gold")
+        if row is not None
+    }
     assert truth == {s.name.rsplit(".", 1)[0]: dumps(s.truth) for s in scenes}
 
 
@@ -91,6 +96,7 @@ def test_the_crowds_consensus_beats_the_median_annotator(task: TaskName) -> None
     assert report["done"] > 0.8 * 80
     assert 3 <= report["answers_per_item"] <= 5
     people = {p["kind"]: p for p in report["annotators"]}
-    assert people["spammer"]["accuracy"] < people["careless"]["accuracy"] < \
-        people["good"]["accuracy"]
+    assert (
+        people["spammer"]["accuracy"] < people["careless"]["accuracy"] < people["good"]["accuracy"]
+    )
     assert people["spammer"]["mean_iou"] < 0.1 < consensus_iou

@@ -17,10 +17,17 @@ from tasks.regions.types import BoundingBoxes, Keypoints, Polygons
 MEDIA = {"kind": "image", "sha": "abc", "ext": "jpg", "width": 400, "height": 300}
 
 
-def spec(task: str = "bbox", labels: tuple[str, ...] = ("car", "person"),
-         **options: Any) -> ProjectSpec:
-    return ProjectSpec(name="cars", title="Cars", task=task, labels=list(labels),
-                       options=options, instructions="Mark every car.")
+def spec(
+    task: str = "bbox", labels: tuple[str, ...] = ("car", "person"), **options: Any
+) -> ProjectSpec:
+    return ProjectSpec(
+        name="cars",
+        title="Cars",
+        task=task,
+        labels=list(labels),
+        options=options,
+        instructions="Mark every car.",
+    )
 
 
 def box(x: float, y: float, w: float, h: float, label: str = "car") -> dict[str, Any]:
@@ -39,25 +46,41 @@ def test_each_type_takes_its_own_shape_by_default_and_more_when_allowed() -> Non
     assert Keypoints().rules(spec("keypoints")).shapes == ("point",)
     both = spec(shapes=["polygon", "box"])
     assert BoundingBoxes().rules(both).shapes == ("box", "polygon")
-    value = BoundingBoxes().submitted(both, {"image": "a.jpg", "media": MEDIA}, {"regions": [
-        {"image": 0, "label": "car", "type": "polygon", "points": [[0, 0], [50, 0], [0, 50]]},
-        box(10, 10, 20, 20)]})
+    value = BoundingBoxes().submitted(
+        both,
+        {"image": "a.jpg", "media": MEDIA},
+        {
+            "regions": [
+                {
+                    "image": 0,
+                    "label": "car",
+                    "type": "polygon",
+                    "points": [[0, 0], [50, 0], [0, 50]],
+                },
+                box(10, 10, 20, 20),
+            ]
+        },
+    )
     assert [r.type for r in loads(value)] == ["box", "polygon"]
 
 
-@pytest.mark.parametrize(("options", "labels", "problem"), [
-    ({"shapes": ["box", "circle"]}, ("car",), "options: shapes: must be a list"),
-    ({"shapes": []}, ("car",), "options: shapes: must be a list"),
-    ({"max_regions": 0}, ("car",), "options: max_regions: must be a whole number from 1"),
-    ({"min_regions": 4, "max_regions": 3}, ("car",), "min_regions (4) is more than"),
-    ({"min_size": -1}, ("car",), "options: min_size: must be a number"),
-    ({"points": ["nose", "nose"]}, ("car",), "options: points: must be a list"),
-    ({"points": ["nose"]}, ("car",), "names keypoints, but the project's shapes have no point"),
-    ({"colour": "red"}, ("car",), "colour: not an option of bbox"),
-    ({}, (), "labels: boxes and polygons need at least 1 label"),
-])
-def test_bad_settings_are_named(options: dict[str, Any], labels: tuple[str, ...],
-                                problem: str) -> None:
+@pytest.mark.parametrize(
+    ("options", "labels", "problem"),
+    [
+        ({"shapes": ["box", "circle"]}, ("car",), "options: shapes: must be a list"),
+        ({"shapes": []}, ("car",), "options: shapes: must be a list"),
+        ({"max_regions": 0}, ("car",), "options: max_regions: must be a whole number from 1"),
+        ({"min_regions": 4, "max_regions": 3}, ("car",), "min_regions (4) is more than"),
+        ({"min_size": -1}, ("car",), "options: min_size: must be a number"),
+        ({"points": ["nose", "nose"]}, ("car",), "options: points: must be a list"),
+        ({"points": ["nose"]}, ("car",), "names keypoints, but the project's shapes have no point"),
+        ({"colour": "red"}, ("car",), "colour: not an option of bbox"),
+        ({}, (), "labels: boxes and polygons need at least 1 label"),
+    ],
+)
+def test_bad_settings_are_named(
+    options: dict[str, Any], labels: tuple[str, ...], problem: str
+) -> None:
     problems = BoundingBoxes().check_spec(spec(labels=labels, **options))
     assert any(problem in p for p in problems), problems
 
@@ -66,7 +89,8 @@ def test_good_settings_pass() -> None:
     assert BoundingBoxes().check_spec(spec(min_regions=1, max_regions=5, min_size=8)) == []
     assert Keypoints().check_spec(spec("keypoints", (), points=["nose", "left_eye"])) == []
     assert Keypoints().check_spec(spec("keypoints", ())) == [
-        "labels: points need labels or options.points (the keypoint names)"]
+        "labels: points need labels or options.points (the keypoint names)"
+    ]
 
 
 def test_the_chat_card_opens_the_page() -> None:
@@ -111,10 +135,22 @@ def test_gold_is_parsed_to_the_stored_form_and_scored_by_overlap() -> None:
 
 def test_answers_read_well() -> None:
     kind_ = BoundingBoxes()
-    value = dumps(loads(kind_.submitted(spec(shapes=["box", "point"]), {
-        "image": "a.jpg", "media": MEDIA}, {"regions": [
-            box(0, 0, 10, 10), box(20, 0, 10, 10), box(40, 0, 10, 10, "person"),
-            {"image": 0, "label": "car", "type": "point", "x": 1, "y": 1}]})))
+    value = dumps(
+        loads(
+            kind_.submitted(
+                spec(shapes=["box", "point"]),
+                {"image": "a.jpg", "media": MEDIA},
+                {
+                    "regions": [
+                        box(0, 0, 10, 10),
+                        box(20, 0, 10, 10),
+                        box(40, 0, 10, 10, "person"),
+                        {"image": 0, "label": "car", "type": "point", "x": 1, "y": 1},
+                    ]
+                },
+            )
+        )
+    )
     assert kind_.describe(spec(), value) == "3 boxes (car ×2, person); 1 point (car)"
     assert kind_.describe(spec(), '{"regions":[]}') == "no regions"
     assert kind_.decode(value)["regions"][0]["type"] == "box"

@@ -161,4 +161,5 @@ def test_the_core_routes_every_button_kind_and_reply_kind_exactly_once() -> None
 
 def test_the_core_knows_the_commands_the_help_and_the_platforms_list() -> None:
     assert {"start", "next", "undo", "review", "batches", "link", "mute", "export"} <= set(
-        ROUTER.commands)
+        ROUTER.commands
+    )

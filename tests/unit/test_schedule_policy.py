@@ -18,23 +18,28 @@ HEAD = 'name = "p"\ntitle = "P"\ntask = "binary"\nlabels = ["yes", "no"]\n'
 def test_the_defaults_send_everything_at_sensible_hours() -> None:
     spec = parse_project("p.toml", HEAD).spec
     assert spec.schedule == SchedulePolicy(
-        digest=True, digest_at="18:00", reminders=True, reminders_at="15:00",
-        deadline_warnings=True, deadline_warning_hours=24.0,
+        digest=True,
+        digest_at="18:00",
+        reminders=True,
+        reminders_at="15:00",
+        deadline_warnings=True,
+        deadline_warning_hours=24.0,
     )
 
 
 def test_times_of_day_come_as_text_or_as_toml_times() -> None:
     text = HEAD + '[schedule]\ndigest_at = "9:05"\nreminders_at = 16:30:00\ndigest = false\n'
     schedule = parse_project("p.toml", text).spec.schedule
-    assert (schedule.digest_at, schedule.reminders_at, schedule.digest) == ("09:05", "16:30",
-                                                                           False)
+    assert (schedule.digest_at, schedule.reminders_at, schedule.digest) == ("09:05", "16:30", False)
 
 
 @pytest.mark.parametrize("bad", ['"25:00"', '"18h"', '"18:7"', '""'])
 def test_a_bad_time_of_day_names_the_field(bad: str) -> None:
-    with pytest.raises(ProjectFileError,
-                       match=r"p.toml: line \d+: schedule.digest_at \(when the daily digest "
-                             r"goes out\): .*HH:MM"):
+    with pytest.raises(
+        ProjectFileError,
+        match=r"p.toml: line \d+: schedule.digest_at \(when the daily digest "
+        r"goes out\): .*HH:MM",
+    ):
         parse_project("p.toml", HEAD + f"[schedule]\ndigest_at = {bad}\n")
 
 

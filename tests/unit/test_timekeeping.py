@@ -44,8 +44,15 @@ def test_pay_per_task_or_per_hour() -> None:
 
 def test_an_unknown_time_zone_is_refused_by_name() -> None:
     with pytest.raises(ValidationError, match="unknown time zone 'Mars/Olympus'"):
-        ProjectSpec.model_validate({"name": "p", "title": "P", "task": "binary",
-                                    "labels": ["y", "n"], "timezone": "Mars/Olympus"})
+        ProjectSpec.model_validate(
+            {
+                "name": "p",
+                "title": "P",
+                "task": "binary",
+                "labels": ["y", "n"],
+                "timezone": "Mars/Olympus",
+            }
+        )
 
 
 def test_time_on_task_is_in_minutes_under_an_hour() -> None:

@@ -16,8 +16,15 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 TELEGRAM_JS = "https://telegram.org/js/telegram-web-app.js"
 
 
@@ -73,26 +80,33 @@ class Phone:
         await self.page.wait_for_timeout(400)
 
     async def touch(self, kind: str, points: list[tuple[float, float]]) -> None:
-        await self.cdp.send("Input.dispatchTouchEvent", {
-            "type": kind,
-            "touchPoints": [{"x": px, "y": py, "id": i} for i, (px, py) in enumerate(points)],
-        })
+        await self.cdp.send(
+            "Input.dispatchTouchEvent",
+            {
+                "type": kind,
+                "touchPoints": [{"x": px, "y": py, "id": i} for i, (px, py) in enumerate(points)],
+            },
+        )
 
-    async def drag(self, start: tuple[float, float], end: tuple[float, float],
-                   steps: int = 8) -> None:
+    async def drag(
+        self, start: tuple[float, float], end: tuple[float, float], steps: int = 8
+    ) -> None:
         await self.touch("touchStart", [start])
         for k in range(1, steps + 1):
             t = k / steps
-            await self.touch("touchMove", [(start[0] + (end[0] - start[0]) * t,
-                                            start[1] + (end[1] - start[1]) * t)])
+            await self.touch(
+                "touchMove",
+                [(start[0] + (end[0] - start[0]) * t, start[1] + (end[1] - start[1]) * t)],
+            )
         await self.touch("touchEnd", [])
         await self.lift()
 
     async def tap(self, at: tuple[float, float]) -> None:
         await self.page.touchscreen.tap(at[0], at[1])
 
-    async def pinch(self, centre: tuple[float, float], d0: float, d1: float,
-                    steps: int = 8) -> None:
+    async def pinch(
+        self, centre: tuple[float, float], d0: float, d1: float, steps: int = 8
+    ) -> None:
         cx, cy = centre
 
         def pair(d: float) -> list[tuple[float, float]]:
@@ -106,16 +120,23 @@ class Phone:
 
 
 @asynccontextmanager
-async def open_browser(server: TestServer, *, phone: bool,
-                       stand_in: str | None = None) -> AsyncIterator[Phone]:
+async def open_browser(
+    server: TestServer, *, phone: bool, stand_in: str | None = None
+) -> AsyncIterator[Phone]:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         options: dict[str, Any] = (
-            {"viewport": {"width": 360, "height": 640}, "has_touch": True, "is_mobile": True,
-             "device_scale_factor": 2}
-            if phone else {"viewport": {"width": 1280, "height": 800}})
+            {
+                "viewport": {"width": 360, "height": 640},
+                "has_touch": True,
+                "is_mobile": True,
+                "device_scale_factor": 2,
+            }
+            if phone
+            else {"viewport": {"width": 1280, "height": 800}}
+        )
         context = await browser.new_context(**options)
         base = str(server.make_url("/"))
 

@@ -22,24 +22,46 @@ SECRET = "a-test-secret-of-enough-length"
 ALICE = "telegram:1001"
 BOB = "telegram:1002"
 
-SETTINGS = WebSettings(public_url="http://127.0.0.1/", host="127.0.0.1", port=0,
-                       secret=SECRET, bot_token=BOT_TOKEN,
-                       telegram_js="https://telegram.org/js/telegram-web-app.js")
+SETTINGS = WebSettings(
+    public_url="http://127.0.0.1/",
+    host="127.0.0.1",
+    port=0,
+    secret=SECRET,
+    bot_token=BOT_TOKEN,
+    telegram_js="https://telegram.org/js/telegram-web-app.js",
+)
 
 BOXES = RegionRules(labels=("cat", "dog"), shapes=("box",))
 
 
 def init_data(user_id: int, auth_date: float, token: str = BOT_TOKEN) -> str:
-    fields = {"auth_date": str(int(auth_date)), "query_id": "AAH1",
-              "user": json.dumps({"id": user_id, "first_name": "Ann"})}
+    fields = {
+        "auth_date": str(int(auth_date)),
+        "query_id": "AAH1",
+        "user": json.dumps({"id": user_id, "first_name": "Ann"}),
+    }
     return sign_init_data(fields, token)
 
 
 def items() -> list[MemoryItem]:
     return [
-        MemoryItem("item-1", [(800, 600)], BOXES, texts=(("note", "<script>alert(1)</script>"),),
-                   pre=({"image": 0, "label": "dog", "type": "box",
-                         "x": 100.0, "y": 100.0, "w": 200.0, "h": 150.0},)),
+        MemoryItem(
+            "item-1",
+            [(800, 600)],
+            BOXES,
+            texts=(("note", "<script>alert(1)</script>"),),
+            pre=(
+                {
+                    "image": 0,
+                    "label": "dog",
+                    "type": "box",
+                    "x": 100.0,
+                    "y": 100.0,
+                    "w": 200.0,
+                    "h": 150.0,
+                },
+            ),
+        ),
         MemoryItem("item-2", [(640, 480), (400, 300)], BOXES),
     ]
 
@@ -60,7 +82,6 @@ def server(port: MemoryPort, clock: Clock) -> PageServer:
 
 
 @pytest.fixture
-async def client(server: PageServer
-                 ) -> AsyncIterator[TestClient[web.Request, web.Application]]:
+async def client(server: PageServer) -> AsyncIterator[TestClient[web.Request, web.Application]]:
     async with TestClient(TestServer(server.app(), host="127.0.0.1")) as c:
         yield c

@@ -58,8 +58,9 @@ class Lease:
 class MemoryPort:
     """Items handed out in order, one lease at a time per person, `lease_seconds` long."""
 
-    def __init__(self, items: list[MemoryItem], clock: Callable[[], float],
-                 lease_seconds: float = 600.0) -> None:
+    def __init__(
+        self, items: list[MemoryItem], clock: Callable[[], float], lease_seconds: float = 600.0
+    ) -> None:
         self.items = items
         self.clock = clock
         self.lease_seconds = lease_seconds
@@ -86,9 +87,16 @@ class MemoryPort:
         item = self.items[held.item]
         done = len(self.finished.get(held.person, set()))
         return PageTask(
-            lease=lease, item_id=item.item_id, prompt=item.prompt, texts=item.texts,
+            lease=lease,
+            item_id=item.item_id,
+            prompt=item.prompt,
+            texts=item.texts,
             images=tuple(PageImage(i, w, h) for i, (w, h) in enumerate(item.sizes)),
-            rules=item.rules, pre=item.pre, done=done, total=len(self.items), note=note,
+            rules=item.rules,
+            pre=item.pre,
+            done=done,
+            total=len(self.items),
+            note=note,
         )
 
     def _next(self, person: Person, note: str = "") -> PageTask | NoTask:
@@ -105,13 +113,17 @@ class MemoryPort:
         if held is None:
             return Refusal("unknown", "This task is not known: open the next one from the chat.")
         if held.person != person:
-            return Refusal("not_yours", "This task is now someone else's: it was given to "
-                                        "another annotator.")
+            return Refusal(
+                "not_yours", "This task is now someone else's: it was given to another annotator."
+            )
         if held.closed:
             return held
         if self.clock() > held.expires:
-            return Refusal("expired", "Your time for this task ran out, so nothing was saved. "
-                                      "Open the next task from the chat.")
+            return Refusal(
+                "expired",
+                "Your time for this task ran out, so nothing was saved. "
+                "Open the next task from the chat.",
+            )
         return held
 
     def _after(self, held: Lease, note: str) -> PageTask | NoTask:
@@ -160,8 +172,7 @@ class MemoryPort:
             self.skips.append((person, self.items[held.item].item_id))
         return self._close(held, "Skipped. Next task.")
 
-    async def report(self, person: Person, lease: str, reason: str
-                     ) -> PageTask | NoTask | Refusal:
+    async def report(self, person: Person, lease: str, reason: str) -> PageTask | NoTask | Refusal:
         held = self._check(person, lease)
         if isinstance(held, Refusal):
             return held

@@ -26,7 +26,8 @@ async def get_task(client: Client, lease: str, headers: dict[str, str]) -> Any:
 
 
 async def test_telegram_holder_gets_the_task_with_signed_pictures(
-        client: Client, port: MemoryPort, clock: Clock) -> None:
+    client: Client, port: MemoryPort, clock: Clock
+) -> None:
     lease = port.open(ALICE)
     status, body = await get_task(client, lease, tma(clock))
     assert status == 200
@@ -43,7 +44,8 @@ async def test_telegram_holder_gets_the_task_with_signed_pictures(
 
 
 async def test_submit_stores_the_canonical_answer_once_and_gives_the_next_task(
-        client: Client, port: MemoryPort, clock: Clock) -> None:
+    client: Client, port: MemoryPort, clock: Clock
+) -> None:
     lease = port.open(ALICE)
     sent = {"lease": lease, "answer": {"regions": [BOX]}}
     first = await client.post("/api/submit", json=sent, headers=tma(clock))
@@ -52,16 +54,24 @@ async def test_submit_stores_the_canonical_answer_once_and_gives_the_next_task(
     assert nxt["item_id"] == "item-2" and nxt["note"] == "Saved. Next task."
     again = await client.post("/api/submit", json=sent, headers=tma(clock))
     assert (await again.json())["task"]["lease"] == nxt["lease"]
-    assert port.answers == [(ALICE, "item-1", '{"regions":[{"h":40.1,"image":0,"label":"cat",'
-                                              '"type":"box","w":50.0,"x":10.0,"y":20.0}]}')]
+    assert port.answers == [
+        (
+            ALICE,
+            "item-1",
+            '{"regions":[{"h":40.1,"image":0,"label":"cat",'
+            '"type":"box","w":50.0,"x":10.0,"y":20.0}]}',
+        )
+    ]
 
 
 async def test_answer_breaking_the_rules_is_refused_with_the_rule(
-        client: Client, port: MemoryPort, clock: Clock) -> None:
+    client: Client, port: MemoryPort, clock: Clock
+) -> None:
     lease = port.open(ALICE)
     bad = {**BOX, "label": "horse"}
-    response = await client.post("/api/submit", json={"lease": lease, "answer": {"regions": [bad]}},
-                                 headers=tma(clock))
+    response = await client.post(
+        "/api/submit", json={"lease": lease, "answer": {"regions": [bad]}}, headers=tma(clock)
+    )
     assert response.status == 422
     assert "horse" in (await response.json())["error"]
     assert port.answers == []
@@ -89,7 +99,8 @@ async def test_refusals_store_nothing(client: Client, port: MemoryPort, clock: C
 
 
 async def test_link_session_is_bound_to_its_person_and_lease(
-        client: Client, server: PageServer, port: MemoryPort, clock: Clock) -> None:
+    client: Client, server: PageServer, port: MemoryPort, clock: Clock
+) -> None:
     lease = port.open("slack:U1")
     link = page_link(SETTINGS, server.signer, "slack:U1", lease, clock())
     token = link.split("t=", 1)[1]
@@ -110,7 +121,8 @@ async def test_link_session_is_bound_to_its_person_and_lease(
 
 
 async def test_media_only_for_the_lease_holder_and_not_after_expiry(
-        client: Client, port: MemoryPort, clock: Clock) -> None:
+    client: Client, port: MemoryPort, clock: Clock
+) -> None:
     lease = port.open(ALICE)
     _, body = await get_task(client, lease, tma(clock))
     url = "/" + body["task"]["images"][0]["url"]
@@ -124,16 +136,19 @@ async def test_media_only_for_the_lease_holder_and_not_after_expiry(
 
 
 async def test_report_with_reason_and_bad_bodies(
-        client: Client, port: MemoryPort, clock: Clock) -> None:
+    client: Client, port: MemoryPort, clock: Clock
+) -> None:
     lease = port.open(ALICE)
     response = await client.post("/api/report", data=b"{not json", headers=tma(clock))
     assert response.status == 400 and "not JSON" in (await response.json())["error"]
-    response = await client.post("/api/report", json={"lease": lease, "reason": "x" * 501},
-                                 headers=tma(clock))
+    response = await client.post(
+        "/api/report", json={"lease": lease, "reason": "x" * 501}, headers=tma(clock)
+    )
     assert response.status == 400
     assert port.reports == []
-    response = await client.post("/api/report", json={"lease": lease, "reason": " blurry "},
-                                 headers=tma(clock))
+    response = await client.post(
+        "/api/report", json={"lease": lease, "reason": " blurry "}, headers=tma(clock)
+    )
     assert response.status == 200
     assert port.reports == [(ALICE, "item-1", "blurry")]
 

@@ -24,8 +24,13 @@ def by_hand(fields: dict[str, str], token: str) -> str:
 
 
 def test_init_data_signed_as_telegram_documents_is_accepted() -> None:
-    fields = {"user": json.dumps({"id": 42, "first_name": "Zoë"}), "auth_date": str(int(NOW)),
-              "query_id": "AAHdF6IQ", "chat_instance": "-1", "signature": "abc"}
+    fields = {
+        "user": json.dumps({"id": 42, "first_name": "Zoë"}),
+        "auth_date": str(int(NOW)),
+        "query_id": "AAHdF6IQ",
+        "chat_instance": "-1",
+        "signature": "abc",
+    }
     assert check_init_data(by_hand(fields, BOT_TOKEN), BOT_TOKEN, NOW, 600) == "telegram:42"
 
 

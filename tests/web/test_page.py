@@ -46,12 +46,19 @@ def answers(port: MemoryPort) -> list[dict[str, Any]]:
 
 
 @asynccontextmanager
-async def open_in_telegram(http: TestServer, port: MemoryPort, clock: Clock, *,
-                           phone: bool = True) -> AsyncIterator[Phone]:
+async def open_in_telegram(
+    http: TestServer, port: MemoryPort, clock: Clock, *, phone: bool = True
+) -> AsyncIterator[Phone]:
     lease = port.open(ALICE)
-    stand_in = telegram_stand_in(init_data(1001, clock()),
-                                 {"bg_color": "#17212b", "text_color": "#f5f5f5",
-                                  "button_color": "#5288c1", "secondary_bg_color": "#232e3c"})
+    stand_in = telegram_stand_in(
+        init_data(1001, clock()),
+        {
+            "bg_color": "#17212b",
+            "text_color": "#f5f5f5",
+            "button_color": "#5288c1",
+            "secondary_bg_color": "#232e3c",
+        },
+    )
     async with open_browser(http, phone=phone, stand_in=stand_in) as p:
         url = mini_app_url(SETTINGS, lease).replace("http://127.0.0.1/", str(http.make_url("/")))
         await p.page.goto(url + "#tgWebAppData=stand-in")
@@ -60,8 +67,15 @@ async def open_in_telegram(http: TestServer, port: MemoryPort, clock: Clock, *,
 
 
 @asynccontextmanager
-async def open_by_link(http: TestServer, server: PageServer, port: MemoryPort, clock: Clock,
-                       person: str = "slack:U1", *, phone: bool) -> AsyncIterator[Phone]:
+async def open_by_link(
+    http: TestServer,
+    server: PageServer,
+    port: MemoryPort,
+    clock: Clock,
+    person: str = "slack:U1",
+    *,
+    phone: bool,
+) -> AsyncIterator[Phone]:
     lease = port.open(person)
     link = page_link(SETTINGS, server.signer, person, lease, clock())
     async with open_browser(http, phone=phone) as p:
@@ -70,8 +84,9 @@ async def open_by_link(http: TestServer, server: PageServer, port: MemoryPort, c
         yield p
 
 
-async def test_draw_a_box_by_touch_and_submit(http: TestServer, port: MemoryPort,
-                                              clock: Clock) -> None:
+async def test_draw_a_box_by_touch_and_submit(
+    http: TestServer, port: MemoryPort, clock: Clock
+) -> None:
     async with open_in_telegram(http, port, clock) as p:
         await shot(p, "phone-open")
         start = await p.picture_to_screen(420, 300)
@@ -87,8 +102,16 @@ async def test_draw_a_box_by_touch_and_submit(http: TestServer, port: MemoryPort
         assert abs(drawn["x"] - 420) <= 2 and abs(drawn["y"] - 300) <= 2
         assert abs(drawn["w"] - 200) <= 3 and abs(drawn["h"] - 150) <= 3
         assert [r for r in got if r["label"] == "dog"] == [
-            {"image": 0, "label": "dog", "type": "box", "x": 100.0, "y": 100.0, "w": 200.0,
-             "h": 150.0}]
+            {
+                "image": 0,
+                "label": "dog",
+                "type": "box",
+                "x": 100.0,
+                "y": 100.0,
+                "w": 200.0,
+                "h": 150.0,
+            }
+        ]
         assert p.errors == []
 
 
@@ -104,8 +127,9 @@ def near(a: float, b: float, px: float = 2.5) -> bool:
     return abs(a - b) <= px
 
 
-async def test_resize_a_pre_annotation_by_its_handle(http: TestServer, port: MemoryPort,
-                                                     clock: Clock) -> None:
+async def test_resize_a_pre_annotation_by_its_handle(
+    http: TestServer, port: MemoryPort, clock: Clock
+) -> None:
     async with open_in_telegram(http, port, clock) as p:
         await p.tap(await p.picture_to_screen(200, 175))
         await expect(p.page.locator("#overlay .handle")).to_have_count(8)
@@ -120,7 +144,8 @@ async def test_resize_a_pre_annotation_by_its_handle(http: TestServer, port: Mem
 
 
 async def test_polygon_by_taps_closing_on_the_first_point_and_a_keypoint(
-        http: TestServer, server: PageServer, port: MemoryPort, clock: Clock) -> None:
+    http: TestServer, server: PageServer, port: MemoryPort, clock: Clock
+) -> None:
     port.items[0].rules = ALL_SHAPES
     port.items[0].pre = ()
     async with open_by_link(http, server, port, clock, phone=True) as p:
@@ -146,8 +171,9 @@ async def test_polygon_by_taps_closing_on_the_first_point_and_a_keypoint(
             assert near(x, gx) and near(y, gy)
 
 
-async def test_undo_redo_delete_and_relabel(http: TestServer, port: MemoryPort,
-                                            clock: Clock) -> None:
+async def test_undo_redo_delete_and_relabel(
+    http: TestServer, port: MemoryPort, clock: Clock
+) -> None:
     async with open_in_telegram(http, port, clock) as p:
         regions = p.page.locator("#overlay g.region")
         await p.drag(await p.picture_to_screen(450, 300), await p.picture_to_screen(650, 500))
@@ -170,7 +196,8 @@ async def test_undo_redo_delete_and_relabel(http: TestServer, port: MemoryPort,
 
 
 async def test_pinch_zoom_then_draw_still_maps_to_picture_pixels(
-        http: TestServer, port: MemoryPort, clock: Clock) -> None:
+    http: TestServer, port: MemoryPort, clock: Clock
+) -> None:
     async with open_in_telegram(http, port, clock) as p:
         before = await p.page.locator("#picture").bounding_box()
         centre = await p.picture_to_screen(500, 400)
@@ -187,8 +214,9 @@ async def test_pinch_zoom_then_draw_still_maps_to_picture_pixels(
         assert near(drawn["w"], 80, 1) and near(drawn["h"], 60, 1)
 
 
-async def test_expired_lease_is_refused_in_the_page(http: TestServer, port: MemoryPort,
-                                                    clock: Clock) -> None:
+async def test_expired_lease_is_refused_in_the_page(
+    http: TestServer, port: MemoryPort, clock: Clock
+) -> None:
     async with open_in_telegram(http, port, clock) as p:
         port.expire(next(iter(port.leases)))
         await p.page.evaluate("Telegram.WebApp.MainButton.click()")
@@ -201,7 +229,8 @@ async def test_expired_lease_is_refused_in_the_page(http: TestServer, port: Memo
 
 
 async def test_item_text_is_shown_as_text_telegram_is_used_and_report_works(
-        http: TestServer, port: MemoryPort, clock: Clock) -> None:
+    http: TestServer, port: MemoryPort, clock: Clock
+) -> None:
     async with open_in_telegram(http, port, clock) as p:
         await expect(p.page.locator("#texts span")).to_have_text("<script>alert(1)</script>")
         assert await p.page.locator("#texts script").count() == 0
@@ -219,7 +248,8 @@ async def test_item_text_is_shown_as_text_telegram_is_used_and_report_works(
 
 
 async def test_desktop_mouse_by_link_with_several_pictures(
-        http: TestServer, server: PageServer, port: MemoryPort, clock: Clock) -> None:
+    http: TestServer, server: PageServer, port: MemoryPort, clock: Clock
+) -> None:
     async with open_by_link(http, server, port, clock, phone=False) as p:
         await expect(p.page.locator("#images")).to_be_hidden()
         await p.page.locator("#skip").click()
@@ -245,8 +275,9 @@ async def test_desktop_mouse_by_link_with_several_pictures(
         assert p.errors == []
 
 
-async def test_csp_blocks_inline_script(http: TestServer, server: PageServer, port: MemoryPort,
-                                        clock: Clock) -> None:
+async def test_csp_blocks_inline_script(
+    http: TestServer, server: PageServer, port: MemoryPort, clock: Clock
+) -> None:
     async with open_by_link(http, server, port, clock, phone=True) as p:
         response = await p.page.request.get(str(http.make_url("/")))
         assert "script-src 'self'" in response.headers["content-security-policy"]

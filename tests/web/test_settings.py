@@ -16,14 +16,17 @@ def test_defaults_and_mount_path() -> None:
     assert s.telegram_origin == "https://telegram.org"
 
 
-@pytest.mark.parametrize(("change", "words"), [
-    ({"TAPMARK_WEB_URL": "label.example.org"}, "TAPMARK_WEB_URL"),
-    ({"TAPMARK_WEB_SECRET": "short"}, "TAPMARK_WEB_SECRET"),
-    ({"TAPMARK_WEB_LISTEN": "8088"}, "TAPMARK_WEB_LISTEN"),
-    ({"TAPMARK_WEB_LINK_MINUTES": "soon"}, "TAPMARK_WEB_LINK_MINUTES"),
-    ({"TAPMARK_WEB_MEDIA_MINUTES": "0"}, "TAPMARK_WEB_MEDIA_MINUTES"),
-    ({"TAPMARK_WEB_TELEGRAM_JS": "file:///x.js"}, "TAPMARK_WEB_TELEGRAM_JS"),
-])
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"TAPMARK_WEB_URL": "label.example.org"}, "TAPMARK_WEB_URL"),
+        ({"TAPMARK_WEB_SECRET": "short"}, "TAPMARK_WEB_SECRET"),
+        ({"TAPMARK_WEB_LISTEN": "8088"}, "TAPMARK_WEB_LISTEN"),
+        ({"TAPMARK_WEB_LINK_MINUTES": "soon"}, "TAPMARK_WEB_LINK_MINUTES"),
+        ({"TAPMARK_WEB_MEDIA_MINUTES": "0"}, "TAPMARK_WEB_MEDIA_MINUTES"),
+        ({"TAPMARK_WEB_TELEGRAM_JS": "file:///x.js"}, "TAPMARK_WEB_TELEGRAM_JS"),
+    ],
+)
 def test_bad_settings_are_named(change: dict[str, str], words: str) -> None:
     with pytest.raises(SettingsError, match=words):
         web_settings({**GOOD, **change})

@@ -146,7 +146,8 @@ def median_of(values: Sequence[float], weights: Sequence[float]) -> float:
 
 
 def consensus_of(
-    answers: Sequence[Sequence[Region]], accuracy: Sequence[float],
+    answers: Sequence[Sequence[Region]],
+    accuracy: Sequence[float],
     settings: RegionSettings = DEFAULT,
 ) -> RegionConsensus:
     """The consensus of one item's answers; ``accuracy[i]`` is the gold accuracy of the
@@ -190,7 +191,10 @@ def consensus_of(
 
 
 def _cluster(
-    group: list[tuple[int, Region]], votes: list[float], weight: list[float], against: float,
+    group: list[tuple[int, Region]],
+    votes: list[float],
+    weight: list[float],
+    against: float,
     settings: RegionSettings,
 ) -> Cluster:
     """`against` is the score with every annotator speaking against the region."""
@@ -200,8 +204,7 @@ def _cluster(
     sims = [similarity(r, region, settings.point_sigma) for r in regions]
     same = [r.label == region.label for r in regions]
     bar = settings.match_iou - 1e-12
-    confirmed = tuple(i for (i, _), s, ok in zip(group, sims, same, strict=True)
-                      if ok and s >= bar)
+    confirmed = tuple(i for (i, _), s, ok in zip(group, sims, same, strict=True) if ok and s >= bar)
     score = against + 2.0 * sum(votes[i] for i in confirmed)
     total = sum(w)
     return Cluster(
@@ -231,20 +234,24 @@ def _merge(regions: list[Region], w: list[float]) -> Region:
     sub, sw = [regions[k] for k in pick], [w[k] for k in pick]
     image = regions[0].image
     if shape == "box":
-        x0, y0, x1, y1 = (tenth(median_of(column, sw))
-                          for column in zip(*(r.bounds() for r in sub), strict=True))
+        x0, y0, x1, y1 = (
+            tenth(median_of(column, sw)) for column in zip(*(r.bounds() for r in sub), strict=True)
+        )
         return Region(image, label, "box", x0, y0, tenth(x1 - x0), tenth(y1 - y0))
     if shape == "point":
-        x, y = (tenth(median_of(column, sw))
-                for column in zip(*((r.x, r.y) for r in sub), strict=True))
+        x, y = (
+            tenth(median_of(column, sw)) for column in zip(*((r.x, r.y) for r in sub), strict=True)
+        )
         return Region(image, label, "point", x, y)
-    points = _polygon_median([np.array(r.points, dtype=np.float64) for r in sub],
-                             np.array(sw, dtype=np.float64))
+    points = _polygon_median(
+        [np.array(r.points, dtype=np.float64) for r in sub], np.array(sw, dtype=np.float64)
+    )
     return Region(image, label, "polygon", points=points or sub[0].points)
 
 
 def _polygon_median(
-    polygons: list[FloatArray], w: FloatArray,
+    polygons: list[FloatArray],
+    w: FloatArray,
 ) -> tuple[tuple[float, float], ...]:
     """The vertex-wise weighted median of polygons put in the order of the first; empty when
     it comes out degenerate."""
@@ -306,15 +313,21 @@ def decide_regions(result: RegionConsensus, policy: OverlapPolicy) -> RegionDeci
         status: Status = "done"
     else:
         status = "disputed" if n >= policy.max_overlap else "more"
-    unsure = [c for c in result.clusters
-              if max(c.posterior, 1.0 - c.posterior) < policy.confidence - 1e-12]
+    unsure = [
+        c
+        for c in result.clusters
+        if max(c.posterior, 1.0 - c.posterior) < policy.confidence - 1e-12
+    ]
     several = any(c.region.image > 0 for c in result.clusters)
     shown = "; ".join(_describe(c, n, several) for c in unsure[:5])
     more = f" and {len(unsure) - 5} more" if len(unsure) > 5 else ""
     orphans = sum(c.orphan for c in result.clusters) if n > 1 else 0
     lonely = f"; {orphans} drawn by one annotator only" if orphans else ""
     return RegionDecision(
-        status, result.value, result.confidence, METHOD,
+        status,
+        result.value,
+        result.confidence,
+        METHOD,
         f"{n} answers; {len(result.regions)} regions kept, {len(unsure)} uncertain"
         f"{': ' + shown + more if unsure else ''}{lonely} (the least certain at "
         f"{result.confidence:.2f}; the project asks for {policy.confidence:.2f})",
@@ -323,12 +336,16 @@ def decide_regions(result: RegionConsensus, policy: OverlapPolicy) -> RegionDeci
 
 def _describe(cluster: Cluster, n: int, several: bool) -> str:
     where = f" on picture {cluster.region.image + 1}" if several else ""
-    return (f"{cluster.region.label} {cluster.region.type}{where}, {len(cluster.confirmed)} of "
-            f"{n} agree, at {cluster.posterior:.2f}")
+    return (
+        f"{cluster.region.label} {cluster.region.type}{where}, {len(cluster.confirmed)} of "
+        f"{n} agree, at {cluster.posterior:.2f}"
+    )
 
 
 def judge_regions(
-    values: Sequence[str], accuracy: Sequence[float], policy: OverlapPolicy,
+    values: Sequence[str],
+    accuracy: Sequence[float],
+    policy: OverlapPolicy,
     settings: RegionSettings = DEFAULT,
 ) -> RegionDecision:
     """The decision on an item from its counted answers (stored strings) and each answer's
@@ -340,4 +357,3 @@ def judge_regions(
         except ValueError:
             answers.append(())
     return decide_regions(consensus_of(answers, accuracy, settings), policy)
-

@@ -34,8 +34,9 @@ GOLD_OFFSET = 1_000_000
 _ANY_OVERLAP = RegionSettings(match_iou=1e-9)
 
 
-def truth_iou(truth: Sequence[Region], regions: Sequence[Region],
-              settings: RegionSettings = DEFAULT) -> float:
+def truth_iou(
+    truth: Sequence[Region], regions: Sequence[Region], settings: RegionSettings = DEFAULT
+) -> float:
     """The mean similarity of each true region to the region matched to it (0 when none);
     1 when there is nothing to find and nothing was marked, 0 when only strays were."""
     if not truth:
@@ -55,8 +56,14 @@ class _Record:
 
 
 def simulate(
-    task: TaskName = "bbox", crowd: int = 10, items: int = 200, seed: int = 0,
-    min_overlap: int = 3, max_overlap: int = 5, confidence: float = 0.9, gold: int = 10,
+    task: TaskName = "bbox",
+    crowd: int = 10,
+    items: int = 200,
+    seed: int = 0,
+    min_overlap: int = 3,
+    max_overlap: int = 5,
+    confidence: float = 0.9,
+    gold: int = 10,
     settings: RegionSettings = DEFAULT,
 ) -> dict[str, Any]:
     """The crowd's run as a JSON-ready report (see the module's docstring)."""
@@ -102,21 +109,36 @@ def simulate(
         answers_given += len(drawn)
         ious.append(truth_iou(scene.truth, result.regions, settings))
         scores.append(score_gold(scene.truth, result.regions, settings).score)
-    per_person = [{
-        "id": r.id, "kind": r.kind, "gold": f"{r.gold_right}/{r.gold_total}",
-        "accuracy": round(r.accuracy, 3), "answers": len(r.ious or []),
-        "mean_iou": round(statistics.fmean(r.ious), 4) if r.ious else None,
-    } for r in records]
+    per_person = [
+        {
+            "id": r.id,
+            "kind": r.kind,
+            "gold": f"{r.gold_right}/{r.gold_total}",
+            "accuracy": round(r.accuracy, 3),
+            "answers": len(r.ious or []),
+            "mean_iou": round(statistics.fmean(r.ious), 4) if r.ious else None,
+        }
+        for r in records
+    ]
     answered = [float(p["mean_iou"]) for p in per_person if p["mean_iou"] is not None]
     return {
-        "task": task, "crowd": crowd, "items": items, "seed": seed,
-        "policy": {"min_overlap": policy.min_overlap, "max_overlap": policy.max_overlap,
-                   "confidence": confidence},
+        "task": task,
+        "crowd": crowd,
+        "items": items,
+        "seed": seed,
+        "policy": {
+            "min_overlap": policy.min_overlap,
+            "max_overlap": policy.max_overlap,
+            "confidence": confidence,
+        },
         "answers": answers_given,
         "answers_per_item": round(answers_given / items, 3) if items else 0.0,
-        "done": statuses["done"], "disputed": statuses["disputed"],
-        "consensus": {"mean_iou": round(statistics.fmean(ious), 4) if ious else None,
-                      "score": round(statistics.fmean(scores), 4) if scores else None},
+        "done": statuses["done"],
+        "disputed": statuses["disputed"],
+        "consensus": {
+            "mean_iou": round(statistics.fmean(ious), 4) if ious else None,
+            "score": round(statistics.fmean(scores), 4) if scores else None,
+        },
         "median_annotator_mean_iou": round(statistics.median(answered), 4) if answered else None,
         "annotators": per_person,
     }

@@ -33,7 +33,9 @@ KEYPOINT_CATEGORY = "keypoints"
 
 
 def write_coco(
-    items: Sequence[ItemRegions], labels: Sequence[str], points: Sequence[str] | None = None,
+    items: Sequence[ItemRegions],
+    labels: Sequence[str],
+    points: Sequence[str] | None = None,
 ) -> bytes:
     """The items as one COCO JSON file (UTF-8); FormatError for a region whose label is not
     one of `labels` (or a point's not one of `points`)."""
@@ -43,16 +45,30 @@ def write_coco(
     category = {label: k for k, label in enumerate(labels, 1)}
     keypoint_id = len(labels) + 1
     if points:
-        categories.append({"id": keypoint_id, "name": KEYPOINT_CATEGORY, "supercategory": "",
-                           "keypoints": list(points), "skeleton": []})
+        categories.append(
+            {
+                "id": keypoint_id,
+                "name": KEYPOINT_CATEGORY,
+                "supercategory": "",
+                "keypoints": list(points),
+                "skeleton": [],
+            }
+        )
     images: list[dict[str, Any]] = []
     annotations: list[dict[str, Any]] = []
     for item in items:
         for index, picture in enumerate(item.pictures):
             image_id = len(images) + 1
-            images.append({"id": image_id, "file_name": picture.file_name,
-                           "width": picture.width, "height": picture.height,
-                           "tapmark_id": item.id, "tapmark_index": index})
+            images.append(
+                {
+                    "id": image_id,
+                    "file_name": picture.file_name,
+                    "width": picture.width,
+                    "height": picture.height,
+                    "tapmark_id": item.id,
+                    "tapmark_index": index,
+                }
+            )
             named: list[tuple[Region, float | None]] = []
             for region, score in item.on(index):
                 if region.type == "point" and points:
@@ -63,18 +79,23 @@ def write_coco(
                 if region.label not in category:
                     raise FormatError(f"item {item.id}: {region.label!r} is not a label")
                 entry = _annotation(region)
-                entry.update(id=len(annotations) + 1, image_id=image_id,
-                             category_id=category[region.label])
+                entry.update(
+                    id=len(annotations) + 1, image_id=image_id, category_id=category[region.label]
+                )
                 if score is not None:
                     entry["score"] = score
                 annotations.append(entry)
             if named and points:
                 entry = _keypoints(named, points)
-                entry.update(id=len(annotations) + 1, image_id=image_id,
-                             category_id=keypoint_id)
+                entry.update(id=len(annotations) + 1, image_id=image_id, category_id=keypoint_id)
                 annotations.append(entry)
-    document = {"info": {"description": "tapmark regions"}, "licenses": [], "images": images,
-                "annotations": annotations, "categories": categories}
+    document = {
+        "info": {"description": "tapmark regions"},
+        "licenses": [],
+        "images": images,
+        "annotations": annotations,
+        "categories": categories,
+    }
     return json.dumps(document, ensure_ascii=False).encode("utf-8")
 
 
@@ -84,10 +105,19 @@ def _annotation(region: Region) -> dict[str, Any]:
     if region.type == "box":
         return {"bbox": bbox, "area": round(region.w * region.h, 2), "iscrowd": 0}
     if region.type == "polygon":
-        return {"segmentation": [[v for p in region.points for v in p]], "bbox": bbox,
-                "area": round(polygon_area(region.points), 2), "iscrowd": 0}
-    return {"keypoints": [region.x, region.y, 2], "num_keypoints": 1,
-            "bbox": [region.x, region.y, 0.0, 0.0], "area": 0.0, "iscrowd": 0}
+        return {
+            "segmentation": [[v for p in region.points for v in p]],
+            "bbox": bbox,
+            "area": round(polygon_area(region.points), 2),
+            "iscrowd": 0,
+        }
+    return {
+        "keypoints": [region.x, region.y, 2],
+        "num_keypoints": 1,
+        "bbox": [region.x, region.y, 0.0, 0.0],
+        "area": 0.0,
+        "iscrowd": 0,
+    }
 
 
 def _keypoints(named: list[tuple[Region, float | None]], names: Sequence[str]) -> dict[str, Any]:
@@ -98,8 +128,13 @@ def _keypoints(named: list[tuple[Region, float | None]], names: Sequence[str]) -
         flat.extend([point.x, point.y, 2] if point else [0, 0, 0])
     xs, ys = [r.x for r, _ in named], [r.y for r, _ in named]
     bbox = [min(xs), min(ys), tenth(max(xs) - min(xs)), tenth(max(ys) - min(ys))]
-    entry: dict[str, Any] = {"keypoints": flat, "num_keypoints": len(at), "bbox": bbox,
-                             "area": round(bbox[2] * bbox[3], 2), "iscrowd": 0}
+    entry: dict[str, Any] = {
+        "keypoints": flat,
+        "num_keypoints": len(at),
+        "bbox": bbox,
+        "area": round(bbox[2] * bbox[3], 2),
+        "iscrowd": 0,
+    }
     scores = [s for _, s in named if s is not None]
     if scores:
         entry["score"] = sum(scores) / len(scores)
@@ -107,7 +142,9 @@ def _keypoints(named: list[tuple[Region, float | None]], names: Sequence[str]) -
 
 
 def read_coco(
-    content: bytes | str, role: Role = "regions", shapes: Sequence[Shape] = SHAPES,
+    content: bytes | str,
+    role: Role = "regions",
+    shapes: Sequence[Shape] = SHAPES,
 ) -> list[Row]:
     """Rows of a COCO file, numbered by item (1 for the first image); problems name the JSON
     path (``annotations[4].bbox``)."""
@@ -123,8 +160,11 @@ def read_coco(
     images: dict[Any, tuple[int, dict[str, Any]]] = {}
     for k, image in enumerate(document["images"]):
         where = f"images[{k}]"
-        if not isinstance(image, dict) or not isinstance(image.get("file_name"), str) \
-                or not _size(image):
+        if (
+            not isinstance(image, dict)
+            or not isinstance(image.get("file_name"), str)
+            or not _size(image)
+        ):
             problems.append(Problem(0, where, "needs id, file_name, width and height"))
             continue
         if image.get("id") in images:
@@ -155,8 +195,10 @@ def read_coco(
 
 
 def _size(image: dict[str, Any]) -> bool:
-    return all(isinstance(image.get(k), int) and not isinstance(image.get(k), bool)
-               and image[k] > 0 for k in ("width", "height"))
+    return all(
+        isinstance(image.get(k), int) and not isinstance(image.get(k), bool) and image[k] > 0
+        for k in ("width", "height")
+    )
 
 
 def _categories(raw: Any, problems: list[Problem]) -> dict[Any, tuple[str, list[str]]]:
@@ -166,8 +208,10 @@ def _categories(raw: Any, problems: list[Problem]) -> dict[Any, tuple[str, list[
             problems.append(Problem(0, f"categories[{k}]", "needs id and name"))
             continue
         names = category.get("keypoints")
-        out[category.get("id")] = (category["name"], [str(n) for n in names]
-                                   if isinstance(names, list) else [])
+        out[category.get("id")] = (
+            category["name"],
+            [str(n) for n in names] if isinstance(names, list) else [],
+        )
     return out
 
 
@@ -180,7 +224,9 @@ def _numbers(value: Any, what: str) -> list[float]:
 
 
 def _regions(
-    ann: dict[str, Any], category: tuple[str, list[str]], shapes: Sequence[Shape],
+    ann: dict[str, Any],
+    category: tuple[str, list[str]],
+    shapes: Sequence[Shape],
 ) -> list[Region]:
     """The regions of one annotation, on picture 0 (the item's place is set later)."""
     name, keypoint_names = category
@@ -190,7 +236,7 @@ def _regions(
             raise ValueError("keypoints must be x, y, visibility triples")
         out = []
         for k in range(len(flat) // 3):
-            x, y, visible = flat[3 * k: 3 * k + 3]
+            x, y, visible = flat[3 * k : 3 * k + 3]
             if visible > 0:
                 label = keypoint_names[k] if k < len(keypoint_names) else name
                 out.append(Region(0, label, "point", x, y))
@@ -203,12 +249,19 @@ def _regions(
             flat = _numbers(ring, "segmentation")
             if len(flat) % 2:
                 raise ValueError("segmentation: a polygon is x, y pairs")
-            out.append(Region(0, name, "polygon", points=tuple(
-                (flat[i], flat[i + 1]) for i in range(0, len(flat), 2))))
+            out.append(
+                Region(
+                    0,
+                    name,
+                    "polygon",
+                    points=tuple((flat[i], flat[i + 1]) for i in range(0, len(flat), 2)),
+                )
+            )
         return out
     if isinstance(segmentation, dict) and "box" not in shapes:
-        raise ValueError("segmentation: an RLE mask (iscrowd) is not a polygon or a box "
-                         "this project takes")
+        raise ValueError(
+            "segmentation: an RLE mask (iscrowd) is not a polygon or a box this project takes"
+        )
     if ann.get("bbox") is None:
         raise ValueError("has no bbox, segmentation or keypoints")
     x, y, w, h = _box(ann["bbox"])
@@ -230,20 +283,27 @@ def _place(image: dict[str, Any]) -> int:
 
 
 def _rows(
-    images: dict[Any, tuple[int, dict[str, Any]]], found: dict[Any, list[Region]], role: Role,
+    images: dict[Any, tuple[int, dict[str, Any]]],
+    found: dict[Any, list[Region]],
+    role: Role,
 ) -> list[Row]:
     groups: dict[str, list[Any]] = {}
     for key, (_, image) in sorted(images.items(), key=lambda kv: kv[1][0]):
         own = image.get("tapmark_id")
-        groups.setdefault(str(own) if own not in (None, "") else str(image.get("id")),
-                          []).append(key)
+        groups.setdefault(str(own) if own not in (None, "") else str(image.get("id")), []).append(
+            key
+        )
     rows = []
     for number, (item_id, keys) in enumerate(groups.items(), start=1):
         keys.sort(key=lambda key: (_place(images[key][1]), images[key][0]))
         refs = [images[key][1]["file_name"] for key in keys]
         sizes = [(images[key][1]["width"], images[key][1]["height"]) for key in keys]
-        regions = [Region(i, r.label, r.type, r.x, r.y, r.w, r.h, r.points)
-                   for i, key in enumerate(keys) for r in found[key]]
-        rows.append(role_row(number, item_id, refs, sizes, f"images[{images[keys[0]][0]}]",
-                             regions, role))
+        regions = [
+            Region(i, r.label, r.type, r.x, r.y, r.w, r.h, r.points)
+            for i, key in enumerate(keys)
+            for r in found[key]
+        ]
+        rows.append(
+            role_row(number, item_id, refs, sizes, f"images[{images[keys[0]][0]}]", regions, role)
+        )
     return rows

@@ -62,8 +62,13 @@ def frame_rules(labels: Sequence[str]) -> RegionRules:
 
 
 def make_row(
-    number: int, item_id: str, refs: Sequence[str], sizes: Sequence[tuple[int, int]],
-    field: str, regions: Sequence[Region] = (), gold: Sequence[Region] | None = None,
+    number: int,
+    item_id: str,
+    refs: Sequence[str],
+    sizes: Sequence[tuple[int, int]],
+    field: str,
+    regions: Sequence[Region] = (),
+    gold: Sequence[Region] | None = None,
 ) -> Row:
     """One reader row with its pre-annotations (`regions`) and `gold` (None: not a gold item),
     canonicalised in the source frame (a problem under `field` when a region lies outside
@@ -84,8 +89,13 @@ def make_row(
 
 
 def role_row(
-    number: int, item_id: str, refs: Sequence[str], sizes: Sequence[tuple[int, int]],
-    field: str, found: Sequence[Region], role: Role,
+    number: int,
+    item_id: str,
+    refs: Sequence[str],
+    sizes: Sequence[tuple[int, int]],
+    field: str,
+    found: Sequence[Region],
+    role: Role,
 ) -> Row:
     """`make_row` for a file whose regions are all of one role."""
     if role == "gold":
@@ -93,8 +103,7 @@ def role_row(
     return make_row(number, item_id, refs, sizes, field, regions=found)
 
 
-def _canonical(regions: Sequence[Region], sizes: Sequence[tuple[int, int]]) \
-        -> tuple[Region, ...]:
+def _canonical(regions: Sequence[Region], sizes: Sequence[tuple[int, int]]) -> tuple[Region, ...]:
     rules = frame_rules([r.label for r in regions])
     return canonical_regions(dumps(list(regions)), rules, sizes)
 
@@ -105,4 +114,3 @@ def check_role(role: str) -> Role:
     if role == "gold":
         return "gold"
     raise ValueError(f"role must be regions or gold, not {role!r}")
-

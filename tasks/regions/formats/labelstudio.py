@@ -34,16 +34,22 @@ PERCENT_FRAME = 10_000
 TO_NAME = "image"
 FROM_NAME: dict[str, str] = {"box": "box", "polygon": "polygon", "point": "keypoint"}
 RESULT_TYPE: dict[str, str] = {
-    "box": "rectanglelabels", "polygon": "polygonlabels", "point": "keypointlabels",
+    "box": "rectanglelabels",
+    "polygon": "polygonlabels",
+    "point": "keypointlabels",
 }
 TAGS: dict[str, str] = {
-    "box": "RectangleLabels", "polygon": "PolygonLabels", "point": "KeyPointLabels",
+    "box": "RectangleLabels",
+    "polygon": "PolygonLabels",
+    "point": "KeyPointLabels",
 }
 SHAPE_OF = {kind: shape for shape, kind in RESULT_TYPE.items()}
 
 
 def labeling_config(
-    labels: Sequence[str], shapes: Sequence[Shape], points: Sequence[str] | None = None,
+    labels: Sequence[str],
+    shapes: Sequence[Shape],
+    points: Sequence[str] | None = None,
 ) -> str:
     """The Label Studio labelling config (XML) the written tasks fit."""
     lines = ["<View>", f'  <Image name="{TO_NAME}" value="$image"/>']
@@ -63,10 +69,14 @@ def write_labelstudio(items: Sequence[ItemRegions], role: Role = "gold") -> byte
     for item in items:
         for index, picture in enumerate(item.pictures):
             placed = item.on(index)
-            results = [_result(k, r, s, picture.width, picture.height)
-                       for k, (r, s) in enumerate(placed, start=1)]
-            task: dict[str, Any] = {"id": len(tasks) + 1, "data": {
-                "image": picture.file_name, ID_KEY: item.id, INDEX_KEY: index}}
+            results = [
+                _result(k, r, s, picture.width, picture.height)
+                for k, (r, s) in enumerate(placed, start=1)
+            ]
+            task: dict[str, Any] = {
+                "id": len(tasks) + 1,
+                "data": {"image": picture.file_name, ID_KEY: item.id, INDEX_KEY: index},
+            }
             if role == "gold":
                 task["annotations"] = [{"result": results, "ground_truth": True}]
             else:
@@ -83,23 +93,33 @@ def _pct(value: float, whole: int) -> float:
     return round(100.0 * value / whole, 8)
 
 
-def _result(k: int, region: Region, score: float | None, width: int, height: int) \
-        -> dict[str, Any]:
+def _result(k: int, region: Region, score: float | None, width: int, height: int) -> dict[str, Any]:
     kind = RESULT_TYPE[region.type]
     value: dict[str, Any]
     if region.type == "box":
-        value = {"x": _pct(region.x, width), "y": _pct(region.y, height),
-                 "width": _pct(region.w, width), "height": _pct(region.h, height),
-                 "rotation": 0}
+        value = {
+            "x": _pct(region.x, width),
+            "y": _pct(region.y, height),
+            "width": _pct(region.w, width),
+            "height": _pct(region.h, height),
+            "rotation": 0,
+        }
     elif region.type == "polygon":
-        value = {"points": [[_pct(x, width), _pct(y, height)] for x, y in region.points],
-                 "closed": True}
+        value = {
+            "points": [[_pct(x, width), _pct(y, height)] for x, y in region.points],
+            "closed": True,
+        }
     else:
         value = {"x": _pct(region.x, width), "y": _pct(region.y, height), "width": 1.0}
     value[kind] = [region.label]
     result: dict[str, Any] = {
-        "id": f"r{k}", "from_name": FROM_NAME[region.type], "to_name": TO_NAME, "type": kind,
-        "original_width": width, "original_height": height, "image_rotation": 0,
+        "id": f"r{k}",
+        "from_name": FROM_NAME[region.type],
+        "to_name": TO_NAME,
+        "type": kind,
+        "original_width": width,
+        "original_height": height,
+        "image_rotation": 0,
         "value": value,
     }
     if score is not None:
@@ -137,8 +157,9 @@ def read_labelstudio(content: bytes | str, shapes: Sequence[Shape] = SHAPES) -> 
     return rows
 
 
-def _item(item_id: str, members: list[tuple[int, int, dict[str, Any]]],
-          shapes: Sequence[Shape]) -> Row:
+def _item(
+    item_id: str, members: list[tuple[int, int, dict[str, Any]]], shapes: Sequence[Shape]
+) -> Row:
     number = members[0][1]
     refs: list[str] = []
     sizes: list[tuple[int, int]] = []
@@ -151,8 +172,14 @@ def _item(item_id: str, members: list[tuple[int, int, dict[str, Any]]],
             problems.append(Problem(task_number, "data.image", "missing (the picture)"))
             continue
         refs.append(ref)
-        truth = next((a for a in task.get("annotations") or []
-                      if isinstance(a, dict) and a.get("ground_truth")), None)
+        truth = next(
+            (
+                a
+                for a in task.get("annotations") or []
+                if isinstance(a, dict) and a.get("ground_truth")
+            ),
+            None,
+        )
         prediction = next(iter(task.get("predictions") or []), None)
         found = {}
         for key, source in (("annotations", truth), ("predictions", prediction)):
@@ -160,8 +187,7 @@ def _item(item_id: str, members: list[tuple[int, int, dict[str, Any]]],
                 continue
             at = (task.get(key) or []).index(source)
             found[key] = (f"{key}[{at}]", source.get("result") or [])
-        size = _size([r for _, results in found.values() for r in results
-                      if isinstance(r, dict)])
+        size = _size([r for _, results in found.values() for r in results if isinstance(r, dict)])
         sizes.append(size)
         for key, (where, results) in found.items():
             try:
@@ -182,8 +208,11 @@ def _picture(data: dict[str, Any]) -> str | None:
     image = data.get("image")
     if isinstance(image, str) and image.strip():
         return image.strip()
-    texts = [v for k, v in data.items() if isinstance(v, str) and v.strip()
-             and k not in (ID_KEY, INDEX_KEY)]
+    texts = [
+        v
+        for k, v in data.items()
+        if isinstance(v, str) and v.strip() and k not in (ID_KEY, INDEX_KEY)
+    ]
     return texts[0].strip() if len(texts) == 1 else None
 
 
@@ -195,8 +224,9 @@ def _size(results: list[dict[str, Any]]) -> tuple[int, int]:
     return PERCENT_FRAME, PERCENT_FRAME
 
 
-def _regions(results: Any, size: tuple[int, int], shapes: Sequence[Shape], image: int,
-             where: str) -> list[Region]:
+def _regions(
+    results: Any, size: tuple[int, int], shapes: Sequence[Shape], image: int, where: str
+) -> list[Region]:
     if not isinstance(results, list):
         raise ValueError(f"{where}.result: must be a list")
     width, height = size
@@ -224,8 +254,15 @@ def _number(value: dict[str, Any], key: str) -> float:
     return float(v)
 
 
-def _region(shape: str, value: dict[str, Any], label: str, width: int, height: int,
-            shapes: Sequence[Shape], image: int) -> Region:
+def _region(
+    shape: str,
+    value: dict[str, Any],
+    label: str,
+    width: int,
+    height: int,
+    shapes: Sequence[Shape],
+    image: int,
+) -> Region:
     sx, sy = width / 100.0, height / 100.0
     if shape == "point":
         return Region(image, label, "point", _number(value, "x") * sx, _number(value, "y") * sy)
@@ -245,10 +282,15 @@ def _region(shape: str, value: dict[str, Any], label: str, width: int, height: i
     if abs(rotation) < 1e-9:
         return Region(image, label, "box", x, y, w, h)
     if "polygon" not in shapes:
-        raise ValueError(f"a rectangle rotated by {rotation:g}° (the project takes no "
-                         "polygons to hold it)")
+        raise ValueError(
+            f"a rectangle rotated by {rotation:g}° (the project takes no polygons to hold it)"
+        )
     turn = math.radians(rotation)
     cos, sin = math.cos(turn), math.sin(turn)
     corners = ((0.0, 0.0), (w, 0.0), (w, h), (0.0, h))
-    return Region(image, label, "polygon", points=tuple(
-        (x + dx * cos - dy * sin, y + dx * sin + dy * cos) for dx, dy in corners))
+    return Region(
+        image,
+        label,
+        "polygon",
+        points=tuple((x + dx * cos - dy * sin, y + dx * sin + dy * cos) for dx, dy in corners),
+    )

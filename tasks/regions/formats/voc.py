@@ -59,31 +59,40 @@ def _document(item: ItemRegions, number: int) -> bytes:
     SubElement(root, "segmented").text = "0"
     for region, _ in item.on(number):
         if region.type != "box":
-            raise FormatError(f"item {item.id}: Pascal VOC holds boxes only, not "
-                              f"{region.type}s (use COCO)")
+            raise FormatError(
+                f"item {item.id}: Pascal VOC holds boxes only, not {region.type}s (use COCO)"
+            )
         obj = SubElement(root, "object")
         SubElement(obj, "name").text = region.label
         SubElement(obj, "pose").text = "Unspecified"
         SubElement(obj, "truncated").text = "0"
         SubElement(obj, "difficult").text = "0"
         box = SubElement(obj, "bndbox")
-        for key, value in (("xmin", region.x + 1), ("ymin", region.y + 1),
-                           ("xmax", region.x + region.w), ("ymax", region.y + region.h)):
+        for key, value in (
+            ("xmin", region.x + 1),
+            ("ymin", region.y + 1),
+            ("xmax", region.x + region.w),
+            ("ymax", region.y + region.h),
+        ):
             SubElement(box, key).text = f"{round(value, 1):g}"
     body: bytes = tostring(root, encoding="utf-8", xml_declaration=False)
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + body
 
 
 def read_voc(
-    files: Mapping[str, bytes], role: Role = "regions", shapes: Sequence[Shape] = SHAPES,
+    files: Mapping[str, bytes],
+    role: Role = "regions",
+    shapes: Sequence[Shape] = SHAPES,
 ) -> list[Row]:
     """Rows of a VOC dataset, one per XML file (sorted by path), numbered from 1; a problem
     names the XML file as its field."""
     role = check_role(role)
-    clean = {posixpath.normpath(p.replace("\\", "/").lstrip("/")): data
-             for p, data in files.items()}
-    documents = sorted(p for p in clean if p.lower().endswith(".xml")
-                       and not p.startswith("__MACOSX/"))
+    clean = {
+        posixpath.normpath(p.replace("\\", "/").lstrip("/")): data for p, data in files.items()
+    }
+    documents = sorted(
+        p for p in clean if p.lower().endswith(".xml") and not p.startswith("__MACOSX/")
+    )
     if not documents:
         return [(0, None, [Problem(0, "", f"no {ANNOTATIONS}/*.xml files")])]
     rows: list[Row] = []
@@ -97,8 +106,17 @@ def read_voc(
         except ValueError as exc:
             rows.append((number, None, [Problem(number, path, str(exc))]))
             continue
-        rows.append(role_row(number, _item_id(path), [_picture_path(path, picture, clean)],
-                             [size], path, regions, role))
+        rows.append(
+            role_row(
+                number,
+                _item_id(path),
+                [_picture_path(path, picture, clean)],
+                [size],
+                path,
+                regions,
+                role,
+            )
+        )
     return rows
 
 
@@ -135,8 +153,9 @@ def _read(root: Element, shapes: Sequence[Shape]) -> tuple[str, tuple[int, int],
         if "box" in shapes or "polygon" not in shapes:
             regions.append(Region(0, label, "box", x0, y0, xmax - x0, ymax - y0))
         else:
-            regions.append(Region(0, label, "polygon", points=(
-                (x0, y0), (xmax, y0), (xmax, ymax), (x0, ymax))))
+            regions.append(
+                Region(0, label, "polygon", points=((x0, y0), (xmax, y0), (xmax, ymax), (x0, ymax)))
+            )
     return picture, (int(width), int(height)), regions
 
 
@@ -144,7 +163,7 @@ def _item_id(path: str) -> str:
     stem = posixpath.splitext(path)[0]
     parts = stem.split("/")
     if ANNOTATIONS in parts[:-1]:
-        return "/".join(parts[parts.index(ANNOTATIONS) + 1:])
+        return "/".join(parts[parts.index(ANNOTATIONS) + 1 :])
     return stem
 
 
@@ -152,8 +171,11 @@ def _picture_path(path: str, picture: str, files: Mapping[str, bytes]) -> str:
     """The picture's path in the dataset: ``JPEGImages/<filename>`` beside the
     ``Annotations`` folder when it is there, else the file name as written."""
     parts = path.split("/")
-    root = "/".join(parts[:parts.index(ANNOTATIONS)]) if ANNOTATIONS in parts[:-1] else \
-        posixpath.dirname(path)
+    root = (
+        "/".join(parts[: parts.index(ANNOTATIONS)])
+        if ANNOTATIONS in parts[:-1]
+        else posixpath.dirname(path)
+    )
     candidate = posixpath.join(root, IMAGES, picture) if root else f"{IMAGES}/{picture}"
     if candidate in files or picture not in files:
         return candidate

@@ -45,20 +45,22 @@ def write_yolo(items: Sequence[ItemRegions], labels: Sequence[str]) -> dict[str,
             lines = []
             for region, _ in item.on(number):
                 if region.type == "point":
-                    raise FormatError(f"item {item.id}: YOLO files hold boxes and polygons, "
-                                      "not points (use COCO)")
+                    raise FormatError(
+                        f"item {item.id}: YOLO files hold boxes and polygons, not points (use COCO)"
+                    )
                 if region.label not in index:
                     raise FormatError(f"item {item.id}: {region.label!r} is not a label")
                 lines.append(_line(index[region.label], region, picture.width, picture.height))
             path = label_path(picture.file_name)
             if path in files:
-                raise FormatError(f"item {item.id}: two pictures are named "
-                                  f"{picture.file_name!r}")
+                raise FormatError(f"item {item.id}: two pictures are named {picture.file_name!r}")
             files[path] = "".join(f"{line}\n" for line in lines).encode()
     names = {k: label for k, label in enumerate(labels)}
     files["data.yaml"] = yaml.safe_dump(
         {"path": ".", "train": "images", "val": "images", "names": names},
-        sort_keys=False, allow_unicode=True).encode("utf-8")
+        sort_keys=False,
+        allow_unicode=True,
+    ).encode("utf-8")
     return files
 
 
@@ -73,16 +75,24 @@ def _line(cls: int, region: Region, width: int, height: int) -> str:
         return f"{round(v, DIGITS):.{DIGITS}f}".rstrip("0").rstrip(".") or "0"
 
     if region.type == "box":
-        values = [(region.x + region.w / 2) / width, (region.y + region.h / 2) / height,
-                  region.w / width, region.h / height]
+        values = [
+            (region.x + region.w / 2) / width,
+            (region.y + region.h / 2) / height,
+            region.w / width,
+            region.h / height,
+        ]
     else:
-        values = [v / (width if k % 2 == 0 else height)
-                  for k, v in enumerate(c for p in region.points for c in p)]
+        values = [
+            v / (width if k % 2 == 0 else height)
+            for k, v in enumerate(c for p in region.points for c in p)
+        ]
     return " ".join([str(cls), *(f(v) for v in values)])
 
 
 def read_yolo(
-    files: Mapping[str, bytes], role: Role = "regions", shapes: Sequence[Shape] = SHAPES,
+    files: Mapping[str, bytes],
+    role: Role = "regions",
+    shapes: Sequence[Shape] = SHAPES,
 ) -> list[Row]:
     """Rows of a YOLO dataset, one per picture (sorted by path), numbered from 1; a problem
     names the label file (as its field) and its line."""
@@ -92,8 +102,9 @@ def read_yolo(
     if problems:
         return [(0, None, problems)]
     pictures = sorted(p for p in clean if p.lower().endswith(IMAGE_EXTENSIONS))
-    label_files = {p for p in clean if p.endswith(".txt") and posixpath.basename(p)
-                   not in NAME_FILES}
+    label_files = {
+        p for p in clean if p.endswith(".txt") and posixpath.basename(p) not in NAME_FILES
+    }
     used: set[str] = set()
     rows: list[Row] = []
     for number, picture in enumerate(pictures, start=1):
@@ -110,12 +121,14 @@ def read_yolo(
         if row_problems:
             rows.append((number, None, row_problems))
             continue
-        rows.append(role_row(number, _item_id(picture), [picture], [size], labels or picture,
-                             regions, role))
+        rows.append(
+            role_row(number, _item_id(picture), [picture], [size], labels or picture, regions, role)
+        )
     orphans = sorted(label_files - used)
     if orphans:
-        rows.append((0, None, [Problem(0, p, "no picture of this name (images/...)")
-                               for p in orphans]))
+        rows.append(
+            (0, None, [Problem(0, p, "no picture of this name (images/...)") for p in orphans])
+        )
     if not pictures and not orphans:
         rows.append((0, None, [Problem(0, "", "no pictures in the dataset")]))
     return rows
@@ -137,8 +150,9 @@ def _names(files: Mapping[str, bytes]) -> tuple[list[str], list[Problem]]:
                 return list(names), []
             if isinstance(names, dict) and sorted(names) == list(range(len(names))):
                 return [str(names[k]) for k in range(len(names))], []
-            return [], [Problem(0, f"{path}: names", "must be a list of class names, or a "
-                                                    "mapping from 0")]
+            return [], [
+                Problem(0, f"{path}: names", "must be a list of class names, or a mapping from 0")
+            ]
     for path in sorted(files, key=lambda p: (p.count("/"), p)):
         if posixpath.basename(path) in NAME_FILES:
             try:
@@ -165,7 +179,7 @@ def _label_candidates(picture: str) -> list[str]:
     out = []
     for k in range(len(parts) - 1, -1, -1):
         if parts[k] == "images":
-            out.append("/".join([*parts[:k], "labels", *parts[k + 1:]]) + ".txt")
+            out.append("/".join([*parts[:k], "labels", *parts[k + 1 :]]) + ".txt")
             break
     out.append(stem + ".txt")
     return out
@@ -174,11 +188,15 @@ def _label_candidates(picture: str) -> list[str]:
 def _item_id(picture: str) -> str:
     stem = posixpath.splitext(picture)[0]
     parts = stem.split("/")
-    return "/".join(parts[parts.index("images") + 1:]) if "images" in parts[:-1] else stem
+    return "/".join(parts[parts.index("images") + 1 :]) if "images" in parts[:-1] else stem
 
 
 def _parse(
-    path: str, content: bytes, names: list[str], size: tuple[int, int], shapes: Sequence[Shape],
+    path: str,
+    content: bytes,
+    names: list[str],
+    size: tuple[int, int],
+    shapes: Sequence[Shape],
 ) -> tuple[list[Region], list[Problem]]:
     try:
         text = content.decode("utf-8-sig")
@@ -199,7 +217,11 @@ def _parse(
 
 
 def _region(
-    tokens: list[str], names: list[str], width: int, height: int, shapes: Sequence[Shape],
+    tokens: list[str],
+    names: list[str],
+    width: int,
+    height: int,
+    shapes: Sequence[Shape],
 ) -> Region:
     if not tokens[0].isdigit() or int(tokens[0]) >= len(names):
         raise ValueError(f"class {tokens[0]!r} is not a class number (0 to {len(names) - 1})")
@@ -217,13 +239,15 @@ def _region(
         x1, y1 = x0 + w * width, y0 + h * height
         return Region(0, label, "polygon", points=((x0, y0), (x1, y0), (x1, y1), (x0, y1)))
     if len(values) >= 6 and len(values) % 2 == 0:
-        points = tuple((values[k] * width, values[k + 1] * height)
-                       for k in range(0, len(values), 2))
+        points = tuple(
+            (values[k] * width, values[k + 1] * height) for k in range(0, len(values), 2)
+        )
         polygon = Region(0, label, "polygon", points=points)
         if "polygon" in shapes or "box" not in shapes:
             return polygon
         x0, y0, x1, y1 = polygon.bounds()
         return Region(0, label, "box", x0, y0, x1 - x0, y1 - y0)
-    raise ValueError(f"{len(values)} values after the class: a box has 4 (cx cy w h), a "
-                     "polygon 6 or more (x y pairs)")
-
+    raise ValueError(
+        f"{len(values)} values after the class: a box has 4 (cx cy w h), a "
+        "polygon 6 or more (x y pairs)"
+    )
