@@ -39,7 +39,7 @@ SKIP_SHARE = 0.5
 
 
 async def after_gold(
-    ctx: Ctx, member: Member, project: Project, item: Item, value: str, correct: bool
+    ctx: Ctx, member: Member, project: Project, item: Item, correct: bool
 ) -> Screen | str | None:
     """Qualification progress, the suspension check and feedback after a gold answer.
 
@@ -52,7 +52,7 @@ async def after_gold(
         return None
     if role.qualification == Qualification.PENDING:
         counts = (await tx.gold_counts(project.id, [member.id], since=role.qual_since))[member.id]
-        feedback = gold_feedback(project, item, value, correct)
+        feedback = gold_feedback(project, item, correct)
         if counts.total < policy.qualification:
             left = policy.qualification - counts.total
             text = f"{feedback}\n\n_Qualification: {left} to go._"
@@ -81,7 +81,7 @@ async def after_gold(
         return Screen(text=SUSPENDED)
     show = policy.gold_feedback == "always" or (policy.gold_feedback == "mistake" and not correct)
     if show:
-        return await _with_next(ctx, member, gold_feedback(project, item, value, correct))
+        return await _with_next(ctx, member, gold_feedback(project, item, correct))
     return None
 
 
@@ -91,7 +91,8 @@ SUSPENDED = (
 )
 
 
-def gold_feedback(project: Project, item: Item, value: str, correct: bool) -> str:
+def gold_feedback(project: Project, item: Item, correct: bool) -> str:
+    """Whether a gold answer was right, with the right answer and the item's explanation."""
     right = escape(task_type(project.spec.task).describe(project.spec, item.gold or ""))
     head = f"✓ Right: *{right}*." if correct else f"✗ Not quite: this one is *{right}*."
     if item.explanation:

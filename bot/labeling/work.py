@@ -294,7 +294,7 @@ async def _save(ctx: Ctx, tap: Tap | None, member: Member, lease: LeaseView, val
         status = await settle_item(tx, project, item, item.n_answers + 1, ctx.now)
         await behaviour_signals(ctx, member, project, answer)
     else:
-        screen = await after_gold(ctx, member, project, item, value, correct)
+        screen = await after_gold(ctx, member, project, item, correct)
     if isinstance(screen, str):
         task = await next_screen(ctx, member, project, lease_free=True)
         screen = replace(task, text=f"{screen}\n\n{task.text}")

@@ -121,10 +121,12 @@ async def import_batch(
     )
 
 
-async def allow_retry(store: Store, project_name: str, pseudonym: str) -> None:
+async def allow_retry(
+    store: Store, project_name: str, pseudonym: str, now: float | None = None
+) -> None:
     """Let an annotator who failed the qualification take it again (with questions they have
-    not seen yet)."""
-    now = time.time()
+    not seen yet); only gold answered from `now` on (default: the present) counts for it."""
+    now = time.time() if now is None else now
     async with store.transaction() as tx:
         project = await require_project(tx, project_name)
         member = await tx.member_by_pseudonym(pseudonym)
