@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from adapters.console.recorder import Person, Recorder
+from bot.chat.actions import Toast
 from bot.chat.events import Actor
 from bot.chat.markup import plain
 from bot.context import Ctx
@@ -175,3 +176,24 @@ async def test_suspending_someone_who_holds_no_task_wakes_who_can_redo_their_wor
     assert BACK in text(carol)
     await carol.tap("Next task")
     assert "item number 0" in text(carol)
+
+
+
+async def test_a_task_given_back_by_undo_is_held_for_the_whole_lease_again(
+    recorder: Recorder, make_project: MakeProject, clock: Clock
+) -> None:
+    """Two items of two answers: after ann's undo she holds one of the four slots for a
+    whole lease from the undo, so of four people asking 20 minutes later one waits."""
+    code = await make_project(items=2, overlap=2)
+    ann = recorder.person("ann")
+    await ann.command("start", code)
+    clock.advance(20 * 60)
+    await ann.tap("pos")
+    await ann.tap("Undo")
+    clock.advance(20 * 60)  # 40 minutes after the first showing, 20 after the undo
+    others = [recorder.person(name) for name in ("bob", "cat", "dan", "eve")]
+    for person in others:
+        await person.command("start", code)
+    assert ["item number" in text(p) for p in others] == [True, True, True, False]
+    saved = await ann.tap("neg")
+    assert [a.text for a in saved if isinstance(a, Toast)] == ["Saved ✓"]

@@ -70,23 +70,24 @@ def test_below_and_maybe_below_are_strict() -> None:
 
 
 @pytest.mark.parametrize(
-    "kwargs",
+    ("kwargs", "message"),
     [
-        {"correct": 4, "total": 3},
-        {"correct": -1, "total": 3},
-        {"correct": 0, "total": -1},
-        {"prior_mean": 1.0},
-        {"prior_mean": 0.0},
-        {"prior_strength": 0.0},
-        {"prior_strength": -1.0},
-        {"level": 0.0},
-        {"level": 1.0},
+        ({"correct": 4, "total": 3}, "need 0 <= correct <= total"),
+        ({"correct": -1, "total": 3}, "need 0 <= correct <= total"),
+        ({"correct": 0, "total": -1}, "need 0 <= correct <= total"),
+        ({"prior_mean": 1.0}, "prior_mean must lie strictly between 0 and 1"),
+        ({"prior_mean": 0.0}, "prior_mean must lie strictly between 0 and 1"),
+        ({"prior_strength": 0.0}, "prior_strength must be positive"),
+        ({"prior_strength": -1.0}, "prior_strength must be positive"),
+        ({"level": 0.0}, "level must lie strictly between 0 and 1"),
+        ({"level": 1.0}, "level must lie strictly between 0 and 1"),
     ],
 )
-def test_bad_arguments_raise(kwargs: dict[str, float]) -> None:
+def test_bad_arguments_raise_naming_the_argument(kwargs: dict[str, float], message: str) -> None:
     args: dict[str, float] = {"correct": 1, "total": 2, **kwargs}
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError) as raised:
         gold_accuracy(**args)  # type: ignore[arg-type]
+    assert str(raised.value) == message
 
 
 def test_arguments_at_their_edges_are_taken() -> None:
