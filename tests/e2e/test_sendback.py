@@ -143,3 +143,27 @@ def test_audit_lines_name_who_did_what_and_when() -> None:
     assert line == (
         f"2027-01-15T09:00:00+01:00  a-1234567890  batch.publish         batch={json.dumps('b1')}"
     )
+
+
+async def test_a_suspended_annotator_cannot_relabel_or_keep_what_qa_sent_back(
+    recorder: Recorder, store: Store
+) -> None:
+    root, quinn, people = await setup(recorder, store)
+    await people[0].tap("pos")
+    await people[1].tap("neg")
+    await quinn.command("review")
+    await quinn.tap("Send back")
+    await quinn.text("Look again.")
+    assert await recorder.deliver() == 2
+    await root.command("members")
+    listing = plain(recorder.chats["root"].messages[-1].screen.text).splitlines()
+    row = next(line.split(".")[0] for line in listing if line.split(". ", 1)[-1].startswith("p1"))
+    await root.command("suspend", row)
+    before = await rows(store)
+    for label in ("pos", "Keep my answer"):
+        refused = await people[1].tap(label)
+        assert [getattr(a, "text", "") for a in refused] == [
+            "You are no longer an active annotator here."
+        ]
+    await people[1].text("I keep it.")
+    assert await rows(store) == before
