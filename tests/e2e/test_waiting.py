@@ -178,7 +178,6 @@ async def test_suspending_someone_who_holds_no_task_wakes_who_can_redo_their_wor
     assert "item number 0" in text(carol)
 
 
-
 async def test_a_task_given_back_by_undo_is_held_for_the_whole_lease_again(
     recorder: Recorder, make_project: MakeProject, clock: Clock
 ) -> None:
