@@ -35,7 +35,7 @@ from bot.managing.operations import import_batch, make_invite, save_project
 from bot.managing.projectfile import parse_project
 from bot.media.images import prepare_image
 from bot.media.importing import load_batch
-from bot.media.store import MediaStore
+from bot.media.store import MediaStore, UploadRefs
 from domain.enums import Role
 from domain.spec import ProjectSpec
 from storage import open_store
@@ -146,7 +146,9 @@ async def uploads_per_label(items: int, people: int, overlap: int, folder: Path)
         await import_batch(store, "pics", "b.zip", zip_batch(pictures), True, media=media)
         code = (await make_invite(store, "pics", Role.ANNOTATOR, None, None)).code
         config = TelegramConfig(token=tg.token, api_url=tg.root, overall_max_rate=0)
-        adapter = TelegramAdapter(Core(store, rng=random.Random(1), media=media), config)
+        adapter = TelegramAdapter(
+            Core(store, rng=random.Random(1), media=media), config, UploadRefs(store)
+        )
         await adapter.start()
         latencies: list[float] = []
         started = time.perf_counter()

@@ -36,6 +36,7 @@ from bench.core import PROJECT, batch
 from bot.core import Core
 from bot.managing.operations import import_batch, make_invite, save_project
 from bot.managing.projectfile import parse_project
+from bot.media.store import UploadRefs
 from domain.enums import Role
 from storage import open_store
 from tests.fakes.telegram_api import FakeTelegram
@@ -113,7 +114,7 @@ async def serve_in_process(
         listen=("127.0.0.1", port),
         overall_max_rate=bot_rate,
     )
-    adapter = TelegramAdapter(Core(store, rng=random.Random(1)), config)
+    adapter = TelegramAdapter(Core(store, rng=random.Random(1)), config, UploadRefs(store))
     await adapter.start()
     try:
         yield

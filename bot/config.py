@@ -1,11 +1,13 @@
 """Settings from the environment (prefix ``TAPMARK_``). Secrets come only from here and are
-held as SecretStr, so they never print in a log line or a traceback."""
+held as SecretStr, so they never print in a log line or a traceback. Each platform's own
+settings (``TAPMARK_TELEGRAM_*``, ``TAPMARK_SLACK_*``) are its adapter's, read with the same
+`load_settings`."""
 
 from __future__ import annotations
 
-import re
+from typing import TypeVar
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tasks.values import BatchLimits
@@ -24,20 +26,6 @@ class Settings(BaseSettings):
     listen: str = "127.0.0.1:8080"
     admins: str = ""
     log_level: str = "INFO"
-
-    telegram_token: SecretStr | None = None
-    telegram_api_url: str = "https://api.telegram.org"
-    telegram_webhook_url: str | None = None
-    telegram_webhook_secret: SecretStr | None = None
-    telegram_rate: float = Field(30.0, ge=0)
-    telegram_bot_name: str | None = None
-    """The bot's Telegram username (from BotFather, with or without the @), so that
-    `tapmark invite` can print the ``https://t.me/NAME?start=CODE`` link."""
-
-    slack_bot_token: SecretStr | None = None
-    slack_signing_secret: SecretStr | None = None
-    slack_app_token: SecretStr | None = None
-    slack_api_url: str = "https://slack.com/api/"
 
     media_dir: str | None = None
     """Where media files are stored by content; default: ``media`` beside the SQLite file,
@@ -74,21 +62,6 @@ class Settings(BaseSettings):
         if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
             raise ValueError("expected host:port, such as 127.0.0.1:8080")
         return value
-
-    @field_validator("telegram_bot_name")
-    @classmethod
-    def _bot_name(cls, value: str | None) -> str | None:
-        if value is None or not value.strip():
-            return None
-        name = value.strip().removeprefix("@")
-        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{3,31}", name) or not name.lower().endswith(
-            "bot"
-        ):
-            raise ValueError(
-                "expected the bot's username, such as labels_bot (5 to 32 "
-                "letters, digits or _, ending in bot)"
-            )
-        return name
 
     @field_validator("log_level")
     @classmethod
@@ -131,12 +104,22 @@ def parse_admins(text: str) -> frozenset[tuple[str, str]]:
     return frozenset(admins)
 
 
+S = TypeVar("S", bound=BaseSettings)
+
+
 def load_settings() -> Settings:
-    """Read the settings, turning the first problem into one clear line."""
+    """Read the core's settings, turning the first problem into one clear line."""
+    return read_settings(Settings)
+
+
+def read_settings(kind: type[S]) -> S:
+    """Read settings of `kind` (the core's, or a platform's own) from the environment, turning
+    the first problem into one clear line that names the variable."""
     try:
-        return Settings()
+        return kind()
     except ValidationError as exc:
         err = exc.errors()[0]
-        name = "TAPMARK_" + "_".join(str(p) for p in err["loc"]).upper()
+        prefix = str(kind.model_config.get("env_prefix") or "")
+        name = prefix + "_".join(str(p) for p in err["loc"]).upper()
         message = str(err["msg"]).removeprefix("Value error, ")
         raise ConfigError(f"bad setting {name}: {message}") from None

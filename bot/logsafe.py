@@ -10,15 +10,21 @@ from collections.abc import Iterable
 MIN_SECRET = 4  # shorter "secrets" (test values) are not redacted: they would garble every line
 
 
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """`text` with every secret (of at least `MIN_SECRET` characters) replaced."""
+    for secret in secrets:
+        if len(secret) >= MIN_SECRET:
+            text = text.replace(secret, "<redacted>")
+    return text
+
+
 class Redact(logging.Filter):
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
         self.secrets = [s for s in secrets if len(s) >= MIN_SECRET]
 
     def _clean(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "<redacted>")
-        return text
+        return redact(text, self.secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()

@@ -17,7 +17,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.config import Settings, load_settings
+from adapters.telegram.config import TelegramSettings
+from bot.config import Settings, load_settings, read_settings
 from bot.exports.annotators import export_annotators, period
 from bot.exports.formats import FORMATS
 from bot.managing.operations import (
@@ -96,7 +97,7 @@ async def _invite(store: Store, args: argparse.Namespace) -> int:
         return usage_error("invite", "--uses must be 1 or more (leave it out for the default)")
     if args.expires_days is not None and not args.expires_days > 0:
         return usage_error("invite", "--expires-days must be more than 0")
-    bot_name = load_settings().telegram_bot_name
+    bot_name = read_settings(TelegramSettings).bot_name
     invite = await make_invite(store, args.project, Role(args.role), args.uses, args.expires_days)
     uses = (
         "unlimited uses"

@@ -15,10 +15,23 @@ It only translates; the labeling logic is the core's. Modules, one job each:
 - `handlers`: the Bolt listeners that join them together.
 - `outbox`: serves the core's outbox to Slack members.
 - `logsafe`: keeps tokens and the signing secret out of logs.
+- `platform`: the entry the composition root lists (configured? launch, with start-up
+  errors read as one line).
 - `app`: `SlackAdapter`, which builds the AsyncApp and runs HTTP mode or Socket Mode.
 """
 
-from adapters.slack.app import SlackAdapter
-from adapters.slack.config import SlackConfig
+from typing import Any
 
 __all__ = ["SlackAdapter", "SlackConfig"]
+
+_HOMES = {"SlackAdapter": "adapters.slack.app", "SlackConfig": "adapters.slack.config"}
+
+
+def __getattr__(name: str) -> Any:
+    """The adapter's classes, imported on first use: the platform library takes a while to
+    load, and most commands (and the root's list of platforms) never need it."""
+    if name in _HOMES:
+        import importlib
+
+        return getattr(importlib.import_module(_HOMES[name]), name)
+    raise AttributeError(name)

@@ -1,6 +1,6 @@
 """`SlackAdapter`: a Bolt AsyncApp on a Web API root, served over HTTP or Socket Mode.
 
-    adapter = SlackAdapter(core, SlackConfig(bot_token=..., signing_secret=..., api_url=...))
+    adapter = SlackAdapter(core, SlackConfig(bot_token=..., signing_secret=..., ...), uploads)
     await adapter.start()   # auth.test, then the HTTP listener (or the Socket Mode connection)
     ...
     await adapter.stop()    # in reverse; work already acknowledged is finished first
@@ -43,7 +43,7 @@ SOCKET_CONNECT_SECONDS = 30.0
 
 
 class SlackAdapter:
-    def __init__(self, core: Core, config: SlackConfig) -> None:
+    def __init__(self, core: Core, config: SlackConfig, uploads: UploadRefs) -> None:
         quiet_libraries()
         self.core = core
         self.config = config
@@ -64,7 +64,7 @@ class SlackAdapter:
             )
         self.client = self.workspaces.clients[0]
         self.directory = Directory(self.workspaces)
-        self.executor = Executor(self.workspaces, self.directory, UploadRefs(core.store))
+        self.executor = Executor(self.workspaces, self.directory, uploads)
         self.home = Home(core, self.workspaces)
         self.handlers = Handlers(core, self.executor, self.home)
         self.handlers.install(self.app)
@@ -90,6 +90,10 @@ class SlackAdapter:
                 CountedConnectionRetries(max_retry_count=config.connection_retries),
             ],
         )
+
+    @property
+    def description(self) -> str:
+        return f"@{self.bot_name} on Slack"
 
     @property
     def mode(self) -> str:

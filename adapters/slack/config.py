@@ -1,10 +1,29 @@
-"""What the Slack adapter needs to run, taken from `bot.config.Settings` or given by a test."""
+"""What the Slack adapter needs to run: its settings from the environment
+(``TAPMARK_SLACK_*``), or a configuration given by a test."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.config import ConfigError, Settings
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.config import ConfigError
+
+
+class SlackSettings(BaseSettings):
+    """Slack's settings; Slack is configured when the bot token and signing secret are set."""
+
+    model_config = SettingsConfigDict(env_prefix="TAPMARK_SLACK_", extra="ignore")
+
+    bot_token: SecretStr | None = None
+    signing_secret: SecretStr | None = None
+    app_token: SecretStr | None = None
+    api_url: str = "https://slack.com/api/"
+
+    @property
+    def configured(self) -> bool:
+        return self.bot_token is not None and self.signing_secret is not None
 
 
 @dataclass(frozen=True)
@@ -51,16 +70,18 @@ class SlackConfig:
         return tuple(s for s in (*self.bot_tokens, self.signing_secret, self.app_token) if s)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> SlackConfig:
-        if settings.slack_bot_token is None:
+    def from_settings(
+        cls, settings: SlackSettings, listen: tuple[str, int] = ("127.0.0.1", 8080)
+    ) -> SlackConfig:
+        if settings.bot_token is None:
             raise ConfigError("bad setting TAPMARK_SLACK_BOT_TOKEN: not set")
-        if settings.slack_signing_secret is None:
+        if settings.signing_secret is None:
             raise ConfigError("bad setting TAPMARK_SLACK_SIGNING_SECRET: not set")
-        app_token = settings.slack_app_token
+        app_token = settings.app_token
         return cls(
-            bot_token=settings.slack_bot_token.get_secret_value(),
-            signing_secret=settings.slack_signing_secret.get_secret_value(),
+            bot_token=settings.bot_token.get_secret_value(),
+            signing_secret=settings.signing_secret.get_secret_value(),
             app_token=app_token.get_secret_value() if app_token is not None else None,
-            api_url=settings.slack_api_url,
-            listen=settings.listen_host_port(),
+            api_url=settings.api_url,
+            listen=listen,
         )

@@ -1,6 +1,6 @@
 """`TelegramAdapter`: the Application built against a Bot API root, run with the manual lifecycle.
 
-    adapter = TelegramAdapter(core, TelegramConfig(token=..., api_url=...))
+    adapter = TelegramAdapter(core, TelegramConfig(token=..., api_url=...), uploads)
     await adapter.start()   # getMe, setMyCommands, polling or webhook, then handlers run
     ...
     await adapter.stop()    # in reverse; updates already fetched are handled first
@@ -56,7 +56,7 @@ MANAGER_COMMANDS = [
 
 
 class TelegramAdapter:
-    def __init__(self, core: Core, config: TelegramConfig) -> None:
+    def __init__(self, core: Core, config: TelegramConfig, uploads: UploadRefs) -> None:
         self.core = core
         self.config = config
         self.app: Application = (  # type: ignore[type-arg]
@@ -74,7 +74,7 @@ class TelegramAdapter:
             .build()
         )
         self.retry = Retry(config.send_attempts, config.backoff)
-        self.executor = Executor(self.app.bot, self.retry, UploadRefs(core.store))
+        self.executor = Executor(self.app.bot, self.retry, uploads)
         Handlers(core, self.executor, self._menu_for).install(self.app)
         self.outbox = OutboxPump(
             core, "telegram", lambda send: self.executor.apply([send]), config.outbox_interval
@@ -84,6 +84,10 @@ class TelegramAdapter:
     @property
     def username(self) -> str:
         return str(self.app.bot.username)
+
+    @property
+    def description(self) -> str:
+        return f"@{self.username} on Telegram"
 
     async def start(self) -> None:
         app, config = self.app, self.config

@@ -1,11 +1,46 @@
-"""What the Telegram adapter needs to run, taken from `bot.config.Settings` or given by a test."""
+"""What the Telegram adapter needs to run: its settings from the environment
+(``TAPMARK_TELEGRAM_*``), or a configuration given by a test."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from bot.config import ConfigError, Settings
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.config import ConfigError
+
+
+class TelegramSettings(BaseSettings):
+    """Telegram's settings; `token` unset means Telegram is not configured."""
+
+    model_config = SettingsConfigDict(env_prefix="TAPMARK_TELEGRAM_", extra="ignore")
+
+    token: SecretStr | None = None
+    api_url: str = "https://api.telegram.org"
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    rate: float = Field(30.0, ge=0)
+    bot_name: str | None = None
+    """The bot's Telegram username (from BotFather, with or without the @), so that
+    `tapmark invite` can print the ``https://t.me/NAME?start=CODE`` link."""
+
+    @field_validator("bot_name")
+    @classmethod
+    def _bot_name(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        name = value.strip().removeprefix("@")
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{3,31}", name) or not name.lower().endswith(
+            "bot"
+        ):
+            raise ValueError(
+                "expected the bot's username, such as labels_bot (5 to 32 "
+                "letters, digits or _, ending in bot)"
+            )
+        return name
 
 
 @dataclass(frozen=True)
@@ -46,15 +81,17 @@ class TelegramConfig:
         return urlsplit(self.webhook_url or "").path.strip("/")
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> TelegramConfig:
-        if settings.telegram_token is None:
+    def from_settings(
+        cls, settings: TelegramSettings, listen: tuple[str, int] = ("127.0.0.1", 8080)
+    ) -> TelegramConfig:
+        if settings.token is None:
             raise ConfigError("bad setting TAPMARK_TELEGRAM_TOKEN: not set")
-        secret = settings.telegram_webhook_secret
+        secret = settings.webhook_secret
         return cls(
-            token=settings.telegram_token.get_secret_value(),
-            api_url=settings.telegram_api_url,
-            webhook_url=settings.telegram_webhook_url or None,
+            token=settings.token.get_secret_value(),
+            api_url=settings.api_url,
+            webhook_url=settings.webhook_url or None,
             webhook_secret=secret.get_secret_value() if secret is not None else None,
-            listen=settings.listen_host_port(),
-            overall_max_rate=settings.telegram_rate,
+            listen=listen,
+            overall_max_rate=settings.rate,
         )

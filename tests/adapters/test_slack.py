@@ -20,6 +20,7 @@ import pytest
 from slack_sdk.errors import SlackApiError
 
 from adapters.slack import SlackAdapter, SlackConfig
+from adapters.slack.config import SlackSettings
 from adapters.slack.mrkdwn import ZWSP, slash_commands, to_mrkdwn
 from adapters.slack.redelivery import is_redelivery
 from adapters.slack.render import render
@@ -27,8 +28,9 @@ from bot import metrics
 from bot.chat.actions import Button, Screen
 from bot.chat.markup import escape
 from bot.chat.outbox import notify
-from bot.config import ConfigError, Settings
+from bot.config import ConfigError
 from bot.core import Core
+from bot.media.store import UploadRefs
 from domain.enums import Role
 from storage.contract import Store
 from tests.conftest import BOTH_ENGINES, free_port
@@ -61,7 +63,7 @@ async def start(slack: FakeSlack, store: Store) -> AsyncIterator[Start]:
             signing_secret=slack.signing_secret, api_url=slack.api_url,
             listen=("127.0.0.1", 0), **options,
         )  # fmt: skip
-        adapter = SlackAdapter(core or Core(store, rng=random.Random(3)), config)
+        adapter = SlackAdapter(core or Core(store, rng=random.Random(3)), config, UploadRefs(store))
         await adapter.start()
         running.append(adapter)
         slack.connect_app(f"http://127.0.0.1:{adapter.port}/slack/events")
@@ -499,21 +501,19 @@ def test_retry_headers() -> None:
 
 
 def test_config_from_settings() -> None:
-    settings = Settings(
-        slack_bot_token="xoxb-1, xoxb-2", slack_signing_secret="s", listen="0.0.0.0:9000"
-    )
-    config = SlackConfig.from_settings(settings)
+    settings = SlackSettings(bot_token="xoxb-1, xoxb-2", signing_secret="s")
+    config = SlackConfig.from_settings(settings, ("0.0.0.0", 9000))
     assert config.bot_tokens == ("xoxb-1", "xoxb-2") and config.listen == ("0.0.0.0", 9000)
     assert not config.socket_mode and "xoxb" not in repr(config)
     with pytest.raises(ConfigError, match="TAPMARK_SLACK_SIGNING_SECRET"):
-        SlackConfig.from_settings(Settings(slack_bot_token="xoxb-1"))
+        SlackConfig.from_settings(SlackSettings(bot_token="xoxb-1"))
 
 
 async def test_a_wrong_token_fails_at_start(slack: FakeSlack, store: Store) -> None:
     config = SlackConfig(
         bot_token="xoxb-wrong", signing_secret="s", api_url=slack.api_url, listen=("127.0.0.1", 0)
     )
-    adapter = SlackAdapter(Core(store), config)
+    adapter = SlackAdapter(Core(store), config, UploadRefs(store))
     with pytest.raises(SlackApiError) as failure:
         await adapter.start()
     assert failure.value.response["error"] == "invalid_auth"
@@ -527,7 +527,7 @@ async def test_socket_mode_is_chosen_by_the_app_token(slack: FakeSlack, store: S
         bot_token=slack.token, signing_secret="s", app_token="xapp-1-A1-fake",
         api_url=slack.api_url,
     )  # fmt: skip
-    adapter = SlackAdapter(Core(store), config)
+    adapter = SlackAdapter(Core(store), config, UploadRefs(store))
     assert adapter.mode == "Socket Mode"
     with pytest.raises(SlackApiError):  # apps.connections.open: the fake does not have it
         await adapter.start()

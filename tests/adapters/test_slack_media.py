@@ -19,7 +19,7 @@ from adapters.slack import SlackAdapter, SlackConfig
 from bot.core import Core
 from bot.managing.operations import import_batch, make_invite, save_project
 from bot.managing.projectfile import parse_project
-from bot.media.store import MediaStore
+from bot.media.store import MediaStore, UploadRefs
 from domain.enums import Role
 from storage.contract import Store
 from tests.fakes.slack_api import FakeSlack, SlackMessage
@@ -46,7 +46,9 @@ async def start(
             signing_secret=slack.signing_secret, api_url=slack.api_url,
             listen=("127.0.0.1", 0),
         )  # fmt: skip
-        adapter = SlackAdapter(Core(store, rng=random.Random(3), media=media), config)
+        adapter = SlackAdapter(
+            Core(store, rng=random.Random(3), media=media), config, UploadRefs(store)
+        )
         await adapter.start()
         running.append(adapter)
         slack.connect_app(f"http://127.0.0.1:{adapter.port}/slack/events")

@@ -16,6 +16,7 @@ import pytest
 
 from adapters.slack import SlackAdapter, SlackConfig
 from bot.core import Core
+from bot.media.store import UploadRefs
 from storage.contract import Store
 from tests.adapters import workplace as wp
 from tests.fakes.slack_api import FakeSlack, SlackMessage
@@ -48,7 +49,7 @@ async def adapter(slack: FakeSlack, store: Store) -> AsyncIterator[SlackAdapter]
         bot_token=slack.token, signing_secret=slack.signing_secret, api_url=slack.api_url,
         listen=("127.0.0.1", 0), outbox_interval=0.05,
     )  # fmt: skip
-    running = SlackAdapter(core, config)
+    running = SlackAdapter(core, config, UploadRefs(store))
     await running.start()
     slack.connect_app(f"http://127.0.0.1:{running.port}/slack/events")
     yield running

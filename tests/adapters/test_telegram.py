@@ -29,6 +29,7 @@ from bot.chat.actions import Button, Screen, Send, SendFile
 from bot.chat.events import Actor, MessageRef
 from bot.config import ConfigError
 from bot.core import Core
+from bot.media.store import UploadRefs
 from domain.enums import Role
 from storage import open_store
 from storage.contract import Store
@@ -54,7 +55,9 @@ async def start(tg: FakeTelegram, store: Store) -> AsyncIterator[Start]:
 
     async def go(core: Core | None = None, **options: Any) -> TelegramAdapter:
         config = TelegramConfig(token=tg.token, api_url=tg.root, backoff=0.05, **options)
-        adapter = TelegramAdapter(core or Core(store, rng=random.Random(3)), config)
+        adapter = TelegramAdapter(
+            core or Core(store, rng=random.Random(3)), config, UploadRefs(store)
+        )
         await adapter.start()
         running.append(adapter)
         return adapter

@@ -21,7 +21,7 @@ from adapters.telegram import TelegramAdapter, TelegramConfig
 from bot.core import Core
 from bot.managing.operations import import_batch, make_invite, save_project
 from bot.managing.projectfile import parse_project
-from bot.media.store import MediaStore
+from bot.media.store import MediaStore, UploadRefs
 from domain.enums import Role
 from storage import open_store
 from storage.contract import Store
@@ -48,7 +48,7 @@ async def start(tg: FakeTelegram, store: Store, media: MediaStore) -> AsyncItera
     async def go(on: Store | None = None) -> TelegramAdapter:
         core = Core(on or store, rng=random.Random(3), media=media)
         config = TelegramConfig(token=tg.token, api_url=tg.root, backoff=0.05)
-        adapter = TelegramAdapter(core, config)
+        adapter = TelegramAdapter(core, config, UploadRefs(store))
         await adapter.start()
         running.append(adapter)
         return adapter

@@ -14,6 +14,7 @@ import pytest
 
 from adapters.telegram import TelegramAdapter, TelegramConfig
 from bot.core import Core
+from bot.media.store import UploadRefs
 from storage.contract import Store
 from tests.adapters import workplace as wp
 from tests.fakes.telegram_api import ChatMessage, FakeTelegram
@@ -46,7 +47,7 @@ async def tg() -> AsyncIterator[FakeTelegram]:
 async def adapter(tg: FakeTelegram, store: Store) -> AsyncIterator[TelegramAdapter]:
     core = Core(store, rng=random.Random(3), admins=frozenset({("telegram", str(ADMIN))}))
     config = TelegramConfig(token=tg.token, api_url=tg.root, backoff=0.05, outbox_interval=0.05)
-    running = TelegramAdapter(core, config)
+    running = TelegramAdapter(core, config, UploadRefs(store))
     await running.start()
     yield running
     await running.stop()

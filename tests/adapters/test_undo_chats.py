@@ -16,6 +16,7 @@ from adapters.slack import SlackAdapter, SlackConfig
 from adapters.telegram import TelegramAdapter, TelegramConfig
 from bot.core import Core
 from bot.labeling.undo import ALREADY, NOTHING, SETTLED, STALE
+from bot.media.store import UploadRefs
 from storage import open_store
 from storage.contract import Store
 from tests.fakes.slack_api import FakeSlack, SlackMessage
@@ -72,7 +73,7 @@ async def tg() -> AsyncIterator[FakeTelegram]:
 async def telegram(tg: FakeTelegram, store: Store) -> AsyncIterator[TelegramAdapter]:
     core = Core(store, rng=random.Random(3))
     config = TelegramConfig(token=tg.token, api_url=tg.root, backoff=0.05, outbox_interval=0.05)
-    running = TelegramAdapter(core, config)
+    running = TelegramAdapter(core, config, UploadRefs(store))
     await running.start()
     yield running
     await running.stop()
@@ -166,7 +167,7 @@ async def slack_app(slack: FakeSlack, store: Store) -> AsyncIterator[SlackAdapte
         bot_token=slack.token, signing_secret=slack.signing_secret, api_url=slack.api_url,
         listen=("127.0.0.1", 0), outbox_interval=0.05,
     )  # fmt: skip
-    running = SlackAdapter(core, config)
+    running = SlackAdapter(core, config, UploadRefs(store))
     await running.start()
     slack.connect_app(f"http://127.0.0.1:{running.port}/slack/events")
     yield running

@@ -16,6 +16,8 @@ import pytest
 import yaml
 
 from adapters.health import HealthServer
+from adapters.slack.config import SlackSettings
+from adapters.telegram.config import TelegramSettings
 from bot.config import Settings
 from cli.main import build_parser
 from storage.contract import Store
@@ -31,7 +33,11 @@ def compose() -> dict[str, Any]:
 
 
 def test_compose_passes_only_settings_tapmark_reads() -> None:
-    known = {f"TAPMARK_{name.upper()}" for name in Settings.model_fields}
+    known = {
+        f"{kind.model_config.get('env_prefix')}{name.upper()}"
+        for kind in (Settings, TelegramSettings, SlackSettings)
+        for name in kind.model_fields
+    }
     services = compose()["services"]
     workers = [s for name, s in services.items() if name in ("telegram", "slack")]
     assert workers

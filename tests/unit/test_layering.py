@@ -33,7 +33,13 @@ LAYERS: list[tuple[str, ...]] = [
     ("bot.managing", "bot.jobs"),
     ("bot.core",),
     ("bot.outbox_pump",),
-    ("adapters.fetch", "adapters.health", "adapters.healthcheck", "adapters.markdown"),
+    (
+        "adapters.fetch",
+        "adapters.health",
+        "adapters.healthcheck",
+        "adapters.markdown",
+        "adapters.platform",
+    ),
     ("adapters.console", "adapters.slack", "adapters.telegram", "adapters.web"),
     ("cli",),
 ]
