@@ -46,6 +46,18 @@ async def test_without_a_quota_the_card_counts_the_batch(
     assert progress(alice) == "1 of 6 in this batch · 1 done today"
 
 
+async def test_without_a_quota_done_today_starts_again_the_next_day(
+    recorder: Recorder, make_project: MakeProject, clock: Clock
+) -> None:
+    code = await make_project(items=8)
+    alice = recorder.person("alice")
+    await alice.command("start", code)
+    await alice.tap("neg")  # the test clock starts on a Friday
+    clock.advance(86_400)  # Saturday, the same week
+    await alice.tap("neg")
+    assert progress(alice) == "2 of 8 in this batch · 1 done today"
+
+
 async def test_a_daily_quota_is_what_the_card_counts_against(
     recorder: Recorder, make_project: MakeProject, clock: Clock
 ) -> None:

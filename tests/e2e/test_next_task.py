@@ -69,3 +69,15 @@ async def test_someone_without_an_annotator_role_is_told_so(
     await quinn.command("next")
     assert text(quinn) == "You are not an annotator in Test sentiment."
     assert on_screen(quinn) == []
+
+
+async def test_a_qualification_question_is_given_up_once_its_lease_ran_out(
+    recorder: Recorder, make_project: MakeProject, clock: Clock
+) -> None:
+    code = await make_project(items=8, gold_every=4, extra="qualification = 2")
+    ann = recorder.person("ann")
+    await ann.command("start", code)
+    clock.advance(LEASE_S + 20)
+    await recorder.person("bob").command("start", code)
+    refused = await ann.tap("pos")
+    assert [getattr(a, "text", "") for a in refused] == ["This task is no longer yours."]

@@ -153,3 +153,17 @@ async def test_a_typed_answer_after_the_task_went_to_someone_else_is_not_saved(
     await bob.text("HELLO")
     records = await export(store)
     assert [a["value"] for a in records["t1"]["answers"]] == ["HELLO"]
+
+
+async def test_an_answer_on_the_card_of_a_task_already_reported_is_refused(
+    recorder: Recorder, make_project: MakeProject, store: Store
+) -> None:
+    code = await make_project(items=3, overlap=1)
+    ann = recorder.person("ann")
+    await ann.command("start", code)
+    assert ann.screen is not None
+    old = next(b.token for b in ann.screen.buttons() if b.label == "pos")
+    await ann.tap("Report")
+    await ann.tap("Unclear")
+    assert toasts(await ann.tap_token(old)) == ["This task is no longer yours."]
+    assert await answers(store) == 0

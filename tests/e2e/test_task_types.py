@@ -354,3 +354,21 @@ async def test_bad_rows_are_named(
     await save_project(store, parse_project("p.toml", project_toml(task, extra)), update=False)
     with pytest.raises(BatchFileError, match=message):
         await import_batch(store, "p", "b.jsonl", jsonl([row]), True)
+
+
+async def test_ticking_a_label_keeps_the_undo_of_the_answer_before(
+    recorder: Recorder, store: Store
+) -> None:
+    code = await setup(
+        store,
+        project_toml("multi_choice", 'labels = ["cat", "dog"]'),
+        [{"id": f"m{i}", "data": {"text": f"pets {i}"}} for i in range(2)],
+    )
+    (alice,) = await people(recorder, code, 1)
+    await alice.tap("cat")
+    await alice.tap("Done (1 ✓)")
+    assert labels(alice)[:4] == ["cat", "dog", "Done (none)", "Undo"]
+    await alice.tap("dog")
+    assert labels(alice)[:4] == ["cat", "✓ dog", "Done (1 ✓)", "Undo"]
+    await alice.tap("Undo")
+    assert alice.screen is not None and "pets 0" in alice.screen.text

@@ -203,3 +203,15 @@ async def test_an_old_undo_button_and_another_persons_are_refused(
     actions = await bob.tap_token(button(alice, "Undo"))
     assert toasts(actions) == ["This task is no longer yours."]
     assert await snapshot(engine, store) == answered
+
+
+@pytest.mark.parametrize(("seconds", "offered"), [(0, False), (1, True)])
+async def test_undo_is_offered_only_when_the_project_allows_it(
+    recorder: Recorder, make_project: MakeProject, seconds: int, offered: bool
+) -> None:
+    code = await make_project(items=3, extra=f"undo_seconds = {seconds}")
+    alice = recorder.person("alice")
+    await alice.command("start", code)
+    await alice.tap("pos")
+    labels = [b.label for b in alice.screen.buttons()]  # type: ignore[union-attr]
+    assert ("Undo" in labels) is offered
