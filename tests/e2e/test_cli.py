@@ -454,9 +454,16 @@ def test_export_csv_after_a_simulated_run(simulation: Simulation) -> None:
     rows = list(csv.reader(io.StringIO(proc.stdout)))
     assert rows[0] == CSV_HEADER
     records = [dict(zip(CSV_HEADER, r, strict=True)) for r in rows[1:]]
-    assert len(records) == simulation.report["answers"]
-    for record in records:
+    answered = [r for r in records if r["annotator"]]
+    unanswered = [r for r in records if not r["annotator"]]
+    assert len(answered) == simulation.report["answers"]
+    # an item nobody answered (a gold question the crowd never drew, say) still has its row
+    assert len({r["id"] for r in unanswered}) == len(unanswered)
+    assert not {r["id"] for r in unanswered} & {r["id"] for r in answered}
+    assert all(r["label"] == r["time_ms"] == "" for r in unanswered)
+    for record in answered:
         check_annotator(record["annotator"], simulation.report)
+    for record in records:
         assert json.loads(record["data"])["text"]
         assert record["gold"] in {"true", "false"}
 
