@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import socket
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -133,3 +134,12 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def break_answers(db_url: str, broken: bool) -> None:
+    """Hide (or bring back) the answers table of the SQLite file: the core then fails on any
+    answer, as it would on a database that went away."""
+    path = db_url.removeprefix("sqlite:///")
+    names = ("answers", "answers_hidden") if broken else ("answers_hidden", "answers")
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"ALTER TABLE {names[0]} RENAME TO {names[1]}")

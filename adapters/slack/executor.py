@@ -26,6 +26,7 @@ from typing import TypeVar
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from adapters.running import press_answer
 from adapters.slack.directory import Directory
 from adapters.slack.media import Block, MediaUploads
 from adapters.slack.mrkdwn import entities, slash_commands, to_mrkdwn
@@ -71,10 +72,8 @@ class Executor:
 
     async def apply(self, actions: Iterable[Action]) -> bool:
         """Run the actions in order; False if any could not be delivered (it is logged)."""
-        pending = list(actions)
-        toasts = [a for a in pending if isinstance(a, Toast)]
-        rest = [a for a in pending if not isinstance(a, Toast)]
-        note = toasts[0] if toasts else None
+        answer = press_answer(list(actions))
+        note, rest = answer.toast, answer.rest
         delivered = True
         for action in rest:
             shown = None

@@ -17,6 +17,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
+from adapters.running import SORRY, TOO_BIG, reply_actions, run_core
 from adapters.slack.executor import FAILURES, Executor, describe
 from adapters.slack.files import FileTooBig, NotDownloadable, download, shared_files
 from adapters.slack.home import Home
@@ -33,16 +34,14 @@ from adapters.slack.translate import (
     tap_event,
     text_event,
 )
-from bot.chat.actions import Action, Screen, Send
+from bot.chat.actions import Screen, Send
 from bot.chat.events import Actor, Command, Event, Upload
 from bot.chat.ordering import KeyedLocks
 from bot.core import Core
 
 log = logging.getLogger(__name__)
 
-SORRY = "Something went wrong on my side. Please try again in a moment."
 ELSEWHERE = "I answer in our direct messages (Apps → tapmark)."
-TOO_BIG = "That file is too big for me to download (20 MB at most)."
 SLASH_COMMAND = "/tapmark"
 
 
@@ -92,7 +91,7 @@ class Handlers:
             self.executor.directory.remember(tap.actor, tap.message.chat)
 
         async def work() -> None:
-            actions = await self._run(tap)
+            actions = await run_core(self.core, tap)
             if actions is None:
                 await self.executor.ephemeral(tap, SORRY)
                 return
@@ -171,15 +170,5 @@ class Handlers:
                 return str(name)
         return person.name
 
-    async def _run(self, event: Event) -> list[Action] | None:
-        try:
-            return await self.core.handle(event)
-        except Exception:
-            log.exception("the core failed on %s", type(event).__name__)
-            return None
-
     async def _reply(self, event: Event) -> None:
-        actions = await self._run(event)
-        if actions is None:
-            actions = [Send(event.actor, Screen(text=SORRY))]
-        await self.executor.apply(actions)
+        await self.executor.apply(await reply_actions(self.core, event))

@@ -7,16 +7,13 @@ has not joined. The view is published with views.publish whenever the person ope
 
 from __future__ import annotations
 
-import logging
-
+from adapters.running import run_core
 from adapters.slack.render import home_view
 from adapters.slack.translate import split_actor
 from adapters.slack.workspaces import Workspaces
 from bot.chat.actions import Send
 from bot.chat.events import Actor, Command
 from bot.core import Core
-
-log = logging.getLogger(__name__)
 
 UNAVAILABLE = "Your progress cannot be shown right now."
 
@@ -27,10 +24,8 @@ class Home:
         self.workspaces = workspaces
 
     async def progress(self, person: Actor) -> str:
-        try:
-            actions = await self.core.handle(Command(person, "progress"))
-        except Exception:
-            log.exception("the core failed on the progress for the App Home")
+        actions = await run_core(self.core, Command(person, "progress"))
+        if actions is None:
             return UNAVAILABLE
         return "\n\n".join(a.screen.text for a in actions if isinstance(a, Send)) or UNAVAILABLE
 

@@ -16,6 +16,7 @@ from telegram.ext import (
     filters,
 )
 
+from adapters.running import SORRY, TOO_BIG, press_answer, reply_actions, run_core
 from adapters.telegram.executor import Executor
 from adapters.telegram.translate import (
     FileTooBig,
@@ -25,14 +26,12 @@ from adapters.telegram.translate import (
     text_event,
     upload_event,
 )
-from bot.chat.actions import Action, Screen, Send, Toast
+from bot.chat.actions import Screen, Send
 from bot.chat.events import Event
 from bot.core import Core
 
 log = logging.getLogger(__name__)
 
-SORRY = "Something went wrong on my side. Please try again in a moment."
-TOO_BIG = "That file is too big for me to download (20 MB at most)."
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 
 
@@ -60,13 +59,6 @@ class Handlers:
         app.add_handlers(handlers)
         app.add_error_handler(self.on_error)
 
-    async def _run(self, event: Event) -> list[Action] | None:
-        try:
-            return await self.core.handle(event)
-        except Exception:
-            log.exception("the core failed on %s", type(event).__name__)
-            return None
-
     async def on_tap(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         if query is None:
@@ -74,16 +66,13 @@ class Handlers:
         if not query.data:
             await self.executor.answer(query.id, None)
             return
-        tap = tap_event(query)
-        actions = await self._run(tap)
+        actions = await run_core(self.core, tap_event(query))
         if actions is None:
             await self.executor.answer(query.id, SORRY)
             return
-        toasts = [a.text for a in actions if isinstance(a, Toast)]
-        if len(toasts) > 1:
-            log.debug("%d toasts for one button press; showing the first", len(toasts))
-        await self.executor.answer(query.id, toasts[0] if toasts else None)
-        await self.executor.apply(a for a in actions if not isinstance(a, Toast))
+        answer = press_answer(actions)
+        await self.executor.answer(query.id, answer.toast.text if answer.toast else None)
+        await self.executor.apply(answer.rest)
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message, user = update.message, update.effective_user
@@ -116,10 +105,7 @@ class Handlers:
         await self._reply(event, update)
 
     async def _reply(self, event: Event, update: Update) -> None:
-        actions = await self._run(event)
-        if actions is None:
-            actions = [Send(event.actor, Screen(text=SORRY))]
-        await self.executor.apply(actions)
+        await self.executor.apply(await reply_actions(self.core, event))
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("error while handling an update", exc_info=context.error)

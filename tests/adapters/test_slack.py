@@ -33,7 +33,7 @@ from bot.core import Core
 from bot.media.store import UploadRefs
 from domain.enums import Role
 from storage.contract import Store
-from tests.conftest import BOTH_ENGINES, free_port
+from tests.conftest import BOTH_ENGINES, break_answers, free_port
 from tests.fakes.slack_api import FakeSlack, SlackMessage
 from tests.fakes.telegram_api import ChatMessage, FakeTelegram
 
@@ -673,3 +673,26 @@ async def test_a_click_after_losing_the_role_stores_nothing_though_the_lease_is_
     assert ("paused" in text) if status == "suspended" else ("no longer" in text)
     assert not any(label in LABELS for label in labels_of(card))
     assert await answer_count(store) == 0
+
+
+async def test_when_the_core_fails_the_person_is_told_and_the_card_still_works(
+    slack: FakeSlack, store: Store, db_url: str, make_project: MakeProject, start: Start
+) -> None:
+    code = await make_project(items=2, overlap=1)
+    await start()
+    card = await join(slack, "T1", "U1", code)
+    break_answers(db_url, broken=True)
+    assert (await slack.click("T1", "U1", card, card.button("pos"))).status == 200
+    apology = await slack.wait_for(
+        lambda: next((m for m in slack.dm("T1", "U1").bot_messages() if m.ephemeral_for), None),
+        what="the apology",
+    )
+    assert apology.text == "Something went wrong on my side. Please try again in a moment."
+    mark = slack.seq
+    await slack.slash_command("T1", "U1", "/tapmark", "progress")
+    reply = await slack.wait_bot_message("T1", "U1", since=mark)
+    assert reply.all_text.startswith("Something went wrong on my side.")
+    assert card.edits == 0
+    break_answers(db_url, broken=False)
+    assert await press(slack, "T1", "U1", card, "pos") == "Saved ✓"
+    assert await answer_count(store) == 1

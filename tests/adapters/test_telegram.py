@@ -33,7 +33,7 @@ from bot.media.store import UploadRefs
 from domain.enums import Role
 from storage import open_store
 from storage.contract import Store
-from tests.conftest import BOTH_ENGINES, free_port
+from tests.conftest import BOTH_ENGINES, break_answers, free_port
 from tests.fakes.telegram_api import ChatMessage, FakeTelegram
 from tests.fakes.telegram_state import NOT_MODIFIED
 
@@ -545,3 +545,26 @@ async def test_a_press_after_losing_the_role_stores_nothing_though_the_lease_is_
     assert ("paused" in card.text) if status == "suspended" else ("no longer" in card.text)
     assert not any(label in LABELS for label in card.labels)
     assert sum(len(a) for a in (await answers(store)).values()) == 0
+
+
+async def test_when_the_core_fails_the_person_is_told_and_the_card_still_works(
+    tg: FakeTelegram, store: Store, db_url: str, make_project: MakeProject, start: Start
+) -> None:
+    code = await make_project(items=2, overlap=1)
+    await start()
+    card = await join(tg, 3301, code)
+    break_answers(db_url, broken=True)
+    query = tg.user_tap(3301, card.message_id, card.button("pos").callback_data or "")
+    assert (await tg.wait_answered(query)).text == (
+        "Something went wrong on my side. Please try again in a moment."
+    )
+    before = len(tg.chat(3301).bot_messages())
+    tg.user_send_text(3301, "/progress")
+    reply = await tg.wait_for(
+        lambda: tg.chat(3301).bot_messages()[before:] or None, what="the apology"
+    )
+    assert reply[0].text.startswith("Something went wrong on my side.")
+    assert card.edit_count == 0
+    break_answers(db_url, broken=False)
+    assert await press(tg, 3301, card, "pos") == "Saved ✓"
+    assert sum(len(a) for a in (await answers(store)).values()) == 1

@@ -39,6 +39,7 @@ LAYERS: list[tuple[str, ...]] = [
         "adapters.healthcheck",
         "adapters.markdown",
         "adapters.platform",
+        "adapters.running",
     ),
     ("adapters.console", "adapters.slack", "adapters.telegram", "adapters.web"),
     ("cli",),
