@@ -31,6 +31,7 @@ from bot.reports import routes as reports_routes
 from bot.review import routes as review_routes
 from bot.routing import Router
 from domain.entities import TokenRef
+from domain.enums import Role, RoleStatus
 from storage.contract import Busy, Retryable, Store
 from tasks.values import BatchLimits
 
@@ -177,3 +178,17 @@ class Core:
         if message_ids:
             async with self.store.transaction() as tx:
                 await tx.mark_sent(message_ids, self.clock())
+
+    async def managers_on(self, platform: str) -> list[str]:
+        """The user ids on `platform` of every active manager of a project (a platform gives
+        them the managers' command menu)."""
+        found: set[str] = set()
+        async with self.store.transaction() as tx:
+            for project in await tx.projects():
+                for row in await tx.project_members(project.id):
+                    if row.role != Role.MANAGER or row.status != RoleStatus.ACTIVE:
+                        continue
+                    for identity in await tx.identities(row.member.id):
+                        if identity.platform == platform:
+                            found.add(identity.user_id)
+        return sorted(found)

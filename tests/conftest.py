@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import socket
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,7 +19,7 @@ from bot.managing.operations import import_batch, make_invite, save_project
 from bot.managing.projectfile import parse_project
 from domain.enums import Role
 from storage import open_store
-from storage.contract import Store
+from storage.contract import Store, Tx
 from tests.storage.postgres_server import connect, scratch_schema
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -143,3 +145,15 @@ def break_answers(db_url: str, broken: bool) -> None:
     names = ("answers", "answers_hidden") if broken else ("answers_hidden", "answers")
     with sqlite3.connect(path) as conn:
         conn.execute(f"ALTER TABLE {names[0]} RENAME TO {names[1]}")
+
+
+async def raw(tx: Tx, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+    """One statement on the transaction's own connection, SQLite or PostgreSQL, for a test that
+    looks at what the contract does not show; `?` placeholders on both engines."""
+    conn = getattr(tx, "conn", None)
+    if conn is not None:
+        numbered = iter(range(1, sql.count("?") + 1))
+        pg_sql = re.sub(r"\?", lambda _: f"${next(numbered)}", sql)
+        return [tuple(r) for r in await conn.fetch(pg_sql, *args)]
+    async with tx.db.execute(sql, args) as cur:  # type: ignore[attr-defined]
+        return [tuple(r) for r in await cur.fetchall()]

@@ -26,7 +26,6 @@ from adapters.telegram.retry import Retry
 from bot.core import Core
 from bot.media.store import UploadRefs
 from bot.outbox_pump import OutboxPump
-from domain.enums import Role, RoleStatus
 
 log = logging.getLogger(__name__)
 
@@ -180,13 +179,4 @@ class TelegramAdapter:
 
     async def _manager_chats(self) -> list[int]:
         """The private chats (Telegram user ids) of every active manager of a project."""
-        chats: set[int] = set()
-        async with self.core.store.transaction() as tx:
-            for project in await tx.projects():
-                for row in await tx.project_members(project.id):
-                    if row.role != Role.MANAGER or row.status != RoleStatus.ACTIVE:
-                        continue
-                    for identity in await tx.identities(row.member.id):
-                        if identity.platform == "telegram" and identity.user_id.isdigit():
-                            chats.add(int(identity.user_id))
-        return sorted(chats)
+        return sorted(int(u) for u in await self.core.managers_on("telegram") if u.isdigit())

@@ -4,15 +4,13 @@ a suspended person's held task going to someone else, and the behaviour flags' t
 
 from __future__ import annotations
 
-from typing import Any
-
 from adapters.console.recorder import Person, Recorder
 from bot.chat.markup import plain
 from bot.managing.operations import allow_retry
 from domain.entities import AuditEntry
 from domain.enums import Role
 from storage.contract import Store
-from tests.conftest import Clock
+from tests.conftest import Clock, raw
 from tests.e2e.test_quality_loop import MakeProject, answer_gold, flags, on_screen, shown_item
 
 
@@ -139,10 +137,7 @@ async def test_a_manager_suspending_someone_frees_the_task_they_hold(
     ]
     async with store.transaction() as tx:
         eve_member = await tx.member_by_identity("console", "eve")
-        db: Any = tx.db  # type: ignore[attr-defined]
-        found = await db.execute_fetchall(
-            "SELECT kind, member_id FROM flags WHERE kind = 'suspended'"
-        )
+        found = await raw(tx, "SELECT kind, member_id FROM flags WHERE kind = 'suspended'")
     assert [(r[0], r[1]) for r in found] == [("suspended", eve_member.id)]  # type: ignore[union-attr]
 
 

@@ -12,7 +12,7 @@ from bot.chat.markup import plain
 from bot.managing.operations import allow_retry
 from domain.enums import Role
 from storage.contract import Store
-from tests.conftest import Clock
+from tests.conftest import Clock, raw
 
 MakeProject = Callable[..., Any]
 
@@ -35,8 +35,7 @@ async def project_rows(store: Store) -> dict[str, Any]:
 
 async def flags(store: Store) -> list[tuple[str, str]]:
     async with store.transaction() as tx:
-        store_db = tx.db  # type: ignore[attr-defined]
-        rows = await store_db.execute_fetchall("SELECT kind, reason FROM flags ORDER BY id")
+        rows = await raw(tx, "SELECT kind, reason FROM flags ORDER BY id")
     return [(r[0], r[1]) for r in rows]
 
 

@@ -132,9 +132,9 @@ def world_factory(store: Store, clock: Clock) -> MakeWorld:
 
 
 @pytest.fixture
-async def second_store(db_url: str) -> AsyncIterator[Store]:
+async def second_store(store: Store, db_url: str) -> AsyncIterator[Store]:
     """The same database opened again: the process after a restart, or a second worker."""
-    async with open_store(db_url) as again:
+    async with open_store(getattr(store, "url", db_url)) as again:
         yield again
 
 

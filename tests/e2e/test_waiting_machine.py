@@ -38,8 +38,8 @@ from bot.managing.operations import import_batch, make_invite, save_project
 from bot.managing.projectfile import parse_project
 from domain.enums import Role
 from storage import open_store
-from storage.contract import PROMISE_S, Store, Tx
-from tests.conftest import PROJECT_TOML, Clock, batch_lines
+from storage.contract import PROMISE_S, Store
+from tests.conftest import PROJECT_TOML, Clock, batch_lines, raw
 from tests.storage.postgres_server import connect, scratch_schema
 
 NAMES = ("ann", "ben", "cat", "dan", "eve")
@@ -68,15 +68,6 @@ WHERE i.project_id = {p} AND i.status = 'open' AND i.gold IS NULL AND b.status =
   AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = i.id
                   AND a.member_id = r.member_id)
 """
-
-
-async def raw(tx: Tx, sql: str) -> list[tuple[Any, ...]]:
-    """One statement on the transaction's own connection (SQLite or PostgreSQL)."""
-    conn = getattr(tx, "conn", None)
-    if conn is not None:
-        return [tuple(r) for r in await conn.fetch(sql)]
-    async with tx.db.execute(sql) as cur:  # type: ignore[attr-defined]
-        return [tuple(r) for r in await cur.fetchall()]
 
 
 def text(person: Person) -> str:

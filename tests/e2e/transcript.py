@@ -14,11 +14,11 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any
 
 from adapters.console.recorder import Person, Recorder
 from bot.chat.actions import Action, Edit, Screen, Send, SendFile, Toast
 from storage.contract import Store
+from tests.conftest import raw
 
 HERE = Path(__file__).parent / "transcripts"
 WRITE = os.environ.get("TAPMARK_WRITE_TRANSCRIPTS") == "1"
@@ -137,34 +137,39 @@ class Transcript:
         async with store.transaction() as tx:
             project = await tx.project_by_name(project_name)
             assert project is not None
-            db: Any = tx.db  # type: ignore[attr-defined]
-            items = await db.execute_fetchall(
+            items = await raw(
+                tx,
                 "SELECT ext_id, status, n_answers, n_target, n_load, gold IS NOT NULL "
                 "FROM items WHERE project_id = ? ORDER BY id",
-                (project.id,),
+                project.id,
             )
-            answers = await db.execute_fetchall(
+            answers = await raw(
+                tx,
                 "SELECT i.ext_id, m.pseudonym, a.value, a.correct, a.excluded, a.time_ms "
                 "FROM answers a JOIN items i ON i.id = a.item_id "
                 "JOIN members m ON m.id = a.member_id WHERE a.project_id = ? ORDER BY a.id",
-                (project.id,),
+                project.id,
             )
-            flags = await db.execute_fetchall(
+            flags = await raw(
+                tx,
                 "SELECT f.kind, f.status, f.reason, i.ext_id FROM flags f "
                 "LEFT JOIN items i ON i.id = f.item_id WHERE f.project_id = ? ORDER BY f.id",
-                (project.id,),
+                project.id,
             )
-            results = await db.execute_fetchall(
-                "SELECT i.ext_id, r.label, ROUND(r.confidence, 3), r.method FROM results r "
+            results = await raw(
+                tx,
+                "SELECT i.ext_id, r.label, r.confidence, r.method FROM results r "
                 "JOIN items i ON i.id = r.item_id WHERE i.project_id = ? ORDER BY i.id",
-                (project.id,),
+                project.id,
             )
-            roles = await db.execute_fetchall(
+            roles = await raw(
+                tx,
                 "SELECT m.pseudonym, r.role, r.status, r.qualification, "
                 "r.waiting_since IS NOT NULL FROM roles r JOIN members m ON m.id = r.member_id "
                 "WHERE r.project_id = ? ORDER BY r.member_id, r.role",
-                (project.id,),
+                project.id,
             )
+        results = [(row[0], row[1], round(row[2], 3), row[3]) for row in results]
         self.lines.append("(the database holds)")
         # Gold questions are handed out in a random order: name them by their kind only.
         gold_ids = {row[0] for row in items if row[5]}
@@ -182,10 +187,7 @@ class Transcript:
         ):
             for row in rows:
                 self.lines.append(
-                    self.stable(
-                        f"  {title}: "
-                        + " | ".join("-" if value is None else str(value) for value in row)
-                    )
+                    self.stable(f"  {title}: " + " | ".join(_cell(value) for value in row))
                 )
 
     def text_so_far(self) -> str:
@@ -201,3 +203,12 @@ class Transcript:
         assert self.text_so_far() == kept, (
             f"what people read differs from {self.path.name}; see the diff above"
         )
+
+
+def _cell(value: object) -> str:
+    """A value as SQLite shows it, whichever engine read it (PostgreSQL's booleans as 1/0)."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return str(int(value))
+    return str(value)
