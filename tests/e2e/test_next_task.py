@@ -32,6 +32,21 @@ async def test_a_lease_that_ran_out_since_the_last_sweep_is_found_when_nothing_e
     assert shown_item(bob) == "item number 0"
 
 
+async def test_a_lease_lasts_lease_minutes_not_a_moment_more(
+    recorder: Recorder, make_project: MakeProject, clock: Clock
+) -> None:
+    code = await make_project(items=1, overlap=1)
+    ann, bob = recorder.person("ann"), recorder.person("bob")
+    await ann.command("start", code)
+    await bob.command("start", code)
+    clock.advance(LEASE_S - 5)
+    await bob.command("next")
+    assert "No tasks for you right now" in text(bob)
+    clock.advance(10)
+    await bob.command("next")
+    assert shown_item(bob) == "item number 0"
+
+
 async def test_a_qualification_without_questions_says_it_is_not_ready(
     recorder: Recorder, make_project: MakeProject
 ) -> None:
