@@ -31,7 +31,7 @@ from bot.reports import routes as reports_routes
 from bot.review import routes as review_routes
 from bot.routing import Router
 from domain.entities import TokenRef
-from domain.enums import Role, RoleStatus
+from domain.enums import Role
 from storage.contract import Busy, Retryable, Store
 from tasks.values import BatchLimits
 
@@ -185,10 +185,8 @@ class Core:
         found: set[str] = set()
         async with self.store.transaction() as tx:
             for project in await tx.projects():
-                for row in await tx.project_members(project.id):
-                    if row.role != Role.MANAGER or row.status != RoleStatus.ACTIVE:
-                        continue
-                    for identity in await tx.identities(row.member.id):
+                for member_id in await tx.members_with_role(project.id, Role.MANAGER):
+                    for identity in await tx.identities(member_id):
                         if identity.platform == platform:
                             found.add(identity.user_id)
         return sorted(found)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-import re
 import socket
 import sqlite3
 from collections.abc import AsyncIterator, Callable
@@ -148,12 +147,6 @@ def break_answers(db_url: str, broken: bool) -> None:
 
 
 async def raw(tx: Tx, sql: str, *args: Any) -> list[tuple[Any, ...]]:
-    """One statement on the transaction's own connection, SQLite or PostgreSQL, for a test that
-    looks at what the contract does not show; `?` placeholders on both engines."""
-    conn = getattr(tx, "conn", None)
-    if conn is not None:
-        numbered = iter(range(1, sql.count("?") + 1))
-        pg_sql = re.sub(r"\?", lambda _: f"${next(numbered)}", sql)
-        return [tuple(r) for r in await conn.fetch(pg_sql, *args)]
-    async with tx.db.execute(sql, args) as cur:  # type: ignore[attr-defined]
-        return [tuple(r) for r in await cur.fetchall()]
+    """One statement through the transaction's own SQL primitive (either engine; `?`
+    placeholders), for a test that looks at what the contract does not show."""
+    return [tuple(r) for r in await tx._all(sql, args)]  # type: ignore[attr-defined]
