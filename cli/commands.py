@@ -37,7 +37,7 @@ from bot.media.prune import prune_media
 from bot.media.store import configured_media
 from cli import manage as cli_manage
 from cli.audit import print_audit
-from cli.common import add_db, database_url, usage_error, with_store
+from cli.common import Commands, add_db, database_url, usage_error, with_store
 from cli.files import replace_text
 from domain.enums import Role
 from storage import open_store
@@ -208,14 +208,16 @@ async def _media_prune(store: Store, args: argparse.Namespace) -> int:
 
 
 def register(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    sub: Commands,
     fetcher: Callable[[Settings], MediaFetcher] | None = None,
 ) -> None:
     """Add the subcommands; `fetcher` makes what `batch import` downloads URLs with (the
     composition root gives it: the core has no HTTP client)."""
 
-    project = sub.add_parser(
-        "project", help="create or update a project from a TOML file, or list the projects"
+    project = sub.add(
+        "projects and people",
+        "project",
+        help="create or update a project from a TOML file, or list the projects",
     )
     project_sub = project.add_subparsers(dest="action", required=True)
     create = project_sub.add_parser("create", help="create (or with --update, update) a project")
@@ -225,7 +227,9 @@ def register(
     create.set_defaults(func=with_store(_project_create))
     cli_manage.register_project(project_sub)
 
-    batch = sub.add_parser("batch", help="import task batches, list them and steer them")
+    batch = sub.add(
+        "batches and media", "batch", help="import task batches, list them and steer them"
+    )
     batch_sub = batch.add_subparsers(dest="action", required=True)
     imp = batch_sub.add_parser(
         "import",
@@ -255,7 +259,7 @@ def register(
 
     cli_manage.register(sub)
 
-    invite = sub.add_parser("invite", help="create an invite code")
+    invite = sub.add("projects and people", "invite", help="create an invite code")
     invite.add_argument("project")
     invite.add_argument("--role", required=True, choices=[r.value for r in Role])
     invite.add_argument(
@@ -267,7 +271,9 @@ def register(
     add_db(invite)
     invite.set_defaults(func=with_store(_invite))
 
-    member = sub.add_parser("member", help="manage a project's annotators")
+    member = sub.add(
+        "projects and people", "member", help="give an annotator another try at the qualification"
+    )
     member_sub = member.add_subparsers(dest="action", required=True)
     retry = member_sub.add_parser("retry", help="allow another try at the qualification")
     retry.add_argument("project")
@@ -275,15 +281,18 @@ def register(
     add_db(retry)
     retry.set_defaults(func=with_store(_member_retry))
 
-    forget_cmd = sub.add_parser(
-        "forget", help="erase a person's identities and name (answers stay, pseudonymous)"
+    forget_cmd = sub.add(
+        "projects and people",
+        "forget",
+        help="erase a person's identities and name (answers stay, pseudonymous)",
     )
     forget_cmd.add_argument("member", help="the member's pseudonymous id (a-...)")
     add_db(forget_cmd)
     forget_cmd.set_defaults(func=with_store(_forget))
 
     formats = "; ".join(f"{f.name}: {f.what}" for f in FORMATS.values())
-    export = sub.add_parser(
+    export = sub.add(
+        "results and quality",
         "export",
         help=f"export items, answers and results ({', '.join(FORMATS)})",
         description=f"Export a project. Formats: {formats}.",
@@ -315,8 +324,10 @@ def register(
     add_db(export)
     export.set_defaults(func=with_store(_export))
 
-    migrate = sub.add_parser(
-        "migrate", help="bring the database schema up to date, or copy one database into another"
+    migrate = sub.add(
+        "running tapmark",
+        "migrate",
+        help="bring the database schema up to date, or copy one database into another",
     )
     add_db(migrate)
     migrate.add_argument(
@@ -330,7 +341,7 @@ def register(
     )
     migrate.set_defaults(func=_migrate_command)
 
-    media = sub.add_parser("media", help="look after the stored media files")
+    media = sub.add("batches and media", "media", help="look after the stored media files")
     media_sub = media.add_subparsers(dest="action", required=True)
     prune = media_sub.add_parser(
         "prune", help="delete stored files no item names (from cancelled or failed imports)"
@@ -345,7 +356,7 @@ def register(
     add_db(prune)
     prune.set_defaults(func=with_store(_media_prune))
 
-    audit = sub.add_parser("audit", help="print a project's audit log")
+    audit = sub.add("results and quality", "audit", help="print a project's audit log")
     audit.add_argument("project")
     audit.add_argument("--json", action="store_true", help="one JSON object per line")
     add_db(audit)

@@ -1,5 +1,5 @@
 """What every subcommand shares: one-line usage errors, the database option, running an async
-command against the store."""
+command against the store, and the headings `tapmark --help` files the commands under."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from bot.config import load_settings
 from storage import open_store
@@ -19,6 +19,62 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+HEADINGS = (
+    "projects and people",
+    "batches and media",
+    "results and quality",
+    "running tapmark",
+)
+"""The sections of `tapmark --help`, in the order it shows them."""
+
+
+class Commands:
+    """The top-level subcommands. Each module that registers one files it under one of
+    `HEADINGS`, and the top-level help lists them under their headings."""
+
+    def __init__(self, sub: argparse._SubParsersAction[Parser]) -> None:
+        self._sub = sub
+        self._filed: dict[str, list[argparse.Action]] = {heading: [] for heading in HEADINGS}
+
+    def add(self, heading: str, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        """Add the subcommand `name` (`kwargs` as for `add_parser`) under `heading`."""
+        if heading not in self._filed:
+            raise ValueError(f"{name}: {heading!r} is not one of {HEADINGS}")
+        self._filed[heading].append(
+            argparse.Action(option_strings=[], dest=name, help=kwargs.get("help"))
+        )
+        return self._sub.add_parser(name, **kwargs)
+
+    def sections(self) -> list[tuple[str, list[argparse.Action]]]:
+        """Each heading with its commands, in the order they were added; empty headings left out."""
+        return [(heading, actions) for heading, actions in self._filed.items() if actions]
+
+
+class TopParser(Parser):
+    """The `tapmark` parser: its help lists the subcommands under their headings."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        sub = self.add_subparsers(
+            dest="command", required=True, metavar="COMMAND", parser_class=Parser
+        )
+        self.commands = Commands(sub)
+
+    def format_help(self) -> str:
+        formatter = self._get_formatter()
+        formatter.add_usage(self.usage, self._actions, self._mutually_exclusive_groups)
+        formatter.add_text(self.description)
+        for heading, actions in self.commands.sections():
+            formatter.start_section(heading)
+            formatter.add_arguments(actions)
+            formatter.end_section()
+        formatter.start_section("options")
+        formatter.add_arguments([a for a in self._actions if a.option_strings])
+        formatter.end_section()
+        formatter.add_text(f"{self.prog} COMMAND --help says more about one command.")
+        return formatter.format_help()
 
 
 def usage_error(command: str, message: str) -> int:

@@ -91,10 +91,8 @@ async def _interactive_demo(db_url: str | None, items: int) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = common.Parser(prog="tapmark", description="A chat-based annotation workplace.")
-    sub: argparse._SubParsersAction[argparse.ArgumentParser] = parser.add_subparsers(
-        dest="command", required=True, parser_class=common.Parser
-    )
+    parser = common.TopParser(prog="tapmark", description="A chat-based annotation workplace.")
+    sub = parser.commands
     core_cli.register(sub, fetcher=media_fetcher)
     try:
         from cli import quality as cli_quality
@@ -104,7 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
         cli_quality.register(sub)
     cli_report.register(sub)
 
-    demo = sub.add_parser(
+    demo = sub.add(
+        "running tapmark",
         "demo",
         help="try tapmark in the terminal, or simulate a crowd",
         description="Label the bundled example in the terminal, or watch a simulated crowd "

@@ -33,6 +33,7 @@ from bot.quality.overlap import OverlapPolicy
 from bot.quality.replay import ReplayResult, replay
 from bot.quality.replay_routing import replay_routed, weak_share
 from bot.quality.routing import ROUTINGS, RoutingSettings
+from cli.common import Commands, TopParser
 from cli.files import OutputError, replace_text
 
 ANSWER_COLUMNS = ("worker", "task", "label")
@@ -303,9 +304,10 @@ def _guarded(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Na
     return run
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(sub: Commands) -> None:
     """Add the ``aggregate`` and ``replay`` sub-commands to the main CLI."""
-    agg = sub.add_parser(
+    agg = sub.add(
+        "results and quality",
         "aggregate",
         help="consensus labels from crowd answers",
         description="Aggregate crowd answers (CSV with columns worker,task,label) into one "
@@ -324,7 +326,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     agg.add_argument("--seed", type=int, default=0, help="seed for tie-breaking")
     agg.set_defaults(func=_guarded(run_aggregate), quality_command="aggregate")
 
-    rep = sub.add_parser(
+    rep = sub.add(
+        "results and quality",
         "replay",
         help="replay recorded answers through dynamic overlap",
         description="Replay real answers through the dynamic-overlap policy: a share of the "
@@ -366,9 +369,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def _standalone(argv: Sequence[str]) -> int:
     """Run the commands without the main CLI (for tests): ``_standalone(["aggregate", ...])``."""
-    parser = argparse.ArgumentParser(prog="tapmark")
-    sub = parser.add_subparsers(dest="command", required=True)
-    register(sub)
+    parser = TopParser(prog="tapmark")
+    register(parser.commands)
     args = parser.parse_args(list(argv))
     func: Callable[[argparse.Namespace], int] = args.func
     return func(args)

@@ -18,7 +18,7 @@ from pathlib import Path
 from bot.chat.markup import plain
 from bot.managing.operations import require_project
 from bot.reports.report import draw_charts, summary, summary_json, summary_text
-from cli.common import add_db, with_store
+from cli.common import Commands, add_db, with_store
 from cli.files import replace_files
 from storage.contract import Store
 
@@ -47,9 +47,11 @@ async def _report(store: Store, args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    report = sub.add_parser(
-        "report", help="a project's report: batches and deadlines, today, agreement, quality"
+def register(sub: Commands) -> None:
+    report = sub.add(
+        "results and quality",
+        "report",
+        help="a project's report: batches and deadlines, today, agreement, quality",
     )
     report.add_argument("project")
     report.add_argument("--json", action="store_true", help="the figures as one JSON object")

@@ -27,8 +27,8 @@ PLATFORMS: tuple[PlatformEntry, ...] = (TELEGRAM, SLACK)
 log = logging.getLogger("tapmark.run")
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    run = sub.add_parser("run", help="run the bot on the configured chat platforms")
+def register(sub: common.Commands) -> None:
+    run = sub.add("running tapmark", "run", help="run the bot on the configured chat platforms")
     for entry in PLATFORMS:
         run.add_argument(f"--{entry.name}", action="store_true", help=f"only {entry.title}")
     common.add_db(run)

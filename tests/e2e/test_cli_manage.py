@@ -16,6 +16,7 @@ import pytest
 from adapters.console.recorder import Person, Recorder
 from bot.chat.markup import plain
 from bot.core import Core
+from cli.common import HEADINGS
 from cli.main import build_parser
 from storage.contract import Store
 from tests.e2e.test_cli import PROJECT_TOML, failed, ok, tapmark
@@ -503,6 +504,27 @@ def test_help_lists_every_format(tmp_path: Path) -> None:
     top = ok(tapmark(tmp_path, "batch", "--help")).stdout
     for verb in ("import", "list", "publish", "pause", "resume", "close", "deadline"):
         assert verb in top
+
+
+def test_the_top_level_help_lists_every_command_once_under_its_heading(tmp_path: Path) -> None:
+    out = ok(tapmark(tmp_path, "--help")).stdout
+    sections: dict[str, list[str]] = {}
+    heading = None
+    for line in out.splitlines():
+        if line and not line.startswith(" ") and line.endswith(":"):
+            heading = line[:-1]
+            sections[heading] = []
+        elif heading and line.startswith("  ") and not line.startswith("   "):
+            sections[heading].append(line.split()[0])
+    assert list(sections) == [*HEADINGS, "options"]
+    listed = [name for h in HEADINGS for name in sections[h]]
+    subcommands = next(
+        a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)
+    )
+    assert sorted(listed) == sorted(subcommands.choices), "a command is missing or listed twice"
+    assert {"project", "invite", "members"} <= set(sections["projects and people"])
+    assert {"export", "report", "aggregate"} <= set(sections["results and quality"])
+    assert {"run", "demo", "migrate"} <= set(sections["running tapmark"])
 
 
 # --- the demo on a kept database --------------------------------------------------------------
