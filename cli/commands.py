@@ -37,7 +37,7 @@ from bot.media.prune import prune_media
 from bot.media.store import configured_media
 from cli import manage as cli_manage
 from cli.audit import print_audit
-from cli.common import Commands, add_db, database_url, usage_error, with_store
+from cli.common import Commands, Heading, add_db, database_url, usage_error, with_store
 from cli.files import replace_text
 from domain.enums import Role
 from storage import open_store
@@ -215,7 +215,7 @@ def register(
     composition root gives it: the core has no HTTP client)."""
 
     project = sub.add(
-        "projects and people",
+        Heading.PEOPLE,
         "project",
         help="create or update a project from a TOML file, or list the projects",
     )
@@ -227,9 +227,7 @@ def register(
     create.set_defaults(func=with_store(_project_create))
     cli_manage.register_project(project_sub)
 
-    batch = sub.add(
-        "batches and media", "batch", help="import task batches, list them and steer them"
-    )
+    batch = sub.add(Heading.BATCHES, "batch", help="import task batches, list them and steer them")
     batch_sub = batch.add_subparsers(dest="action", required=True)
     imp = batch_sub.add_parser(
         "import",
@@ -259,7 +257,7 @@ def register(
 
     cli_manage.register(sub)
 
-    invite = sub.add("projects and people", "invite", help="create an invite code")
+    invite = sub.add(Heading.PEOPLE, "invite", help="create an invite code")
     invite.add_argument("project")
     invite.add_argument("--role", required=True, choices=[r.value for r in Role])
     invite.add_argument(
@@ -272,7 +270,7 @@ def register(
     invite.set_defaults(func=with_store(_invite))
 
     member = sub.add(
-        "projects and people", "member", help="give an annotator another try at the qualification"
+        Heading.PEOPLE, "member", help="give an annotator another try at the qualification"
     )
     member_sub = member.add_subparsers(dest="action", required=True)
     retry = member_sub.add_parser("retry", help="allow another try at the qualification")
@@ -282,7 +280,7 @@ def register(
     retry.set_defaults(func=with_store(_member_retry))
 
     forget_cmd = sub.add(
-        "projects and people",
+        Heading.PEOPLE,
         "forget",
         help="erase a person's identities and name (answers stay, pseudonymous)",
     )
@@ -292,7 +290,7 @@ def register(
 
     formats = "; ".join(f"{f.name}: {f.what}" for f in FORMATS.values())
     export = sub.add(
-        "results and quality",
+        Heading.RESULTS,
         "export",
         help=f"export items, answers and results ({', '.join(FORMATS)})",
         description=f"Export a project. Formats: {formats}.",
@@ -325,7 +323,7 @@ def register(
     export.set_defaults(func=with_store(_export))
 
     migrate = sub.add(
-        "running tapmark",
+        Heading.RUNNING,
         "migrate",
         help="bring the database schema up to date, or copy one database into another",
     )
@@ -341,7 +339,7 @@ def register(
     )
     migrate.set_defaults(func=_migrate_command)
 
-    media = sub.add("batches and media", "media", help="look after the stored media files")
+    media = sub.add(Heading.BATCHES, "media", help="look after the stored media files")
     media_sub = media.add_subparsers(dest="action", required=True)
     prune = media_sub.add_parser(
         "prune", help="delete stored files no item names (from cancelled or failed imports)"
@@ -356,7 +354,7 @@ def register(
     add_db(prune)
     prune.set_defaults(func=with_store(_media_prune))
 
-    audit = sub.add("results and quality", "audit", help="print a project's audit log")
+    audit = sub.add(Heading.RESULTS, "audit", help="print a project's audit log")
     audit.add_argument("project")
     audit.add_argument("--json", action="store_true", help="one JSON object per line")
     add_db(audit)

@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from enum import StrEnum
 from typing import Any, NoReturn
 
 from bot.config import load_settings
@@ -21,33 +22,31 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
-HEADINGS = (
-    "projects and people",
-    "batches and media",
-    "results and quality",
-    "running tapmark",
-)
-"""The sections of `tapmark --help`, in the order it shows them."""
+class Heading(StrEnum):
+    """The sections of `tapmark --help`, in the order it shows them."""
+
+    PEOPLE = "projects and people"
+    BATCHES = "batches and media"
+    RESULTS = "results and quality"
+    RUNNING = "running tapmark"
 
 
 class Commands:
-    """The top-level subcommands. Each module that registers one files it under one of
-    `HEADINGS`, and the top-level help lists them under their headings."""
+    """The top-level subcommands. Each module that registers one files it under a `Heading`,
+    and the top-level help lists them under their headings."""
 
     def __init__(self, sub: argparse._SubParsersAction[Parser]) -> None:
         self._sub = sub
-        self._filed: dict[str, list[argparse.Action]] = {heading: [] for heading in HEADINGS}
+        self._filed: dict[Heading, list[argparse.Action]] = {heading: [] for heading in Heading}
 
-    def add(self, heading: str, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+    def add(self, heading: Heading, name: str, **kwargs: Any) -> argparse.ArgumentParser:
         """Add the subcommand `name` (`kwargs` as for `add_parser`) under `heading`."""
-        if heading not in self._filed:
-            raise ValueError(f"{name}: {heading!r} is not one of {HEADINGS}")
         self._filed[heading].append(
             argparse.Action(option_strings=[], dest=name, help=kwargs.get("help"))
         )
         return self._sub.add_parser(name, **kwargs)
 
-    def sections(self) -> list[tuple[str, list[argparse.Action]]]:
+    def sections(self) -> list[tuple[Heading, list[argparse.Action]]]:
         """Each heading with its commands, in the order they were added; empty headings left out."""
         return [(heading, actions) for heading, actions in self._filed.items() if actions]
 

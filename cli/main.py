@@ -103,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_report.register(sub)
 
     demo = sub.add(
-        "running tapmark",
+        common.Heading.RUNNING,
         "demo",
         help="try tapmark in the terminal, or simulate a crowd",
         description="Label the bundled example in the terminal, or watch a simulated crowd "

@@ -25,7 +25,7 @@ from bot.managing.operations import require_project
 from bot.reports.progress import batch_line
 from bot.timekeeping import local_time, time_left
 from cli.audit import local_iso
-from cli.common import Commands, add_db, usage_error, with_store
+from cli.common import Commands, Heading, add_db, usage_error, with_store
 from domain.entities import Project
 from domain.enums import BatchStatus, Role, RoleStatus
 from storage.contract import NotFound, Store
@@ -279,7 +279,7 @@ def register_batch(batch_sub: argparse._SubParsersAction[argparse.ArgumentParser
 
 def register(sub: Commands) -> None:
     members = sub.add(
-        "projects and people",
+        Heading.PEOPLE,
         "members",
         help="list a project's members, or suspend, reinstate or remove one",
         description="Without an action, list the members. suspend: an annotator's answers "

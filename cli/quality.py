@@ -33,7 +33,7 @@ from bot.quality.overlap import OverlapPolicy
 from bot.quality.replay import ReplayResult, replay
 from bot.quality.replay_routing import replay_routed, weak_share
 from bot.quality.routing import ROUTINGS, RoutingSettings
-from cli.common import Commands, TopParser
+from cli.common import Commands, Heading, TopParser
 from cli.files import OutputError, replace_text
 
 ANSWER_COLUMNS = ("worker", "task", "label")
@@ -307,7 +307,7 @@ def _guarded(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Na
 def register(sub: Commands) -> None:
     """Add the ``aggregate`` and ``replay`` sub-commands to the main CLI."""
     agg = sub.add(
-        "results and quality",
+        Heading.RESULTS,
         "aggregate",
         help="consensus labels from crowd answers",
         description="Aggregate crowd answers (CSV with columns worker,task,label) into one "
@@ -327,7 +327,7 @@ def register(sub: Commands) -> None:
     agg.set_defaults(func=_guarded(run_aggregate), quality_command="aggregate")
 
     rep = sub.add(
-        "results and quality",
+        Heading.RESULTS,
         "replay",
         help="replay recorded answers through dynamic overlap",
         description="Replay real answers through the dynamic-overlap policy: a share of the "

@@ -18,7 +18,7 @@ from pathlib import Path
 from bot.chat.markup import plain
 from bot.managing.operations import require_project
 from bot.reports.report import draw_charts, summary, summary_json, summary_text
-from cli.common import Commands, add_db, with_store
+from cli.common import Commands, Heading, add_db, with_store
 from cli.files import replace_files
 from storage.contract import Store
 
@@ -49,7 +49,7 @@ async def _report(store: Store, args: argparse.Namespace) -> int:
 
 def register(sub: Commands) -> None:
     report = sub.add(
-        "results and quality",
+        Heading.RESULTS,
         "report",
         help="a project's report: batches and deadlines, today, agreement, quality",
     )

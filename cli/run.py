@@ -28,7 +28,9 @@ log = logging.getLogger("tapmark.run")
 
 
 def register(sub: common.Commands) -> None:
-    run = sub.add("running tapmark", "run", help="run the bot on the configured chat platforms")
+    run = sub.add(
+        common.Heading.RUNNING, "run", help="run the bot on the configured chat platforms"
+    )
     for entry in PLATFORMS:
         run.add_argument(f"--{entry.name}", action="store_true", help=f"only {entry.title}")
     common.add_db(run)

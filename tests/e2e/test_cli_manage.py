@@ -16,7 +16,7 @@ import pytest
 from adapters.console.recorder import Person, Recorder
 from bot.chat.markup import plain
 from bot.core import Core
-from cli.common import HEADINGS
+from cli.common import Heading
 from cli.main import build_parser
 from storage.contract import Store
 from tests.e2e.test_cli import PROJECT_TOML, failed, ok, tapmark
@@ -516,8 +516,8 @@ def test_the_top_level_help_lists_every_command_once_under_its_heading(tmp_path:
             sections[heading] = []
         elif heading and line.startswith("  ") and not line.startswith("   "):
             sections[heading].append(line.split()[0])
-    assert list(sections) == [*HEADINGS, "options"]
-    listed = [name for h in HEADINGS for name in sections[h]]
+    assert list(sections) == [*Heading, "options"]
+    listed = [name for h in Heading for name in sections[h]]
     subcommands = next(
         a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)
     )
