@@ -253,6 +253,21 @@ class Tx(ServiceTx):
         go on waiting. Ordered against `set_waiting` per project."""
 
     @abstractmethod
+    async def stranded_items(
+        self, project_id: int, min_answers: int, item_id: int | None = None
+    ) -> list[int]:
+        """Open items of published batches (only `item_id`, when given) with at least
+        `min_answers` counted answers that want an answer nobody can give: no lease on them is
+        open, and every active annotator not failed in the qualification has answered or
+        skipped them. In id order."""
+
+    @abstractmethod
+    async def reopen_stranded(self, project_id: int, member_id: int, resolution: str) -> list[int]:
+        """Open again the items disputed short of their target (stranded ones, see
+        `bot.judging.outcome`) that `member_id` has not been given, deleting their provisional
+        results and resolving their open dispute flags with `resolution`; their ids."""
+
+    @abstractmethod
     async def stop_waiting(self, project_id: int, member_id: int) -> None:
         """The member no longer waits for work in the project (they were told otherwise)."""
 

@@ -11,7 +11,7 @@ digest missed while the bot was down goes out on the first tick after start (the
 day, never a day late).
 
 The jobs, each a plain ``async (store, now)`` function that tests call with their own clock:
-`reclaim_leases`, `wake_waiting`, `bot.jobs.deadlines.warn_deadlines`,
+`reclaim_leases`, `wake_waiting`, `dispute_stranded_items`, `bot.jobs.deadlines.warn_deadlines`,
 `bot.jobs.reminders.send_reminders`, `bot.jobs.digest.send_digests` and
 `bot.jobs.housekeeping.prune`.
 """
@@ -32,6 +32,7 @@ from bot.jobs.deadlines import warn_deadlines
 from bot.jobs.digest import send_digests
 from bot.jobs.housekeeping import prune
 from bot.jobs.reminders import send_reminders
+from bot.judging.outcome import dispute_stranded
 from bot.labeling.waiting import wake_all, wake_freed
 from domain.entities import Project
 from storage.contract import Store, Tx
@@ -62,9 +63,16 @@ async def wake_waiting(store: Store, now: float) -> int:
     return await each_project(store, now, wake_all)
 
 
+async def dispute_stranded_items(store: Store, now: float) -> int:
+    """The safety net for items nobody is left to answer: in every project, dispute those the
+    events missed (see `bot.judging.outcome`); how many."""
+    return await each_project(store, now, dispute_stranded)
+
+
 JOBS: tuple[tuple[str, Job], ...] = (
     ("leases", reclaim_leases),
     ("waiting", wake_waiting),
+    ("stranded", dispute_stranded_items),
     ("deadlines", warn_deadlines),
     ("reminders", send_reminders),
     ("digests", send_digests),

@@ -23,7 +23,7 @@ from bot.chat.buttons import NEXT, button_token
 from bot.chat.markup import escape
 from bot.chat.outbox import notify
 from bot.context import Ctx
-from bot.judging.outcome import PRIOR_ACCURACY, judge_item
+from bot.judging.outcome import PRIOR_ACCURACY, dispute_stranded, judge_item
 from bot.quality import gold_accuracy
 from bot.routing import issue_button
 from domain.entities import Answer, Item, Member, Project
@@ -69,6 +69,8 @@ async def after_gold(
             ctx.now,
         )
         score = f"{counts.correct} of {counts.total} right"
+        if not passed:
+            await dispute_stranded(tx, project, ctx.now)
         if passed:
             text = f"{feedback}\n\n*You passed the qualification* ({score}). Real tasks start now."
             return text if correct else await _with_next(ctx, member, text)
@@ -139,6 +141,7 @@ async def suspend(ctx: Ctx, member: Member, project: Project, evidence: str) -> 
         item = await tx.item(item_id)
         if item.status != ItemStatus.OPEN or item.n_answers >= item.n_target:
             await judge_item(tx, project, item, ctx.now)
+    await dispute_stranded(tx, project, ctx.now)
     await tx.add_flag(project.id, None, member.id, FlagKind.SUSPENDED, evidence, ctx.now)
     await tx.audit(
         project.id,

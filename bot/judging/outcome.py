@@ -4,10 +4,18 @@ Dynamic overlap: once an item has all the answers it asked for, its posterior ov
 computed from the answers, each weighted by its annotator's gold accuracy (estimated with a prior,
 see `bot.quality.gold`). The item is done when the top label's posterior reaches the project's
 `confidence` with at least `min_overlap` answers; otherwise it asks for one more answer, up to
-`max_overlap`; then it is disputed and flagged for QA. Answers left out of the aggregation (of a
-suspended annotator, say) do not count. Task types whose answers are more than one label (sets of
-labels or cells, ratings, typed text) have their own notion of confidence: see
-`bot.judging.verdicts`.
+`max_overlap`; then it is disputed and flagged for QA.
+
+Nothing waits for people who do not exist: an item that has its `min_overlap` answers and wants
+another that nobody can give (every active annotator not failed in the qualification has
+answered or skipped it) is *stranded*, and it is disputed at once with that reason, short of
+its target. That is the mark that lets it open again, its dispute flag resolved, as soon as
+someone who could answer it joins, passes back into the qualification or is reinstated
+(`reopen_for`). Items with fewer than `min_overlap` answers wait for people to join.
+
+Answers left out of the aggregation (of a suspended annotator, say) do not count. Task types
+whose answers are more than one label (sets of labels or cells, ratings, typed text) have their
+own notion of confidence: see `bot.judging.verdicts`.
 """
 
 from __future__ import annotations
@@ -54,12 +62,38 @@ async def judge_item(tx: Tx, project: Project, item: Item, now: float) -> ItemSt
         confidence=verdict.confidence,
         method=verdict.method,
     )
+    reason = verdict.reason
     if verdict.status == "more":
         await tx.set_item_target(item.id, len(answers) + 1)
         await tx.set_item_outcome(item.id, ItemStatus.OPEN, None, now)
-        return ItemStatus.OPEN
-    status = ItemStatus(verdict.status)
+        if not await tx.stranded_items(project.id, policy.min_overlap, item.id):
+            return ItemStatus.OPEN
+        reason = (
+            f"wants answer {len(answers) + 1} (up to {policy.max_overlap}), and everyone who "
+            f"may answer it has; the crowd leans to {verdict.label} at {verdict.confidence:.2f}"
+        )
+    status = ItemStatus.DISPUTED if verdict.status == "more" else ItemStatus(verdict.status)
     await tx.set_item_outcome(item.id, status, result, now)
     if status == ItemStatus.DISPUTED and item.status != ItemStatus.DISPUTED:
-        await tx.add_flag(project.id, item.id, None, FlagKind.DISPUTED, verdict.reason, now)
+        await tx.add_flag(project.id, item.id, None, FlagKind.DISPUTED, reason, now)
     return status
+
+
+async def dispute_stranded(tx: Tx, project: Project, now: float, item_id: int | None = None) -> int:
+    """Judge again the project's stranded items (only `item_id`, when given), which disputes
+    them, after someone left the pool of people who could answer them (a skip, a failed
+    qualification, a suspension or a removal); how many were disputed."""
+    disputed = 0
+    for stranded in await tx.stranded_items(project.id, project.spec.quality.min_overlap, item_id):
+        status = await judge_item(tx, project, await tx.item(stranded), now)
+        disputed += status == ItemStatus.DISPUTED
+    return disputed
+
+
+async def reopen_for(tx: Tx, project: Project, member_id: int) -> int:
+    """Open again the items disputed only because nobody was left to answer them, now that
+    `member_id` may answer them; how many."""
+    reopened = await tx.reopen_stranded(
+        project.id, member_id, "reopened: someone who may answer it joined"
+    )
+    return len(reopened)

@@ -9,6 +9,7 @@ from bot.chat.events import Tap
 from bot.chat.markup import escape
 from bot.context import Ctx, show
 from bot.guidelines.guide import guide_screens
+from bot.judging.outcome import reopen_for
 from bot.labeling.work import next_screen
 from bot.reports.progress import progress_text
 from domain.entities import Identity, Member, Project
@@ -77,6 +78,11 @@ async def on_start(ctx: Ctx, args: tuple[str, ...]) -> None:
     first_time_annotator = invite.role == Role.ANNOTATOR and Role.ANNOTATOR not in before
     if first_time_annotator and qualification > 0:
         await ctx.tx.set_qualification(project.id, member.id, Qualification.PENDING, ctx.now)
+    if invite.role == Role.ANNOTATOR:
+        role = await ctx.tx.annotator_role(project.id, member.id)
+        if role is not None and role.status == RoleStatus.ACTIVE:
+            if role.qualification != Qualification.FAILED:
+                await reopen_for(ctx.tx, project, member.id)
     current = await ctx.tx.guideline(project.id)
     if current is not None:
         await ctx.tx.acknowledge_guideline(project.id, member.id, current.version)

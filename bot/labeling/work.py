@@ -13,7 +13,7 @@ from bot.context import Ctx, show
 from bot.guidelines.changes import pending_guideline
 from bot.guidelines.guide import guide_screens, label_help_screen
 from bot.judging.judge import SUSPENDED, after_gold, behaviour_signals, skip_signal
-from bot.judging.outcome import settle_item
+from bot.judging.outcome import dispute_stranded, settle_item
 from bot.labeling.screens import REPORT_REASONS, idle_screen, report_screen, task_screen
 from bot.labeling.task_keys import parse_toggle
 from bot.review.queue import hold_if_reported
@@ -77,11 +77,11 @@ async def next_screen(
             )
         if await tx.set_waiting(project.id, member.id, ctx.now):
             assignment = await _lease(ctx, member, project, wait=False)
-            if assignment is not None:
-                return await render_task(ctx, project, assignment, undo=undo)
-            if not ctx.last_try:
+            if assignment is None and not ctx.last_try:
                 raise Busy("the items free for this person are held by other transactions")
             await tx.stop_waiting(project.id, member.id)
+            if assignment is not None:
+                return await render_task(ctx, project, assignment, undo=undo)
             return await idle_screen(tx, member.id, BUSY, ctx.now)
         text = "No tasks for you right now. I will message you when there are."
         if undo is not None:
@@ -197,6 +197,7 @@ async def on_task_tap(ctx: Ctx, tap: Tap, member: Member, card: TaskCard, code: 
         return
     if code == SKIP:
         await tx.release(assignment, LeaseStatus.SKIPPED)
+        await dispute_stranded(tx, project, ctx.now, assignment.item_id)
         await skip_signal(ctx, member, project)
         ctx.actions.append(Toast(tap, "Skipped."))
         show(ctx, tap, await next_screen(ctx, member, project, lease_free=True))
@@ -342,6 +343,8 @@ async def file_report(
     )
     await ctx.tx.release(assignment, LeaseStatus.REPORTED)
     await hold_if_reported(ctx, assignment.item_id)
+    project = await ctx.tx.project(assignment.project_id)
+    await dispute_stranded(ctx.tx, project, ctx.now, assignment.item_id)
     await ctx.tx.audit(
         assignment.project_id,
         member.id,

@@ -11,6 +11,7 @@ from bot.chat.markup import escape, plural
 from bot.chat.outbox import notify
 from bot.context import Ctx
 from bot.judging.judge import suspend
+from bot.judging.outcome import dispute_stranded, reopen_for
 from bot.labeling.waiting import notify_with_next, wake_freed
 from bot.managing.batches import actor_details
 from bot.managing.operations import invite_uses
@@ -183,6 +184,7 @@ async def reinstate_member(ctx: Ctx, project: Project, row: MemberRow, by: Membe
     if row.role == Role.ANNOTATOR:
         # The note's button opens the project, so a wait they had needs no second message.
         await ctx.tx.stop_waiting(project.id, row.member.id)
+        await reopen_for(ctx.tx, project, row.member.id)
         await notify_with_next(
             ctx.tx, row.member.id, project, f"You can work in *{title}* again.", ctx.now
         )
@@ -211,6 +213,7 @@ async def remove_member(ctx: Ctx, project: Project, row: MemberRow, by: Member |
         lease = await ctx.tx.open_assignment(project.id, who.id)
         if lease is not None:
             await ctx.tx.release(lease, LeaseStatus.SKIPPED)
+        await dispute_stranded(ctx.tx, project, ctx.now)
     await ctx.tx.audit(
         project.id,
         None if by is None else by.id,

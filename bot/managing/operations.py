@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import PurePath
 
+from bot.judging.outcome import reopen_for
 from bot.labeling.waiting import wake_freed
 from bot.managing.projectfile import ProjectFile
 from bot.media.importing import Source, load_batch
@@ -138,6 +139,7 @@ async def allow_retry(
                 f"{pseudonym} has not failed the qualification (it is {role.qualification})"
             )
         await tx.set_qualification(project.id, member.id, Qualification.PENDING, now)
+        await reopen_for(tx, project, member.id)
         await tx.audit(project.id, member.id, "qualification.retry", {"via": "cli"}, now)
 
 

@@ -87,6 +87,25 @@ UPDATE roles SET waiting_since = NULL, woken_item = ?, woken_at = ?
 WHERE project_id = ? AND member_id = ? AND role = 'annotator' AND waiting_since IS NOT NULL
 """
 
+_STRANDED = """
+SELECT i.id FROM items i JOIN batches b ON b.id = i.batch_id
+WHERE i.project_id = ? AND i.status = 'open' AND i.gold IS NULL AND b.status = 'published'
+  AND i.n_answers >= ? AND i.n_load < i.n_target {one}
+  AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = i.id AND a.status = 'leased')
+  AND NOT EXISTS (SELECT 1 FROM roles r WHERE r.project_id = i.project_id
+                  AND r.role = 'annotator' AND r.status = 'active' AND r.qualification != 'failed'
+                  AND NOT EXISTS (SELECT 1 FROM assignments a
+                                  WHERE a.item_id = i.id AND a.member_id = r.member_id))
+ORDER BY i.id
+"""
+
+_REOPEN = """
+UPDATE items SET status = 'open'
+WHERE project_id = ? AND status = 'disputed' AND gold IS NULL AND n_answers < n_target
+  AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = items.id AND a.member_id = ?)
+RETURNING id
+"""
+
 _BATCH_FIGURES = """,
  (SELECT bt.n_items FROM batches bt WHERE bt.id = items.batch_id) AS batch_items,
  (SELECT COALESCE(SUM(ba.answers), 0) FROM batch_answers ba
@@ -151,6 +170,26 @@ class WorkOps(SqlBase):
             if await self._exec(_WAKE, (int(item[0]), now, project_id, member_id)):
                 woken.append(member_id)
         return sorted(woken)
+
+    async def stranded_items(
+        self, project_id: int, min_answers: int, item_id: int | None = None
+    ) -> list[int]:
+        one, params = "", [project_id, min_answers]
+        if item_id is not None:
+            one, params = "AND i.id = ?", [*params, item_id]
+        return [int(r[0]) for r in await self._all(_STRANDED.format(one=one), params)]
+
+    async def reopen_stranded(self, project_id: int, member_id: int, resolution: str) -> list[int]:
+        ids = [int(r[0]) for r in await self._all(_REOPEN, (project_id, member_id))]
+        if ids:
+            self.freed.add(project_id)
+            await self._many("DELETE FROM results WHERE item_id = ?", [(i,) for i in ids])
+            await self._many(
+                "UPDATE flags SET status = 'resolved', resolution = ? WHERE item_id = ?"
+                " AND kind = 'disputed' AND status = 'open'",
+                [(resolution, i) for i in ids],
+            )
+        return sorted(ids)
 
     async def open_assignment(self, project_id: int, member_id: int) -> Assignment | None:
         row = await self._one(

@@ -199,6 +199,7 @@ async def test_the_digest_reaches_the_managers_once_a_day_at_their_local_time(
     assert await run_due(w.store, clock()) == {  # ann's lease has expired by now
         "leases": 1,
         "waiting": 0,
+        "stranded": 0,
         "deadlines": 0,
         "reminders": 0,
         "digests": 0,

@@ -148,6 +148,7 @@ async def test_undo_of_an_answer_that_asked_for_more_restores_the_target(
     code = await make_project(items=3, overlap=1, max_overlap=3)
     alice = recorder.person("alice")
     await alice.command("start", code)
+    await recorder.person("bob").command("start", code)  # who may give the item more
     before = await snapshot(engine, store)
     await alice.tap("pos")
     asked = await snapshot(engine, store)
@@ -184,6 +185,27 @@ async def test_undo_is_refused_on_a_gold_question_once_its_feedback_was_shown(
     await alice.command("undo")
     assert plain(alice.chat.last().text) == FEEDBACK  # type: ignore[union-attr]
     assert await snapshot(engine, store) == answered
+
+
+async def test_a_right_answer_to_a_hidden_gold_question_can_be_undone(
+    recorder: Recorder, make_project: MakeProject, store: Store, engine: Engine
+) -> None:
+    """No feedback follows a right gold answer, so nothing tells the person it was a control
+    question: Undo is offered as after any answer, and brings the question back."""
+    code = await make_project(items=6, gold_rate=1.0, gold_every=2)
+    alice = recorder.person("alice")
+    await alice.command("start", code)
+    first = item_text(alice)
+    before = await snapshot(engine, store)
+    await alice.tap("pos")
+    assert "Not quite" not in plain(alice.screen.text)  # type: ignore[union-attr]
+    assert "Undo" in [b.label for b in alice.screen.buttons()]  # type: ignore[union-attr]
+    message = alice.chat.last_with_buttons()
+    assert message is not None
+    actions = await alice.tap_token(button(alice, "Undo"), message.id)
+    assert toasts(actions) == ["Undone: answer this one again."]
+    assert item_text(alice) == first
+    assert await snapshot(engine, store) == before
 
 
 async def test_an_old_undo_button_and_another_persons_are_refused(

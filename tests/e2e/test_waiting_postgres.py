@@ -20,12 +20,14 @@ import pytest
 from adapters.console.recorder import Recorder
 from bot.chat.markup import plain
 from bot.core import Core
+from bot.jobs.scheduler import run_due
 from bot.managing.operations import import_batch, make_invite, save_project
 from bot.managing.projectfile import parse_project
 from domain.enums import Role
 from storage import open_store
 from storage.contract import Store, Tx
-from tests.conftest import PROJECT_TOML, batch_lines
+from storage.postgres.base import WAITS_LOCK
+from tests.conftest import PROJECT_TOML, Clock, batch_lines
 from tests.storage.postgres_server import connect, scratch_schema
 
 
@@ -113,3 +115,47 @@ async def test_an_answer_held_longer_than_the_retries_is_not_called_no_task(pg_u
         assert "taking the last of it right now" in said
         await bob.tap("Check for tasks")
         assert "item number 0" in last_text(quick, "bob")
+
+
+async def test_a_wait_that_ends_in_work_shows_the_card_with_undo_and_ends_the_wait(
+    pg_url: str,
+) -> None:
+    """bob answers i0 while the one item left for him, i1, is held by another transaction (its
+    row, and the waiting list's lock, as a worker's transaction in the middle of an answer and
+    a wake holds them) longer than his pick waits; so he turns to the waiting list, and once
+    that transaction ends i1 is free too: the pick made from the waiting list gets it. The card
+    is i1's with Undo for the answer to i0, and bob is off the waiting list: when he lets that
+    lease lapse, nobody tells him work came back."""
+    async with open_store(pg_url) as store:
+        text = PROJECT_TOML.format(name="t", overlap=3, max_overlap=3, gold_rate=0.0, extra="")
+        await save_project(store, parse_project("t.toml", text), update=False)
+        await import_batch(store, "t", "b1.jsonl", batch_lines(2), True)
+        code = (await make_invite(store, "t", Role.ANNOTATOR, None, None)).code
+        clock = Clock()
+        recorder = Recorder(Core(store, clock=clock, rng=random.Random(2)))
+        bob = recorder.person("bob")
+        await bob.command("start", code)
+        assert "item number 0" in last_text(recorder, "bob")
+        schema = pg_url.rsplit("schema=", 1)[1]
+        holder = await connect()
+        try:
+            async with holder.transaction():
+                project_id = await holder.fetchval(
+                    f'SELECT id FROM "{schema}".projects WHERE name = $1', "t"
+                )
+                await holder.execute(
+                    f'SELECT id FROM "{schema}".items WHERE ext_id = $1 FOR UPDATE', "i1"
+                )
+                await holder.execute("SELECT pg_advisory_xact_lock($1, $2)", WAITS_LOCK, project_id)
+                answering = asyncio.create_task(bob.tap("pos"))
+                await asyncio.sleep(0.6)
+                assert not answering.done(), "bob's answer waits for the waiting list"
+            await answering
+        finally:
+            await holder.close()
+        assert "item number 1" in last_text(recorder, "bob")
+        assert bob.screen is not None
+        assert "Undo" in [b.label for b in bob.screen.buttons()]
+        clock.advance(31 * 60)
+        assert (await run_due(store, clock()))["leases"] == 1
+        assert await recorder.deliver() == 0

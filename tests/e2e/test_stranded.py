@@ -1,0 +1,211 @@
+"""An item that wants an answer nobody is left to give goes to QA, and comes back to the crowd
+when someone who could answer it turns up."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from adapters.console.recorder import Person, Recorder
+from bot.chat.events import Actor
+from bot.chat.markup import plain
+from bot.context import Ctx
+from bot.jobs.scheduler import run_due
+from bot.managing.commands import reinstate_member, remove_member, suspend_member
+from domain.entities import Flag, Project
+from domain.enums import BatchStatus, FlagKind, ItemStatus
+from storage.contract import Store
+from storage.rows import MemberRow
+from tests.conftest import BOTH_ENGINES, Clock
+
+pytestmark = BOTH_ENGINES
+
+MakeProject = Callable[..., Any]
+MemberOp = Callable[[Ctx, Project, MemberRow, Any], Awaitable[str]]
+
+
+def text(person: Person) -> str:
+    return plain(person.chat.last().text) if person.chat.last() else ""
+
+
+async def _item(store: Store) -> tuple[ItemStatus, int, list[Flag]]:
+    """The only item's status and target, and the project's dispute flags, open or not."""
+    async with store.transaction() as tx:
+        project = await tx.project_by_name("t")
+        assert project is not None
+        (item,) = [row.item async for row in tx.export_rows(project.id)]
+        flags = []
+        flag = await tx.next_flag(project.id)
+        while flag is not None:
+            flags.append(flag)
+            flag = await tx.next_flag(project.id, flag.id)
+        disputes = [f for f in flags if f.kind == FlagKind.DISPUTED]
+        return item.status, item.n_target, disputes
+
+
+async def _member_op(store: Store, clock: Clock, name: str, op: MemberOp) -> None:
+    async with store.transaction() as tx:
+        project = await tx.project_by_name("t")
+        assert project is not None
+        row = next(r for r in await tx.project_members(project.id) if r.member.name == name)
+        ctx = Ctx(
+            tx=tx, now=clock(), actor=Actor("console", "cli"), rng=random.Random(1), is_admin=True
+        )
+        await op(ctx, project, row, None)
+
+
+async def _set_batch(store: Store, status: BatchStatus) -> None:
+    async with store.transaction() as tx:
+        project = await tx.project_by_name("t")
+        assert project is not None
+        (batch,) = await tx.batches(project.id)
+        await tx.set_batch_status(batch.id, status)
+
+
+async def test_two_people_who_disagree_with_nobody_left_send_the_item_to_qa_at_once(
+    recorder: Recorder, make_project: MakeProject, store: Store
+) -> None:
+    code = await make_project(items=1, overlap=2, max_overlap=5)
+    alice, bob = recorder.person("alice"), recorder.person("bob")
+    await alice.command("start", code)
+    await bob.command("start", code)
+    await alice.tap("pos")
+    assert (await _item(store))[0] == ItemStatus.OPEN
+    await bob.tap("neg")
+    status, target, disputes = await _item(store)
+    assert status == ItemStatus.DISPUTED and target == 3
+    assert len(disputes) == 1
+    assert "wants answer 3 (up to 5), and everyone who may answer it has" in disputes[0].reason
+
+
+async def test_someone_who_joins_gets_the_item_back_from_qa(
+    recorder: Recorder, make_project: MakeProject, store: Store
+) -> None:
+    code = await make_project(items=1, overlap=2, max_overlap=3)
+    alice, bob, carol = (recorder.person(n) for n in ("alice", "bob", "carol"))
+    await alice.command("start", code)
+    await bob.command("start", code)
+    await alice.tap("pos")
+    await bob.tap("neg")
+    assert (await _item(store))[0] == ItemStatus.DISPUTED
+    await carol.command("start", code)
+    status, _, disputes = await _item(store)
+    assert status == ItemStatus.OPEN and disputes == [], "the flag left the QA queue"
+    assert "item number 0" in text(carol)
+    await carol.tap("pos")
+    status, target, disputes = await _item(store)
+    assert status != ItemStatus.OPEN and target == 3
+    async with store.transaction() as tx:
+        project = await tx.project_by_name("t")
+        assert project is not None
+        (item,) = [row.item async for row in tx.export_rows(project.id)]
+        assert len(await tx.item_answers(item.id)) == 3
+
+
+async def test_the_last_person_who_could_answer_skipping_it_sends_it_to_qa(
+    recorder: Recorder, make_project: MakeProject, store: Store
+) -> None:
+    code = await make_project(items=1, overlap=2, max_overlap=3)
+    alice, bob, carol = (recorder.person(n) for n in ("alice", "bob", "carol"))
+    for person in (alice, bob, carol):
+        await person.command("start", code)
+    await alice.tap("pos")
+    await bob.tap("neg")
+    assert await recorder.deliver() == 1
+    assert (await _item(store))[0] == ItemStatus.OPEN, "carol may still answer"
+    await carol.tap("Next task")
+    await carol.tap("Skip")
+    status, _, disputes = await _item(store)
+    assert status == ItemStatus.DISPUTED and len(disputes) == 1
+
+
+async def test_suspending_the_only_one_left_disputes_and_reinstating_them_reopens(
+    recorder: Recorder, make_project: MakeProject, store: Store, clock: Clock
+) -> None:
+    code = await make_project(items=1, overlap=2, max_overlap=3)
+    alice, bob, carol = (recorder.person(n) for n in ("alice", "bob", "carol"))
+    for person in (alice, bob, carol):
+        await person.command("start", code)
+    await alice.tap("pos")
+    await bob.tap("neg")
+    await _member_op(store, clock, "carol", suspend_member)
+    assert (await _item(store))[0] == ItemStatus.DISPUTED
+    await _member_op(store, clock, "carol", reinstate_member)
+    status, _, disputes = await _item(store)
+    assert status == ItemStatus.OPEN and disputes == []
+    await recorder.deliver()
+    assert "You can work in" in text(carol)
+    await carol.tap("Next task")
+    assert "item number 0" in text(carol)
+
+
+async def test_removing_the_only_one_left_disputes_the_item(
+    recorder: Recorder, make_project: MakeProject, store: Store, clock: Clock
+) -> None:
+    code = await make_project(items=1, overlap=2, max_overlap=3)
+    alice, bob, carol = (recorder.person(n) for n in ("alice", "bob", "carol"))
+    for person in (alice, bob, carol):
+        await person.command("start", code)
+    await alice.tap("pos")
+    await bob.tap("neg")
+    await _member_op(store, clock, "carol", remove_member)
+    assert (await _item(store))[0] == ItemStatus.DISPUTED
+
+
+async def test_the_scheduler_disputes_what_no_event_could(
+    recorder: Recorder, make_project: MakeProject, store: Store, clock: Clock
+) -> None:
+    """While the batch is paused its items are nobody's to answer or judge; carol is
+    suspended then, and once the batch is back only the scheduler's tick sees the item has
+    nobody left."""
+    code = await make_project(items=1, overlap=2, max_overlap=3)
+    alice, bob, carol = (recorder.person(n) for n in ("alice", "bob", "carol"))
+    for person in (alice, bob, carol):
+        await person.command("start", code)
+    await alice.tap("pos")
+    await bob.tap("neg")
+    await _set_batch(store, BatchStatus.PAUSED)
+    await _member_op(store, clock, "carol", suspend_member)
+    await _set_batch(store, BatchStatus.PUBLISHED)
+    assert (await _item(store))[0] == ItemStatus.OPEN
+    done = await run_due(store, clock())
+    assert done["stranded"] == 1
+    assert (await _item(store))[0] == ItemStatus.DISPUTED
+    assert (await run_due(store, clock()))["stranded"] == 0
+
+
+async def test_an_item_short_of_its_first_answers_waits_for_people_to_join(
+    recorder: Recorder, make_project: MakeProject, store: Store, clock: Clock
+) -> None:
+    code = await make_project(items=1, overlap=3, max_overlap=5)
+    alice, bob = recorder.person("alice"), recorder.person("bob")
+    await alice.command("start", code)
+    await bob.command("start", code)
+    await alice.tap("pos")
+    await bob.tap("neg")
+    assert (await run_due(store, clock()))["stranded"] == 0
+    assert (await _item(store))[0] == ItemStatus.OPEN
+
+
+async def test_a_suspension_that_leaves_an_item_short_with_nobody_left_disputes_it_now(
+    recorder: Recorder, make_project: MakeProject, store: Store, clock: Clock
+) -> None:
+    """pos, neg, pos settles the item at the lower bar; carol's pos leaves with her
+    suspension, the item wants a third answer again and nobody is left to give it: QA gets it
+    at the time of the suspension."""
+    code = await make_project(items=1, overlap=2, max_overlap=3, extra="confidence = 0.8")
+    alice, bob, carol = (recorder.person(n) for n in ("alice", "bob", "carol"))
+    for person in (alice, bob, carol):
+        await person.command("start", code)
+    await alice.tap("pos")
+    await bob.tap("neg")
+    await recorder.deliver()
+    await carol.tap("Next task")
+    await carol.tap("pos")
+    assert (await _item(store))[0] == ItemStatus.DONE
+    clock.advance(3600)
+    await _member_op(store, clock, "carol", suspend_member)
+    status, target, disputes = await _item(store)
+    assert status == ItemStatus.DISPUTED and target == 3
+    assert [f.created_at for f in disputes] == [clock()]
