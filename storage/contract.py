@@ -253,13 +253,11 @@ class Tx(ServiceTx):
         go on waiting. Ordered against `set_waiting` per project."""
 
     @abstractmethod
-    async def stranded_items(
-        self, project_id: int, min_answers: int, item_id: int | None = None
-    ) -> list[int]:
-        """Open items of published batches (only `item_id`, when given) with at least
-        `min_answers` counted answers that want an answer nobody can give: no lease on them is
-        open, and every active annotator not failed in the qualification has answered or
-        skipped them. In id order."""
+    async def stranded_items(self, project_id: int, item_id: int | None = None) -> list[int]:
+        """Open items of published batches (only `item_id`, when given) that want an answer
+        nobody can give (no lease on them is open, and every active annotator not failed in the
+        qualification has answered, skipped or reported them) although enough people joined to
+        reach their target without the active ones who skipped or reported them. In id order."""
 
     @abstractmethod
     async def reopen_stranded(self, project_id: int, member_id: int, resolution: str) -> list[int]:

@@ -6,12 +6,14 @@ see `bot.quality.gold`). The item is done when the top label's posterior reaches
 `confidence` with at least `min_overlap` answers; otherwise it asks for one more answer, up to
 `max_overlap`; then it is disputed and flagged for QA.
 
-Nothing waits for people who do not exist: an item that has its `min_overlap` answers and wants
-another that nobody can give (every active annotator not failed in the qualification has
-answered or skipped it) is *stranded*, and it is disputed at once with that reason, short of
-its target. That is the mark that lets it open again, its dispute flag resolved, as soon as
-someone who could answer it joins, passes back into the qualification or is reinstated
-(`reopen_for`). Items with fewer than `min_overlap` answers wait for people to join.
+Nothing waits for people who are gone: an item is *stranded* when it wants an answer nobody
+can give (every active annotator not failed in the qualification has answered, skipped or
+reported it) although enough people joined to reach its target without those who passed on it.
+So it is short because people left, failed the qualification or were suspended, not because the
+crowd is still gathering (then it waits for people to join). A stranded
+item is disputed at once with that reason, short of its target. That is the mark that lets it
+open again, its dispute flag resolved, as soon as someone who could answer it joins, gets
+another try at the qualification or is reinstated (`reopen_for`).
 
 Answers left out of the aggregation (of a suspended annotator, say) do not count. Task types
 whose answers are more than one label (sets of labels or cells, ratings, typed text) have their
@@ -33,9 +35,9 @@ METHOD = "gold_weighted_posterior"
 async def settle_item(
     tx: Tx, project: Project, item: Item, n_answers: int, now: float
 ) -> ItemStatus:
-    """Re-evaluate a non-gold item that now has `n_answers` answers (once it has its target);
-    returns its status."""
-    if n_answers < item.n_target:
+    """Re-evaluate a non-gold item that now has `n_answers` answers: judged once it has its
+    target, or before when it is stranded; returns its status."""
+    if n_answers < item.n_target and not await tx.stranded_items(project.id, item.id):
         return item.status
     return await judge_item(tx, project, item, now)
 
@@ -46,33 +48,43 @@ async def judge_item(tx: Tx, project: Project, item: Item, now: float) -> ItemSt
     spec = project.spec
     policy = spec.quality
     answers = [a for a in await tx.item_answers(item.id) if a.excluded is None]
-    if len(answers) < policy.min_overlap:
-        await tx.set_item_target(item.id, policy.min_overlap)
-        await tx.set_item_outcome(item.id, ItemStatus.OPEN, None, now)
-        return ItemStatus.OPEN
-    workers = [a.member_id for a in answers]
-    counts = await tx.gold_counts(project.id, sorted(set(workers)))
-    accuracy = {
-        m: posterior_mean(c.correct, c.total, prior_mean=PRIOR_ACCURACY) for m, c in counts.items()
-    }
-    verdict = judge_answers(spec, item.data, workers, [a.value for a in answers], accuracy)
-    result = Result(
-        item_id=item.id,
-        label=verdict.label,
-        confidence=verdict.confidence,
-        method=verdict.method,
-    )
-    reason = verdict.reason
-    if verdict.status == "more":
-        await tx.set_item_target(item.id, len(answers) + 1)
-        await tx.set_item_outcome(item.id, ItemStatus.OPEN, None, now)
-        if not await tx.stranded_items(project.id, policy.min_overlap, item.id):
-            return ItemStatus.OPEN
-        reason = (
-            f"wants answer {len(answers) + 1} (up to {policy.max_overlap}), and everyone who "
-            f"may answer it has; the crowd leans to {verdict.label} at {verdict.confidence:.2f}"
+    verdict = None
+    if answers:
+        workers = [a.member_id for a in answers]
+        counts = await tx.gold_counts(project.id, sorted(set(workers)))
+        accuracy = {
+            m: posterior_mean(c.correct, c.total, prior_mean=PRIOR_ACCURACY)
+            for m, c in counts.items()
+        }
+        verdict = judge_answers(spec, item.data, workers, [a.value for a in answers], accuracy)
+    result = (
+        None
+        if verdict is None
+        else Result(
+            item_id=item.id,
+            label=verdict.label,
+            confidence=verdict.confidence,
+            method=verdict.method,
         )
-    status = ItemStatus.DISPUTED if verdict.status == "more" else ItemStatus(verdict.status)
+    )
+    if verdict is not None and len(answers) >= policy.min_overlap and verdict.status != "more":
+        status = ItemStatus(verdict.status)
+        reason = verdict.reason
+    else:
+        await tx.set_item_target(item.id, max(policy.min_overlap, len(answers) + 1))
+        await tx.set_item_outcome(item.id, ItemStatus.OPEN, None, now)
+        if not await tx.stranded_items(project.id, item.id):
+            return ItemStatus.OPEN
+        status = ItemStatus.DISPUTED
+        lean = (
+            ""
+            if verdict is None
+            else (f"; the crowd leans to {verdict.label} at {verdict.confidence:.2f}")
+        )
+        reason = (
+            f"wants answer {len(answers) + 1} (at least {policy.min_overlap}, up to "
+            f"{policy.max_overlap}), and everyone left who may answer it has{lean}"
+        )
     await tx.set_item_outcome(item.id, status, result, now)
     if status == ItemStatus.DISPUTED and item.status != ItemStatus.DISPUTED:
         await tx.add_flag(project.id, item.id, None, FlagKind.DISPUTED, reason, now)
@@ -84,7 +96,7 @@ async def dispute_stranded(tx: Tx, project: Project, now: float, item_id: int | 
     them, after someone left the pool of people who could answer them (a skip, a failed
     qualification, a suspension or a removal); how many were disputed."""
     disputed = 0
-    for stranded in await tx.stranded_items(project.id, project.spec.quality.min_overlap, item_id):
+    for stranded in await tx.stranded_items(project.id, item_id):
         status = await judge_item(tx, project, await tx.item(stranded), now)
         disputed += status == ItemStatus.DISPUTED
     return disputed

@@ -90,7 +90,11 @@ WHERE project_id = ? AND member_id = ? AND role = 'annotator' AND waiting_since 
 _STRANDED = """
 SELECT i.id FROM items i JOIN batches b ON b.id = i.batch_id
 WHERE i.project_id = ? AND i.status = 'open' AND i.gold IS NULL AND b.status = 'published'
-  AND i.n_answers >= ? AND i.n_load < i.n_target {one}
+  AND i.n_load < i.n_target {one}
+  AND (SELECT COUNT(*) FROM roles j WHERE j.project_id = i.project_id AND j.role = 'annotator')
+      - (SELECT COUNT(*) FROM assignments p JOIN roles pr ON pr.project_id = p.project_id
+         AND pr.member_id = p.member_id AND pr.role = 'annotator' AND pr.status = 'active'
+         WHERE p.item_id = i.id AND p.status IN ('skipped', 'reported')) >= i.n_target
   AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = i.id AND a.status = 'leased')
   AND NOT EXISTS (SELECT 1 FROM roles r WHERE r.project_id = i.project_id
                   AND r.role = 'annotator' AND r.status = 'active' AND r.qualification != 'failed'
@@ -171,10 +175,8 @@ class WorkOps(SqlBase):
                 woken.append(member_id)
         return sorted(woken)
 
-    async def stranded_items(
-        self, project_id: int, min_answers: int, item_id: int | None = None
-    ) -> list[int]:
-        one, params = "", [project_id, min_answers]
+    async def stranded_items(self, project_id: int, item_id: int | None = None) -> list[int]:
+        one, params = "", [project_id]
         if item_id is not None:
             one, params = "AND i.id = ?", [*params, item_id]
         return [int(r[0]) for r in await self._all(_STRANDED.format(one=one), params)]

@@ -148,7 +148,6 @@ async def test_undo_of_an_answer_that_asked_for_more_restores_the_target(
     code = await make_project(items=3, overlap=1, max_overlap=3)
     alice = recorder.person("alice")
     await alice.command("start", code)
-    await recorder.person("bob").command("start", code)  # who may give the item more
     before = await snapshot(engine, store)
     await alice.tap("pos")
     asked = await snapshot(engine, store)
