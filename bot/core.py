@@ -11,7 +11,8 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from bot import link, metrics
 from bot.chat.actions import Action, Send
@@ -30,12 +31,13 @@ from bot.media.store import MediaStore
 from bot.reports import routes as reports_routes
 from bot.review import routes as review_routes
 from bot.routing import Router
-from domain.entities import TokenRef
+from domain.entities import Member, TokenRef
 from domain.enums import Role
-from storage.contract import Busy, Retryable, Store
+from storage.contract import Busy, Retryable, Store, Tx
 from tasks.values import BatchLimits
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 SWEEP_SECONDS = 10.0
 
@@ -90,21 +92,58 @@ class Core:
 
     async def handle(self, event: Event) -> list[Action]:
         """Handle one event in one transaction; the actions are what to show, once committed."""
-        kind = type(event).__name__.lower()
+        return await self._retrying(
+            type(event).__name__.lower(), lambda last_try: self._handle(event, last_try)
+        )
+
+    async def call(self, actor: Actor, work: Callable[[Ctx], Awaitable[T]]) -> T:
+        """Run `work` for `actor` as an event is handled (one transaction, run again when it
+        is `Retryable`, the waiting woken for what it freed), for callers that are not a chat:
+        the annotation page. What `work` returns is the answer; the chat actions it leaves in
+        the context are dropped, so whatever must reach a chat goes through the outbox."""
+
+        async def attempt(last_try: bool) -> T:
+            async with self.store.transaction() as tx:
+                member = await tx.member_by_identity(actor.platform, actor.user_id)
+                ctx = self._context(tx, actor, member, last_try)
+                result = await work(ctx)
+                await wake_freed(tx, ctx.now)
+            return result
+
+        return await self._retrying("page", attempt)
+
+    async def _retrying(self, kind: str, attempt: Callable[[bool], Awaitable[T]]) -> T:
         started = time.perf_counter()
-        for attempt in range(1, RETRIES + 1):
+        for number in range(1, RETRIES + 1):
             try:
-                actions = await self._handle(event, last_try=attempt == RETRIES)
+                result = await attempt(number == RETRIES)
                 break
             except Retryable as exc:
-                if attempt == RETRIES:
+                if number == RETRIES:
                     raise
                 metrics.RETRIED.labels(kind).inc()
                 pause = BUSY_PAUSE_S if isinstance(exc, Busy) else 0.02
-                await asyncio.sleep(self.rng.uniform(pause / 2, pause) * attempt)
+                await asyncio.sleep(self.rng.uniform(pause / 2, pause) * number)
         metrics.EVENTS.labels(kind).inc()
         metrics.EVENT_SECONDS.labels(kind).observe(time.perf_counter() - started)
-        return actions
+        return result
+
+    def _context(self, tx: Tx, actor: Actor, member: Member | None, last_try: bool) -> Ctx:
+        now = self.clock()
+        sweep = now >= self._next_sweep
+        if sweep:
+            self._next_sweep = now + SWEEP_SECONDS
+        return Ctx(
+            tx=tx,
+            now=now,
+            actor=actor,
+            rng=self.rng,
+            member=member,
+            sweep=sweep,
+            is_admin=(actor.platform, actor.user_id) in self.admins,
+            media=self.media,
+            last_try=last_try,
+        )
 
     async def _handle(self, event: Event, last_try: bool = True) -> list[Action]:
         prepared = None
@@ -139,21 +178,7 @@ class Core:
                 )
             else:
                 member = await tx.member_by_identity(event.actor.platform, event.actor.user_id)
-            now = self.clock()
-            sweep = now >= self._next_sweep
-            if sweep:
-                self._next_sweep = now + SWEEP_SECONDS
-            ctx = Ctx(
-                tx=tx,
-                now=now,
-                actor=event.actor,
-                rng=self.rng,
-                member=member,
-                sweep=sweep,
-                is_admin=(event.actor.platform, event.actor.user_id) in self.admins,
-                media=self.media,
-                last_try=last_try,
-            )
+            ctx = self._context(tx, event.actor, member, last_try)
             if isinstance(event, Command):
                 await ROUTER.command(ctx, event.name, event.args)
             elif isinstance(event, Tap):
@@ -162,7 +187,7 @@ class Core:
                 await ROUTER.text(ctx, event.text)
             elif isinstance(event, Upload):
                 await on_upload(ctx, event, prepared)
-            await wake_freed(tx, now)
+            await wake_freed(tx, ctx.now)
         return ctx.actions
 
     async def outbox(self, platform: str, limit: int = 50) -> list[tuple[int, Send]]:

@@ -10,6 +10,7 @@ from tasks.image_grid import ImageGrid
 from tasks.multi import MultiChoice
 from tasks.pairwise import Pairwise
 from tasks.rating import Rating
+from tasks.regions.types import REGION_TASK_TYPES
 from tasks.review import Review
 
 TASK_TYPES: dict[str, TaskType] = {
@@ -23,6 +24,7 @@ TASK_TYPES: dict[str, TaskType] = {
         FreeText(),
         ImageGrid(),
         Review(),
+        *REGION_TASK_TYPES,
     )
 }
 

@@ -82,6 +82,14 @@ class TaskType(ABC):
             return ["data: the item has no content to show"]
         return []
 
+    def stored(
+        self, spec: ProjectSpec, data: dict[str, Any], gold: str | None
+    ) -> tuple[dict[str, Any], str | None]:
+        """The item's data and gold once its media file is stored (``data.media`` set), or
+        AnswerError naming the field that no longer fits. As given, unless the task type
+        measures its answers on the stored file (regions)."""
+        return data, gold
+
     @abstractmethod
     def render(
         self, spec: ProjectSpec, data: dict[str, Any], selected: frozenset[int] = frozenset()

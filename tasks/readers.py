@@ -108,7 +108,12 @@ class CheckedBatch:
                 raise RuntimeError(f"{self.name}: line {number} read differently the second time")
             ref = media_reference(item.data) if media is not None else None
             if media is not None and ref is not None:
-                item = item.model_copy(update={"data": {**item.data, "media": media[ref]}})
+                data = {**item.data, "media": media[ref]}
+                try:
+                    data, gold = task_type(self.spec.task).stored(self.spec, data, item.gold)
+                except AnswerError as exc:
+                    raise BatchFileError(self.name, [Problem(number, "", str(exc))]) from None
+                item = item.model_copy(update={"data": data, "gold": gold})
             chunk.append(item)
             if len(chunk) >= size:
                 yield chunk

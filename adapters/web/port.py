@@ -1,6 +1,7 @@
 """What the annotation page needs from the core: one `PagePort`, and the views it passes.
 
-The page never sees the store. The core behind the port keeps every guarantee a tap has: the
+The views are the core's (`bot.page.views`); the core's `bot.page.service.PageService` is the
+port. The page never sees the store. The core behind the port keeps every guarantee a tap has: the
 lease and its token are checked against the person on every call, one answer per assignment,
 a resubmission of an answered lease stores nothing twice.
 
@@ -11,68 +12,30 @@ the port decides what they may do.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
-from tasks.regions.answer import RegionRules
+from bot.page.views import (
+    Media,
+    Next,
+    NoTask,
+    PageImage,
+    PageTask,
+    Person,
+    Refusal,
+    RefusalKind,
+)
 
-Person = str
-RefusalKind = Literal["expired", "not_yours", "invalid", "unknown", "gone"]
-
-
-@dataclass(frozen=True, slots=True)
-class PageImage:
-    """One picture of the item, as stored: its number in the item and its size in pixels."""
-
-    index: int
-    width: int
-    height: int
-
-
-@dataclass(frozen=True, slots=True)
-class PageTask:
-    """The task shown in the page for one lease."""
-
-    lease: str
-    """The lease token: every later call names it."""
-    item_id: str
-    prompt: str
-    texts: tuple[tuple[str, str], ...]
-    """(name, text) pairs shown under the picture, as text, never as HTML."""
-    images: tuple[PageImage, ...]
-    rules: RegionRules
-    pre: tuple[dict[str, Any], ...] = ()
-    """Pre-annotations in canonical region form (``{"image", "label", "type", ...}``)."""
-    done: int = 0
-    total: int | None = None
-    note: str = ""
-    """A line for the person, e.g. "Saved. Next task." after a submit."""
-
-
-@dataclass(frozen=True, slots=True)
-class NoTask:
-    """Nothing more to do for now."""
-
-    message: str
-
-
-@dataclass(frozen=True, slots=True)
-class Refusal:
-    """The call changed nothing; `message` says why in words for the person."""
-
-    kind: RefusalKind
-    message: str
-
-
-@dataclass(frozen=True, slots=True)
-class Media:
-    """A picture's bytes for the lease holder."""
-
-    body: bytes
-    content_type: str
-
-
-Next = PageTask | NoTask | Refusal
+__all__ = [
+    "Media",
+    "Next",
+    "NoTask",
+    "PageImage",
+    "PagePort",
+    "PageTask",
+    "Person",
+    "Refusal",
+    "RefusalKind",
+]
 
 
 class PagePort(Protocol):

@@ -15,6 +15,12 @@ from bot.chat.events import Actor, MessageRef, Tap
 class Button:
     label: str
     token: str
+    page: str = ""
+    """For a button that opens the annotation page: the task card token naming the lease. An
+    adapter with the page set up turns it into a Mini App or link button and fills `url`;
+    without it, a press comes back to the core like any other (with the code ``PAGE``)."""
+    url: str = ""
+    """The page's address for this person and lease, filled in by the adapter."""
 
 
 @dataclass(frozen=True, slots=True)

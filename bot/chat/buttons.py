@@ -10,6 +10,7 @@ from __future__ import annotations
 
 GUIDE, NEXT, SKIP, REPORT, BACK, PROGRESS, LABELS = "g", "n", "s", "r", "k", "p", "h"
 UNDO = "u"
+PAGE = "w"
 
 
 def button_token(token: str, code: str) -> str:

@@ -13,7 +13,10 @@ What the confidence is depends on the kind:
 - rating: the share of ratings within the tolerance of the median (at `max_overlap` the median
   stands when at least half agree with it; otherwise the item is disputed);
 - text (free_text): answers are grouped by their normalised form and the groups treated as the
-  classes of a categorical vote (plus one class for "something else").
+  classes of a categorical vote (plus one class for "something else");
+- regions (bbox, polygon, keypoints): the regions of the answers are matched into clusters,
+  each with a skill-weighted median region and a posterior that it is there; the confidence is
+  that of the least certain cluster (see `bot.quality.regions`).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import numpy as np
 from bot.chat.markup import plural
 from bot.quality import OverlapPolicy, WorkerModel, decide
 from bot.quality.overlap import Status
+from bot.quality.regions import judge_regions
 from bot.quality.rich import multilabel_posterior, rating_summary
 from domain.spec import ProjectSpec
 from tasks import task_type
@@ -71,6 +75,10 @@ def judge_answers(
         return _rating(spec, values, policy)
     if kind.aggregation == "text":
         return _text(workers, values, accuracy, policy)
+    if kind.aggregation == "regions":
+        skill = [accuracy.get(w, PRIOR_ACCURACY) for w in workers]
+        d = judge_regions(values, skill, policy)
+        return Verdict(d.status, d.value, d.confidence, d.method, d.reason)
     return _categorical(kind.classes(spec, dict(data)), workers, values, accuracy, policy)
 
 

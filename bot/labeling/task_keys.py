@@ -6,7 +6,8 @@
   that selection, ``d<mask>`` answers with it. A tap therefore means the same thing however often
   it arrives (a double tap, a redelivered update), and nothing about a half-made answer is kept
   anywhere but on the card itself;
-- text: no answer buttons (the answer is typed).
+- text: no answer buttons (the answer is typed);
+- page: one button that opens the annotation page on the card's lease (see `Button.page`).
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.chat.actions import Button
-from bot.chat.buttons import button_token
+from bot.chat.buttons import PAGE, button_token
 from tasks.base import TaskView, mask_of, selection
 
 TOGGLE, DONE = "m", "d"
 CHECK = "✓ "
+OPEN_PAGE = "✏️ Open the task"
 MAX_ROW = 8  # Telegram's buttons per row
 
 
@@ -30,6 +32,8 @@ def option_rows(view: TaskView, token: str, layout: Layout) -> list[tuple[Button
     buttons in rows when the view does not ask for a number of columns."""
     if view.mode == "text":
         return []
+    if view.mode == "page":
+        return [(Button(OPEN_PAGE, button_token(token, PAGE), page=token),)]
     if view.mode == "tap":
         buttons = [Button(o.label, button_token(token, str(i))) for i, o in enumerate(view.options)]
     else:

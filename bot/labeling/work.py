@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TypeGuard
 
 from bot.chat.actions import Screen, Toast
-from bot.chat.buttons import BACK, GUIDE, LABELS, REPORT, SKIP, split_token
+from bot.chat.buttons import BACK, GUIDE, LABELS, PAGE, REPORT, SKIP, split_token
 from bot.chat.events import Tap
 from bot.chat.markup import escape
 from bot.context import Ctx, show
@@ -19,7 +19,7 @@ from bot.labeling.task_keys import parse_toggle
 from bot.review.queue import hold_if_reported
 from bot.routing import STALE, ask_reply
 from bot.timekeeping import day_start, week_start
-from domain.entities import Assignment, LeaseView, Member, Project
+from domain.entities import Answer, Assignment, LeaseView, Member, Project
 from domain.enums import FlagKind, ItemStatus, LeaseStatus, Qualification, RoleStatus
 from domain.tokens import ReportMenu, ReportReason, TaskCard, TypedAnswer
 from storage.contract import Busy, Conflict
@@ -45,6 +45,19 @@ async def next_screen(
     project, which the schema enforces), so there is no open one to look for. `undo` is the
     answer just given, which the card offers to take back.
     """
+    got = await next_task(ctx, member, project, lease_free, undo)
+    return got if isinstance(got, Screen) else await render_task(ctx, project, got, undo=undo)
+
+
+async def next_task(
+    ctx: Ctx,
+    member: Member,
+    project: Project,
+    lease_free: bool = False,
+    undo: int | None = None,
+) -> Assignment | Screen:
+    """The lease `next_screen` shows (the member's open one, or a new one), or the screen
+    saying why there is none (`undo`: an answer just given, which that screen mentions)."""
     tx = ctx.tx
     if ctx.sweep:
         await tx.reclaim_expired(project.id, ctx.now)
@@ -70,7 +83,7 @@ async def next_screen(
             lease_s = project.spec.lease_minutes * 60.0
             assignment = await tx.assign(project.id, member.id, True, ctx.now, lease_s)
             if assignment is not None:
-                return await render_task(ctx, project, assignment)
+                return assignment
             return Screen(
                 text=f"The qualification test for *{title}* is not ready yet "
                 "(it needs more control questions). Please try again later."
@@ -81,13 +94,13 @@ async def next_screen(
                 raise Busy("the items free for this person are held by other transactions")
             await tx.stop_waiting(project.id, member.id)
             if assignment is not None:
-                return await render_task(ctx, project, assignment, undo=undo)
+                return assignment
             return await idle_screen(tx, member.id, BUSY, ctx.now)
         text = "No tasks for you right now. I will message you when there are."
         if undo is not None:
             text += "\n\n_/undo takes back the answer you just gave._"
         return await idle_screen(tx, member.id, text, ctx.now)
-    return await render_task(ctx, project, assignment, undo=undo)
+    return assignment
 
 
 def not_active(project: Project, status: str | None) -> str:
@@ -103,6 +116,7 @@ def not_active(project: Project, status: str | None) -> str:
 
 
 LABELS_SENT = "Sent: what each label means, in a message after this task."
+NO_PAGE = "This task is done in the annotation page, which is not set up here: tell your manager."
 
 
 async def render_task(
@@ -195,6 +209,9 @@ async def on_task_tap(ctx: Ctx, tap: Tap, member: Member, card: TaskCard, code: 
     if assignment.status != LeaseStatus.LEASED:
         ctx.actions.append(Toast(tap, NO_LONGER_YOURS))
         return
+    if code == PAGE:
+        ctx.actions.append(Toast(tap, NO_PAGE))
+        return
     if code == SKIP:
         await tx.release(assignment, LeaseStatus.SKIPPED)
         await dispute_stranded(tx, project, ctx.now, assignment.item_id)
@@ -269,33 +286,52 @@ async def on_answer_text(ctx: Ctx, member: Member, reply: TypedAnswer, text: str
     await _save(ctx, None, member, lease, value)
 
 
-async def _save(ctx: Ctx, tap: Tap | None, member: Member, lease: LeaseView, value: str) -> None:
-    """Store an answer, judge the item (or the gold answer), and show what comes next: in place
-    of the tapped card, or as a new message after a typed answer."""
+@dataclass(frozen=True, slots=True)
+class Saved:
+    """What storing an answer came to."""
+
+    answer: Answer
+    status: ItemStatus
+    """The item's status after it (open for a gold question)."""
+    after: Screen | str | None
+    """What follows a gold answer (see `after_gold`)."""
+
+
+async def store_answer(ctx: Ctx, member: Member, lease: LeaseView, value: str) -> Saved | None:
+    """Store `value` (already checked) as the answer on an open lease, then judge the item, or
+    score the gold answer. None when the database refused it as a second answer on the
+    assignment: a lease read stale (the read is locked or serialised, so this is the last
+    guard); the first answer stands."""
     tx = ctx.tx
-    assignment, item, project = lease.assignment, lease.item, lease.project
+    item, project = lease.item, lease.project
     kind = task_type(project.spec.task)
     correct = (
         None if item.gold is None else kind.is_correct(project.spec, item.data, item.gold, value)
     )
     try:
-        answer = await tx.record_answer(assignment, value, ctx.now, correct)
+        answer = await tx.record_answer(lease.assignment, value, ctx.now, correct)
     except Conflict:
-        # The database refused a second answer on this assignment: a lease read stale (the
-        # read is locked or serialised, so this is the last guard). The first answer stands.
+        return None
+    if correct is not None:
+        return Saved(answer, ItemStatus.OPEN, await after_gold(ctx, member, project, item, correct))
+    status = await settle_item(tx, project, item, item.n_answers + 1, ctx.now)
+    await behaviour_signals(ctx, member, project, answer)
+    return Saved(answer, status, None)
+
+
+async def _save(ctx: Ctx, tap: Tap | None, member: Member, lease: LeaseView, value: str) -> None:
+    """Store an answer, judge the item (or the gold answer), and show what comes next: in place
+    of the tapped card, or as a new message after a typed answer."""
+    project = lease.project
+    saved = await store_answer(ctx, member, lease, value)
+    if saved is None:
         if tap is not None:
             ctx.actions.append(Toast(tap, "Already saved ✓"))
             show(ctx, tap, await next_screen(ctx, member, project))
         return
     if tap is not None:
         ctx.actions.append(Toast(tap, "Saved ✓"))
-    screen: Screen | str | None = None
-    status = ItemStatus.OPEN
-    if correct is None:
-        status = await settle_item(tx, project, item, item.n_answers + 1, ctx.now)
-        await behaviour_signals(ctx, member, project, answer)
-    else:
-        screen = await after_gold(ctx, member, project, item, correct)
+    screen, status, answer = saved.after, saved.status, saved.answer
     if isinstance(screen, str):
         task = await next_screen(ctx, member, project, lease_free=True)
         screen = replace(task, text=f"{screen}\n\n{task.text}")

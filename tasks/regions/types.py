@@ -6,9 +6,6 @@ first picture, the prompt and a button that opens the page (`mode` ``"page"``); 
 submit goes through `RegionTask.submitted`. An answer is the canonical string of
 `tasks.regions.answer`; gold is right when `tasks.regions.scoring.score_gold` says so (matched
 IoU and labels).
-
-Not in `tasks.TASK_TYPES` yet: the core shows them once the annotation page exists; the
-integration adds `REGION_TASK_TYPES` there.
 """
 
 from __future__ import annotations
@@ -21,7 +18,7 @@ from domain.spec import ProjectSpec
 from tasks.base import AnswerError, TaskType, TaskView
 from tasks.media import StoredMedia, stored_media
 from tasks.regions.answer import SHAPE_WORDS, RegionRules, canonical_answer, loads
-from tasks.regions.items import frame_of, item_problems, picture_refs, stored_sizes
+from tasks.regions.items import frame_of, item_problems, picture_refs, stored_sizes, to_stored
 from tasks.regions.scoring import score_gold
 from tasks.regions.settings import OPTION_KEYS, check_options, rules_of
 
@@ -41,6 +38,11 @@ class RegionTask(TaskType):
 
     def check_item(self, spec: ProjectSpec, data: dict[str, Any]) -> list[str]:
         return item_problems(self.rules(spec), data)
+
+    def stored(
+        self, spec: ProjectSpec, data: dict[str, Any], gold: str | None
+    ) -> tuple[dict[str, Any], str | None]:
+        return to_stored(self.rules(spec), data, gold)
 
     def render(
         self, spec: ProjectSpec, data: dict[str, Any], selected: frozenset[int] = frozenset()
@@ -123,4 +125,3 @@ class Keypoints(RegionTask):
 
 
 REGION_TASK_TYPES: tuple[RegionTask, ...] = (BoundingBoxes(), Polygons(), Keypoints())
-"""For `tasks.TASK_TYPES` once the core can show them (the annotation page)."""

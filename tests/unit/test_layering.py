@@ -32,7 +32,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("bot.labeling",),
     ("bot.managing", "bot.jobs"),
     ("bot.core",),
-    ("bot.outbox_pump",),
+    ("bot.outbox_pump", "bot.page"),
     (
         "adapters.fetch",
         "adapters.health",

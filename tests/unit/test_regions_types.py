@@ -34,9 +34,9 @@ def box(x: float, y: float, w: float, h: float, label: str = "car") -> dict[str,
     return {"image": 0, "label": label, "type": "box", "x": x, "y": y, "w": w, "h": h}
 
 
-def test_the_region_types_wait_for_the_page_before_the_core_offers_them() -> None:
+def test_the_region_types_are_offered_and_answered_in_the_page() -> None:
     assert {t.name for t in REGION_TASK_TYPES} == {"bbox", "polygon", "keypoints"}
-    assert not {"bbox", "polygon", "keypoints"} & set(TASK_TYPES)
+    assert all(TASK_TYPES[t.name] is t for t in REGION_TASK_TYPES)
     assert all(t.mode == "page" and t.aggregation == "regions" for t in REGION_TASK_TYPES)
 
 

@@ -1,0 +1,237 @@
+"""The annotation page's calls, answered by the core with a tap's guarantees.
+
+A page names its lease by the token of the task card it was opened from (the card's buttons
+share it), so the lease is checked as a press of that card would be: the token must be the
+caller's, the lease theirs and open, their role active. Every call is one transaction of
+`Core.call`; a refusal changes nothing.
+
+An answered lease stays answered: submitting the same regions again stores nothing and shows
+the next task (a retried request), anything else on it is refused. Skip and Report on a lease
+already closed just move on. After each step the page gets the person's next task with a fresh
+card token, as the chat card would.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.chat.events import Actor
+from bot.chat.markup import plain
+from bot.context import Ctx
+from bot.core import Core
+from bot.judging.judge import skip_signal
+from bot.judging.outcome import dispute_stranded
+from bot.labeling.work import file_report, next_task, not_active, store_answer
+from bot.page.views import Media, Next, NoTask, PageImage, PageTask, Person, Refusal
+from bot.routing import issue_button
+from bot.timekeeping import day_start
+from domain.entities import Assignment, LeaseView, Member, Project
+from domain.enums import FlagKind, LeaseStatus, RoleStatus, TokenKind
+from domain.tokens import TaskCard, decode
+from storage.rows import MemberStats
+from tasks import AnswerError, task_type
+from tasks.media import stored_media
+from tasks.regions.items import REGIONS
+from tasks.regions.types import RegionTask
+
+UNKNOWN = "This task is not known here: open the next one from the chat."
+NOT_YOURS = "This task is someone else's: open your own from the chat."
+EXPIRED = "Your time for this task ran out, so nothing was saved. Open the next task from the chat."
+ANSWERED = "This task is already answered."
+NOT_A_PAGE = "This task is answered in the chat, not in this page."
+
+
+class PageService:
+    """The `adapters.web.port.PagePort` of the core."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    async def task(self, person: Person, lease: str) -> PageTask | Refusal:
+        async def work(ctx: Ctx) -> PageTask | Refusal:
+            found = await _lease(ctx, lease)
+            if isinstance(found, Refusal):
+                return found
+            member, view = found
+            kind = task_type(view.project.spec.task)
+            if not isinstance(kind, RegionTask):
+                return Refusal("unknown", NOT_A_PAGE)
+            if view.assignment.status != LeaseStatus.LEASED:
+                return Refusal("gone", ANSWERED)
+            return await _page_task(ctx, member, view.project, kind, view.assignment, lease)
+
+        return await self.core.call(_actor(person), work)
+
+    async def submit(self, person: Person, lease: str, answer: Any) -> Next:
+        async def work(ctx: Ctx) -> Next:
+            found = await _lease(ctx, lease)
+            if isinstance(found, Refusal):
+                return found
+            member, view = found
+            kind = task_type(view.project.spec.task)
+            if not isinstance(kind, RegionTask):
+                return Refusal("unknown", NOT_A_PAGE)
+            try:
+                value = kind.submitted(view.project.spec, view.item.data, answer)
+            except AnswerError as e:
+                return Refusal("invalid", f"Not saved: {e}.")
+            if view.assignment.status != LeaseStatus.LEASED:
+                mine = await ctx.tx.answer_of(view.assignment.id)
+                if mine is not None and mine.value == value:
+                    return await _after(ctx, member, view.project, "Already saved. Next task.")
+                return Refusal("gone", ANSWERED)
+            saved = await store_answer(ctx, member, view, value)
+            if saved is None:
+                return await _after(ctx, member, view.project, "Already saved. Next task.")
+            note = "Saved. Next task."
+            if isinstance(saved.after, str):
+                note = f"{plain(saved.after)}\n\n{note}"
+            elif saved.after is not None:
+                return NoTask(plain(saved.after.text))
+            return await _after(ctx, member, view.project, note)
+
+        return await self.core.call(_actor(person), work)
+
+    async def skip(self, person: Person, lease: str) -> Next:
+        async def work(ctx: Ctx) -> Next:
+            found = await _lease(ctx, lease)
+            if isinstance(found, Refusal):
+                return found
+            member, view = found
+            if view.assignment.status == LeaseStatus.LEASED:
+                await ctx.tx.release(view.assignment, LeaseStatus.SKIPPED)
+                await dispute_stranded(ctx.tx, view.project, ctx.now, view.item.id)
+                await skip_signal(ctx, member, view.project)
+            return await _after(ctx, member, view.project, "Skipped. Next task.")
+
+        return await self.core.call(_actor(person), work)
+
+    async def report(self, person: Person, lease: str, reason: str) -> Next:
+        async def work(ctx: Ctx) -> Next:
+            found = await _lease(ctx, lease)
+            if isinstance(found, Refusal):
+                return found
+            member, view = found
+            if view.assignment.status == LeaseStatus.LEASED:
+                await file_report(ctx, member, view.assignment, FlagKind.BROKEN, reason)
+            return await _after(ctx, member, view.project, "Reported. Next task.")
+
+        return await self.core.call(_actor(person), work)
+
+    async def media(self, person: Person, lease: str, image: int) -> Media | Refusal:
+        store = self.core.media
+
+        async def work(ctx: Ctx) -> Media | Refusal:
+            found = await _lease(ctx, lease)
+            if isinstance(found, Refusal):
+                return found
+            _, view = found
+            pictures = _pictures(view.item.data)
+            if store is None or not 0 <= image < len(pictures):
+                return Refusal("unknown", "No such picture.")
+            sha, ext, mime = pictures[image]
+            try:
+                body = store.path(sha, ext).read_bytes()
+            except OSError:
+                return Refusal("unknown", "This picture is not stored here any more.")
+            return Media(body, mime or "application/octet-stream")
+
+        return await self.core.call(_actor(person), work)
+
+
+def _actor(person: Person) -> Actor:
+    platform, _, user_id = person.partition(":")
+    return Actor(platform, user_id)
+
+
+async def _lease(ctx: Ctx, token: str) -> tuple[Member, LeaseView] | Refusal:
+    """The caller and the lease of a task card token, checked as a press of the card is."""
+    member = ctx.member
+    ref, _ = await ctx.tx.tap_lookup(token, ctx.actor.platform, ctx.actor.user_id)
+    if ref is None or member is None:
+        return Refusal("unknown", UNKNOWN)
+    if ref.member_id != member.id:
+        return Refusal("not_yours", NOT_YOURS)
+    card = decode(TaskCard, ref.ref) if ref.kind == TokenKind.TASK else None
+    if card is None:
+        return Refusal("unknown", UNKNOWN)
+    view = await ctx.tx.lease_view(card.assignment_id)
+    if view is None:
+        return Refusal("expired", EXPIRED)
+    if view.assignment.member_id != member.id:
+        return Refusal("not_yours", NOT_YOURS)
+    if view.role_status != RoleStatus.ACTIVE:
+        return Refusal("not_yours", plain(not_active(view.project, view.role_status)))
+    if view.assignment.status == LeaseStatus.LEASED and view.assignment.expires_at < ctx.now:
+        return Refusal("expired", EXPIRED)
+    return member, view
+
+
+async def _after(ctx: Ctx, member: Member, project: Project, note: str) -> PageTask | NoTask:
+    got = await next_task(ctx, member, project)
+    if not isinstance(got, Assignment):
+        return NoTask(plain(got.text))
+    kind = task_type(project.spec.task)
+    if not isinstance(kind, RegionTask):
+        return NoTask("The next task is answered in the chat.")
+    token = await issue_button(ctx.tx, member.id, TaskCard(got.id), ctx.now)
+    return await _page_task(ctx, member, project, kind, got, token, note)
+
+
+async def _page_task(
+    ctx: Ctx,
+    member: Member,
+    project: Project,
+    kind: RegionTask,
+    assignment: Assignment,
+    token: str,
+    note: str = "",
+) -> PageTask:
+    since = day_start(ctx.now, project.spec.timezone)
+    item, stats = await ctx.tx.screen_item(
+        assignment.item_id, project.id, member.id, since, batch=True
+    )
+    view = kind.render(project.spec, item.data)
+    pictures = _sizes(item.data)
+    texts = (("", view.body),) if view.body else ()
+    return PageTask(
+        lease=token,
+        item_id=item.ext_id,
+        prompt=view.prompt or project.title,
+        texts=texts,
+        images=tuple(PageImage(i, w, h) for i, (w, h) in enumerate(pictures)),
+        rules=kind.rules(project.spec),
+        pre=_pre(item.data),
+        done=_done(stats),
+        total=stats.batch_items or None,
+        note=note,
+    )
+
+
+def _done(stats: MemberStats) -> int:
+    return stats.batch_answers if stats.batch_items else stats.answers_since
+
+
+def _media_entries(data: dict[str, Any]) -> list[dict[str, Any]]:
+    many = data.get("media_list")
+    entries = many if isinstance(many, list) else [data.get("media")]
+    return [e for e in entries if isinstance(e, dict)]
+
+
+def _sizes(data: dict[str, Any]) -> list[tuple[int, int]]:
+    return [(int(e.get("width") or 0), int(e.get("height") or 0)) for e in _media_entries(data)]
+
+
+def _pictures(data: dict[str, Any]) -> list[tuple[str, str, str]]:
+    found = []
+    for entry in _media_entries(data):
+        stored = stored_media({"media": entry})
+        if stored is not None:
+            found.append((stored.sha, stored.ext, stored.mime))
+    return found
+
+
+def _pre(data: dict[str, Any]) -> tuple[dict[str, Any], ...]:
+    """The item's pre-annotations, canonical since its import (see `tasks.regions.items`)."""
+    raw = data.get(REGIONS)
+    return tuple(r for r in raw if isinstance(r, dict)) if isinstance(raw, list) else ()
