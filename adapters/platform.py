@@ -11,9 +11,10 @@ orchestrates: which platforms, start in turn, health probes, stop in reverse.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
+from bot.chat.actions import Screen
 from bot.core import Core
 from bot.media.store import UploadRefs
 
@@ -33,6 +34,30 @@ class Adapter(Protocol):
     async def stop(self) -> None: ...
 
 
+class PageLinks(Protocol):
+    """Addresses of the annotation page (`adapters.web`) for a task card's page button."""
+
+    def mini_app(self, lease: str) -> str:
+        """For a Telegram ``web_app`` button: the page proves the person by its initData."""
+        ...
+
+    def link(self, person: str, lease: str) -> str:
+        """For a link button (Slack, the console): a signed, short-lived address for `person`
+        (``"<platform>:<user id>"``) and `lease` only."""
+        ...
+
+
+def with_page_urls(screen: Screen, url_for: Callable[[str], str]) -> Screen:
+    """The screen with the address of every page button filled in (`url_for` of its lease)."""
+    if not any(b.page for row in screen.keyboard for b in row):
+        return screen
+    rows = tuple(
+        tuple(replace(b, url=url_for(b.page)) if b.page else b for b in row)
+        for row in screen.keyboard
+    )
+    return replace(screen, keyboard=rows)
+
+
 @dataclass(frozen=True)
 class Wiring:
     """What the root hands every platform."""
@@ -42,6 +67,8 @@ class Wiring:
     """Where the platform's references to files it uploaded are kept (in the database)."""
     listen: tuple[str, int]
     """TAPMARK_LISTEN, for a platform that serves HTTP."""
+    page: PageLinks | None = None
+    """The annotation page, when it is set up (TAPMARK_WEB_URL): task cards link to it."""
 
 
 @dataclass(frozen=True)

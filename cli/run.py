@@ -8,12 +8,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 
 from adapters.platform import Adapter, PlatformEntry, StartupFailure, Wiring
 from adapters.slack.platform import SLACK
 from adapters.telegram.platform import TELEGRAM
+from adapters.web.settings import SettingsError, WebSettings, web_settings
 from bot.config import Settings, load_settings
 from bot.core import Core
 from bot.media.fetch import MediaFetcher
@@ -77,7 +79,14 @@ def run_command(args: argparse.Namespace) -> int:
     if settings.log_level != "DEBUG":  # APScheduler logs every tick at INFO
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
     db_url = getattr(args, "db", None) or settings.database_url
-    return asyncio.run(_serve(settings, db_url, platforms))
+    page = None
+    if os.environ.get("TAPMARK_WEB_URL"):
+        try:
+            page = web_settings()
+        except SettingsError as exc:
+            print(f"tapmark run: {exc}", file=sys.stderr)
+            return 2
+    return asyncio.run(_serve(settings, db_url, platforms, page))
 
 
 def media_fetcher(settings: Settings) -> MediaFetcher:
@@ -87,9 +96,19 @@ def media_fetcher(settings: Settings) -> MediaFetcher:
     return HttpsFetcher.from_settings(settings)
 
 
-async def _serve(settings: Settings, db_url: str, platforms: list[PlatformEntry]) -> int:
+async def _serve(
+    settings: Settings,
+    db_url: str,
+    platforms: list[PlatformEntry],
+    page: WebSettings | None = None,
+) -> int:
+    from aiohttp import web
+
     from adapters.health import HealthServer
+    from adapters.web.links import Links
+    from adapters.web.server import PageServer, serve
     from bot.jobs.scheduler import Scheduler
+    from bot.page.service import PageService
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -103,11 +122,27 @@ async def _serve(settings: Settings, db_url: str, platforms: list[PlatformEntry]
             fetcher=media_fetcher(settings),
             limits=settings.batch_limits(),
         )
-        wiring = Wiring(core=core, uploads=UploadRefs(store), listen=settings.listen_host_port())
+        wiring = Wiring(
+            core=core,
+            uploads=UploadRefs(store),
+            listen=settings.listen_host_port(),
+            page=None if page is None else Links(page),
+        )
         scheduler = Scheduler(store, is_leader=store.try_lead) if settings.scheduler else None
         running: list[tuple[str, Adapter]] = []
         health: HealthServer | None = None
+        pages: web.AppRunner | None = None
         try:
+            if page is not None:
+                try:
+                    pages = await serve(PageServer(PageService(core), page))
+                except OSError as exc:
+                    print(
+                        f"tapmark run: cannot listen on TAPMARK_WEB_LISTEN "
+                        f"({page.host}:{page.port}): {exc.strerror or exc}",
+                        file=sys.stderr,
+                    )
+                    return 1
             for entry in platforms:
                 try:
                     running.append((entry.name, await entry.launch(wiring)))
@@ -129,14 +164,17 @@ async def _serve(settings: Settings, db_url: str, platforms: list[PlatformEntry]
                     )
                     return 1
             log.info(
-                "tapmark run: serving %s with the %s database, scheduled messages %s;"
-                " stop with Ctrl-C",
+                "tapmark run: serving %s with the %s database, scheduled messages %s,"
+                " the annotation page %s; stop with Ctrl-C",
                 " and ".join(adapter.description for _, adapter in running),
                 db_url.partition(":")[0],
                 "on" if scheduler is not None else "off (TAPMARK_SCHEDULER)",
+                "off (TAPMARK_WEB_URL)" if page is None else f"at {page.public_url}",
             )
             await stop.wait()
         finally:
+            if pages is not None:
+                await pages.cleanup()
             if health is not None:
                 await health.stop()
             if scheduler is not None:

@@ -22,6 +22,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.platform import PageLinks
 from adapters.slack.config import SlackConfig
 from adapters.slack.directory import Directory
 from adapters.slack.executor import Executor
@@ -43,7 +44,13 @@ SOCKET_CONNECT_SECONDS = 30.0
 
 
 class SlackAdapter:
-    def __init__(self, core: Core, config: SlackConfig, uploads: UploadRefs) -> None:
+    def __init__(
+        self,
+        core: Core,
+        config: SlackConfig,
+        uploads: UploadRefs,
+        page: PageLinks | None = None,
+    ) -> None:
         quiet_libraries()
         self.core = core
         self.config = config
@@ -64,7 +71,7 @@ class SlackAdapter:
             )
         self.client = self.workspaces.clients[0]
         self.directory = Directory(self.workspaces)
-        self.executor = Executor(self.workspaces, self.directory, uploads)
+        self.executor = Executor(self.workspaces, self.directory, uploads, page)
         self.home = Home(core, self.workspaces)
         self.handlers = Handlers(core, self.executor, self.home)
         self.handlers.install(self.app)

@@ -26,6 +26,7 @@ from typing import TypeVar
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from adapters.platform import PageLinks, with_page_urls
 from adapters.running import press_answer
 from adapters.slack.directory import Directory
 from adapters.slack.media import Block, MediaUploads
@@ -64,11 +65,17 @@ def describe(exc: BaseException) -> str:
 
 class Executor:
     def __init__(
-        self, workspaces: Workspaces, directory: Directory, uploads: UploadRefs | None = None
+        self,
+        workspaces: Workspaces,
+        directory: Directory,
+        uploads: UploadRefs | None = None,
+        page: PageLinks | None = None,
     ) -> None:
         self.workspaces = workspaces
         self.directory = directory
         self.media = MediaUploads(uploads)
+        self.page = page
+        """The annotation page: page buttons become link buttons (None: ordinary buttons)."""
 
     async def apply(self, actions: Iterable[Action]) -> bool:
         """Run the actions in order; False if any could not be delivered (it is logged)."""
@@ -111,8 +118,15 @@ class Executor:
         elif isinstance(action, SendFile):
             await self.send_file(action)
 
+    def _linked(self, screen: Screen, to: Actor) -> Screen:
+        page = self.page
+        if page is None:
+            return screen
+        return with_page_urls(screen, lambda lease: page.link(f"{PLATFORM}:{to.user_id}", lease))
+
     async def send(self, to: Actor, screen: Screen, note: str | None = None) -> list[str]:
         """Post the screen into the person's DM; the ts of each message posted."""
+        screen = self._linked(screen, to)
         channel = await self.directory.channel(to)
 
         async def post(shown: list[Block] | None) -> list[str]:
@@ -149,6 +163,7 @@ class Executor:
         if ref.platform != PLATFORM:
             await self.send(to, screen, note)
             return
+        screen = self._linked(screen, to)
         rest: list[Message] = []
 
         async def update(shown: list[Block] | None) -> None:

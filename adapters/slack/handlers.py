@@ -22,7 +22,7 @@ from adapters.slack.executor import FAILURES, Executor, describe
 from adapters.slack.files import FileTooBig, NotDownloadable, download, shared_files
 from adapters.slack.home import Home
 from adapters.slack.redelivery import SkipRedeliveries
-from adapters.slack.render import HOME_NEXT, TAP_ACTION
+from adapters.slack.render import HOME_NEXT, PAGE_ACTION, TAP_ACTION
 from adapters.slack.translate import (
     Body,
     actor,
@@ -57,6 +57,7 @@ class Handlers:
         app.middleware(SkipRedeliveries())
         app.command(SLASH_COMMAND)(self.on_command)
         app.action(re.compile(TAP_ACTION.pattern))(self.on_tap)
+        app.action(re.compile(PAGE_ACTION.pattern))(self.on_page_link)
         app.action(HOME_NEXT)(self.on_home_next)
         app.event("app_home_opened")(self.on_home_opened)
         app.event("message")(self.on_message)
@@ -98,6 +99,9 @@ class Handlers:
             await self.executor.apply(actions)
 
         await self._work(tap.actor, work)
+
+    async def on_page_link(self, ack: AsyncAck) -> None:
+        await ack()
 
     async def on_home_next(self, ack: AsyncAck, body: Body) -> None:
         await ack()

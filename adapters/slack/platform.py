@@ -31,7 +31,7 @@ async def launch(wiring: Wiring) -> Adapter:
 
     config = SlackConfig.from_settings(read_settings(SlackSettings), wiring.listen)
     protect_logs(*config.secrets())
-    adapter = SlackAdapter(wiring.core, config, wiring.uploads)
+    adapter = SlackAdapter(wiring.core, config, wiring.uploads, wiring.page)
     try:
         await adapter.start()
     except SlackApiError as exc:

@@ -30,6 +30,10 @@ MAX_CONTEXT = 150  # a toast shown above the screen
 TAP_PREFIX = "tm:"
 HOME_NEXT = "tm:home:next"
 TAP_ACTION = re.compile(r"^tm:\d+$")
+PAGE_PREFIX = "tmpage:"
+PAGE_ACTION = re.compile(r"^tmpage:\d+$")
+"""A link button to the annotation page: Slack opens its address and reports the click, which
+only needs acknowledging."""
 EMPTY = "…"
 
 
@@ -88,14 +92,14 @@ def sections(source: str) -> list[Block]:
 
 
 def button(b: Button, action_id: str) -> Block:
+    """A button that sends its token back; one that opens the annotation page is a link."""
+    text = {"type": "plain_text", "text": clip(b.label, MAX_LABEL) or EMPTY, "emoji": True}
+    if b.url:
+        page_id = PAGE_PREFIX + action_id.removeprefix(TAP_PREFIX)
+        return {"type": "button", "text": text, "url": b.url, "action_id": page_id}
     if not 1 <= len(b.token) <= MAX_VALUE:
         raise ValueError(f"button {b.label!r}: token is not 1-{MAX_VALUE} characters")
-    return {
-        "type": "button",
-        "text": {"type": "plain_text", "text": clip(b.label, MAX_LABEL) or EMPTY, "emoji": True},
-        "value": b.token,
-        "action_id": action_id,
-    }
+    return {"type": "button", "text": text, "value": b.token, "action_id": action_id}
 
 
 def keyboard(screen: Screen) -> list[Block]:

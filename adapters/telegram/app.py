@@ -18,6 +18,7 @@ from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScope
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
+from adapters.platform import PageLinks
 from adapters.telegram.config import TelegramConfig
 from adapters.telegram.executor import Executor
 from adapters.telegram.handlers import ALLOWED_UPDATES, Handlers
@@ -55,7 +56,13 @@ MANAGER_COMMANDS = [
 
 
 class TelegramAdapter:
-    def __init__(self, core: Core, config: TelegramConfig, uploads: UploadRefs) -> None:
+    def __init__(
+        self,
+        core: Core,
+        config: TelegramConfig,
+        uploads: UploadRefs,
+        page: PageLinks | None = None,
+    ) -> None:
         self.core = core
         self.config = config
         self.app: Application = (  # type: ignore[type-arg]
@@ -73,7 +80,7 @@ class TelegramAdapter:
             .build()
         )
         self.retry = Retry(config.send_attempts, config.backoff)
-        self.executor = Executor(self.app.bot, self.retry, uploads)
+        self.executor = Executor(self.app.bot, self.retry, uploads, page)
         Handlers(core, self.executor, self._menu_for).install(self.app)
         self.outbox = OutboxPump(
             core, "telegram", lambda send: self.executor.apply([send]), config.outbox_interval

@@ -17,6 +17,7 @@ from telegram import Bot, InputFile, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 
+from adapters.platform import PageLinks, with_page_urls
 from adapters.telegram.media import MediaSender
 from adapters.telegram.render import Part, caption, render, toast
 from adapters.telegram.retry import Retry
@@ -35,11 +36,17 @@ def _says(exc: TelegramError, *phrases: str) -> bool:
 
 class Executor:
     def __init__(
-        self, bot: Bot, retry: Retry | None = None, uploads: UploadRefs | None = None
+        self,
+        bot: Bot,
+        retry: Retry | None = None,
+        uploads: UploadRefs | None = None,
+        page: PageLinks | None = None,
     ) -> None:
         self.bot = bot
         self.retry = retry or Retry()
         self.media = MediaSender(bot, self.retry, uploads)
+        self.page = page
+        """The annotation page: page buttons become Mini App buttons (None: callbacks)."""
 
     async def answer(self, query_id: str, text: str | None) -> None:
         """Answer a button press (stops its spinner), with the toast text if there is one."""
@@ -83,7 +90,11 @@ class Executor:
         elif isinstance(action, SendFile):
             await self.send_file(_chat_of(action.to), action)
 
+    def _linked(self, screen: Screen) -> Screen:
+        return screen if self.page is None else with_page_urls(screen, self.page.mini_app)
+
     async def send(self, chat_id: int, screen: Screen) -> list[Message]:
+        screen = self._linked(screen)
         if screen.media is not None:
             return [await self.media.send(chat_id, screen)]
         return [await self._send_part(chat_id, part) for part in render(screen)]
@@ -95,6 +106,7 @@ class Executor:
         if ref.platform != PLATFORM:
             await self.send(_chat_of(to), screen)
             return
+        screen = self._linked(screen)
         chat_id, message_id = int(ref.chat), int(ref.id)
         if screen.media is not None:
             try:

@@ -31,7 +31,7 @@ async def launch(wiring: Wiring) -> Adapter:
     settings = read_settings(TelegramSettings)
     config = TelegramConfig.from_settings(settings, wiring.listen)
     protect_logs(config.token, config.webhook_secret or "")
-    adapter = TelegramAdapter(wiring.core, config, wiring.uploads)
+    adapter = TelegramAdapter(wiring.core, config, wiring.uploads, wiring.page)
     try:
         await adapter.start()
     except InvalidToken:

@@ -9,7 +9,7 @@ import html
 import re
 from dataclasses import dataclass
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from adapters.markdown import render_parts
 from bot.chat.actions import Screen
@@ -32,12 +32,17 @@ class Part:
 
 
 def keyboard(screen: Screen) -> InlineKeyboardMarkup | None:
+    """The inline keyboard: a callback button per button, a Mini App button (``web_app``) for
+    one that opens the annotation page and has its address."""
     if not screen.keyboard:
         return None
     rows = []
     for row in screen.keyboard:
         buttons = []
         for button in row:
+            if button.url:
+                buttons.append(InlineKeyboardButton(button.label, web_app=WebAppInfo(button.url)))
+                continue
             if not 1 <= len(button.token.encode()) <= MAX_CALLBACK_DATA:
                 raise ValueError(f"button {button.label!r}: token is not 1-64 bytes")
             buttons.append(InlineKeyboardButton(button.label, callback_data=button.token))

@@ -148,9 +148,9 @@ async def _lease(ctx: Ctx, token: str) -> tuple[Member, LeaseView] | Refusal:
     """The caller and the lease of a task card token, checked as a press of the card is."""
     member = ctx.member
     ref, _ = await ctx.tx.tap_lookup(token, ctx.actor.platform, ctx.actor.user_id)
-    if ref is None or member is None:
+    if ref is None:
         return Refusal("unknown", UNKNOWN)
-    if ref.member_id != member.id:
+    if member is None or ref.member_id != member.id:
         return Refusal("not_yours", NOT_YOURS)
     card = decode(TaskCard, ref.ref) if ref.kind == TokenKind.TASK else None
     if card is None:

@@ -3,10 +3,7 @@ its pictures, a task card's page button, submit, skip, report and the refusals."
 
 from __future__ import annotations
 
-import io
-import json
 import random
-import zipfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -16,37 +13,17 @@ import pytest
 from adapters.console.recorder import Person, Recorder
 from bot.core import Core
 from bot.labeling.work import NO_PAGE
-from bot.managing.operations import import_batch, make_invite, save_project
-from bot.managing.projectfile import parse_project
 from bot.media.store import MediaStore
 from bot.page.service import EXPIRED, NOT_YOURS, UNKNOWN, PageService
 from bot.page.views import NoTask, PageTask, Refusal
-from domain.enums import Role
 from storage import open_store
 from storage.contract import Store
 from tasks.regions.answer import loads
-from tasks.regions.synth import dataset_files, example_set
 from tests.conftest import BOTH_ENGINES, Clock
+from tests.page_projects import setup_boxes
 from tests.storage.postgres_server import connect, scratch_schema
 
 pytestmark = BOTH_ENGINES
-
-PROJECT = """
-name = "boxes"
-title = "Find the shapes"
-task = "bbox"
-labels = ["rectangle", "ellipse", "triangle"]
-instructions = "Draw a box around every shape."
-lease_minutes = 30
-
-[quality]
-min_overlap = 2
-max_overlap = 3
-gold_rate = 0.0
-
-[options]
-max_regions = 10
-"""
 
 
 @pytest.fixture
@@ -68,24 +45,6 @@ def media(tmp_path: Path) -> MediaStore:
 @pytest.fixture
 def core(store: Store, clock: Clock, media: MediaStore) -> Core:
     return Core(store, clock=clock, rng=random.Random(3), media=media)
-
-
-async def setup_boxes(store: Store, media: MediaStore, with_pre: bool = False) -> str:
-    files = dataset_files("bbox", example_set("bbox", 3), gold_every=0)
-    if with_pre:
-        lines = [json.loads(line) for line in files["batch.jsonl"].decode().splitlines()]
-        lines[0]["data"]["regions"] = [
-            {"image": 0, "label": "ellipse", "type": "box", "x": 10, "y": 20, "w": 30, "h": 40}
-        ]
-        files["batch.jsonl"] = "".join(json.dumps(row) + "\n" for row in lines).encode()
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in files.items():
-            if name != "truth.json":
-                archive.writestr(name, data)
-    await save_project(store, parse_project("boxes.toml", PROJECT), update=False)
-    await import_batch(store, "boxes", "shapes.zip", buffer.getvalue(), True, media=media)
-    return (await make_invite(store, "boxes", Role.ANNOTATOR, None, None)).code
 
 
 def page_token(person: Person) -> str:
@@ -182,7 +141,7 @@ async def test_other_people_forged_tokens_and_lapsed_leases_change_nothing(
     assert await page.submit("console:bob", token, box()) == Refusal("not_yours", NOT_YOURS)
     assert await page.media("console:bob", token, 0) == Refusal("not_yours", NOT_YOURS)
     assert await page.submit("console:alice", token + "x", box()) == Refusal("unknown", UNKNOWN)
-    assert await page.submit("console:carol", token, box()) == Refusal("unknown", UNKNOWN)
+    assert await page.submit("console:carol", token, box()) == Refusal("not_yours", NOT_YOURS)
     bad = await page.submit("console:alice", token, {"regions": [{"label": "dog"}]})
     assert (
         isinstance(bad, Refusal) and bad.kind == "invalid" and bad.message.startswith("Not saved")

@@ -122,12 +122,14 @@ class Params:
 
 
 class Button(NamedTuple):
-    """A button as the person sees it: ``text, action_id, value, block_id``."""
+    """A button as the person sees it: ``text, action_id, value, block_id`` and, for a link
+    button, the address Slack opens when it is clicked."""
 
     text: str
     action_id: str
     value: str | None
     block_id: str
+    url: str | None = None
 
 
 def _too_many(limit: int, pointer: str) -> str:
@@ -288,6 +290,7 @@ def buttons_of(blocks: list[JSON]) -> list[Button]:
                         element["action_id"],
                         element.get("value"),
                         block["block_id"],
+                        element.get("url"),
                     )
                 )
     return found

@@ -74,6 +74,8 @@ class Button:
     text: str
     callback_data: str | None = None
     url: str | None = None
+    web_app: str | None = None
+    """The Mini App address a ``web_app`` button opens."""
 
 
 @dataclass(slots=True)
@@ -188,7 +190,15 @@ class ChatMessage:
         if not self.reply_markup:
             return []
         return [
-            [Button(b["text"], b.get("callback_data"), b.get("url")) for b in row]
+            [
+                Button(
+                    b["text"],
+                    b.get("callback_data"),
+                    b.get("url"),
+                    (b.get("web_app") or {}).get("url"),
+                )
+                for b in row
+            ]
             for row in self.reply_markup["inline_keyboard"]
         ]
 
@@ -565,6 +575,10 @@ def _check_button(button: Any) -> JSON:
             raise bad_request("BUTTON_DATA_INVALID")
     if "url" in clean and not re.match(r"(https?|tg)://\S+$", str(clean["url"])):
         raise bad_request("BUTTON_URL_INVALID")
+    if "web_app" in clean:
+        app = clean["web_app"]
+        if not isinstance(app, dict) or not re.match(r"https://\S+$", str(app.get("url", ""))):
+            raise bad_request("BUTTON_URL_INVALID")  # a Mini App is served over HTTPS only
     return clean
 
 
