@@ -17,6 +17,7 @@ from pathlib import Path
 
 from adapters.console.app import run_console
 from adapters.console.crowd import MAX_CROWD, demo_batch, example_items, example_size, simulate
+from adapters.console.region_crowd import MAX_REGION_ITEMS, REGION_TASKS, simulate_regions
 from bot.config import ConfigError
 from bot.core import Core
 from bot.managing.operations import make_invite
@@ -54,6 +55,12 @@ def _count(what: str, low: int, high: Callable[[], int], hint: str = "") -> Call
 def _demo(args: argparse.Namespace) -> int:
     if args.json and args.crowd is None:
         return common.usage_error("demo", "--json goes with --crowd (the simulated crowd's report)")
+    if args.task != "reviews":
+        if args.crowd is None:
+            return common.usage_error(
+                "demo", f"--task {args.task} goes with --crowd (regions are drawn in the page)"
+            )
+        return _region_demo(args)
     if args.crowd is not None:
         report = asyncio.run(simulate(args.crowd, args.items, args.seed, args.db))
         if args.json:
@@ -72,6 +79,27 @@ def _demo(args: argparse.Namespace) -> int:
                 )
         return 0
     return asyncio.run(_interactive_demo(args.db, args.items))
+
+
+def _region_demo(args: argparse.Namespace) -> int:
+    items = min(args.items, MAX_REGION_ITEMS)
+    report = asyncio.run(simulate_regions(args.task, args.crowd, items, args.seed, args.db))
+    if args.json:
+        print(json.dumps(report))
+        return 0
+    print(
+        f"{report['crowd']} simulated annotators marked {report['items']} pictures of "
+        f"{report['project']!r} in the annotation page: {report['items_finished']} finished "
+        f"({report['disputed']} disputed), {report['answers_per_item']} answers a picture, "
+        f"the consensus's mean IoU with the truth {report['consensus_mean_iou']}"
+    )
+    for a in report["annotators"]:
+        print(
+            f"  {a['annotator']}  {a['simulated_as']:<9} answers {a['answers']:>4}  "
+            f"gold {a['gold_correct']}/{a['gold_answers']}  {a['status']}, "
+            f"qualification {a['qualification']}"
+        )
+    return 0
 
 
 async def _interactive_demo(db_url: str | None, items: int) -> int:
@@ -122,6 +150,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="items to label (default 200; the example holds 1920)",
     )
     demo.add_argument("--seed", type=int, default=1, help="the simulation's seed (default 1)")
+    demo.add_argument(
+        "--task",
+        choices=("reviews", *REGION_TASKS),
+        default="reviews",
+        help="with --crowd: label the review sentiments (default), or draw boxes or polygons "
+        f"on synthetic pictures through the annotation page (at most {MAX_REGION_ITEMS} "
+        "pictures)",
+    )
     demo.add_argument(
         "--json",
         action="store_true",

@@ -62,45 +62,49 @@ async def next_task(
     if ctx.sweep:
         await tx.reclaim_expired(project.id, ctx.now)
     assignment = None if lease_free else await tx.open_assignment(project.id, member.id)
-    if assignment is None:
-        assignment = await _lease(ctx, member, project)
+    if assignment is not None:
+        return assignment
+    assignment = await _lease(ctx, member, project)
     if assignment is None and not ctx.sweep and await tx.reclaim_expired(project.id, ctx.now):
         assignment = await _lease(ctx, member, project)
-    if assignment is None:
-        role = await tx.annotator_role(project.id, member.id)
-        title = escape(project.title)
-        if role is None or role.status != RoleStatus.ACTIVE:
-            return Screen(text=not_active(project, None if role is None else role.status))
-        changes = await pending_guideline(ctx, member, project)
-        if changes is not None:
-            return changes
-        if role.qualification == Qualification.FAILED:
-            return Screen(
-                text=f"You have not passed the qualification for *{title}* yet. "
-                "Your manager can allow another try."
-            )
-        if role.qualification == Qualification.PENDING:
-            lease_s = project.spec.lease_minutes * 60.0
-            assignment = await tx.assign(project.id, member.id, True, ctx.now, lease_s)
-            if assignment is not None:
-                return assignment
-            return Screen(
-                text=f"The qualification test for *{title}* is not ready yet "
-                "(it needs more control questions). Please try again later."
-            )
-        if await tx.set_waiting(project.id, member.id, ctx.now):
-            assignment = await _lease(ctx, member, project, wait=False)
-            if assignment is None and not ctx.last_try:
-                raise Busy("the items free for this person are held by other transactions")
-            await tx.stop_waiting(project.id, member.id)
-            if assignment is not None:
-                return assignment
-            return await idle_screen(tx, member.id, BUSY, ctx.now)
-        text = "No tasks for you right now. I will message you when there are."
-        if undo is not None:
-            text += "\n\n_/undo takes back the answer you just gave._"
-        return await idle_screen(tx, member.id, text, ctx.now)
-    return assignment
+    if assignment is not None:
+        # A wait they had is over: they hold work (and a gold question's feedback, shown
+        # instead of the next task, must not leave them on the waiting list).
+        await tx.stop_waiting(project.id, member.id)
+        return assignment
+    role = await tx.annotator_role(project.id, member.id)
+    title = escape(project.title)
+    if role is None or role.status != RoleStatus.ACTIVE:
+        return Screen(text=not_active(project, None if role is None else role.status))
+    changes = await pending_guideline(ctx, member, project)
+    if changes is not None:
+        return changes
+    if role.qualification == Qualification.FAILED:
+        return Screen(
+            text=f"You have not passed the qualification for *{title}* yet. "
+            "Your manager can allow another try."
+        )
+    if role.qualification == Qualification.PENDING:
+        lease_s = project.spec.lease_minutes * 60.0
+        assignment = await tx.assign(project.id, member.id, True, ctx.now, lease_s)
+        if assignment is not None:
+            return assignment
+        return Screen(
+            text=f"The qualification test for *{title}* is not ready yet "
+            "(it needs more control questions). Please try again later."
+        )
+    if await tx.set_waiting(project.id, member.id, ctx.now):
+        assignment = await _lease(ctx, member, project, wait=False)
+        if assignment is None and not ctx.last_try:
+            raise Busy("the items free for this person are held by other transactions")
+        await tx.stop_waiting(project.id, member.id)
+        if assignment is not None:
+            return assignment
+        return await idle_screen(tx, member.id, BUSY, ctx.now)
+    text = "No tasks for you right now. I will message you when there are."
+    if undo is not None:
+        text += "\n\n_/undo takes back the answer you just gave._"
+    return await idle_screen(tx, member.id, text, ctx.now)
 
 
 def not_active(project: Project, status: str | None) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.chat.actions import Screen
 from bot.chat.events import Actor
 from bot.chat.markup import plain
 from bot.context import Ctx
@@ -83,11 +84,11 @@ class PageService:
             saved = await store_answer(ctx, member, view, value)
             if saved is None:
                 return await _after(ctx, member, view.project, "Already saved. Next task.")
-            note = "Saved. Next task."
-            if isinstance(saved.after, str):
-                note = f"{plain(saved.after)}\n\n{note}"
-            elif saved.after is not None:
-                return NoTask(plain(saved.after.text))
+            note, after = "Saved. Next task.", saved.after
+            if isinstance(after, Screen) and not after.keyboard:
+                return NoTask(plain(after.text))  # a verdict: qualification failed, suspended
+            if after is not None:
+                note = f"{plain(after if isinstance(after, str) else after.text)}\n\n{note}"
             return await _after(ctx, member, view.project, note)
 
         return await self.core.call(_actor(person), work)

@@ -56,20 +56,30 @@ class Pair:
     same_label: bool
 
 
+IDENTICAL_BONUS = 1e-6
+"""What an exact copy adds to a pair's weight: between two equally good matchings (two regions
+of one answer covering the same area, a similarity one float step under 1) the one pairing
+each region with its copy wins. Too small to outweigh any real difference in similarity."""
+
+
 def assign(
     sim: FloatArray,
     same_label: np.ndarray,
     settings: RegionSettings = DEFAULT,
     least: float | None = None,
+    identical: np.ndarray | None = None,
 ) -> list[Pair]:
-    """The matching for a similarity matrix and its label agreement (same shape); pairs need
-    a similarity of at least `least` (default `match_iou`)."""
+    """The matching for a similarity matrix and its label agreement (same shape; `identical`:
+    which pairs are exact copies); pairs need a similarity of at least `least` (default
+    `match_iou`)."""
     if sim.size == 0:
         return []
     allowed = sim >= (settings.match_iou if least is None else least) - 1e-12
     if not allowed.any():
         return []
     weight = np.where(allowed, sim + settings.label_bonus * same_label, 0.0)
+    if identical is not None:
+        weight = weight + IDENTICAL_BONUS * (identical & allowed)
     rows, cols = linear_sum_assignment(weight, maximize=True)
     return [
         Pair(int(i), int(j), float(sim[i, j]), bool(same_label[i, j]))
@@ -93,4 +103,5 @@ def match(
     """The one-to-one matching of two answers' regions (regions on different pictures never
     match); pairs need a similarity of at least `least` (default `match_iou`)."""
     sim = similarity_matrix(a, b, settings.point_sigma)
-    return assign(sim, label_agreement(a, b), settings, least)
+    identical = np.array([[r == s for s in b] for r in a], dtype=bool).reshape(len(a), len(b))
+    return assign(sim, label_agreement(a, b), settings, least, identical)

@@ -529,6 +529,27 @@ def test_demo_simulates_a_crowd_as_json(tmp_path: Path) -> None:
     assert not (tmp_path / "tapmark.db").exists()
 
 
+@pytest.mark.parametrize("task", ["bbox", "polygon"])
+def test_demo_draws_regions_through_the_page_and_the_consensus_finds_the_shapes(
+    tmp_path: Path, task: str
+) -> None:
+    """The crowd submits through the page's calls; gold pictures scored by matched IoU keep
+    the spammer and the careless out, and the consensus comes close to the true shapes."""
+    args = ("demo", "--task", task, "--crowd", "8", "--items", "60", "--seed", "2", "--json")
+    report = json.loads(ok(tapmark(tmp_path, *args)).stdout)
+    assert report["task"] == task and report["items"] == 48  # every fifth picture is gold
+    assert report["items_finished"] == 48
+    assert report["consensus_mean_iou"] > 0.85
+    kept: dict[str, list[str]] = {"passed": [], "out": []}
+    for a in report["annotators"]:
+        working = a["qualification"] == "passed" and a["status"] == "active"
+        kept["passed" if working else "out"].append(a["simulated_as"])
+    assert "spammer" in kept["out"]
+    assert kept["passed"].count("good") >= 4, kept  # of 5 (a good one may miss a gold or two)
+    refused = tapmark(tmp_path, "demo", "--task", task)
+    assert refused.returncode == 2 and "goes with --crowd" in refused.stderr
+
+
 # --- run, settings, migrate, the interactive demo ------------------------------------------
 
 
