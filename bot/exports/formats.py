@@ -56,7 +56,7 @@ FORMATS = {
             "coco",
             "-coco.json",
             export_coco,
-            "image_grid: pictures and their aggregated boxes as COCO",
+            "image_grid, bbox, polygon, keypoints: pictures and their aggregated regions as COCO",
         ),
         ExportFormat(
             "ranking",

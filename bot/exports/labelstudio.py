@@ -34,6 +34,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from bot.exports.records import iso
+from bot.exports.region_sets import export_region_labelstudio, is_region_task
 from bot.exports.regions import with_rectangles
 from storage.contract import Tx
 from storage.rows import ExportRow
@@ -128,6 +129,10 @@ def ls_task(row: ExportRow, aggregation: str = "categorical") -> dict[str, Any]:
 async def export_label_studio(tx: Tx, project_id: int) -> AsyncIterator[str]:
     """The JSON list, one task a line, written as the rows are read."""
     spec = (await tx.project(project_id)).spec
+    if is_region_task(spec.task):
+        async for chunk in export_region_labelstudio(tx, project_id):
+            yield chunk
+        return
     aggregation = task_type(spec.task).aggregation
     opened = False
     async for row in tx.export_rows(project_id):

@@ -16,6 +16,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+from bot.exports.region_sets import export_region_coco, is_region_task
 from domain.spec import ProjectSpec
 from storage.contract import StoreError, Tx
 from storage.rows import ExportRow
@@ -84,7 +85,8 @@ async def coco(tx: Tx, project_id: int) -> dict[str, Any]:
     spec = project.spec
     if spec.task != "image_grid":
         raise StoreError(
-            f"the COCO export is for image_grid projects; {project.name!r} is {spec.task}"
+            "the COCO export is for image_grid and region (bbox, polygon, keypoints) "
+            f"projects; {project.name!r} is {spec.task}"
         )
     categories = {label.value: n for n, label in enumerate(spec.labels, start=1)}
     images: list[dict[str, Any]] = []
@@ -132,4 +134,10 @@ async def coco(tx: Tx, project_id: int) -> dict[str, Any]:
 
 
 async def export_coco(tx: Tx, project_id: int) -> AsyncIterator[str]:
+    """COCO of an image_grid project's boxes, or of a region project's results (see
+    `bot.exports.region_sets`)."""
+    if is_region_task((await tx.project(project_id)).spec.task):
+        async for chunk in export_region_coco(tx, project_id):
+            yield chunk
+        return
     yield json.dumps(await coco(tx, project_id), ensure_ascii=False, indent=1) + "\n"

@@ -21,6 +21,8 @@ from typing import Any
 import pytest
 
 from storage.sqlite.store import migrations
+from tasks.regions.answer import dumps, loads
+from tasks.regions.formats import read_coco, read_labelstudio
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "reviews"
@@ -548,6 +550,35 @@ def test_demo_draws_regions_through_the_page_and_the_consensus_finds_the_shapes(
     assert kept["passed"].count("good") >= 4, kept  # of 5 (a good one may miss a gold or two)
     refused = tapmark(tmp_path, "demo", "--task", task)
     assert refused.returncode == 2 and "goes with --crowd" in refused.stderr
+
+
+def test_region_results_export_as_coco_and_label_studio_and_read_back_the_same(
+    tmp_path: Path,
+) -> None:
+    db = f"sqlite:///{tmp_path / 'regions.db'}"
+    ok(tapmark(tmp_path, "demo", "--task", "bbox", "--crowd", "8", "--items", "20", "--db", db))
+    project = "bbox-8-20-1"
+    for fmt, name in (("coco", "out.json"), ("label-studio", "ls.json"), ("jsonl", "all.jsonl")):
+        ok(tapmark(tmp_path, "export", project, "--format", fmt, "--db", db, "--out", name))
+    results = {
+        row["id"]: row["result"]["label"]
+        for row in map(json.loads, (tmp_path / "all.jsonl").read_text().splitlines())
+        if row["status"] == "done" and not row["gold"]
+    }
+    assert len(results) >= 12
+    coco = {
+        row["id"]: row
+        for _, row, problems in read_coco((tmp_path / "out.json").read_bytes(), "gold")
+        if row and not problems
+    }
+    assert len(coco) == 20  # every picture, gold ones with their truth
+    assert {k: coco[k]["gold"] for k in results} == results
+    studio = {
+        row["id"]: dumps(loads(json.dumps({"regions": row["data"]["regions"]})))
+        for _, row, problems in read_labelstudio((tmp_path / "ls.json").read_bytes())
+        if row and not problems
+    }
+    assert {k: studio[k] for k in results} == results
 
 
 # --- run, settings, migrate, the interactive demo ------------------------------------------

@@ -210,7 +210,7 @@ async def test_pairwise_ranking_over_all_pairs(recorder: Recorder, store: Store)
         assert project is not None
         lines = [chunk async for chunk in export_ranking(tx, project.id)]
         result = await ranking(tx, project.id)
-        with pytest.raises(StoreError, match="for image_grid projects"):
+        with pytest.raises(StoreError, match="for image_grid and region"):
             await coco(tx, project.id)
     assert json.loads("".join(lines)) == result
     assert [c["id"] for c in result["candidates"]] == names
