@@ -21,6 +21,7 @@ from adapters.telegram.config import TelegramSettings
 from bot.config import Settings, load_settings, read_settings
 from bot.exports.annotators import export_annotators, period
 from bot.exports.formats import FORMATS
+from bot.exports.region_sets import ARCHIVES, export_region_files
 from bot.managing.operations import (
     allow_retry,
     forget,
@@ -38,7 +39,7 @@ from bot.media.store import configured_media
 from cli import manage as cli_manage
 from cli.audit import print_audit
 from cli.common import Commands, Heading, add_db, database_url, usage_error, with_store
-from cli.files import replace_text
+from cli.files import replace_files, replace_text
 from domain.enums import Role
 from storage import open_store
 from storage.contract import Store
@@ -128,6 +129,8 @@ async def _export(store: Store, args: argparse.Namespace) -> int:
     """Written as the rows are read: to standard output, or with --out through a temporary file
     that replaces the old one only when the whole export is written (a refused export, say a
     COCO file of a project without pictures, leaves it as it was)."""
+    if args.format in ARCHIVES:
+        return await _export_archive(store, args)
     fmt = FORMATS[args.format]
     if (args.since or args.until) and args.format != "annotators":
         return usage_error("export", "--since and --until go with --format annotators")
@@ -155,6 +158,24 @@ async def _export(store: Store, args: argparse.Namespace) -> int:
         await tx.audit(
             project.id, None, "export", {"format": args.format, "via": "cli"}, time.time()
         )
+    return 0
+
+
+async def _export_archive(store: Store, args: argparse.Namespace) -> int:
+    """A YOLO or VOC dataset: a ZIP, so only into a file (--out), written whole or not at all."""
+    if not args.out:
+        return usage_error("export", f"--format {args.format} writes a ZIP: give --out FILE.zip")
+    if args.since or args.until or args.bom:
+        return usage_error("export", f"--since, --until and --bom do not go with {args.format}")
+    media = configured_media(load_settings(), database_url(args))
+    async with store.transaction() as tx:
+        project = await require_project(tx, args.project)
+        data = await export_region_files(tx, project.id, args.format, media)
+        replace_files({Path(args.out): data})
+        await tx.audit(
+            project.id, None, "export", {"format": args.format, "via": "cli"}, time.time()
+        )
+    print(f"wrote {args.out}", file=sys.stderr)
     return 0
 
 
@@ -288,19 +309,21 @@ def register(
     add_db(forget_cmd)
     forget_cmd.set_defaults(func=with_store(_forget))
 
+    names = [*FORMATS, *ARCHIVES]
     formats = "; ".join(f"{f.name}: {f.what}" for f in FORMATS.values())
     export = sub.add(
         Heading.RESULTS,
         "export",
-        help=f"export items, answers and results ({', '.join(FORMATS)})",
-        description=f"Export a project. Formats: {formats}.",
+        help=f"export items, answers and results ({', '.join(names)})",
+        description=f"Export a project. Formats: {formats}; yolo and voc: a region project's "
+        "finished items as a YOLO or Pascal VOC dataset, a ZIP with the pictures (--out).",
     )
     export.add_argument("project")
     export.add_argument(
         "--format",
-        choices=list(FORMATS),
+        choices=names,
         default="jsonl",
-        help=f"one of {', '.join(FORMATS)} (default jsonl)",
+        help=f"one of {', '.join(names)} (default jsonl)",
     )
     export.add_argument(
         "--out",

@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from adapters.console.recorder import Person, Recorder
+from bot.config import load_settings
 from bot.core import Core
 from bot.judging.verdicts import PRIOR_ACCURACY
 from bot.managing.operations import import_batch, make_invite, require_project, save_project
 from bot.managing.projectfile import parse_project
-from bot.media.store import MediaStore
+from bot.media.store import MediaStore, configured_media
 from bot.page.service import PageService
 from bot.page.views import Next, PageTask
 from bot.quality.gold import gold_accuracy
@@ -82,7 +83,9 @@ async def simulate_regions(
     by_id = {scene.name.rsplit(".", 1)[0]: scene for scene in scenes}
     with tempfile.TemporaryDirectory(prefix="tapmark-demo-") as tmp:
         url = db_url or f"sqlite:///{Path(tmp) / 'demo.db'}"
-        media = MediaStore(Path(tmp) / "media")
+        # With --db the pictures stay where a bot on that database keeps them (an export
+        # with the pictures reads them there); else they go with the temporary database.
+        media = configured_media(load_settings(), url) if db_url else MediaStore(Path(tmp) / "m")
         async with open_store(url) as store:
             code = await _project(store, media, task, name, scenes, rules.labels)
             core = Core(store, rng=random.Random(seed), media=media)

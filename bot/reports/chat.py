@@ -12,11 +12,13 @@ from bot.chat.markup import escape
 from bot.context import Ctx
 from bot.exports.annotators import export_annotators, period
 from bot.exports.formats import FORMATS
+from bot.exports.region_sets import ARCHIVES, export_region_files
 from bot.reports.report import draw_charts, summary, summary_text
+from domain.entities import Project
 from storage.contract import StoreError
 
 EXPORT_USAGE = (
-    f"Use /export [{'|'.join(FORMATS)}]; the annotators sheet takes an optional "
+    f"Use /export [{'|'.join([*FORMATS, *ARCHIVES])}]; the annotators sheet takes an optional "
     "period: /export annotators 2026-11-01 2026-11-30."
 )
 
@@ -45,6 +47,9 @@ async def on_export(ctx: Ctx, args: tuple[str, ...]) -> None:
     if found is None:
         return
     member, project = found
+    if args and args[0].lower() in ARCHIVES and len(args) == 1:
+        await _send_archive(ctx, member.id, project, args[0].lower())
+        return
     fmt = FORMATS.get(args[0].lower() if args else "jsonl")
     if fmt is None or (len(args) > 1 and fmt.name != "annotators") or len(args) > 3:
         ctx.say(EXPORT_USAGE)
@@ -75,5 +80,23 @@ async def on_export(ctx: Ctx, args: tuple[str, ...]) -> None:
             name=f"{project.name}{fmt.suffix}",
             data=out.getvalue().encode("utf-8"),
             caption=f"{escape(project.title)}{note}: {fmt.what}.",
+        )
+    )
+
+
+async def _send_archive(ctx: Ctx, member_id: int, project: Project, name: str) -> None:
+    """A region project's finished items as a YOLO or VOC dataset, a ZIP with the pictures."""
+    try:
+        data = await export_region_files(ctx.tx, project.id, name, ctx.media)
+    except StoreError as exc:
+        ctx.say(escape(str(exc)))
+        return
+    await ctx.tx.audit(project.id, member_id, "export", {"format": name}, ctx.now)
+    ctx.actions.append(
+        SendFile(
+            to=ctx.actor,
+            name=f"{project.name}-{name}.zip",
+            data=data,
+            caption=f"{escape(project.title)}: the finished pictures as a {name.upper()} dataset.",
         )
     )

@@ -103,5 +103,18 @@ def match(
     """The one-to-one matching of two answers' regions (regions on different pictures never
     match); pairs need a similarity of at least `least` (default `match_iou`)."""
     sim = similarity_matrix(a, b, settings.point_sigma)
-    identical = np.array([[r == s for s in b] for r in a], dtype=bool).reshape(len(a), len(b))
-    return assign(sim, label_agreement(a, b), settings, least, identical)
+    return assign(sim, label_agreement(a, b), settings, least, _copies(a, b, sim))
+
+
+def _copies(a: Sequence[Region], b: Sequence[Region], sim: FloatArray) -> np.ndarray | None:
+    """Which pairs are exact copies, where it matters: when a region is as alike as can be to
+    more than one (otherwise the matching is the same without it, and this costs nothing)."""
+    if sim.size == 0 or sim.max() < 1.0 - 1e-9:
+        return None
+    near = sim >= 1.0 - 1e-9
+    if near.sum(axis=0).max() < 2 and near.sum(axis=1).max() < 2:
+        return None
+    identical = np.zeros(sim.shape, dtype=bool)
+    for i, j in np.argwhere(near):
+        identical[i, j] = a[i] == b[j]
+    return identical

@@ -34,10 +34,16 @@ class Drawn:
 
 
 async def work_one_task(
-    url: str, local: str, *, stand_in: str | None = None, name: str = "page"
+    url: str,
+    local: str,
+    *,
+    stand_in: str | None = None,
+    fragment: str = "",
+    name: str = "page",
 ) -> list[str]:
-    """Open `url` (under PUBLIC; `local` answers it), correct the pre-annotation and draw a
-    rectangle as `Drawn` says, submit, and wait for the second task; the page's errors."""
+    """Open `url` (under PUBLIC; `local` answers it) with `fragment` after it, correct the
+    pre-annotation and draw a rectangle as `Drawn` says, submit, and wait for the second
+    task; the page's errors. `stand_in` stands in for telegram-web-app.js."""
     from playwright.async_api import async_playwright, expect
 
     async with async_playwright() as pw:
@@ -63,7 +69,7 @@ async def work_one_task(
         phone = Phone(page, await context.new_cdp_session(page))
         page.on("pageerror", lambda e: phone.errors.append(str(e)))
         try:
-            await page.goto(url + ("#tgWebAppData=stand-in" if stand_in else ""))
+            await page.goto(url + fragment)
             await page.wait_for_selector("#stage[data-regions]")
             await expect(page.locator("#progress")).to_have_text("1 / 3")
             await _shot(page, f"{name}-open")

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 import random
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 import aiohttp
 import pytest
@@ -66,8 +68,6 @@ async def running(tg: FakeTelegram, store: Store, tmp_path: Path) -> AsyncIterat
 
 
 def init_data(user_id: int, token: str) -> str:
-    import time
-
     fields = {
         "auth_date": str(int(time.time())),
         "query_id": "AAH1",
@@ -91,8 +91,12 @@ async def test_a_bbox_task_opened_from_the_telegram_card_is_drawn_on_a_phone_and
     card = await open_card(running, ALICE)
     url = card.button(OPEN).web_app
     assert url is not None and url.startswith(PUBLIC + "?lease=")
-    stand_in = telegram_stand_in(init_data(ALICE, running.tg.token))
-    errors = await work_one_task(url, running.local, stand_in=stand_in, name="telegram")
+    signed = init_data(ALICE, running.tg.token)
+    # As Telegram opens a Mini App: the initData in the fragment as well as in the script.
+    fragment = f"#{urlencode({'tgWebAppData': signed})}&tgWebAppVersion=8.0"
+    errors = await work_one_task(
+        url, running.local, stand_in=telegram_stand_in(signed), fragment=fragment, name="telegram"
+    )
     assert errors == []
     (answer,) = await regions_of(running.store, "bbox-0000")
     assert as_drawn(answer), answer

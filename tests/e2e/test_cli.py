@@ -14,6 +14,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ import pytest
 
 from storage.sqlite.store import migrations
 from tasks.regions.answer import dumps, loads
-from tasks.regions.formats import read_coco, read_labelstudio
+from tasks.regions.formats import read_coco, read_labelstudio, read_voc, read_yolo
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "reviews"
@@ -579,6 +580,18 @@ def test_region_results_export_as_coco_and_label_studio_and_read_back_the_same(
         if row and not problems
     }
     assert {k: studio[k] for k in results} == results
+    for fmt, read in (("yolo", read_yolo), ("voc", read_voc)):
+        ok(tapmark(tmp_path, "export", project, "--format", fmt, "--db", db, "--out", "d.zip"))
+        with zipfile.ZipFile(tmp_path / "d.zip") as archive:
+            files = {name: archive.read(name) for name in archive.namelist()}
+        read_back = {
+            row["id"]: dumps(loads(json.dumps({"regions": row["data"]["regions"]})))
+            for _, row, problems in read(files)
+            if row and not problems
+        }
+        assert {k: read_back[k] for k in results} == results, fmt
+    refused = tapmark(tmp_path, "export", project, "--format", "yolo", "--db", db)
+    assert refused.returncode == 2 and "give --out FILE.zip" in refused.stderr
 
 
 # --- run, settings, migrate, the interactive demo ------------------------------------------

@@ -584,7 +584,19 @@
 
     const params = new URLSearchParams(location.search);
     state.lease = params.get("lease") || "";
-    const tg = await loadTelegram();
+    const telegram = loadTelegram();
+    /* Telegram hands the Mini App its initData in the address too (#tgWebAppData=...): with
+       it the task is asked for at once, while telegram-web-app.js is still loading. */
+    const signed = new URLSearchParams(location.hash.slice(1)).get("tgWebAppData") || "";
+    if (state.lease && /(^|&)hash=/.test(signed)) {
+      state.auth = { kind: "tma", initData: signed };
+      const first = api("api/task?lease=" + encodeURIComponent(state.lease));
+      const tg = await telegram;
+      if (tg) useTelegram(tg);
+      await outcome(await first);
+      return;
+    }
+    const tg = await telegram;
     if (tg && tg.initData) {
       state.auth = { kind: "tma", initData: tg.initData };
       useTelegram(tg);
