@@ -45,7 +45,10 @@ from storage import open_store
 from storage.contract import Store
 from storage.transfer import copy_database
 
-BATCH_FORMATS = "CSV, JSONL, Label Studio task JSON (.json), or a ZIP of one of those and its media"
+BATCH_FORMATS = (
+    "CSV, JSONL, Label Studio task JSON (.json), or a ZIP of one of those and its media; for "
+    "a region project also COCO JSON, or a ZIP of a COCO, YOLO or Pascal VOC dataset"
+)
 
 
 async def _project_create(store: Store, args: argparse.Namespace) -> int:
@@ -83,6 +86,7 @@ async def _batch_import(store: Store, args: argparse.Namespace) -> int:
         media=configured_media(settings, database_url(args)),
         source=Source(base_dir=files, fetcher=fetcher, fetch_seconds=settings.media_fetch_seconds),
         limits=settings.batch_limits(),
+        regions_as="gold" if args.regions_gold else "regions",
     )
     state = "published" if args.publish else "draft (not visible until published)"
     counts = ", ".join(f"{k} {v}" for k, v in sorted(summary.label_counts.items()))
@@ -271,6 +275,12 @@ def register(
         metavar="DIR",
         help="the folder local media paths in the batch are read from, and must "
         "stay inside (default: the batch file's folder)",
+    )
+    imp.add_argument(
+        "--regions-gold",
+        action="store_true",
+        help="a region project's COCO, YOLO or VOC dataset: its regions are the gold answers "
+        "(default: pre-annotations to correct; Label Studio tasks say which themselves)",
     )
     add_db(imp)
     imp.set_defaults(func=with_store(_batch_import), fetcher=fetcher)

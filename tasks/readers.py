@@ -1,6 +1,13 @@
 """Batch files: JSONL, CSV and Label Studio JSON (or a ZIP holding one) into items, checked
 whole before anything is written, in memory bounded by the upload rather than by its rows.
 
+A region project (bbox, polygon, keypoints) also takes the datasets region tools write: a COCO
+JSON file (alone, or in a ZIP with its pictures), Label Studio tasks with regions, or a ZIP
+holding a YOLO dataset (``data.yaml`` or ``classes.txt``, ``labels/*.txt``, the pictures) or a
+Pascal VOC one (``Annotations/*.xml``, the pictures). Their regions are read as pre-annotations,
+or as gold with `regions_as` (Label Studio says which itself), through `tasks.regions.formats`;
+such a file is read whole, as it is small beside the pictures it names.
+
 Every problem names the file, the line and the field; a file with any problem yields no items.
 Reading streams: `check_batch` reads the file once and keeps only what is small per row (its id
 while checking for repeats, the media it names, the gold counts); `CheckedBatch.chunks` reads it
@@ -31,6 +38,8 @@ from tasks.base import AnswerError
 from tasks.labelstudio import labelstudio_rows
 from tasks.media import MEDIA_KINDS, media_problems, media_reference
 from tasks.problems import BatchFileError, Problem, Problems, Row
+from tasks.regions.formats import Role, read_coco, read_labelstudio, read_voc, read_yolo
+from tasks.regions.types import RegionTask
 from tasks.values import BatchLimits, value_problems
 
 __all__ = [
@@ -61,11 +70,23 @@ class BatchSource:
     archive: Archive | None = field(default=None, repr=False)
     entry: zipfile.ZipInfo | None = None
     folder: str = ""
+    regions_as: Role = "regions"
+    """What the regions of a region dataset are: pre-annotations, or gold."""
 
     def open(self) -> IO[bytes]:
         if self.archive is not None and self.entry is not None:
             return self.archive.stream(self.entry)
         return io.BytesIO(self.content)
+
+    def files(self) -> dict[str, bytes]:
+        """Every entry of the ZIP (a YOLO or VOC dataset is read as a whole)."""
+        if self.archive is None:
+            return {}
+        return {
+            name: self.archive.stream(info).read()
+            for name, info in self.archive.entries.items()
+            if not name.startswith("__MACOSX/")
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +124,9 @@ class CheckedBatch:
         """The items, `size` at a time; each that names a media file gets ``data.media``
         from `media` (keyed by kind and reference)."""
         chunk: list[NewItem] = []
-        for number, item, problems in _items(_rows(self.source), self.spec, self.limits, None):
+        for number, item, problems in _items(
+            _rows(self.source, self.spec), self.spec, self.limits, None
+        ):
             if problems or item is None:
                 raise RuntimeError(f"{self.name}: line {number} read differently the second time")
             ref = media_reference(item.data) if media is not None else None
@@ -132,12 +155,12 @@ def read_batch(
     return [item for chunk in checked.chunks() for item in chunk]
 
 
-def open_batch(filename: str, content: bytes) -> BatchSource:
-    """The batch file an upload is or (for a ZIP) holds; BatchFileError when it is neither,
-    or the ZIP is refused (see `tasks.archive`)."""
+def open_batch(filename: str, content: bytes, regions_as: Role = "regions") -> BatchSource:
+    """The batch file an upload is or (for a ZIP) holds, or the region dataset a ZIP holds;
+    BatchFileError when it is none of them, or the ZIP is refused (see `tasks.archive`)."""
     lower = filename.lower()
     if not lower.endswith(".zip"):
-        return BatchSource(filename, _kind(filename, lower), content)
+        return BatchSource(filename, _kind(filename, lower), content, regions_as=regions_as)
     archive, problems = Archive.open(content)
     if archive is None:
         raise BatchFileError(filename, problems)
@@ -146,6 +169,9 @@ def open_batch(filename: str, content: bytes) -> BatchSource:
         for n in archive.entries
         if not n.startswith("__MACOSX/") and n.lower().endswith(BATCH_EXTENSIONS)
     ]
+    dataset = _dataset_kind(archive.entries)
+    if dataset is not None and not names:
+        return BatchSource(filename, dataset, content, archive, regions_as=regions_as)
     if len(names) != 1:
         archive.close()
         found = ", ".join(names[:5]) or "none"
@@ -168,7 +194,21 @@ def open_batch(filename: str, content: bytes) -> BatchSource:
         archive,
         archive.entries[inner],
         posixpath.dirname(inner),
+        regions_as,
     )
+
+
+def _dataset_kind(entries: Iterable[str]) -> str | None:
+    """ "voc" or "yolo" when a ZIP's entries are laid out as one of those datasets."""
+    paths = [p for p in entries if not p.startswith("__MACOSX/")]
+    if any(
+        posixpath.basename(posixpath.dirname(p)) == "Annotations" and p.endswith(".xml")
+        for p in paths
+    ):
+        return "voc"
+    if any(posixpath.basename(p) in ("data.yaml", "classes.txt") for p in paths):
+        return "yolo"
+    return None
 
 
 def _kind(filename: str, lower: str) -> str:
@@ -194,7 +234,7 @@ def check_batch(source: BatchSource, spec: ProjectSpec, limits: BatchLimits) -> 
     count = 0
     seen: dict[str, int] = {}
     try:
-        for number, item, row_problems in _items(_rows(source), spec, limits, seen):
+        for number, item, row_problems in _items(_rows(source, spec), spec, limits, seen):
             count += 1
             if count > limits.max_items:
                 problems.add(
@@ -224,14 +264,28 @@ def check_batch(source: BatchSource, spec: ProjectSpec, limits: BatchLimits) -> 
     return CheckedBatch(source, spec, limits, count, dict(gold), media_rows, seen)
 
 
-def _rows(source: BatchSource) -> Iterator[Row]:
+def _rows(source: BatchSource, spec: ProjectSpec) -> Iterator[Row]:
+    kind = task_type(spec.task)
+    shapes = kind.rules(spec).shapes if isinstance(kind, RegionTask) else ()
+    if source.kind == "yolo":
+        yield from read_yolo(source.files(), source.regions_as, shapes)
+        return
+    if source.kind == "voc":
+        yield from read_voc(source.files(), source.regions_as, shapes)
+        return
     with source.open() as stream:
         if source.kind == "jsonl":
             yield from _jsonl_rows(_lines(stream))
         elif source.kind == "csv":
             yield from _csv_rows(_lines(stream))
-        else:
+        elif not shapes:
             yield from labelstudio_rows(stream)
+        else:
+            content = stream.read()
+            if content.lstrip()[:1] == b"{":
+                yield from read_coco(content, source.regions_as, shapes)
+            else:
+                yield from read_labelstudio(content, shapes)
 
 
 def _lines(stream: Iterable[bytes]) -> Iterator[tuple[int, str, Problem | None]]:

@@ -20,6 +20,7 @@ from bot.timekeeping import parse_deadline
 from domain.entities import Batch, Invite, Project
 from domain.enums import BatchStatus, Qualification, Role
 from storage.contract import Conflict, NotFound, Store, StoreError, Tx
+from tasks.regions.formats import Role as RegionRole
 from tasks.values import BatchLimits
 
 
@@ -68,8 +69,10 @@ async def import_batch(
     media: MediaStore | None = None,
     source: Source | None = None,
     limits: BatchLimits | None = None,
+    regions_as: RegionRole = "regions",
 ) -> ImportSummary:
     """Check a batch file whole, then add all its items in one transaction (or none).
+    `regions_as` says what a region dataset's regions are: pre-annotations or gold.
 
     ``deadline`` is a date as people type it, read in the project's time zone. Media the rows
     name are prepared first (see `bot.media.importing`; `source` says where file paths start and
@@ -84,7 +87,7 @@ async def import_batch(
             due = parse_deadline(deadline, project.spec.timezone)
         except ValueError as exc:
             raise StoreError(f"--deadline: {exc}") from None
-    loaded = await load_batch(filename, content, project.spec, media, source, limits)
+    loaded = await load_batch(filename, content, project.spec, media, source, limits, regions_as)
     try:
         async with store.transaction() as tx:
             name = batch_name or PurePath(filename).stem

@@ -39,6 +39,7 @@ from tasks.archive import ArchiveError
 from tasks.image_grid import GRID_VARIANT, grid_of
 from tasks.problems import BatchFileError, Problem, Problems
 from tasks.readers import CheckedBatch, check_batch, open_batch
+from tasks.regions.formats import Role
 from tasks.values import BatchLimits
 
 MAX_FILE = 50 * 1024 * 1024  # what Telegram lets a bot upload
@@ -123,10 +124,14 @@ async def load_batch(
     media: MediaStore | None,
     source: Source | None = None,
     limits: BatchLimits | None = None,
+    regions_as: Role = "regions",
 ) -> LoadedBatch:
     """Read and check a batch file; prepare and stage the media its rows name. BatchFileError
-    (naming rows and fields) on any problem, with nothing left behind."""
-    checked = await asyncio.to_thread(_check, filename, content, spec, limits or BatchLimits())
+    (naming rows and fields) on any problem, with nothing left behind. `regions_as`: what the
+    regions of a region dataset are (see `tasks.readers`)."""
+    checked = await asyncio.to_thread(
+        _check, filename, content, spec, limits or BatchLimits(), regions_as
+    )
     if not checked.media_rows:
         return LoadedBatch(checked)
     if media is None:
@@ -150,8 +155,10 @@ async def load_batch(
     return LoadedBatch(checked, found, staging)
 
 
-def _check(filename: str, content: bytes, spec: ProjectSpec, limits: BatchLimits) -> CheckedBatch:
-    return check_batch(open_batch(filename, content), spec, limits)
+def _check(
+    filename: str, content: bytes, spec: ProjectSpec, limits: BatchLimits, regions_as: Role
+) -> CheckedBatch:
+    return check_batch(open_batch(filename, content, regions_as), spec, limits)
 
 
 class MediaImport:

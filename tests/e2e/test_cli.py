@@ -590,8 +590,37 @@ def test_region_results_export_as_coco_and_label_studio_and_read_back_the_same(
             if row and not problems
         }
         assert {k: read_back[k] for k in results} == results, fmt
+        shutil.copy(tmp_path / "d.zip", tmp_path / f"{fmt}.zip")
     refused = tapmark(tmp_path, "export", project, "--format", "yolo", "--db", db)
     assert refused.returncode == 2 and "give --out FILE.zip" in refused.stderr
+
+    # and each dataset goes back into a project of its own: YOLO's regions as gold, VOC's and
+    # COCO's (the file with the pictures it names) as pre-annotations to correct.
+    coco_zip = tmp_path / "coco.zip"
+    pictures = {p.relative_to(p.parents[1]).as_posix(): p for p in tmp_path.rglob("*.jpg")}
+    with zipfile.ZipFile(coco_zip, "w") as archive:
+        archive.write(tmp_path / "out.json", "out.json")
+        for image in json.loads((tmp_path / "out.json").read_text())["images"]:
+            archive.write(pictures[image["file_name"]], image["file_name"])
+    for name, flags in (("yolo", ["--regions-gold"]), ("voc", []), ("coco", [])):
+        (tmp_path / f"{name}.toml").write_text(
+            f'name = "{name}"\ntitle = "Again"\ntask = "bbox"\n'
+            'labels = ["rectangle", "ellipse", "triangle"]\n[options]\nmax_regions = 10\n'
+        )
+        ok(tapmark(tmp_path, "project", "create", f"{name}.toml", "--db", db))
+        ok(tapmark(tmp_path, "batch", "import", name, f"{name}.zip", "--db", db, *flags))
+        ok(tapmark(tmp_path, "export", name, "--format", "jsonl", "--db", db, "--out", "b.jsonl"))
+        rows = {
+            r["id"]: r for r in map(json.loads, (tmp_path / "b.jsonl").read_text().splitlines())
+        }
+        if flags:
+            assert all(rows[k]["gold"] for k in results), name
+        else:
+            imported = {
+                k: dumps(loads(json.dumps({"regions": rows[k]["data"]["regions"]})))
+                for k in results
+            }
+            assert imported == results, name
 
 
 # --- run, settings, migrate, the interactive demo ------------------------------------------
