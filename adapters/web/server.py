@@ -233,6 +233,7 @@ class PageServer:
                 "points": list(rules.points) if rules.points else None,
             },
             "pre": list(task.pre),
+            "layers": [[name, list(regions)] for name, regions in task.layers],
             "done": task.done,
             "total": task.total,
             "note": task.note,

@@ -5,6 +5,11 @@ share it), so the lease is checked as a press of that card would be: the token m
 caller's, the lease theirs and open, their role active. Every call is one transaction of
 `Core.call`; a refusal changes nothing.
 
+A QA reviewer's page names the token of a review card instead (a flagged region item): it is
+checked as a press of that card (the reviewer's token, QA or manager now, the flag open), shows
+every annotator's regions as layers under the result so far, and Submit makes the correction the
+item's result (method ``qa``) and resolves the flag.
+
 An answered lease stays answered: submitting the same regions again stores nothing and shows
 the next task (a retried request), anything else on it is refused. Skip and Report on a lease
 already closed just move on. After each step the page gets the person's next task with a fresh
@@ -13,8 +18,10 @@ card token, as the chat card would.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from bot.access import NOT_REVIEWER, can_review
 from bot.chat.actions import Screen
 from bot.chat.events import Actor
 from bot.chat.markup import plain
@@ -26,12 +33,13 @@ from bot.labeling.work import file_report, next_task, not_active, store_answer
 from bot.page.views import Media, Next, NoTask, PageImage, PageTask, Person, Refusal
 from bot.routing import issue_button
 from bot.timekeeping import day_start
-from domain.entities import Assignment, LeaseView, Member, Project
-from domain.enums import FlagKind, LeaseStatus, RoleStatus, TokenKind
-from domain.tokens import TaskCard, decode
+from domain.entities import Assignment, Flag, Item, LeaseView, Member, Project, Result
+from domain.enums import FlagKind, FlagStatus, ItemStatus, LeaseStatus, RoleStatus, TokenKind
+from domain.tokens import ReviewCard, TaskCard, decode
 from storage.rows import MemberStats
 from tasks import AnswerError, task_type
 from tasks.media import stored_media
+from tasks.regions.answer import loads
 from tasks.regions.items import REGIONS
 from tasks.regions.types import RegionTask
 
@@ -40,6 +48,9 @@ NOT_YOURS = "This task is someone else's: open your own from the chat."
 EXPIRED = "Your time for this task ran out, so nothing was saved. Open the next task from the chat."
 ANSWERED = "This task is already answered."
 NOT_A_PAGE = "This task is answered in the chat, not in this page."
+UNCHANGED = "Nothing changed. Close the page to go back to the review queue."
+DEALT_WITH = "Someone already dealt with this flag."
+CORRECTED = "Saved: what you submitted is the item's result. The review queue goes on in the chat."
 
 
 class PageService:
@@ -50,6 +61,9 @@ class PageService:
 
     async def task(self, person: Person, lease: str) -> PageTask | Refusal:
         async def work(ctx: Ctx) -> PageTask | Refusal:
+            review = await _review(ctx, lease)
+            if review is not None:
+                return review if isinstance(review, Refusal) else await review.page(ctx, lease)
             found = await _lease(ctx, lease)
             if isinstance(found, Refusal):
                 return found
@@ -65,6 +79,9 @@ class PageService:
 
     async def submit(self, person: Person, lease: str, answer: Any) -> Next:
         async def work(ctx: Ctx) -> Next:
+            review = await _review(ctx, lease)
+            if review is not None:
+                return review if isinstance(review, Refusal) else await review.settle(ctx, answer)
             found = await _lease(ctx, lease)
             if isinstance(found, Refusal):
                 return found
@@ -95,6 +112,9 @@ class PageService:
 
     async def skip(self, person: Person, lease: str) -> Next:
         async def work(ctx: Ctx) -> Next:
+            review = await _review(ctx, lease)
+            if review is not None:
+                return review if isinstance(review, Refusal) else NoTask(UNCHANGED)
             found = await _lease(ctx, lease)
             if isinstance(found, Refusal):
                 return found
@@ -109,6 +129,9 @@ class PageService:
 
     async def report(self, person: Person, lease: str, reason: str) -> Next:
         async def work(ctx: Ctx) -> Next:
+            review = await _review(ctx, lease)
+            if review is not None:
+                return review if isinstance(review, Refusal) else NoTask(UNCHANGED)
             found = await _lease(ctx, lease)
             if isinstance(found, Refusal):
                 return found
@@ -123,11 +146,17 @@ class PageService:
         store = self.core.media
 
         async def work(ctx: Ctx) -> Media | Refusal:
-            found = await _lease(ctx, lease)
-            if isinstance(found, Refusal):
-                return found
-            _, view = found
-            pictures = _pictures(view.item.data)
+            review = await _review(ctx, lease)
+            if isinstance(review, Refusal):
+                return review
+            if review is not None:
+                data = review.item.data
+            else:
+                found = await _lease(ctx, lease)
+                if isinstance(found, Refusal):
+                    return found
+                data = found[1].item.data
+            pictures = _pictures(data)
             if store is None or not 0 <= image < len(pictures):
                 return Refusal("unknown", "No such picture.")
             sha, ext, mime = pictures[image]
@@ -236,3 +265,85 @@ def _pre(data: dict[str, Any]) -> tuple[dict[str, Any], ...]:
     """The item's pre-annotations, canonical since its import (see `tasks.regions.items`)."""
     raw = data.get(REGIONS)
     return tuple(r for r in raw if isinstance(r, dict)) if isinstance(raw, list) else ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Review:
+    """A QA reviewer's page on a flagged region item: every annotator's regions as layers, the
+    result so far to correct, and Submit making the correction the item's result."""
+
+    member: Member
+    project: Project
+    kind: RegionTask
+    flag: Flag
+    item: Item
+
+    async def page(self, ctx: Ctx, token: str) -> PageTask:
+        tx, item = ctx.tx, self.item
+        names: dict[int, str] = {}
+        layers = []
+        for answer in await tx.item_answers(item.id):
+            if answer.excluded is not None:
+                continue
+            if answer.member_id not in names:
+                names[answer.member_id] = (await tx.member(answer.member_id)).pseudonym
+            drawn = tuple(r.as_json() for r in loads(answer.value))
+            layers.append((names[answer.member_id], drawn))
+        result = await tx.result(item.id)
+        pre = () if result is None else tuple(r.as_json() for r in loads(result.label))
+        view = self.kind.render(self.project.spec, item.data)
+        why = f"{self.flag.kind}: {self.flag.reason}" if self.flag.reason else self.flag.kind
+        return PageTask(
+            lease=token,
+            item_id=item.ext_id,
+            prompt=f"Review of {item.ext_id}",
+            texts=(("flag", why), *((("", view.body),) if view.body else ())),
+            images=tuple(PageImage(i, w, h) for i, (w, h) in enumerate(_sizes(item.data))),
+            rules=self.kind.rules(self.project.spec),
+            pre=pre,
+            note="Each annotator's regions are drawn in a colour of their own. Correct the "
+            "result if need be, then Submit: it becomes the item's result.",
+            layers=tuple(layers),
+        )
+
+    async def settle(self, ctx: Ctx, answer: Any) -> Next:
+        try:
+            value = self.kind.submitted(self.project.spec, self.item.data, answer)
+        except AnswerError as e:
+            return Refusal("invalid", f"Not saved: {e}.")
+        tx = ctx.tx
+        result = Result(item_id=self.item.id, label=value, confidence=1.0, method="qa")
+        await tx.set_item_outcome(self.item.id, ItemStatus.DONE, result, ctx.now)
+        await tx.resolve_flag(self.flag.id, "corrected in the page")
+        await tx.audit(
+            self.project.id,
+            self.member.id,
+            "review",
+            {"flag": self.flag.id, "action": "page"},
+            ctx.now,
+        )
+        return NoTask(CORRECTED)
+
+
+async def _review(ctx: Ctx, token: str) -> _Review | Refusal | None:
+    """The review of a QA card's token, checked as a press of that card is (the token the
+    caller's, their role QA or manager now, the flag still open); None for any other token."""
+    ref, _ = await ctx.tx.tap_lookup(token, ctx.actor.platform, ctx.actor.user_id)
+    if ref is None or ref.kind != TokenKind.REVIEW:
+        return None
+    member = ctx.member
+    if member is None or ref.member_id != member.id:
+        return Refusal("not_yours", NOT_YOURS)
+    card = decode(ReviewCard, ref.ref)
+    flag = None if card is None else await ctx.tx.flag(card.flag_id)
+    if flag is None or flag.item_id is None:
+        return Refusal("unknown", UNKNOWN)
+    project = await ctx.tx.project(flag.project_id)
+    if not await can_review(ctx, project):
+        return Refusal("not_yours", NOT_REVIEWER)
+    kind = task_type(project.spec.task)
+    if not isinstance(kind, RegionTask):
+        return Refusal("unknown", NOT_A_PAGE)
+    if flag.status != FlagStatus.OPEN:
+        return Refusal("gone", DEALT_WITH)
+    return _Review(member, project, kind, flag, await ctx.tx.item(flag.item_id))

@@ -43,6 +43,9 @@ class PageTask:
     total: int | None = None
     note: str = ""
     """A line for the person, e.g. "Saved. Next task." after a submit."""
+    layers: tuple[tuple[str, tuple[dict[str, Any], ...]], ...] = ()
+    """For QA: each annotator's regions (a name, canonical regions), shown read-only in a
+    colour of their own under the editable ones."""
 
 
 @dataclass(frozen=True, slots=True)

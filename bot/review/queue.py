@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from bot.access import NOT_REVIEWER, can_review, ensure_member
 from bot.chat.actions import Button, Screen, Toast
-from bot.chat.buttons import button_token, split_token
+from bot.chat.buttons import PAGE, button_token, split_token
 from bot.chat.events import Tap
 from bot.chat.markup import escape
 from bot.chat.outbox import notify
@@ -107,6 +107,8 @@ async def review_card(ctx: Ctx, project: Project, after_id: int) -> Screen:
             Button(f"→ {shown}", button_token(token, f"l{i}"))
             for i, (shown, _) in enumerate(tap_choices(project.spec, view))
         ]
+        if view.mode == "page":
+            buttons = [Button(REVIEW_PAGE, button_token(token, PAGE), page=token)]
     open_count = await tx.open_flags(project.id)
     lines.append(f"\n_{open_count} open flag{'s' if open_count != 1 else ''} in the queue_")
     usable = await _usable_tools(tx, flag)
@@ -119,6 +121,9 @@ async def review_card(ctx: Ctx, project: Project, after_id: int) -> Screen:
     rows += [row for row in (tuple(tools[:3]), tuple(tools[3:])) if row]
     return Screen(text="\n".join(lines), keyboard=tuple(rows), media=media)
 
+
+REVIEW_PAGE = "✏️ Review in the page"
+NO_REVIEW_PAGE = "Regions are reviewed in the annotation page, which is not set up here."
 
 TOOLS = (
     ("Accept", "a"),
@@ -213,6 +218,9 @@ async def on_review_tap(ctx: Ctx, tap: Tap, member: Member, card: ReviewCard, co
     project = await tx.project(flag.project_id)
     if not await can_review(ctx, project):
         ctx.actions.append(Toast(tap, NOT_REVIEWER))
+        return
+    if code == PAGE:
+        ctx.actions.append(Toast(tap, NO_REVIEW_PAGE))
         return
     if code in ("s", "s0"):
         ctx.actions.append(Toast(tap, "Skipped" if code == "s" else "OK"))

@@ -143,7 +143,17 @@
       row.append(b, span);
       texts.appendChild(row);
     }
-    texts.hidden = !(task.texts || []).length;
+    (task.layers || []).forEach(([name], k) => {
+      const row = document.createElement("p");
+      const swatch = document.createElement("span");
+      swatch.className = "swatch c" + (k % 8);
+      const who = document.createElement("span");
+      who.textContent = name;
+      row.append(swatch, who);
+      row.className = "legend";
+      texts.appendChild(row);
+    });
+    texts.hidden = !(task.texts || []).length && !(task.layers || []).length;
     buildTools();
     lock(false);
     say(task.note || "", task.note ? "note" : "");
@@ -336,6 +346,15 @@
     if (!state.task || !view()) return;
     svg.replaceChildren();
     const labels = state.task.rules.labels.concat(state.task.rules.points || []);
+    (state.task.layers || []).forEach(([, drawn], k) => {
+      /* QA: what each annotator drew, read-only, in their own colour, under the result. */
+      for (const r of drawn) {
+        if ((r.image || 0) !== state.image) continue;
+        const g = Tools.svg("g", { class: "layer c" + (k % 8) });
+        Tools.get(r.type).draw(ctx, r, g);
+        svg.appendChild(g);
+      }
+    });
     for (const r of state.regions) {
       if (r.image !== state.image) continue;
       const g = Tools.svg("g", { class: "region c" + (labels.indexOf(r.label) % 8)
