@@ -234,6 +234,7 @@ class PageServer:
             },
             "pre": list(task.pre),
             "layers": [[name, list(regions)] for name, regions in task.layers],
+            "review": task.review,
             "done": task.done,
             "total": task.total,
             "note": task.note,

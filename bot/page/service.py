@@ -51,6 +51,10 @@ NOT_A_PAGE = "This task is answered in the chat, not in this page."
 UNCHANGED = "Nothing changed. Close the page to go back to the review queue."
 DEALT_WITH = "Someone already dealt with this flag."
 CORRECTED = "Saved: what you submitted is the item's result. The review queue goes on in the chat."
+CORRECTED_GOLD = (
+    "Saved: what you submitted is the item's result, and the item a gold question. The "
+    "review queue goes on in the chat."
+)
 
 
 class PageService:
@@ -304,9 +308,13 @@ class _Review:
             note="Each annotator's regions are drawn in a colour of their own. Correct the "
             "result if need be, then Submit: it becomes the item's result.",
             layers=tuple(layers),
+            review=True,
         )
 
     async def settle(self, ctx: Ctx, answer: Any) -> Next:
+        gold = isinstance(answer, dict) and answer.get("gold") is True
+        if isinstance(answer, dict):
+            answer = {k: v for k, v in answer.items() if k != "gold"}
         try:
             value = self.kind.submitted(self.project.spec, self.item.data, answer)
         except AnswerError as e:
@@ -314,15 +322,19 @@ class _Review:
         tx = ctx.tx
         result = Result(item_id=self.item.id, label=value, confidence=1.0, method="qa")
         await tx.set_item_outcome(self.item.id, ItemStatus.DONE, result, ctx.now)
-        await tx.resolve_flag(self.flag.id, "corrected in the page")
+        if gold:
+            await tx.make_gold(self.item.id, value, self.flag.reason)
+        await tx.resolve_flag(
+            self.flag.id, "made gold in the page" if gold else "corrected in the page"
+        )
         await tx.audit(
             self.project.id,
             self.member.id,
             "review",
-            {"flag": self.flag.id, "action": "page"},
+            {"flag": self.flag.id, "action": "page gold" if gold else "page"},
             ctx.now,
         )
-        return NoTask(CORRECTED)
+        return NoTask(CORRECTED_GOLD if gold else CORRECTED)
 
 
 async def _review(ctx: Ctx, token: str) -> _Review | Refusal | None:

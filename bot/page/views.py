@@ -46,6 +46,9 @@ class PageTask:
     layers: tuple[tuple[str, tuple[dict[str, Any], ...]], ...] = ()
     """For QA: each annotator's regions (a name, canonical regions), shown read-only in a
     colour of their own under the editable ones."""
+    review: bool = False
+    """A QA review: Submit sets the result, and the answer's ``"gold": true`` makes the item
+    a gold question with it too."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -130,8 +130,18 @@ async def test_the_review_page_draws_the_layers_in_chromium(store: Store, tmp_pa
                 await expect(page.locator("#texts .legend")).to_have_count(3)
                 if SHOTS:
                     await page.screenshot(path=f"{SHOTS}/review.png")
-                await page.locator("#submit").tap()
-                await expect(page.locator("#message")).to_contain_text("the item's result")
+                await expect(page.locator("#skip")).to_be_hidden()
+                # Draw the one box the consensus lacked, and make the correction gold.
+                picture = await page.locator("#picture").bounding_box()
+                width = await page.locator("#picture").evaluate("e => e.naturalWidth")
+                scale = picture["width"] / width
+                x0, y0 = picture["x"] + 40 * scale, picture["y"] + 40 * scale
+                await page.mouse.move(x0, y0)
+                await page.mouse.down()
+                await page.mouse.move(x0 + 80 * scale, y0 + 60 * scale, steps=6)
+                await page.mouse.up()
+                await page.locator("#report", has_text="Submit as gold").tap()
+                await expect(page.locator("#message")).to_contain_text("a gold question")
             finally:
                 await browser.close()
     assert errors == []
@@ -139,3 +149,6 @@ async def test_the_review_page_draws_the_layers_in_chromium(store: Store, tmp_pa
         project = await tx.project_by_name("boxes")
         assert project is not None
         assert await tx.open_flags(project.id) == 0
+        (row,) = [r async for r in tx.export_rows(project.id) if r.item.ext_id == "bbox-0000"]
+        assert row.item.gold is not None and row.result is not None
+        assert row.item.gold == row.result.label and len(loads(row.item.gold)) == 1

@@ -95,6 +95,11 @@
   const submit = () => send("api/submit", { answer: answer() });
   const skip = () => send("api/skip", {});
   const report = () => {
+    if (state.task && state.task.review) {
+      /* QA: the correction becomes the result and the item a gold question. */
+      send("api/submit", { answer: Object.assign(answer(), { gold: true }) });
+      return;
+    }
     const reason = window.prompt("What is wrong with this item?", "");
     if (reason !== null) send("api/report", { reason: reason });
   };
@@ -154,6 +159,8 @@
       texts.appendChild(row);
     });
     texts.hidden = !(task.texts || []).length && !(task.layers || []).length;
+    $("report").textContent = task.review ? "Submit as gold" : "Report";
+    $("skip").hidden = Boolean(task.review);
     buildTools();
     lock(false);
     say(task.note || "", task.note ? "note" : "");
