@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import json
 import os
+import secrets
 import sys
 import tempfile
 from collections.abc import Callable
@@ -17,11 +18,17 @@ from pathlib import Path
 
 from adapters.console.app import run_console
 from adapters.console.crowd import MAX_CROWD, demo_batch, example_items, example_size, simulate
-from adapters.console.region_crowd import MAX_REGION_ITEMS, REGION_TASKS, simulate_regions
+from adapters.console.region_crowd import (
+    MAX_REGION_ITEMS,
+    REGION_TASKS,
+    region_project,
+    simulate_regions,
+)
 from bot.config import ConfigError
 from bot.core import Core
 from bot.managing.operations import make_invite
 from bot.managing.projectfile import ProjectFileError
+from bot.media.store import MediaStore
 from cli import commands as core_cli
 from cli import common
 from cli import report as cli_report
@@ -32,6 +39,7 @@ from domain.enums import Role
 from storage import open_store
 from storage.contract import StoreError
 from tasks.readers import BatchFileError
+from tasks.regions.synth import TaskName, example_set
 
 EXPECTED_ERRORS = (ConfigError, ProjectFileError, BatchFileError, StoreError, OutputError)
 
@@ -57,9 +65,7 @@ def _demo(args: argparse.Namespace) -> int:
         return common.usage_error("demo", "--json goes with --crowd (the simulated crowd's report)")
     if args.task != "reviews":
         if args.crowd is None:
-            return common.usage_error(
-                "demo", f"--task {args.task} goes with --crowd (regions are drawn in the page)"
-            )
+            return asyncio.run(_interactive_region_demo(args.db, args.task, args.items))
         return _region_demo(args)
     if args.crowd is not None:
         report = asyncio.run(simulate(args.crowd, args.items, args.seed, args.db))
@@ -99,6 +105,59 @@ def _region_demo(args: argparse.Namespace) -> int:
             f"gold {a['gold_correct']}/{a['gold_answers']}  {a['status']}, "
             f"qualification {a['qualification']}"
         )
+    return 0
+
+
+async def _interactive_region_demo(db_url: str | None, task: TaskName, items: int) -> int:
+    """The region demo for one person: the console for the chat, and the annotation page
+    served on this machine (TAPMARK_WEB_LISTEN, 127.0.0.1:8088), each task card's button
+    printed as a link that opens it."""
+    from adapters.web.links import Links
+    from adapters.web.server import PageServer, serve
+    from adapters.web.settings import WebSettings
+    from bot.page.service import PageService
+
+    listen = os.environ.get("TAPMARK_WEB_LISTEN", "127.0.0.1:8088")
+    host, _, port = listen.rpartition(":")
+    if not host or not port.isdigit():
+        return common.usage_error("demo", f"TAPMARK_WEB_LISTEN must be host:port, not {listen!r}")
+    page = WebSettings(
+        public_url=f"http://{host}:{port}/",
+        host=host,
+        port=int(port),
+        secret=secrets.token_urlsafe(24),
+    )
+    with tempfile.TemporaryDirectory(prefix="tapmark-demo-") as tmp:
+        url = db_url or f"sqlite:///{Path(tmp) / 'demo.db'}"
+        media = MediaStore(Path(tmp) / "media")
+        async with open_store(url) as store:
+            name = f"{task}-demo-{min(items, MAX_REGION_ITEMS)}"
+            scenes = example_set(task, min(items, MAX_REGION_ITEMS))
+            code = await region_project(store, media, task, name, scenes)
+            core = Core(store, media=media)
+            try:
+                runner = await serve(PageServer(PageService(core), page))
+            except OSError as exc:
+                print(
+                    f"tapmark demo: cannot listen on {listen} (TAPMARK_WEB_LISTEN): "
+                    f"{exc.strerror or exc}",
+                    file=sys.stderr,
+                )
+                return 1
+            links = Links(page)
+            print(
+                f"tapmark demo: mark the shapes on {len(scenes)} pictures. Each task's link "
+                "opens the annotation page in a browser on this machine; type a button's "
+                "number to press it, /quit to leave."
+            )
+            try:
+                await run_console(
+                    core,
+                    first=(f"/start {code}",),
+                    page=lambda lease: links.link("console:you", lease),
+                )
+            finally:
+                await runner.cleanup()
     return 0
 
 
@@ -154,9 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--task",
         choices=("reviews", *REGION_TASKS),
         default="reviews",
-        help="with --crowd: label the review sentiments (default), or draw boxes or polygons "
-        f"on synthetic pictures through the annotation page (at most {MAX_REGION_ITEMS} "
-        "pictures)",
+        help="label the review sentiments (default), or draw boxes or polygons on synthetic "
+        f"pictures in the annotation page (at most {MAX_REGION_ITEMS}): with --crowd a "
+        "simulated crowd does, else you do, the page served on TAPMARK_WEB_LISTEN",
     )
     demo.add_argument(
         "--json",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import threading
+from collections.abc import Callable
 from typing import TextIO
 
 from adapters.console.recorder import Recorder
@@ -22,7 +23,12 @@ QUIT_HELP = "/quit — leave the console (Ctrl-C or end of input too)"
 GOODBYE = "Goodbye! Your answers are saved; run the demo again to go on."
 
 
-def render(action: Action) -> str:
+PageLink = Callable[[str], str]
+"""The address of the annotation page for a page button's lease (see `adapters.web.links`)."""
+
+
+def render(action: Action, page: PageLink | None = None) -> str:
+    """The action as the terminal shows it; a page button with its link when `page` is given."""
     if isinstance(action, Send | Edit):
         text = action.screen.text
         shown = render_markdown(text, "plain") if action.screen.markdown else plain(text)
@@ -32,7 +38,10 @@ def render(action: Action) -> str:
         numbered = action.screen.buttons()
         if numbered:
             lines.append("")
-            lines.extend(f"  [{i}] {b.label}" for i, b in enumerate(numbered, start=1))
+            lines.extend(
+                f"  [{i}] {b.label}" + (f": {page(b.page)}" if page is not None and b.page else "")
+                for i, b in enumerate(numbered, start=1)
+            )
         return "\n".join(lines)
     if isinstance(action, Toast):
         return f"  ({action.text})"
@@ -46,13 +55,15 @@ async def run_console(
     first: tuple[str, ...] = (),
     stdin: TextIO = sys.stdin,
     stdout: TextIO = sys.stdout,
+    page: PageLink | None = None,
 ) -> None:
-    """Read lines until /quit or end of input; `first` are lines handled before reading.
+    """Read lines until /quit or end of input; `first` are lines handled before reading;
+    `page`: how a page button's link is shown (else it is a button like the others).
 
     Lines are read by a daemon thread, so Ctrl-C (which cancels this coroutine) ends the
     program at once instead of waiting for a blocked read to see Enter."""
     try:
-        await _session(core, user_id, name, first, stdin, stdout)
+        await _session(core, user_id, name, first, stdin, stdout, page)
     finally:
         print(f"\n{GOODBYE}", file=stdout, flush=True)
 
@@ -83,6 +94,7 @@ async def _session(
     first: tuple[str, ...],
     stdin: TextIO,
     stdout: TextIO,
+    page: PageLink | None = None,
 ) -> None:
     recorder = Recorder(core)
     person = recorder.person(user_id, name)
@@ -93,7 +105,7 @@ async def _session(
         for action in actions:
             if isinstance(action, SendFile):
                 continue
-            print(render(action), file=stdout)
+            print(render(action, page), file=stdout)
         stdout.flush()
 
     while True:

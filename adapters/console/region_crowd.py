@@ -77,7 +77,6 @@ async def simulate_regions(
 ) -> dict[str, Any]:
     """Run the simulation and return its report (see the module's docstring)."""
     rng = random.Random(seed)
-    rules = rules_for(task)
     name = f"{task}-{crowd_size}-{items}-{seed}"
     scenes = example_set(task, items, seed)
     by_id = {scene.name.rsplit(".", 1)[0]: scene for scene in scenes}
@@ -87,7 +86,7 @@ async def simulate_regions(
         # with the pictures reads them there); else they go with the temporary database.
         media = configured_media(load_settings(), url) if db_url else MediaStore(Path(tmp) / "m")
         async with open_store(url) as store:
-            code = await _project(store, media, task, name, scenes, rules.labels)
+            code = await region_project(store, media, task, name, scenes)
             core = Core(store, rng=random.Random(seed), media=media)
             recorder, page = Recorder(core), PageService(core)
             crowd = make_crowd(crowd_size, seed)
@@ -106,20 +105,22 @@ async def simulate_regions(
             return await _report(store, name, task, crowd, by_id)
 
 
-async def _project(
-    store: Store,
-    media: MediaStore,
-    task: TaskName,
-    name: str,
-    scenes: list[Scene],
-    labels: tuple[str, ...],
+async def region_project(
+    store: Store, media: MediaStore, task: TaskName, name: str, scenes: list[Scene]
 ) -> str:
+    """The project `name` of the synthetic `scenes` (every fifth gold), imported and published
+    (unless a batch of that name is there already); an annotator invite's code."""
     import io
     import json
     import zipfile
 
+    labels = rules_for(task).labels
     text = PROJECT.format(name=name, task=task, labels=json.dumps(list(labels)))
-    await save_project(store, parse_project(f"{name}.toml", text), update=True)
+    project, _ = await save_project(store, parse_project(f"{name}.toml", text), update=True)
+    async with store.transaction() as tx:
+        imported = any(b.name == "shapes" for b in await tx.batches(project.id))
+    if imported:
+        return (await make_invite(store, name, Role.ANNOTATOR, None, None)).code
     files = dataset_files(task, scenes, gold_every=5)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:

@@ -24,6 +24,7 @@ import pytest
 from storage.sqlite.store import migrations
 from tasks.regions.answer import dumps, loads
 from tasks.regions.formats import read_coco, read_labelstudio, read_voc, read_yolo
+from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "reviews"
@@ -549,8 +550,6 @@ def test_demo_draws_regions_through_the_page_and_the_consensus_finds_the_shapes(
         kept["passed" if working else "out"].append(a["simulated_as"])
     assert "spammer" in kept["out"]
     assert kept["passed"].count("good") >= 4, kept  # of 5 (a good one may miss a gold or two)
-    refused = tapmark(tmp_path, "demo", "--task", task)
-    assert refused.returncode == 2 and "goes with --crowd" in refused.stderr
 
 
 def test_region_results_export_as_coco_and_label_studio_and_read_back_the_same(
@@ -621,6 +620,50 @@ def test_region_results_export_as_coco_and_label_studio_and_read_back_the_same(
                 for k in results
             }
             assert imported == results, name
+
+
+def test_the_region_demo_prints_each_tasks_page_link_and_serves_the_page(tmp_path: Path) -> None:
+    """One person at the terminal: the task card's button is a link to the page served on
+    TAPMARK_WEB_LISTEN, signed for them and that task; the page's API answers it."""
+    import re
+    import urllib.request
+
+    port = free_port()
+    env = {**clean_env(), "TAPMARK_WEB_LISTEN": f"127.0.0.1:{port}"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "demo", "--task", "bbox", "--items", "5"],
+        cwd=tmp_path,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+    )
+    assert proc.stdout is not None and proc.stdin is not None
+    seen = ""
+    while "\n> " not in seen:
+        chunk = proc.stdout.read(1)
+        assert chunk, f"the console ended early: {seen}"
+        seen += chunk
+    try:
+        found = re.search(
+            rf"Open the task: (http://127\.0\.0\.1:{port}/\?lease=(\S+)&t=(\S+))", seen
+        )
+        assert found, seen
+        lease, token = found.group(2), found.group(3)
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/task?lease={lease}",
+            headers={"Authorization": f"Link {token}"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            task = json.loads(response.read())["task"]
+        assert task["item_id"] == "bbox-0000" and task["rules"]["shapes"] == ["box"]
+        with urllib.request.urlopen(found.group(1), timeout=10) as response:
+            assert b"<title>tapmark</title>" in response.read()
+    finally:
+        out, err = proc.communicate("/quit\n", timeout=60)
+    assert proc.returncode == 0 and "Goodbye!" in out and "Traceback" not in err
 
 
 # --- run, settings, migrate, the interactive demo ------------------------------------------
