@@ -133,7 +133,7 @@ async def _interactive_region_demo(db_url: str | None, task: TaskName, items: in
         async with open_store(url) as store:
             name = f"{task}-demo-{min(items, MAX_REGION_ITEMS)}"
             scenes = example_set(task, min(items, MAX_REGION_ITEMS))
-            code = await region_project(store, media, task, name, scenes)
+            code = await region_project(store, media, task, name, scenes, qualification=0)
             core = Core(store, media=media)
             try:
                 runner = await serve(PageServer(PageService(core), page))

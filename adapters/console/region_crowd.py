@@ -62,7 +62,7 @@ min_overlap = 3
 max_overlap = 5
 confidence = 0.9
 gold_rate = 0.15
-qualification = 3
+qualification = {qualification}
 min_gold_accuracy = 0.6
 gold_min = 4
 min_seconds = 0
@@ -106,16 +106,24 @@ async def simulate_regions(
 
 
 async def region_project(
-    store: Store, media: MediaStore, task: TaskName, name: str, scenes: list[Scene]
+    store: Store,
+    media: MediaStore,
+    task: TaskName,
+    name: str,
+    scenes: list[Scene],
+    qualification: int = 3,
 ) -> str:
     """The project `name` of the synthetic `scenes` (every fifth gold), imported and published
-    (unless a batch of that name is there already); an annotator invite's code."""
+    (unless a batch of that name is there already), with a qualification test of that many
+    gold pictures; an annotator invite's code."""
     import io
     import json
     import zipfile
 
     labels = rules_for(task).labels
-    text = PROJECT.format(name=name, task=task, labels=json.dumps(list(labels)))
+    text = PROJECT.format(
+        name=name, task=task, labels=json.dumps(list(labels)), qualification=qualification
+    )
     project, _ = await save_project(store, parse_project(f"{name}.toml", text), update=True)
     async with store.transaction() as tx:
         imported = any(b.name == "shapes" for b in await tx.batches(project.id))
