@@ -147,7 +147,8 @@ async def test_the_answers_after_the_crowd_shrank_under_the_minimum_end_in_qa(
     recorder: Recorder, make_project: MakeProject, store: Store, clock: Clock
 ) -> None:
     """carol is suspended before anyone answers; alice and bob then give the item the only
-    two answers it can get."""
+    two answers it can get. (Another project first, so that ids of items and projects differ.)"""
+    await make_project(items=2, name="u")
     code = await make_project(items=1, overlap=3)
     alice, bob, carol = (recorder.person(n) for n in ("alice", "bob", "carol"))
     for person in (alice, bob, carol):
@@ -274,3 +275,89 @@ async def test_a_suspension_that_leaves_an_item_short_with_nobody_left_disputes_
     status, target, disputes = await _item(store)
     assert status == ItemStatus.DISPUTED and target == 3
     assert [f.created_at for f in disputes] == [clock()]
+
+
+async def _items(store: Store) -> dict[str, tuple[ItemStatus, int]]:
+    async with store.transaction() as tx:
+        project = await tx.project_by_name("t")
+        assert project is not None
+        return {
+            row.item.ext_id: (row.item.status, row.item.n_answers)
+            async for row in tx.export_rows(project.id)
+        }
+
+
+async def test_the_scheduler_counts_each_item_it_disputes(
+    recorder: Recorder, make_project: MakeProject, store: Store, clock: Clock
+) -> None:
+    """Two items left with nobody to answer them while their batch was paused: one tick
+    disputes both, and says two."""
+    code = await make_project(items=2, overlap=2, max_overlap=3)
+    alice, bob, carol = (recorder.person(n) for n in ("alice", "bob", "carol"))
+    for person in (alice, bob, carol):
+        await person.command("start", code)
+    await alice.tap("pos")  # i0; alice goes on to i1, beside carol
+    await bob.tap("neg")  # i0 wants a third answer now: carol's, once she is done with i1
+    await carol.tap("pos")
+    await alice.tap("neg")  # i1 wants a third: bob's
+    assert {k: v[0] for k, v in (await _items(store)).items()} == {
+        "i0": ItemStatus.OPEN,
+        "i1": ItemStatus.OPEN,
+    }
+    await _set_batch(store, BatchStatus.PAUSED)
+    await _member_op(store, clock, "carol", suspend_member)
+    await _member_op(store, clock, "bob", suspend_member)
+    await _set_batch(store, BatchStatus.PUBLISHED)
+    assert (await run_due(store, clock()))["stranded"] == 2
+    assert {k: v[0] for k, v in (await _items(store)).items()} == {
+        "i0": ItemStatus.DISPUTED,
+        "i1": ItemStatus.DISPUTED,
+    }
+
+
+async def test_the_judge_asks_whether_the_item_it_judges_is_stranded_not_another(
+    recorder: Recorder, make_project: MakeProject, store: Store, clock: Clock
+) -> None:
+    """i0 is left with nobody to answer it while the batch is paused (eve passed on it, carol
+    is suspended, dave removed); then alice and bob disagree on i1, which eve may still
+    answer: i1 waits for her, and only the scheduler's tick disputes i0."""
+    code = await make_project(items=2, overlap=2, max_overlap=3)
+    names = ("alice", "bob", "carol", "dave", "eve")
+    alice, bob, _, _, eve = people = [recorder.person(n) for n in names]
+    for person in people:
+        await person.command("start", code)
+    await alice.tap("pos")
+    await bob.tap("neg")  # i0 wants a third answer: eve, waiting, is told
+    await recorder.deliver()
+    await eve.tap("Next task")
+    await eve.tap("Skip")
+    await _set_batch(store, BatchStatus.PAUSED)
+    await _member_op(store, clock, "carol", suspend_member)
+    await _member_op(store, clock, "dave", remove_member)
+    await _set_batch(store, BatchStatus.PUBLISHED)
+    await alice.command("next")
+    await bob.command("next")
+    await alice.tap("pos")
+    await bob.tap("neg")
+    items = await _items(store)
+    assert items["i1"] == (ItemStatus.OPEN, 2), "eve may still give i1 its third answer"
+    assert items["i0"] == (ItemStatus.OPEN, 2)
+    assert (await run_due(store, clock()))["stranded"] == 1
+    assert (await _items(store))["i0"] == (ItemStatus.DISPUTED, 2)
+
+
+async def test_an_item_whose_answers_all_left_goes_to_qa_without_a_leaning(
+    recorder: Recorder, make_project: MakeProject, store: Store, clock: Clock
+) -> None:
+    code = await make_project(items=1, overlap=2)
+    alice, bob, carol = (recorder.person(n) for n in ("alice", "bob", "carol"))
+    for person in (alice, bob, carol):
+        await person.command("start", code)
+    await alice.tap("pos")
+    for name in ("alice", "bob", "carol"):
+        await _member_op(store, clock, name, suspend_member)
+    status, target, disputes = await _item(store)
+    assert status == ItemStatus.DISPUTED and target == 2
+    assert [d.reason for d in disputes] == [
+        "wants answer 1 (at least 2, up to 2), and everyone left who may answer it has"
+    ]
