@@ -12,6 +12,7 @@ from bot.chat.buttons import button_token
 from bot.chat.events import Tap
 from bot.chat.markup import escape
 from bot.context import Ctx, show
+from bot.judging.outcome import dispute_stranded
 from bot.labeling.waiting import wake_freed
 from bot.reports.progress import batch_line
 from bot.routing import issue_button
@@ -82,6 +83,9 @@ async def move_batch(
             f"can be {move.verb.removesuffix('e')}ed"
         )
     await tx.set_batch_status(batch.id, move.target)
+    if move.target == BatchStatus.PUBLISHED:
+        # Who may answer may have changed while it was paused (a suspension, a removal).
+        await dispute_stranded(tx, project, now)
     await tx.audit(
         project.id,
         None if by is None else by.id,

@@ -12,12 +12,13 @@ from bot.chat.events import Actor
 from bot.chat.markup import plain
 from bot.context import Ctx
 from bot.jobs.scheduler import run_due
+from bot.managing.batches import MOVES, move_batch
 from bot.managing.commands import reinstate_member, remove_member, suspend_member
 from domain.entities import Flag, Project
 from domain.enums import BatchStatus, FlagKind, ItemStatus
 from storage.contract import Store
 from storage.rows import MemberRow
-from tests.conftest import BOTH_ENGINES, Clock
+from tests.conftest import BOTH_ENGINES, Clock, raw
 
 pytestmark = BOTH_ENGINES
 
@@ -114,6 +115,11 @@ async def test_someone_who_joins_gets_the_item_back_from_qa(
     await dave.command("start", code)
     status, _, disputes = await _item(store)
     assert status == ItemStatus.OPEN and disputes == [], "the flag left the QA queue"
+    async with store.transaction() as tx:
+        rows = await raw(tx, "SELECT kind, status, resolution FROM flags")
+    assert [tuple(r) for r in rows] == [
+        ("disputed", "resolved", "reopened: someone who may answer it joined")
+    ]
     assert "item number 0" in text(dave)
     await dave.tap("pos")
     status, target, disputes = await _item(store)
@@ -141,6 +147,10 @@ async def test_an_item_left_under_its_minimum_by_a_suspension_goes_to_qa(
     status, target, disputes = await _item(store)
     assert status == ItemStatus.DISPUTED and target == 3 and len(disputes) == 1
     assert disputes[0].reason.startswith("wants answer 3 (at least 3, up to 3)")
+    # Back, carol may not answer it again (her answer stays out): it stays with QA.
+    await _member_op(store, clock, "carol", reinstate_member)
+    status, _, disputes = await _item(store)
+    assert status == ItemStatus.DISPUTED and len(disputes) == 1
 
 
 async def test_the_answers_after_the_crowd_shrank_under_the_minimum_end_in_qa(
@@ -361,3 +371,22 @@ async def test_an_item_whose_answers_all_left_goes_to_qa_without_a_leaning(
     assert [d.reason for d in disputes] == [
         "wants answer 1 (at least 2, up to 2), and everyone left who may answer it has"
     ]
+
+
+async def test_resuming_a_batch_disputes_what_became_stranded_while_it_was_paused(
+    recorder: Recorder, make_project: MakeProject, store: Store, clock: Clock
+) -> None:
+    code = await make_project(items=1, overlap=2, max_overlap=3)
+    alice, bob, carol = (recorder.person(n) for n in ("alice", "bob", "carol"))
+    for person in (alice, bob, carol):
+        await person.command("start", code)
+    await alice.tap("pos")
+    await bob.tap("neg")
+    await _set_batch(store, BatchStatus.PAUSED)
+    await _member_op(store, clock, "carol", suspend_member)
+    async with store.transaction() as tx:
+        project = await tx.project_by_name("t")
+        assert project is not None
+        (batch,) = await tx.batches(project.id)
+        await move_batch(tx, project, batch, MOVES["resume"], None, clock())
+    assert (await _item(store))[0] == ItemStatus.DISPUTED
