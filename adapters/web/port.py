@@ -42,8 +42,9 @@ class PagePort(Protocol):
     """The core, as the page uses it. Every method checks that `lease` is `person`'s live
     lease first and answers a `Refusal` (changing nothing) when it is not."""
 
-    async def task(self, person: Person, lease: str) -> PageTask | Refusal:
-        """The task of this lease."""
+    async def task(self, person: Person, lease: str) -> Next:
+        """The task of this lease; for a lease done already, the person's task now (or
+        nothing more), as a chat card opened again after a session in the page has it."""
         ...
 
     async def submit(self, person: Person, lease: str, answer: Any) -> Next:

@@ -48,6 +48,7 @@ NOT_YOURS = "This task is someone else's: open your own from the chat."
 EXPIRED = "Your time for this task ran out, so nothing was saved. Open the next task from the chat."
 ANSWERED = "This task is already answered."
 NOT_A_PAGE = "This task is answered in the chat, not in this page."
+DONE_BEFORE = "That task is done already. Here is your task now."
 UNCHANGED = "Nothing changed. Close the page to go back to the review queue."
 DEALT_WITH = "Someone already dealt with this flag."
 CORRECTED = "Saved: what you submitted is the item's result. The review queue goes on in the chat."
@@ -63,8 +64,8 @@ class PageService:
     def __init__(self, core: Core) -> None:
         self.core = core
 
-    async def task(self, person: Person, lease: str) -> PageTask | Refusal:
-        async def work(ctx: Ctx) -> PageTask | Refusal:
+    async def task(self, person: Person, lease: str) -> Next:
+        async def work(ctx: Ctx) -> Next:
             review = await _review(ctx, lease)
             if review is not None:
                 return review if isinstance(review, Refusal) else await review.page(ctx, lease)
@@ -76,7 +77,8 @@ class PageService:
             if not isinstance(kind, RegionTask):
                 return Refusal("unknown", NOT_A_PAGE)
             if view.assignment.status != LeaseStatus.LEASED:
-                return Refusal("gone", ANSWERED)
+                # A card opened again after its task was done in the page: the task now.
+                return await _after(ctx, member, view.project, DONE_BEFORE)
             return await _page_task(ctx, member, view.project, kind, view.assignment, lease)
 
         return await self.core.call(_actor(person), work)

@@ -14,7 +14,7 @@ from adapters.console.recorder import Person, Recorder
 from bot.core import Core
 from bot.labeling.work import NO_PAGE
 from bot.media.store import MediaStore
-from bot.page.service import EXPIRED, NOT_YOURS, UNKNOWN, PageService
+from bot.page.service import DONE_BEFORE, EXPIRED, NOT_YOURS, UNKNOWN, PageService
 from bot.page.views import NoTask, PageTask, Refusal
 from storage import open_store
 from storage.contract import Store
@@ -103,6 +103,10 @@ async def test_a_card_opens_the_page_and_a_submit_stores_the_regions_and_brings_
     assert again.note == "Already saved. Next task."
     other = await page.submit("console:alice", token, box("triangle"))
     assert isinstance(other, Refusal) and other.kind == "gone"
+    # The chat card, opened again, shows the task of now.
+    reopened = await page.task("console:alice", token)
+    assert isinstance(reopened, PageTask) and reopened.item_id == after.item_id
+    assert reopened.note == DONE_BEFORE
     assert len(await stored_answers(store)) == 1
 
 
