@@ -217,9 +217,7 @@ async def on_task_tap(ctx: Ctx, tap: Tap, member: Member, card: TaskCard, code: 
         ctx.actions.append(Toast(tap, NO_PAGE))
         return
     if code == SKIP:
-        await tx.release(assignment, LeaseStatus.SKIPPED)
-        await dispute_stranded(tx, project, ctx.now, assignment.item_id)
-        await skip_signal(ctx, member, project)
+        await skip_lease(ctx, member, project, assignment)
         ctx.actions.append(Toast(tap, "Skipped."))
         show(ctx, tap, await next_screen(ctx, member, project, lease_free=True))
     elif code == REPORT:
@@ -370,20 +368,27 @@ async def on_report_tap(ctx: Ctx, tap: Tap, member: Member, menu: ReportMenu, co
         await ask_reply(tx, member.id, ReportReason(assignment.id))
         show(ctx, tap, Screen(text="Tell me in one message what is wrong with this item."))
         return
-    await file_report(ctx, member, assignment, kind, "")
+    await file_report(ctx, member, project, assignment, kind, "")
     ctx.actions.append(Toast(tap, "Thanks, reported."))
     show(ctx, tap, await next_screen(ctx, member, project))
 
 
+async def skip_lease(ctx: Ctx, member: Member, project: Project, assignment: Assignment) -> None:
+    """Give an open lease back unanswered (the item is not offered to them again): the item
+    may now be stranded, and many skips are a pattern for QA."""
+    await ctx.tx.release(assignment, LeaseStatus.SKIPPED)
+    await dispute_stranded(ctx.tx, project, ctx.now, assignment.item_id)
+    await skip_signal(ctx, member, project)
+
+
 async def file_report(
-    ctx: Ctx, member: Member, assignment: Assignment, kind: FlagKind, reason: str
+    ctx: Ctx, member: Member, project: Project, assignment: Assignment, kind: FlagKind, reason: str
 ) -> None:
     flag_id = await ctx.tx.add_flag(
         assignment.project_id, assignment.item_id, member.id, kind, reason, ctx.now
     )
     await ctx.tx.release(assignment, LeaseStatus.REPORTED)
     await hold_if_reported(ctx, assignment.item_id)
-    project = await ctx.tx.project(assignment.project_id)
     await dispute_stranded(ctx.tx, project, ctx.now, assignment.item_id)
     await ctx.tx.audit(
         assignment.project_id,
@@ -404,6 +409,6 @@ async def on_report_text(ctx: Ctx, member: Member, reply: ReportReason, text: st
         ctx.say("That task is no longer yours, so I did not file the report.")
         return
     assignment, project = view.assignment, view.project
-    await file_report(ctx, member, assignment, FlagKind.OTHER, text.strip()[:1000])
+    await file_report(ctx, member, project, assignment, FlagKind.OTHER, text.strip()[:1000])
     ctx.say("Thanks, reported.")
     ctx.send(await next_screen(ctx, member, project))

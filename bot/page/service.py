@@ -27,13 +27,11 @@ from bot.chat.events import Actor
 from bot.chat.markup import plain
 from bot.context import Ctx
 from bot.core import Core
-from bot.judging.judge import skip_signal
-from bot.judging.outcome import dispute_stranded
-from bot.labeling.work import file_report, next_task, not_active, store_answer
+from bot.labeling.work import file_report, next_task, not_active, skip_lease, store_answer
 from bot.page.views import Media, Next, NoTask, PageImage, PageTask, Person, Refusal
 from bot.routing import issue_button
 from bot.timekeeping import day_start
-from domain.entities import Assignment, Flag, Item, LeaseView, Member, Project, Result
+from domain.entities import Assignment, Flag, Item, LeaseView, Member, Project, Result, TokenRef
 from domain.enums import FlagKind, FlagStatus, ItemStatus, LeaseStatus, RoleStatus, TokenKind
 from domain.tokens import ReviewCard, TaskCard, decode
 from storage.rows import MemberStats
@@ -66,37 +64,30 @@ class PageService:
 
     async def task(self, person: Person, lease: str) -> Next:
         async def work(ctx: Ctx) -> Next:
-            review = await _review(ctx, lease)
-            if review is not None:
-                return review if isinstance(review, Refusal) else await review.page(ctx, lease)
-            found = await _lease(ctx, lease)
+            found = await _open(ctx, lease)
             if isinstance(found, Refusal):
                 return found
-            member, view = found
-            kind = task_type(view.project.spec.task)
-            if not isinstance(kind, RegionTask):
-                return Refusal("unknown", NOT_A_PAGE)
-            if view.assignment.status != LeaseStatus.LEASED:
+            if isinstance(found, _Review):
+                return await found.page(ctx, lease)
+            if found.view.assignment.status != LeaseStatus.LEASED:
                 # A card opened again after its task was done in the page: the task now.
-                return await _after(ctx, member, view.project, DONE_BEFORE)
-            return await _page_task(ctx, member, view.project, kind, view.assignment, lease)
+                return await _after(ctx, found.member, found.view.project, DONE_BEFORE)
+            return await _page_task(
+                ctx, found.member, found.view.project, found.kind, found.view.assignment, lease
+            )
 
         return await self.core.call(_actor(person), work)
 
     async def submit(self, person: Person, lease: str, answer: Any) -> Next:
         async def work(ctx: Ctx) -> Next:
-            review = await _review(ctx, lease)
-            if review is not None:
-                return review if isinstance(review, Refusal) else await review.settle(ctx, answer)
-            found = await _lease(ctx, lease)
+            found = await _open(ctx, lease)
             if isinstance(found, Refusal):
                 return found
-            member, view = found
-            kind = task_type(view.project.spec.task)
-            if not isinstance(kind, RegionTask):
-                return Refusal("unknown", NOT_A_PAGE)
+            if isinstance(found, _Review):
+                return await found.settle(ctx, answer)
+            member, view = found.member, found.view
             try:
-                value = kind.submitted(view.project.spec, view.item.data, answer)
+                value = found.kind.submitted(view.project.spec, view.item.data, answer)
             except AnswerError as e:
                 return Refusal("invalid", f"Not saved: {e}.")
             if view.assignment.status != LeaseStatus.LEASED:
@@ -118,33 +109,30 @@ class PageService:
 
     async def skip(self, person: Person, lease: str) -> Next:
         async def work(ctx: Ctx) -> Next:
-            review = await _review(ctx, lease)
-            if review is not None:
-                return review if isinstance(review, Refusal) else NoTask(UNCHANGED)
-            found = await _lease(ctx, lease)
+            found = await _open(ctx, lease)
             if isinstance(found, Refusal):
                 return found
-            member, view = found
-            if view.assignment.status == LeaseStatus.LEASED:
-                await ctx.tx.release(view.assignment, LeaseStatus.SKIPPED)
-                await dispute_stranded(ctx.tx, view.project, ctx.now, view.item.id)
-                await skip_signal(ctx, member, view.project)
-            return await _after(ctx, member, view.project, "Skipped. Next task.")
+            if isinstance(found, _Review):
+                return NoTask(UNCHANGED)
+            if found.view.assignment.status == LeaseStatus.LEASED:
+                await skip_lease(ctx, found.member, found.view.project, found.view.assignment)
+            return await _after(ctx, found.member, found.view.project, "Skipped. Next task.")
 
         return await self.core.call(_actor(person), work)
 
     async def report(self, person: Person, lease: str, reason: str) -> Next:
         async def work(ctx: Ctx) -> Next:
-            review = await _review(ctx, lease)
-            if review is not None:
-                return review if isinstance(review, Refusal) else NoTask(UNCHANGED)
-            found = await _lease(ctx, lease)
+            found = await _open(ctx, lease)
             if isinstance(found, Refusal):
                 return found
-            member, view = found
-            if view.assignment.status == LeaseStatus.LEASED:
-                await file_report(ctx, member, view.assignment, FlagKind.BROKEN, reason)
-            return await _after(ctx, member, view.project, "Reported. Next task.")
+            if isinstance(found, _Review):
+                return NoTask(UNCHANGED)
+            if found.view.assignment.status == LeaseStatus.LEASED:
+                view = found.view
+                await file_report(
+                    ctx, found.member, view.project, view.assignment, FlagKind.BROKEN, reason
+                )
+            return await _after(ctx, found.member, found.view.project, "Reported. Next task.")
 
         return await self.core.call(_actor(person), work)
 
@@ -152,17 +140,12 @@ class PageService:
         store = self.core.media
 
         async def work(ctx: Ctx) -> Media | Refusal:
-            review = await _review(ctx, lease)
-            if isinstance(review, Refusal):
-                return review
-            if review is not None:
-                data = review.item.data
-            else:
-                found = await _lease(ctx, lease)
-                if isinstance(found, Refusal):
-                    return found
-                data = found[1].item.data
-            pictures = _pictures(data)
+            found = await _open(ctx, lease)
+            if isinstance(found, Refusal):
+                return found
+            pictures = _pictures(
+                found.item.data if isinstance(found, _Review) else found.view.item.data
+            )
             if store is None or not 0 <= image < len(pictures):
                 return Refusal("unknown", "No such picture.")
             sha, ext, mime = pictures[image]
@@ -180,14 +163,31 @@ def _actor(person: Person) -> Actor:
     return Actor(platform, user_id)
 
 
-async def _lease(ctx: Ctx, token: str) -> tuple[Member, LeaseView] | Refusal:
-    """The caller and the lease of a task card token, checked as a press of the card is."""
+@dataclass(frozen=True, slots=True)
+class _Lease:
+    """A task card's lease in the page: the caller, the lease, its region task type."""
+
+    member: Member
+    view: LeaseView
+    kind: RegionTask
+
+    @property
+    def item(self) -> Item:
+        return self.view.item
+
+
+async def _open(ctx: Ctx, token: str) -> _Lease | _Review | Refusal:
+    """What a page's token names, checked as a press of its card is: the token must be the
+    caller's; a task card's lease theirs, not lapsed, their role active; a review card's flag
+    open, their role QA or manager now (see `_review`)."""
     member = ctx.member
     ref, _ = await ctx.tx.tap_lookup(token, ctx.actor.platform, ctx.actor.user_id)
     if ref is None:
         return Refusal("unknown", UNKNOWN)
     if member is None or ref.member_id != member.id:
         return Refusal("not_yours", NOT_YOURS)
+    if ref.kind == TokenKind.REVIEW:
+        return await _review(ctx, member, ref)
     card = decode(TaskCard, ref.ref) if ref.kind == TokenKind.TASK else None
     if card is None:
         return Refusal("unknown", UNKNOWN)
@@ -200,7 +200,10 @@ async def _lease(ctx: Ctx, token: str) -> tuple[Member, LeaseView] | Refusal:
         return Refusal("not_yours", plain(not_active(view.project, view.role_status)))
     if view.assignment.status == LeaseStatus.LEASED and view.assignment.expires_at < ctx.now:
         return Refusal("expired", EXPIRED)
-    return member, view
+    kind = task_type(view.project.spec.task)
+    if not isinstance(kind, RegionTask):
+        return Refusal("unknown", NOT_A_PAGE)
+    return _Lease(member, view, kind)
 
 
 async def _after(ctx: Ctx, member: Member, project: Project, note: str) -> PageTask | NoTask:
@@ -339,15 +342,9 @@ class _Review:
         return NoTask(CORRECTED_GOLD if gold else CORRECTED)
 
 
-async def _review(ctx: Ctx, token: str) -> _Review | Refusal | None:
-    """The review of a QA card's token, checked as a press of that card is (the token the
-    caller's, their role QA or manager now, the flag still open); None for any other token."""
-    ref, _ = await ctx.tx.tap_lookup(token, ctx.actor.platform, ctx.actor.user_id)
-    if ref is None or ref.kind != TokenKind.REVIEW:
-        return None
-    member = ctx.member
-    if member is None or ref.member_id != member.id:
-        return Refusal("not_yours", NOT_YOURS)
+async def _review(ctx: Ctx, member: Member, ref: TokenRef) -> _Review | Refusal:
+    """The review of a QA card's token (the caller's): their role QA or manager now, the flag
+    still open, the item a region task's."""
     card = decode(ReviewCard, ref.ref)
     flag = None if card is None else await ctx.tx.flag(card.flag_id)
     if flag is None or flag.item_id is None:
