@@ -63,6 +63,8 @@ class Item(BaseModel):
     status: ItemStatus
     n_answers: int
     n_target: int
+    n_load: int = 0
+    """Slots taken: open leases and answers still counted."""
 
 
 class Member(BaseModel):

@@ -36,8 +36,12 @@ async def settle_item(
     tx: Tx, project: Project, item: Item, n_answers: int, now: float
 ) -> ItemStatus:
     """Re-evaluate a non-gold item that now has `n_answers` answers: judged once it has its
-    target, or before when it is stranded; returns its status."""
-    if n_answers < item.n_target and not await tx.stranded_items(project.id, item.id):
+    target, or before when it is stranded; returns its status. `item` is as read before the
+    answer, whose slot its load already counts: a load above `n_answers` is someone else's
+    open lease, which rules out stranded without asking the database (the busy case)."""
+    if n_answers < item.n_target and (
+        item.n_load > n_answers or not await tx.stranded_items(project.id, item.id)
+    ):
         return item.status
     return await judge_item(tx, project, item, now)
 

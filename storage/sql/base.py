@@ -130,7 +130,8 @@ class SqlBase(ABC):
 
 
 ITEM_COLUMNS = (
-    "id, project_id, batch_id, ext_id, data, gold, explanation, status, n_answers, n_target"
+    "id, project_id, batch_id, ext_id, data, gold, explanation, status, n_answers, n_target,"
+    " n_load"
 )
 ASSIGNMENT_COLUMNS = "id, project_id, item_id, member_id, status, is_gold, shown_at, expires_at"
 
@@ -150,6 +151,7 @@ def item_from(row: Row, prefix: str = "") -> Item:
         status=get("status"),
         n_answers=get("n_answers"),
         n_target=get("n_target"),
+        n_load=get("n_load"),
     )
 
 
