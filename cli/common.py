@@ -8,11 +8,17 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from bot.config import load_settings
 from storage import open_store
 from storage.contract import Store
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from adapters.web.settings import WebSettings
+    from bot.core import Core
 
 
 class Parser(argparse.ArgumentParser):
@@ -105,3 +111,20 @@ def add_db(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db", metavar="URL", help="database URL (sqlite:///PATH or postgresql://USER@HOST/DB)"
     )
+
+
+async def serve_page(command: str, core: Core, settings: WebSettings) -> web.AppRunner | None:
+    """Start the annotation page's server for `core`, or say in one line why it cannot listen
+    (None)."""
+    from adapters.web.server import PageServer, serve
+    from bot.page.service import PageService
+
+    try:
+        return await serve(PageServer(PageService(core), settings))
+    except OSError as exc:
+        print(
+            f"tapmark {command}: cannot listen on TAPMARK_WEB_LISTEN "
+            f"({settings.host}:{settings.port}): {exc.strerror or exc}",
+            file=sys.stderr,
+        )
+        return None

@@ -10,7 +10,6 @@ import argparse
 import asyncio
 import json
 import os
-import secrets
 import sys
 import tempfile
 from collections.abc import Callable
@@ -113,20 +112,12 @@ async def _interactive_region_demo(db_url: str | None, task: TaskName, items: in
     served on this machine (TAPMARK_WEB_LISTEN, 127.0.0.1:8088), each task card's button
     printed as a link that opens it."""
     from adapters.web.links import Links
-    from adapters.web.server import PageServer, serve
-    from adapters.web.settings import WebSettings
-    from bot.page.service import PageService
+    from adapters.web.settings import SettingsError, local_settings
 
-    listen = os.environ.get("TAPMARK_WEB_LISTEN", "127.0.0.1:8088")
-    host, _, port = listen.rpartition(":")
-    if not host or not port.isdigit():
-        return common.usage_error("demo", f"TAPMARK_WEB_LISTEN must be host:port, not {listen!r}")
-    page = WebSettings(
-        public_url=f"http://{host}:{port}/",
-        host=host,
-        port=int(port),
-        secret=secrets.token_urlsafe(24),
-    )
+    try:
+        page = local_settings()
+    except SettingsError as exc:
+        return common.usage_error("demo", str(exc))
     with tempfile.TemporaryDirectory(prefix="tapmark-demo-") as tmp:
         url = db_url or f"sqlite:///{Path(tmp) / 'demo.db'}"
         media = MediaStore(Path(tmp) / "media")
@@ -135,14 +126,8 @@ async def _interactive_region_demo(db_url: str | None, task: TaskName, items: in
             scenes = example_set(task, min(items, MAX_REGION_ITEMS))
             code = await region_project(store, media, task, name, scenes, qualification=0)
             core = Core(store, media=media)
-            try:
-                runner = await serve(PageServer(PageService(core), page))
-            except OSError as exc:
-                print(
-                    f"tapmark demo: cannot listen on {listen} (TAPMARK_WEB_LISTEN): "
-                    f"{exc.strerror or exc}",
-                    file=sys.stderr,
-                )
+            runner = await common.serve_page("demo", core, page)
+            if runner is None:
                 return 1
             links = Links(page)
             print(

@@ -106,9 +106,7 @@ async def _serve(
 
     from adapters.health import HealthServer
     from adapters.web.links import Links
-    from adapters.web.server import PageServer, serve
     from bot.jobs.scheduler import Scheduler
-    from bot.page.service import PageService
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -134,14 +132,8 @@ async def _serve(
         pages: web.AppRunner | None = None
         try:
             if page is not None:
-                try:
-                    pages = await serve(PageServer(PageService(core), page))
-                except OSError as exc:
-                    print(
-                        f"tapmark run: cannot listen on TAPMARK_WEB_LISTEN "
-                        f"({page.host}:{page.port}): {exc.strerror or exc}",
-                        file=sys.stderr,
-                    )
+                pages = await common.serve_page("run", core, page)
+                if pages is None:
                     return 1
             for entry in platforms:
                 try:

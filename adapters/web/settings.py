@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -63,6 +64,26 @@ def _minutes(env: Mapping[str, str], name: str, default: float) -> float:
     return value * 60.0
 
 
+def _listen(env: Mapping[str, str]) -> tuple[str, int]:
+    listen = env.get("TAPMARK_WEB_LISTEN", "127.0.0.1:8088")
+    host, colon, port_text = listen.rpartition(":")
+    if not colon or not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise SettingsError(f"TAPMARK_WEB_LISTEN must be host:port, not {listen!r}")
+    return host.strip("[]"), int(port_text)
+
+
+def local_settings(env: Mapping[str, str] | None = None) -> WebSettings:
+    """The page served on this machine only (the terminal demo): at TAPMARK_WEB_LISTEN, its
+    public address that one, a fresh secret for its links; SettingsError for a bad address."""
+    host, port = _listen(os.environ if env is None else env)
+    return WebSettings(
+        public_url=f"http://{host}:{port}/",
+        host=host,
+        port=port,
+        secret=secrets.token_urlsafe(24),
+    )
+
+
 def web_settings(env: Mapping[str, str] | None = None) -> WebSettings:
     """The settings from `env` (the process environment by default), or SettingsError."""
     env = os.environ if env is None else env
@@ -73,10 +94,7 @@ def web_settings(env: Mapping[str, str] | None = None) -> WebSettings:
             "TAPMARK_WEB_URL must be the page's public address, "
             "e.g. https://label.example.org/page/"
         )
-    listen = env.get("TAPMARK_WEB_LISTEN", "127.0.0.1:8088")
-    host, colon, port_text = listen.rpartition(":")
-    if not colon or not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise SettingsError(f"TAPMARK_WEB_LISTEN must be host:port, not {listen!r}")
+    host, port = _listen(env)
     secret = env.get("TAPMARK_WEB_SECRET", "")
     if len(secret) < 16:
         raise SettingsError("TAPMARK_WEB_SECRET must be set to at least 16 random characters")
@@ -86,8 +104,8 @@ def web_settings(env: Mapping[str, str] | None = None) -> WebSettings:
         raise SettingsError("TAPMARK_WEB_TELEGRAM_JS must be an http(s) address")
     return WebSettings(
         public_url=url,
-        host=host.strip("[]"),
-        port=int(port_text),
+        host=host,
+        port=port,
         secret=secret,
         bot_token=env.get("TAPMARK_TELEGRAM_TOKEN") or None,
         link_ttl=_minutes(env, "TAPMARK_WEB_LINK_MINUTES", 15),
