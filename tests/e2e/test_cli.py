@@ -72,6 +72,29 @@ def tapmark(
     )
 
 
+def console(
+    cwd: Path, *args: str, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[str], str]:
+    """The CLI started with its stdin open, and what it printed up to its first prompt."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", *args],
+        cwd=cwd,
+        env=env if env is not None else clean_env(),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+    )
+    assert proc.stdout is not None and proc.stdin is not None
+    seen = ""
+    while "\n> " not in seen:
+        chunk = proc.stdout.read(1)
+        assert chunk, f"the console ended early: {seen}"
+        seen += chunk
+    return proc, seen
+
+
 def ok(proc: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
     assert proc.returncode == 0, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
     return proc
@@ -630,22 +653,7 @@ def test_the_region_demo_prints_each_tasks_page_link_and_serves_the_page(tmp_pat
 
     port = free_port()
     env = {**clean_env(), "TAPMARK_WEB_LISTEN": f"127.0.0.1:{port}"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "demo", "--task", "bbox", "--items", "5"],
-        cwd=tmp_path,
-        env=env,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        encoding="utf-8",
-    )
-    assert proc.stdout is not None and proc.stdin is not None
-    seen = ""
-    while "\n> " not in seen:
-        chunk = proc.stdout.read(1)
-        assert chunk, f"the console ended early: {seen}"
-        seen += chunk
+    proc, seen = console(tmp_path, "demo", "--task", "bbox", "--items", "5", env=env)
     try:
         found = re.search(
             rf"Open the task: (http://127\.0\.0\.1:{port}/\?lease=(\S+)&t=(\S+))", seen
@@ -748,22 +756,7 @@ def test_console_ctrl_c_leaves_without_waiting_for_enter(tmp_path: Path) -> None
     a read that blocked until Enter would never return."""
     import signal
 
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "demo", "--items", "20"],
-        cwd=tmp_path,
-        env=clean_env(),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        encoding="utf-8",
-    )
-    assert proc.stdout is not None and proc.stdin is not None
-    seen = ""
-    while "\n> " not in seen:
-        chunk = proc.stdout.read(1)
-        assert chunk, f"the console ended early: {seen}"
-        seen += chunk
+    proc, _ = console(tmp_path, "demo", "--items", "20")
     proc.send_signal(signal.SIGINT)
     try:
         rest, err = proc.communicate(timeout=60)
