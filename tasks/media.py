@@ -33,6 +33,12 @@ class StoredMedia:
     height: int = 0
     source: str = ""
 
+    @property
+    def file_name(self) -> str:
+        """Its path under the media folder (as `bot.media.store.MediaStore.path` keeps it),
+        which the exports name it by."""
+        return f"{self.sha[:2]}/{self.sha}.{self.ext}" if self.ext else f"{self.sha[:2]}/{self.sha}"
+
 
 def media_reference(data: dict[str, Any]) -> tuple[str, str] | None:
     """The (kind, reference) a batch row names, if any (see `media_problems` first)."""

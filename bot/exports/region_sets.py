@@ -18,10 +18,11 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 
 from bot.media.store import MediaStore
+from domain.entities import Project
 from domain.enums import ItemStatus
 from storage.contract import StoreError, Tx
 from tasks import task_type
-from tasks.media import stored_media
+from tasks.media import StoredMedia, stored_media
 from tasks.regions.answer import loads
 from tasks.regions.formats import (
     FormatError,
@@ -41,8 +42,18 @@ def is_region_task(task: str) -> bool:
     return isinstance(task_type(task), RegionTask)
 
 
-async def region_items(tx: Tx, project_id: int, finished_only: bool) -> list[ItemRegions]:
-    """The project's items with their regions (see the module's docstring)."""
+def _region_kind(project: Project) -> RegionTask:
+    kind = task_type(project.spec.task)
+    if not isinstance(kind, RegionTask):
+        raise StoreError(f"{project.name!r} is a {project.spec.task} project, not a region one")
+    return kind
+
+
+async def region_items(
+    tx: Tx, project_id: int, finished_only: bool
+) -> list[tuple[ItemRegions, StoredMedia]]:
+    """The project's items with their regions (see the module's docstring), each with its
+    stored picture."""
     items = []
     async for row in tx.export_rows(project_id):
         media = stored_media(row.item.data)
@@ -56,28 +67,25 @@ async def region_items(tx: Tx, project_id: int, finished_only: bool) -> list[Ite
             value = None
         if value is None and finished_only:
             continue
-        picture = Picture(f"{media.sha[:2]}/{media.sha}.{media.ext}", media.width, media.height)
+        picture = Picture(media.file_name, media.width, media.height)
         regions = () if value is None else loads(value)
         confidence = (
             None if row.result is None or row.item.gold is not None else row.result.confidence
         )
         scores = None if confidence is None else tuple(confidence for _ in regions)
-        items.append(ItemRegions(row.item.ext_id, (picture,), regions, scores))
+        items.append((ItemRegions(row.item.ext_id, (picture,), regions, scores), media))
     return items
 
 
 async def export_region_coco(tx: Tx, project_id: int) -> AsyncIterator[str]:
     project = await tx.project(project_id)
-    kind = task_type(project.spec.task)
-    if not isinstance(kind, RegionTask):
-        raise StoreError(f"{project.name!r} is a {project.spec.task} project, not a region one")
-    rules = kind.rules(project.spec)
-    items = await region_items(tx, project_id, finished_only=False)
+    rules = _region_kind(project).rules(project.spec)
+    items = [item for item, _ in await region_items(tx, project_id, finished_only=False)]
     yield write_coco(items, rules.labels, rules.points).decode("utf-8") + "\n"
 
 
 async def export_region_labelstudio(tx: Tx, project_id: int) -> AsyncIterator[str]:
-    items = await region_items(tx, project_id, finished_only=True)
+    items = [item for item, _ in await region_items(tx, project_id, finished_only=True)]
     yield write_labelstudio(items, "regions").decode("utf-8") + "\n"
 
 
@@ -91,28 +99,21 @@ async def export_region_files(tx: Tx, project_id: int, fmt: str, media: MediaSto
     project is not a region project, has no media folder here, or holds what the format
     cannot (points in YOLO or VOC, polygons in VOC)."""
     project = await tx.project(project_id)
-    kind = task_type(project.spec.task)
-    if not isinstance(kind, RegionTask):
-        raise StoreError(f"{project.name!r} is a {project.spec.task} project, not a region one")
+    labels = _region_kind(project).rules(project.spec).labels
     if media is None:
         raise StoreError(f"the {fmt} export holds the pictures: this bot has no media folder")
     items, pictures = [], {}
     folder = "images" if fmt == "yolo" else "JPEGImages"
-    for item in await region_items(tx, project_id, finished_only=True):
-        (picture,) = item.pictures
-        sha, _, ext = picture.file_name.rpartition("/")[2].partition(".")
-        name = f"{_SAFE.sub('_', item.id) or 'item'}.{ext}"
+    for item, stored in await region_items(tx, project_id, finished_only=True):
+        name = f"{_SAFE.sub('_', item.id) or 'item'}.{stored.ext}"
         try:
-            pictures[f"{folder}/{name}"] = media.path(sha, ext).read_bytes()
+            pictures[f"{folder}/{name}"] = media.path(stored.sha, stored.ext).read_bytes()
         except OSError as exc:
             raise StoreError(f"item {item.id}: its picture is not in the media folder") from exc
+        (picture,) = item.pictures
         items.append(replace(item, pictures=(replace(picture, file_name=name),)))
     try:
-        files = (
-            write_yolo(items, kind.rules(project.spec).labels)
-            if fmt == "yolo"
-            else write_voc(items)
-        )
+        files = write_yolo(items, labels) if fmt == "yolo" else write_voc(items)
     except FormatError as exc:
         raise StoreError(str(exc)) from None
     out = io.BytesIO()

@@ -99,7 +99,7 @@ async def coco(tx: Tx, project_id: int) -> dict[str, Any]:
         images.append(
             {
                 "id": image_id,
-                "file_name": f"{media.sha[:2]}/{media.sha}.{media.ext}",
+                "file_name": media.file_name,
                 "width": media.width,
                 "height": media.height,
                 "tapmark_id": row.item.ext_id,
