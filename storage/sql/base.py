@@ -130,8 +130,7 @@ class SqlBase(ABC):
 
 
 ITEM_COLUMNS = (
-    "id, project_id, batch_id, ext_id, data, gold, explanation, status, n_answers, n_target,"
-    " n_load"
+    "id, project_id, batch_id, ext_id, data, gold, explanation, status, n_answers, n_target, n_load"
 )
 ASSIGNMENT_COLUMNS = "id, project_id, item_id, member_id, status, is_gold, shown_at, expires_at"
 
