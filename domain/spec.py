@@ -39,6 +39,12 @@ class QualityPolicy(BaseModel):
     min_seconds: float = Field(2.0, ge=0.0, le=3600.0)
     undo_seconds: float = Field(30.0, ge=0.0, le=3600.0)
     """How long after an answer the annotator may take it back (0: no undo)."""
+    routing: Literal["skill", "arrival"] = "arrival"
+    """Who gets which item: ``"skill"`` by each annotator's estimated skill (categorical task
+    types; see `bot.labeling.routed`), ``"arrival"`` the item nearest done to whoever asks."""
+    exploration: float = Field(0.05, ge=0.0, le=1.0)
+    """With skill routing, the chance that a pick ignores the skill estimates (arrival order),
+    so that newcomers are not judged by the prior alone."""
 
     @model_validator(mode="after")
     def _overlap_order(self) -> QualityPolicy:

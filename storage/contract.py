@@ -40,7 +40,15 @@ from domain.enums import (
 )
 from domain.spec import ProjectSpec
 from storage.contract_services import ServiceTx
-from storage.rows import AnnotatorRole, BatchProgress, GoldCount, MemberRow, MemberStats
+from storage.rows import (
+    AnnotatorRole,
+    BatchProgress,
+    GoldCount,
+    MemberRow,
+    MemberStats,
+    RouteCandidate,
+    StoredSkills,
+)
 
 PROMISE_S = 300.0
 """How long a wake holds the answer slot it told someone about (see `Tx.wake_waiting`)."""
@@ -367,6 +375,40 @@ class Tx(ServiceTx):
 
     @abstractmethod
     async def has_open_flag(self, project_id: int, member_id: int, kind: FlagKind) -> bool: ...
+
+    # skill routing (see `bot.labeling.routed`)
+    @abstractmethod
+    async def route_candidates(
+        self, project_id: int, member_id: int, nearest: int, freshest: int
+    ) -> list[RouteCandidate]:
+        """Open items the member may take (as `assign` would lease them): the `nearest` with
+        most answers and the `freshest` with fewest, each once, with their counted answers."""
+
+    @abstractmethod
+    async def lease_item(
+        self, project_id: int, member_id: int, item_id: int, now: float, lease_s: float
+    ) -> Assignment | None:
+        """Lease this one item to the member if they may still take it (the conditions of
+        `assign`), else None; passes over an item another transaction holds."""
+
+    @abstractmethod
+    async def skill_answers(self, project_id: int) -> list[tuple[int, int, str, str | None]]:
+        """(item id, member id, value, the item's gold label or None) of every answer the
+        aggregation counts, gold items' too, oldest first."""
+
+    @abstractmethod
+    async def skill_stamp(self, project_id: int) -> tuple[int, int]:
+        """The project's counted answers and its latest answer id: what a stored skill model
+        compares with to know it is out of date."""
+
+    @abstractmethod
+    async def skill_model(self, project_id: int, member_ids: Sequence[int]) -> StoredSkills | None:
+        """The project's stored skill model with the rows of these members (None if never
+        estimated)."""
+
+    @abstractmethod
+    async def save_skill_model(self, project_id: int, model: StoredSkills) -> None:
+        """Replace the project's skill model, every member's row with it."""
 
     # quality
     @abstractmethod

@@ -103,3 +103,29 @@ class BatchPace(BaseModel):
     recent_answers: int = 0
     first_recent: float | None = None
     needed: int = 0
+
+
+class StoredSkills(BaseModel):
+    """A project's skill model as stored (see `bot.quality.skills`): its classes and class
+    prior, the answers it was estimated from (``answers`` counted, ``last_answer`` the latest
+    id), and per member id their expected answer counts ``[true][answered]`` and gold answers
+    (only the members asked for, when read)."""
+
+    labels: list[str]
+    class_prior: list[float]
+    answers: int
+    last_answer: int
+    refreshed_at: float
+    counts: dict[int, list[list[float]]] = {}
+    gold_answers: dict[int, int] = {}
+
+
+class RouteCandidate(BaseModel):
+    """An open item someone may take, for routing: its answer count, load and target, and its
+    counted answers as (member id, value)."""
+
+    item_id: int
+    n_answers: int
+    n_load: int
+    n_target: int
+    answers: list[tuple[int, str]] = []

@@ -42,6 +42,8 @@ TABLES: tuple[tuple[str, str], ...] = (
     ("audit", "id"),
     ("job_runs", "job, run_key"),
     ("media_uploads", "sha, platform"),
+    ("skill_models", "project_id"),
+    ("skills", "project_id, member_id"),
 )
 """Every table, parents before children, each with the key its rows are read in order of.
 ``identities.rowid`` is SQLite's implicit row id, a real column on PostgreSQL: the order in

@@ -11,9 +11,9 @@ digest missed while the bot was down goes out on the first tick after start (the
 day, never a day late).
 
 The jobs, each a plain ``async (store, now)`` function that tests call with their own clock:
-`reclaim_leases`, `wake_waiting`, `dispute_stranded_items`, `bot.jobs.deadlines.warn_deadlines`,
-`bot.jobs.reminders.send_reminders`, `bot.jobs.digest.send_digests` and
-`bot.jobs.housekeeping.prune`.
+`reclaim_leases`, `wake_waiting`, `dispute_stranded_items`, `refresh_skill_models`,
+`bot.jobs.deadlines.warn_deadlines`, `bot.jobs.reminders.send_reminders`,
+`bot.jobs.digest.send_digests` and `bot.jobs.housekeeping.prune`.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from bot.jobs.digest import send_digests
 from bot.jobs.housekeeping import prune
 from bot.jobs.reminders import send_reminders
 from bot.judging.outcome import dispute_stranded
+from bot.judging.skills import refresh_skills
 from bot.labeling.waiting import wake_all, wake_freed
 from domain.entities import Project
 from storage.contract import Store, Tx
@@ -63,6 +64,12 @@ async def wake_waiting(store: Store, now: float) -> int:
     return await each_project(store, now, wake_all)
 
 
+async def refresh_skill_models(store: Store, now: float) -> int:
+    """Re-estimate the skill model of every project that routes by skill and has new answers
+    (see `bot.judging.skills`); how many were re-estimated."""
+    return await each_project(store, now, refresh_skills)
+
+
 async def dispute_stranded_items(store: Store, now: float) -> int:
     """The safety net for items nobody is left to answer: in every project, dispute those the
     events missed (see `bot.judging.outcome`); how many."""
@@ -73,6 +80,7 @@ JOBS: tuple[tuple[str, Job], ...] = (
     ("leases", reclaim_leases),
     ("waiting", wake_waiting),
     ("stranded", dispute_stranded_items),
+    ("skills", refresh_skill_models),
     ("deadlines", warn_deadlines),
     ("reminders", send_reminders),
     ("digests", send_digests),

@@ -15,6 +15,9 @@ item is disputed at once with that reason, short of its target. That is the mark
 open again, its dispute flag resolved, as soon as someone who could answer it joins, gets
 another try at the qualification or is reinstated (`reopen_for`).
 
+In a project that routes by skill, the posterior of a categorical item comes from the project's
+skill model instead (each annotator's confusion matrix, `bot.judging.skills`).
+
 Answers left out of the aggregation (of a suspended annotator, say) do not count. Task types
 whose answers are more than one label (sets of labels or cells, ratings, typed text) have their
 own notion of confidence: see `bot.judging.verdicts`.
@@ -22,6 +25,7 @@ own notion of confidence: see `bot.judging.verdicts`.
 
 from __future__ import annotations
 
+from bot.judging.skills import load_skills
 from bot.judging.verdicts import PRIOR_ACCURACY as PRIOR_ACCURACY
 from bot.judging.verdicts import judge_answers
 from bot.quality import posterior_mean
@@ -55,12 +59,16 @@ async def judge_item(tx: Tx, project: Project, item: Item, now: float) -> ItemSt
     verdict = None
     if answers:
         workers = [a.member_id for a in answers]
-        counts = await tx.gold_counts(project.id, sorted(set(workers)))
-        accuracy = {
-            m: posterior_mean(c.correct, c.total, prior_mean=PRIOR_ACCURACY)
-            for m, c in counts.items()
-        }
-        verdict = judge_answers(spec, item.data, workers, [a.value for a in answers], accuracy)
+        skills = await load_skills(tx, project, workers)
+        accuracy: dict[int, float] = {}
+        if skills is None:
+            counts = await tx.gold_counts(project.id, sorted(set(workers)))
+            accuracy = {
+                m: posterior_mean(c.correct, c.total, prior_mean=PRIOR_ACCURACY)
+                for m, c in counts.items()
+            }
+        values = [a.value for a in answers]
+        verdict = judge_answers(spec, item.data, workers, values, accuracy, skills)
     result = (
         None
         if verdict is None

@@ -7,7 +7,8 @@ with at least `min_overlap` answers, else one more answer up to `max_overlap`, t
 What the confidence is depends on the kind:
 
 - categorical (single_choice, binary, pairwise, review): the posterior of the best class, each
-  answer weighted by its annotator's gold accuracy (one-coin model);
+  answer weighted by its annotator's gold accuracy (one-coin model), or, in a project that
+  routes by skill, by their confusion matrix in the project's skill model (`bot.judging.skills`);
 - multilabel (multi_choice, image_grid): every label or cell is a yes/no question of its own;
   the confidence is that of the least certain one, and the result keeps those more likely on;
 - rating: the share of ratings within the tolerance of the median (at `max_overlap` the median
@@ -32,12 +33,14 @@ from bot.quality import OverlapPolicy, WorkerModel, decide
 from bot.quality.overlap import Status
 from bot.quality.regions import judge_regions
 from bot.quality.rich import multilabel_posterior, rating_summary
+from bot.quality.skills import SkillModel
 from domain.spec import ProjectSpec
 from tasks import task_type
 from tasks.free_text import normalise
 from tasks.rating import tolerance_of
 
 PRIOR_ACCURACY = 0.75
+SKILL_METHOD = "skill_posterior"
 RATING_FALLBACK = 0.5
 
 
@@ -63,9 +66,11 @@ def judge_answers(
     workers: Sequence[int],
     values: Sequence[str],
     accuracy: Mapping[int, float],
+    skills: SkillModel | None = None,
 ) -> Verdict:
     """The verdict on an item from its counted answers (`workers[i]` gave `values[i]`) and
-    each annotator's estimated gold accuracy."""
+    each annotator's estimated gold accuracy, or for a categorical type the project's
+    `skills` model when it has one."""
     q = spec.quality
     policy = OverlapPolicy(q.min_overlap, q.max_overlap, q.confidence)
     kind = task_type(spec.task)
@@ -79,7 +84,8 @@ def judge_answers(
         skill = [accuracy.get(w, PRIOR_ACCURACY) for w in workers]
         d = judge_regions(values, skill, policy)
         return Verdict(d.status, d.value, d.confidence, d.method, d.reason)
-    return _categorical(kind.classes(spec, dict(data)), workers, values, accuracy, policy)
+    labels = kind.classes(spec, dict(data))
+    return _categorical(labels, workers, values, accuracy, policy, skills)
 
 
 def _categorical(
@@ -88,17 +94,22 @@ def _categorical(
     values: Sequence[str],
     accuracy: Mapping[int, float],
     policy: OverlapPolicy,
+    skills: SkillModel | None,
 ) -> Verdict:
     counted = [(w, labels.index(v)) for w, v in zip(workers, values, strict=True) if v in labels]
-    weights: dict[Hashable, float] = {m: a for m, a in accuracy.items()}
-    model = WorkerModel.from_accuracy(weights, len(labels), default_accuracy=PRIOR_ACCURACY)
+    if skills is not None and list(skills.labels) == labels:
+        model, method = skills.worker_model(workers), SKILL_METHOD
+    else:
+        weights: dict[Hashable, float] = {m: a for m, a in accuracy.items()}
+        model = WorkerModel.from_accuracy(weights, len(labels), default_accuracy=PRIOR_ACCURACY)
+        method = "gold_weighted_posterior"
     decision = decide([w for w, _ in counted], [k for _, k in counted], model, policy)
     label = labels[decision.label]
     return Verdict(
         decision.status,
         label,
         decision.confidence,
-        "gold_weighted_posterior",
+        method,
         f"{plural(len(values), 'answer')}; the best label, {label}, has a posterior of "
         f"{decision.confidence:.2f} (the project asks for {policy.confidence:.2f})",
     )

@@ -14,6 +14,7 @@ from bot.guidelines.changes import pending_guideline
 from bot.guidelines.guide import guide_screens, label_help_screen
 from bot.judging.judge import SUSPENDED, after_gold, behaviour_signals, skip_signal
 from bot.judging.outcome import dispute_stranded, settle_item
+from bot.labeling.routed import routed_lease
 from bot.labeling.screens import REPORT_REASONS, idle_screen, report_screen, task_screen
 from bot.labeling.task_keys import parse_toggle
 from bot.review.queue import hold_if_reported
@@ -162,7 +163,8 @@ async def render_task(
 async def _lease(
     ctx: Ctx, member: Member, project: Project, wait: bool = True
 ) -> Assignment | None:
-    """A gold question now and then (the project's gold rate), else real work. Without `wait`,
+    """A gold question now and then (the project's gold rate), else real work, chosen by skill
+    when the project routes by skill (`bot.labeling.routed`). Without `wait`,
     items other transactions hold are passed over, never waited for (see `Tx.assign`)."""
     policy = project.spec.quality
     lease_s = project.spec.lease_minutes * 60.0
@@ -170,6 +172,9 @@ async def _lease(
         gold = await ctx.tx.assign(project.id, member.id, True, ctx.now, lease_s, wait=wait)
         if gold is not None:
             return gold
+    routed = await routed_lease(ctx, member, project, lease_s, wait=wait)
+    if routed is not None:
+        return routed
     return await ctx.tx.assign(project.id, member.id, False, ctx.now, lease_s, wait=wait)
 
 

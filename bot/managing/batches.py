@@ -13,6 +13,7 @@ from bot.chat.events import Tap
 from bot.chat.markup import escape
 from bot.context import Ctx, show
 from bot.judging.outcome import dispute_stranded
+from bot.judging.skills import aggregate, skill_labels
 from bot.labeling.waiting import wake_freed
 from bot.reports.progress import batch_line
 from bot.routing import issue_button
@@ -73,7 +74,9 @@ async def move_batch(
 ) -> Batch:
     """Publish, pause, resume or close a batch: the state rule, the change, the audit entry
     (`by` the manager, None for the command line) and the wake-up of the annotators waiting for
-    work, in the caller's transaction. Conflict when the batch's state does not allow it."""
+    work, in the caller's transaction. Closing a batch of a project that routes by skill
+    recomputes its results by Dawid-Skene (`bot.judging.skills.aggregate`). Conflict when the
+    batch's state does not allow it."""
     if batch.status == move.target:
         raise Conflict(f"batch {batch.name!r} is {batch.status.value} already")
     if batch.status not in move.sources:
@@ -86,6 +89,8 @@ async def move_batch(
     if move.target == BatchStatus.PUBLISHED:
         # Who may answer may have changed while it was paused (a suspension, a removal).
         await dispute_stranded(tx, project, now)
+    if move.target == BatchStatus.CLOSED and skill_labels(project) is not None:
+        await aggregate(tx, project, now, batch.id)
     await tx.audit(
         project.id,
         None if by is None else by.id,

@@ -10,6 +10,7 @@ from storage.sql.projects import ProjectOps
 from storage.sql.reports import ReportOps
 from storage.sql.review import ReviewOps
 from storage.sql.schedule import ScheduleOps
+from storage.sql.skills import SkillOps
 from storage.sql.work import WorkOps
 
 
@@ -23,5 +24,6 @@ class SqlOps(
     AuditOps,
     HealthOps,
     MediaOps,
+    SkillOps,
 ):
     """The shared operations; an engine adds its primitives (a ``SqlBase`` subclass)."""

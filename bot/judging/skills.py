@@ -1,0 +1,116 @@
+"""The project's skill model in the live path: estimated from the stored answers, read back for
+routing and stopping, and the batch's final aggregation on the same model.
+
+Only projects that route by skill (``[quality] routing = "skill"``) with a categorical task type
+have one. The model is derived state (`bot.quality.skills`): the scheduler's ``skills`` job
+re-estimates it, Dawid-Skene to convergence over every counted answer with the gold items
+clamped, whenever answers changed since the last estimate, so the answer path itself never
+runs EM. Until the first estimate everyone is at the prior. Qualification and suspension keep
+reading gold accuracy alone (`bot.judging.judge`): they judge a person against known answers,
+which the crowd's own consensus must not move.
+
+When a batch closes, and on demand (``tapmark aggregate``), every settled item's result is
+recomputed by Dawid-Skene over the whole project (``FINAL_MODEL``, gold clamped), with its
+confidence; results QA decided are left as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from bot.judging.verdicts import SKILL_METHOD
+from bot.quality.skills import SkillModel, estimate, final_results
+from domain.entities import Project, Result
+from domain.enums import ItemStatus
+from storage.contract import Tx
+from storage.rows import StoredSkills
+from tasks import task_type
+
+FINAL_METHOD = "dawid_skene"
+AUTOMATIC = frozenset({"gold_weighted_posterior", SKILL_METHOD, FINAL_METHOD})
+"""Result methods the aggregation wrote (not QA): the ones a final aggregation may replace."""
+
+
+def skill_labels(project: Project) -> list[str] | None:
+    """The classes the project's skill model is over, or None when it does not route by skill
+    (arrival routing, or a task type whose answers are not one class)."""
+    spec = project.spec
+    kind = task_type(spec.task)
+    if spec.quality.routing != "skill" or kind.aggregation != "categorical":
+        return None
+    return kind.classes(spec, {})
+
+
+async def load_skills(tx: Tx, project: Project, member_ids: Sequence[int]) -> SkillModel | None:
+    """The project's skill model with these members' rows (everyone else at the prior), or
+    None when it does not route by skill. A stored model over other classes (the labels
+    changed) counts as none yet."""
+    labels = skill_labels(project)
+    if labels is None:
+        return None
+    stored = await tx.skill_model(project.id, member_ids)
+    if stored is None or stored.labels != labels:
+        return SkillModel.empty(labels)
+    return SkillModel(
+        tuple(labels),
+        np.asarray(stored.class_prior, dtype=np.float64),
+        {m: np.asarray(c, dtype=np.float64) for m, c in stored.counts.items()},
+        dict(stored.gold_answers),
+    )
+
+
+async def refresh_skills(tx: Tx, project: Project, now: float) -> int:
+    """Re-estimate the project's skill model if answers changed since the stored one; 1 if it
+    did, else 0."""
+    labels = skill_labels(project)
+    if labels is None:
+        return 0
+    answers, last = await tx.skill_stamp(project.id)
+    stored = await tx.skill_model(project.id, ())
+    if (
+        stored is not None
+        and stored.labels == labels
+        and (stored.answers, stored.last_answer) == (answers, last)
+    ):
+        return 0
+    model = estimate(labels, await tx.skill_answers(project.id))
+    await tx.save_skill_model(
+        project.id,
+        StoredSkills(
+            labels=list(labels),
+            class_prior=[float(p) for p in model.class_prior],
+            answers=answers,
+            last_answer=last,
+            refreshed_at=now,
+            counts={m: np.asarray(c).tolist() for m, c in model.counts.items()},
+            gold_answers=dict(model.gold_answers),
+        ),
+    )
+    return 1
+
+
+async def aggregate(tx: Tx, project: Project, now: float, batch_id: int | None = None) -> int:
+    """Recompute the results of the project's settled (done or disputed) items, those of one
+    batch when `batch_id` is given, by Dawid-Skene over all the project's answers; QA's
+    results stay. How many results were written."""
+    kind = task_type(project.spec.task)
+    if kind.aggregation != "categorical":
+        return 0
+    labels = kind.classes(project.spec, {})
+    finals = final_results(labels, await tx.skill_answers(project.id))
+    written = 0
+    for item_id, (label, confidence) in sorted(finals.items()):
+        item = await tx.item(item_id)
+        if batch_id is not None and item.batch_id != batch_id:
+            continue
+        if item.status not in (ItemStatus.DONE, ItemStatus.DISPUTED):
+            continue
+        current = await tx.result(item_id)
+        if current is not None and current.method not in AUTOMATIC:
+            continue
+        result = Result(item_id=item_id, label=label, confidence=confidence, method=FINAL_METHOD)
+        await tx.set_item_outcome(item_id, item.status, result, now)
+        written += 1
+    return written

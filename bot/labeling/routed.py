@@ -1,0 +1,91 @@
+"""Skill routing in the assignment path: which open item a person asking for work gets.
+
+With ``[quality] routing = "skill"`` (categorical task types), a person asking for real work
+is offered a bounded list of the items they may take, the `NEAREST` with most answers and the
+`FRESHEST` with fewest, ordered by `bot.quality.routing.offer_order` on the project's skill
+model (`bot.judging.skills`): a strong annotator gets the items still uncertain, a weak or new
+one the nearly done or fresh ones, where a wrong answer costs least. Someone whose skill is
+still unknown (fewer than `known_after` gold answers) gets a gold question first when the
+project has any. With the project's ``exploration`` rate a pick ignores the estimates.
+
+The first `TRIES` choices are leased one by one (on PostgreSQL an item another transaction
+holds is passed over); when none can be, or routing is off, the caller leases in arrival
+order as without routing. So everything arrival guarantees still holds: distinct annotators,
+overlap limits, the same locks, and work for whoever asks while any is open to them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bot.context import Ctx
+from bot.judging.skills import load_skills, skill_labels
+from bot.quality.overlap import OverlapPolicy
+from bot.quality.routing import Candidate, Person, RoutingSettings, offer_order
+from domain.entities import Assignment, Member, Project
+from storage.contract import Tx
+
+NEAREST = 24
+FRESHEST = 8
+TRIES = 4
+
+
+async def routed_lease(
+    ctx: Ctx, member: Member, project: Project, lease_s: float, *, wait: bool = True
+) -> Assignment | None:
+    """A lease chosen by skill, or None when routing is off, skipped this time (exploration)
+    or found nothing it could lease (see the module docstring)."""
+    q = project.spec.quality
+    if skill_labels(project) is None or (q.exploration > 0 and ctx.rng.random() < q.exploration):
+        return None
+    tx = ctx.tx
+    found = await tx.route_candidates(project.id, member.id, NEAREST, FRESHEST)
+    if not found:
+        return None
+    model = await load_skills(tx, project, [member.id, *(m for c in found for m, _ in c.answers)])
+    if model is None:
+        return None
+    settings = RoutingSettings(exploration=q.exploration)
+    gold_answers = await _gold_answers(tx, project, member, model.gold_answers)
+    if q.gold_rate > 0 and gold_answers < settings.known_after:
+        gold = await tx.assign(project.id, member.id, True, ctx.now, lease_s, wait=wait)
+        if gold is not None:
+            return gold
+    order = offer_order(
+        Person(model.confusion(member.id), gold_answers),
+        [
+            Candidate(
+                item=c.item_id,
+                posterior=model.posterior(c.answers),
+                answers=c.n_answers,
+                limit=c.n_target,
+                leased=c.n_load - c.n_answers,
+            )
+            for c in found
+        ],
+        OverlapPolicy(q.min_overlap, q.max_overlap, q.confidence),
+        settings,
+    )
+    return await _first_free(tx, project, member, order[:TRIES], ctx.now, lease_s)
+
+
+async def _gold_answers(
+    tx: Tx, project: Project, member: Member, estimated: Mapping[int, int]
+) -> int:
+    """The member's gold answers: the model's figure, or counted now when that is below
+    `known_after` (the model may be a minute old, and only grows)."""
+    known = estimated.get(member.id, 0)
+    if known >= RoutingSettings().known_after:
+        return known
+    counts = await tx.gold_counts(project.id, [member.id])
+    return counts[member.id].total
+
+
+async def _first_free(
+    tx: Tx, project: Project, member: Member, order: list[int], now: float, lease_s: float
+) -> Assignment | None:
+    for item_id in order:
+        lease = await tx.lease_item(project.id, member.id, item_id, now, lease_s)
+        if lease is not None:
+            return lease
+    return None

@@ -1,0 +1,145 @@
+"""A project's skill model, in the ids of the database: what live routing and stopping read.
+
+:func:`estimate` runs the online Dawid-Skene model (:class:`bot.quality.online.OnlineDawidSkene`,
+gold clamped, its Dirichlet prior) to convergence over a project's stored answers and keeps
+what the live path needs: each annotator's expected answer counts ``[true, answered]``, their
+gold answers, and the class prior. :class:`SkillModel` turns those back into confusion
+matrices (the prior added), an item's posterior from its answers, and a
+:class:`bot.quality.overlap.WorkerModel` for the stopping rule. An annotator the model has not
+seen is at the prior: slightly better than chance.
+
+:func:`final_results` is the batch's final aggregation: Dawid-Skene to convergence with gold
+clamped (``FINAL_MODEL``), each item's label and confidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bot.quality.encoding import Answers, FloatArray
+from bot.quality.online import FINAL_MODEL, OnlineDawidSkene, OnlineSettings
+from bot.quality.overlap import WorkerModel
+
+StoredAnswer = tuple[int, int, str, str | None]
+"""(item id, member id, value, the item's gold label or None): one answer the model counts."""
+
+
+@dataclass(frozen=True, slots=True)
+class SkillModel:
+    """Expected answer counts per member id (``[K, K]``, no prior), gold answers per member id
+    and the class prior, over ``labels`` (the project's classes, in their fixed order)."""
+
+    labels: tuple[str, ...]
+    class_prior: FloatArray
+    counts: Mapping[int, FloatArray] = field(default_factory=dict)
+    gold_answers: Mapping[int, int] = field(default_factory=dict)
+    settings: OnlineSettings = field(default_factory=OnlineSettings)
+
+    @classmethod
+    def empty(cls, labels: Sequence[str], settings: OnlineSettings | None = None) -> SkillModel:
+        """The model before any answer: everyone at the prior, classes equally likely."""
+        k = len(labels)
+        return cls(tuple(labels), np.full(k, 1.0 / k), settings=settings or OnlineSettings())
+
+    def confusion(self, member_id: int) -> FloatArray:
+        """The member's posterior-mean confusion matrix ``[true, answered]``."""
+        k = len(self.labels)
+        c = self.counts.get(member_id, np.zeros((k, k))) + self.settings.off_prior
+        c[np.arange(k), np.arange(k)] += self.settings.diag_prior - self.settings.off_prior
+        return np.asarray(c / c.sum(axis=1, keepdims=True), dtype=np.float64)
+
+    def raw_counts(self, member_id: int) -> FloatArray:
+        """The member's expected answer counts without the prior (zeros if unseen)."""
+        k = len(self.labels)
+        return np.asarray(self.counts.get(member_id, np.zeros((k, k))), dtype=np.float64)
+
+    def posterior(self, answers: Sequence[tuple[int, str]]) -> FloatArray:
+        """An item's posterior over ``labels`` from its answers ``(member id, value)``
+        (values outside ``labels`` are left out)."""
+        log = np.log(self.class_prior).copy()
+        for member_id, value in answers:
+            if value in self.labels:
+                log += np.log(self.confusion(member_id)[:, self.labels.index(value)])
+        post = np.exp(log - log.max())
+        return np.asarray(post / post.sum(), dtype=np.float64)
+
+    def worker_model(self, member_ids: Sequence[int]) -> WorkerModel:
+        """The stopping rule's model of these members (everyone else at the prior)."""
+        ids = list(dict.fromkeys(member_ids))
+        k = len(self.labels)
+        confusion = np.stack([self.confusion(m) for m in ids]) if ids else np.zeros((0, k, k))
+        default = self.confusion(-1)
+        return WorkerModel(confusion, self.class_prior, default, {m: i for i, m in enumerate(ids)})
+
+
+def estimate(
+    labels: Sequence[str],
+    answers: Sequence[StoredAnswer],
+    settings: OnlineSettings | None = None,
+) -> SkillModel:
+    """The skill model of a project's counted answers (gold items clamped to their label)."""
+    settings = settings or OnlineSettings()
+    classes = tuple(labels)
+    kept = [a for a in answers if a[2] in classes]
+    if not kept:
+        return SkillModel.empty(classes, settings)
+    model, members, _ = _online(classes, kept, settings)
+    counts = model.counts()
+    gold: dict[int, int] = {}
+    for _, member_id, _, gold_label in kept:
+        if gold_label in classes:
+            gold[member_id] = gold.get(member_id, 0) + 1
+    return SkillModel(
+        classes,
+        model.class_prior(),
+        {m: counts[j].copy() for j, m in enumerate(members)},
+        gold,
+        settings,
+    )
+
+
+def final_results(
+    labels: Sequence[str], answers: Sequence[StoredAnswer], seed: int = 0
+) -> dict[int, tuple[str, float]]:
+    """Each answered item's final (label, confidence) by Dawid-Skene over all the answers,
+    gold clamped; gold items are left out."""
+    classes = tuple(labels)
+    kept = [a for a in answers if a[2] in classes]
+    if not kept:
+        return {}
+    model, _, items = _online(classes, kept, OnlineSettings())
+    result = model.final(FINAL_MODEL, seed)
+    gold_items = {a[0] for a in kept if a[3] in classes}
+    return {
+        item_id: (classes[int(result.labels[j])], float(result.confidence[j]))
+        for j, item_id in enumerate(items)
+        if item_id not in gold_items
+    }
+
+
+def _online(
+    classes: tuple[str, ...], answers: Sequence[StoredAnswer], settings: OnlineSettings
+) -> tuple[OnlineDawidSkene, list[int], list[int]]:
+    members = sorted({a[1] for a in answers})
+    items = sorted({a[0] for a in answers})
+    m_index = {m: j for j, m in enumerate(members)}
+    i_index = {i: j for j, i in enumerate(items)}
+    encoded = Answers.from_arrays(
+        [i_index[a[0]] for a in answers],
+        [m_index[a[1]] for a in answers],
+        [classes.index(a[2]) for a in answers],
+        n_items=len(items),
+        n_workers=len(members),
+        n_classes=len(classes),
+    )
+    gold = {i_index[a[0]]: classes.index(a[3]) for a in answers if a[3] in classes}
+    model = OnlineDawidSkene.of(
+        encoded,
+        settings,
+        np.asarray(list(gold), dtype=np.int64),
+        np.asarray(list(gold.values()), dtype=np.int64),
+    )
+    return model, members, items

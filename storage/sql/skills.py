@@ -1,0 +1,150 @@
+"""Skill routing's reads and writes: candidate items for a person, leasing one chosen item, and
+the stored skill model (both engines)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from domain.entities import Assignment
+from storage.rows import RouteCandidate, StoredSkills
+from storage.sql.base import SqlBase
+
+_MAY_TAKE = """i.project_id = ?1 AND i.status = 'open' AND i.gold IS NULL
+  AND i.n_load < i.n_target
+  AND EXISTS (SELECT 1 FROM batches b WHERE b.id = i.batch_id AND b.status = 'published')
+  AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = i.id AND a.member_id = ?2)"""
+
+_CANDIDATES = f"""
+SELECT c.id, c.n_answers, c.n_load, c.n_target, an.member_id, an.value
+FROM items c LEFT JOIN answers an ON an.item_id = c.id AND an.excluded IS NULL
+WHERE c.id IN (
+  SELECT id FROM (SELECT i.id FROM items i WHERE {_MAY_TAKE}
+                  ORDER BY i.n_answers DESC, i.id LIMIT ?3) AS near
+  UNION
+  SELECT id FROM (SELECT i.id FROM items i WHERE {_MAY_TAKE}
+                  ORDER BY i.n_answers, i.id LIMIT ?4) AS fresh)
+ORDER BY c.id, an.id
+"""
+
+_LEASE_ONE = """
+INSERT INTO assignments (project_id, item_id, member_id, status, is_gold, shown_at, expires_at)
+SELECT ?1, pick.id, ?2, 'leased', 0, ?4, ?5
+FROM (SELECT i.id FROM items i WHERE i.id = ?3 AND {may_take} {lock}) AS pick
+WHERE EXISTS (SELECT 1 FROM roles r WHERE r.project_id = ?1 AND r.member_id = ?2
+              AND r.role = 'annotator' AND r.status = 'active'
+              AND r.qualification IN ('none', 'passed')
+              AND r.guide_version >= (SELECT COALESCE(MAX(g.version), 0) FROM guidelines g
+                                      WHERE g.project_id = r.project_id))
+ON CONFLICT DO NOTHING
+RETURNING id
+"""
+
+
+class SkillOps(SqlBase):
+    async def route_candidates(
+        self, project_id: int, member_id: int, nearest: int, freshest: int
+    ) -> list[RouteCandidate]:
+        rows = await self._all(_CANDIDATES, (project_id, member_id, nearest, freshest))
+        out: dict[int, RouteCandidate] = {}
+        for r in rows:
+            item_id = int(r[0])
+            cand = out.get(item_id)
+            if cand is None:
+                cand = out[item_id] = RouteCandidate(
+                    item_id=item_id, n_answers=r[1], n_load=r[2], n_target=r[3]
+                )
+            if r[4] is not None:
+                cand.answers.append((int(r[4]), str(r[5])))
+        return list(out.values())
+
+    async def lease_item(
+        self, project_id: int, member_id: int, item_id: int, now: float, lease_s: float
+    ) -> Assignment | None:
+        """On PostgreSQL the item's row is locked, skipping it when another transaction holds
+        it (``lock_pick``): the caller tries its next choice."""
+        sql = _LEASE_ONE.format(may_take=_MAY_TAKE, lock=self.lock_pick)
+        row = await self._one(sql, (project_id, member_id, item_id, now, now + lease_s))
+        if row is None:
+            return None
+        return Assignment(
+            id=int(row[0]),
+            project_id=project_id,
+            item_id=item_id,
+            member_id=member_id,
+            status="leased",
+            is_gold=False,
+            shown_at=now,
+            expires_at=now + lease_s,
+        )
+
+    async def skill_answers(self, project_id: int) -> list[tuple[int, int, str, str | None]]:
+        rows = await self._all(
+            "SELECT an.item_id, an.member_id, an.value, i.gold FROM answers an"
+            " JOIN items i ON i.id = an.item_id"
+            " WHERE an.project_id = ? AND an.excluded IS NULL ORDER BY an.id",
+            (project_id,),
+        )
+        return [(int(r[0]), int(r[1]), str(r[2]), r[3]) for r in rows]
+
+    async def skill_stamp(self, project_id: int) -> tuple[int, int]:
+        row = await self._one(
+            "SELECT COUNT(*) FILTER (WHERE excluded IS NULL), COALESCE(MAX(id), 0)"
+            " FROM answers WHERE project_id = ?",
+            (project_id,),
+        )
+        assert row is not None
+        return int(row[0]), int(row[1])
+
+    async def skill_model(self, project_id: int, member_ids: Sequence[int]) -> StoredSkills | None:
+        head = await self._one(
+            "SELECT labels, class_prior, answers, last_answer, refreshed_at FROM skill_models"
+            " WHERE project_id = ?",
+            (project_id,),
+        )
+        if head is None:
+            return None
+        model = StoredSkills(
+            labels=json.loads(head[0]),
+            class_prior=json.loads(head[1]),
+            answers=head[2],
+            last_answer=head[3],
+            refreshed_at=head[4],
+        )
+        wanted = sorted(set(member_ids))
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            for r in await self._all(
+                "SELECT member_id, counts, gold_answers FROM skills WHERE project_id = ?"
+                f" AND member_id IN ({','.join('?' * len(chunk))})",
+                (project_id, *chunk),
+            ):
+                model.counts[int(r[0])] = json.loads(r[1])
+                model.gold_answers[int(r[0])] = int(r[2])
+        return model
+
+    async def save_skill_model(self, project_id: int, model: StoredSkills) -> None:
+        await self._exec("DELETE FROM skills WHERE project_id = ?", (project_id,))
+        await self._exec("DELETE FROM skill_models WHERE project_id = ?", (project_id,))
+        await self._exec(
+            "INSERT INTO skill_models (project_id, labels, class_prior, answers, last_answer,"
+            " refreshed_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                project_id,
+                json.dumps(model.labels),
+                json.dumps(model.class_prior),
+                model.answers,
+                model.last_answer,
+                model.refreshed_at,
+            ),
+        )
+        rows = [
+            (project_id, m, json.dumps(c), model.gold_answers.get(m, 0))
+            for m, c in sorted(model.counts.items())
+        ]
+        if rows:
+            await self._many(
+                "INSERT INTO skills (project_id, member_id, counts, gold_answers)"
+                " VALUES (?, ?, ?, ?)",
+                rows,
+            )
