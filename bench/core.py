@@ -1,6 +1,7 @@
 """Benchmark of the answer cycle through the core on an SQLite file.
 
     python -m bench.core --annotators 500 --items 20000 --overlap 3 --json
+    python -m bench.core ... --routing skill   # the same with skill routing on
 
 Every simulated annotator joins, then loops: tap a label on the task on screen; the core stores
 the answer and hands out the next task in the same event. All annotators run at once on one event
@@ -28,10 +29,12 @@ from bench.common import summary, task_screen
 from bench.workers import annotate, run_workers
 from bot.chat.events import Actor, Command
 from bot.core import Core
+from bot.judging.skills import refresh_skills
 from bot.managing.operations import import_batch, make_invite, save_project
 from bot.managing.projectfile import parse_project
 from domain.enums import Role
 from storage import open_store
+from storage.contract import Store
 
 PROJECT = """
 name = "bench"
@@ -42,6 +45,7 @@ labels = ["a", "b", "c"]
 min_overlap = {overlap}
 max_overlap = {overlap}
 gold_rate = {gold_rate}
+routing = "{routing}"
 """
 
 
@@ -60,7 +64,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         url = args.db or f"sqlite:///{Path(tmp) / 'bench.db'}"
         async with open_store(url) as store:
             spec = parse_project(
-                "bench.toml", PROJECT.format(overlap=args.overlap, gold_rate=args.gold_rate)
+                "bench.toml",
+                PROJECT.format(
+                    overlap=args.overlap, gold_rate=args.gold_rate, routing=args.routing
+                ),
             )
             await save_project(store, spec, update=True)
             await import_batch(
@@ -89,6 +96,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 task_screen(await core.handle(Command(a, "start", (invite.code,)))) for a in actors
             ]
             latencies: list[float] = []
+            refreshes: list[float] = []
+            refresher = asyncio.create_task(_refresh(store, args, refreshes))
             started = time.perf_counter()
             await asyncio.gather(
                 *(
@@ -97,7 +106,27 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 )
             )
             elapsed = time.perf_counter() - started
-    return {**_head(url, args), **summary(latencies, elapsed, "answers")}
+            refresher.cancel()
+    figures = {**_head(url, args), **summary(latencies, elapsed, "answers")}
+    if refreshes:
+        figures["skill_refreshes"] = len(refreshes)
+        figures["skill_refresh_ms_max"] = round(max(refreshes) * 1000, 1)
+    return figures
+
+
+async def _refresh(store: Store, args: argparse.Namespace, took: list[float]) -> None:
+    """With skill routing, what the scheduler does: re-estimate the skill model every
+    ``--refresh-s`` seconds while the annotators work."""
+    if args.routing != "skill":
+        return
+    async with store.transaction() as tx:
+        project = await tx.project_by_name("bench")
+    assert project is not None
+    while True:
+        await asyncio.sleep(args.refresh_s)
+        started = time.perf_counter()
+        await refresh_skills(store, project, time.time())
+        took.append(time.perf_counter() - started)
 
 
 def _head(url: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -109,6 +138,7 @@ def _head(url: str, args: argparse.Namespace) -> dict[str, Any]:
         "items": args.items,
         "overlap": args.overlap,
         "think_ms": args.think_ms,
+        "routing": args.routing,
     }
 
 
@@ -133,6 +163,14 @@ def main() -> None:
         default=1,
         help="worker processes sharing the database, the annotators split "
         "among them (default 1: all in this process)",
+    )
+    parser.add_argument("--routing", choices=("arrival", "skill"), default="arrival")
+    parser.add_argument(
+        "--refresh-s",
+        type=float,
+        default=10.0,
+        help="with --routing skill: seconds between re-estimates of the skill model "
+        "(default 10; the scheduler's is 60)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()

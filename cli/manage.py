@@ -19,6 +19,7 @@ from typing import Any
 from bot.chat.events import Actor
 from bot.chat.markup import plain
 from bot.context import Ctx
+from bot.judging.skills import aggregate, skill_classes
 from bot.managing.batches import MOVES, find_batch, move_batch, set_deadline
 from bot.managing.commands import MemberOp, reinstate_member, remove_member, suspend_member
 from bot.managing.operations import require_project
@@ -131,6 +132,25 @@ async def _batch_move(store: Store, args: argparse.Namespace) -> int:
         batch = await find_batch(tx, project, args.batch)
         moved = await move_batch(tx, project, batch, MOVES[args.action], None, now)
     print(f"batch {moved.name!r} of {project.name!r} is {moved.status.value}")
+    return 0
+
+
+async def _batch_aggregate(store: Store, args: argparse.Namespace) -> int:
+    now = time.time()
+    async with store.transaction() as tx:
+        project = await require_project(tx, args.project)
+        batch = await find_batch(tx, project, args.batch)
+        if skill_classes(project) is None:
+            return usage_error(
+                "batch aggregate",
+                f"{project.name!r} is a {project.spec.task} project: only task types with one "
+                "label per answer are aggregated by Dawid-Skene",
+            )
+        written = await aggregate(tx, project, now, batch.id)
+    print(
+        f"batch {batch.name!r} of {project.name!r}: {written} result"
+        f"{'s' if written != 1 else ''} recomputed by Dawid-Skene (QA's decisions kept)"
+    )
     return 0
 
 
@@ -262,6 +282,16 @@ def register_batch(batch_sub: argparse._SubParsersAction[argparse.ArgumentParser
         move.add_argument("batch", help="the batch's name (`tapmark batch list`)")
         add_db(move)
         move.set_defaults(func=with_store(_batch_move))
+    agg = batch_sub.add_parser(
+        "aggregate",
+        help="recompute the results of a batch's finished items by Dawid-Skene over all the "
+        "project's answers, gold clamped, each with its confidence (QA's decisions stay; "
+        "closing a batch does this when the project routes by skill)",
+    )
+    agg.add_argument("project")
+    agg.add_argument("batch", help="the batch's name (`tapmark batch list`)")
+    add_db(agg)
+    agg.set_defaults(func=with_store(_batch_aggregate))
     deadline = batch_sub.add_parser(
         "deadline", help="set when a batch is due (project time zone), or `none` to clear it"
     )

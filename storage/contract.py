@@ -382,7 +382,8 @@ class Tx(ServiceTx):
         self, project_id: int, member_id: int, nearest: int, freshest: int
     ) -> list[RouteCandidate]:
         """Open items the member may take (as `assign` would lease them): the `nearest` with
-        most answers and the `freshest` with fewest, each once, with their counted answers."""
+        most answers and `freshest` of those with none, each once, with their counted
+        answers."""
 
     @abstractmethod
     async def lease_item(

@@ -67,7 +67,15 @@ async def wake_waiting(store: Store, now: float) -> int:
 async def refresh_skill_models(store: Store, now: float) -> int:
     """Re-estimate the skill model of every project that routes by skill and has new answers
     (see `bot.judging.skills`); how many were re-estimated."""
-    return await each_project(store, now, refresh_skills)
+    async with store.transaction() as tx:
+        projects = await tx.projects()
+    refreshed = 0
+    for project in projects:
+        try:
+            refreshed += await refresh_skills(store, project, now)
+        except Exception:
+            log.exception("the skill model of project %s failed; trying again later", project.name)
+    return refreshed
 
 
 async def dispute_stranded_items(store: Store, now: float) -> int:

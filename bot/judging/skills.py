@@ -16,15 +16,16 @@ confidence; results QA decided are left as they are.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 import numpy as np
 
 from bot.judging.verdicts import SKILL_METHOD
-from bot.quality.skills import SkillModel, estimate, final_results
+from bot.quality.skills import SkillModel, estimate, final_results, live_settings
 from domain.entities import Project, Result
 from domain.enums import ItemStatus
-from storage.contract import Tx
+from storage.contract import Store, Tx
 from storage.rows import StoredSkills
 from tasks import task_type
 
@@ -33,14 +34,17 @@ AUTOMATIC = frozenset({"gold_weighted_posterior", SKILL_METHOD, FINAL_METHOD})
 """Result methods the aggregation wrote (not QA): the ones a final aggregation may replace."""
 
 
+def skill_classes(project: Project) -> list[str] | None:
+    """The project's classes when its task type gives one class per answer (what Dawid-Skene
+    models), else None."""
+    kind = task_type(project.spec.task)
+    return kind.classes(project.spec, {}) if kind.aggregation == "categorical" else None
+
+
 def skill_labels(project: Project) -> list[str] | None:
     """The classes the project's skill model is over, or None when it does not route by skill
     (arrival routing, or a task type whose answers are not one class)."""
-    spec = project.spec
-    kind = task_type(spec.task)
-    if spec.quality.routing != "skill" or kind.aggregation != "categorical":
-        return None
-    return kind.classes(spec, {})
+    return skill_classes(project) if project.spec.quality.routing == "skill" else None
 
 
 async def load_skills(tx: Tx, project: Project, member_ids: Sequence[int]) -> SkillModel | None:
@@ -58,36 +62,42 @@ async def load_skills(tx: Tx, project: Project, member_ids: Sequence[int]) -> Sk
         np.asarray(stored.class_prior, dtype=np.float64),
         {m: np.asarray(c, dtype=np.float64) for m, c in stored.counts.items()},
         dict(stored.gold_answers),
+        live_settings(len(labels)),
     )
 
 
-async def refresh_skills(tx: Tx, project: Project, now: float) -> int:
+async def refresh_skills(store: Store, project: Project, now: float) -> int:
     """Re-estimate the project's skill model if answers changed since the stored one; 1 if it
-    did, else 0."""
+    did, else 0. The answers are read in one transaction and the model written in another:
+    EM runs between them in a thread, holding no lock and not the event loop (SQLite's single
+    writer and the bot go on serving answers)."""
     labels = skill_labels(project)
     if labels is None:
         return 0
-    answers, last = await tx.skill_stamp(project.id)
-    stored = await tx.skill_model(project.id, ())
-    if (
-        stored is not None
-        and stored.labels == labels
-        and (stored.answers, stored.last_answer) == (answers, last)
-    ):
-        return 0
-    model = estimate(labels, await tx.skill_answers(project.id))
-    await tx.save_skill_model(
-        project.id,
-        StoredSkills(
-            labels=list(labels),
-            class_prior=[float(p) for p in model.class_prior],
-            answers=answers,
-            last_answer=last,
-            refreshed_at=now,
-            counts={m: np.asarray(c).tolist() for m, c in model.counts.items()},
-            gold_answers=dict(model.gold_answers),
-        ),
-    )
+    async with store.transaction() as tx:
+        answers, last = await tx.skill_stamp(project.id)
+        stored = await tx.skill_model(project.id, ())
+        if (
+            stored is not None
+            and stored.labels == labels
+            and (stored.answers, stored.last_answer) == (answers, last)
+        ):
+            return 0
+        rows = await tx.skill_answers(project.id)
+    model = await asyncio.to_thread(estimate, labels, rows)
+    async with store.transaction() as tx:
+        await tx.save_skill_model(
+            project.id,
+            StoredSkills(
+                labels=list(labels),
+                class_prior=[float(p) for p in model.class_prior],
+                answers=answers,
+                last_answer=last,
+                refreshed_at=now,
+                counts={m: np.asarray(c).tolist() for m, c in model.counts.items()},
+                gold_answers=dict(model.gold_answers),
+            ),
+        )
     return 1
 
 
@@ -95,10 +105,9 @@ async def aggregate(tx: Tx, project: Project, now: float, batch_id: int | None =
     """Recompute the results of the project's settled (done or disputed) items, those of one
     batch when `batch_id` is given, by Dawid-Skene over all the project's answers; QA's
     results stay. How many results were written."""
-    kind = task_type(project.spec.task)
-    if kind.aggregation != "categorical":
+    labels = skill_classes(project)
+    if labels is None:
         return 0
-    labels = kind.classes(project.spec, {})
     finals = final_results(labels, await tx.skill_answers(project.id))
     written = 0
     for item_id, (label, confidence) in sorted(finals.items()):

@@ -1,8 +1,8 @@
 """Skill routing in the assignment path: which open item a person asking for work gets.
 
 With ``[quality] routing = "skill"`` (categorical task types), a person asking for real work
-is offered a bounded list of the items they may take, the `NEAREST` with most answers and the
-`FRESHEST` with fewest, ordered by `bot.quality.routing.offer_order` on the project's skill
+is offered a bounded list of the items they may take, the `NEAREST` with most answers and
+`FRESHEST` with none yet, ordered by `bot.quality.routing.offer_order` on the project's skill
 model (`bot.judging.skills`): a strong annotator gets the items still uncertain, a weak or new
 one the nearly done or fresh ones, where a wrong answer costs least. Someone whose skill is
 still unknown (fewer than `known_after` gold answers) gets a gold question first when the
@@ -16,8 +16,6 @@ overlap limits, the same locks, and work for whoever asks while any is open to t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from bot.context import Ctx
 from bot.judging.skills import load_skills, skill_labels
 from bot.quality.overlap import OverlapPolicy
@@ -25,8 +23,8 @@ from bot.quality.routing import Candidate, Person, RoutingSettings, offer_order
 from domain.entities import Assignment, Member, Project
 from storage.contract import Tx
 
-NEAREST = 24
-FRESHEST = 8
+NEAREST = 8
+FRESHEST = 2
 TRIES = 4
 
 
@@ -46,39 +44,30 @@ async def routed_lease(
     if model is None:
         return None
     settings = RoutingSettings(exploration=q.exploration)
-    gold_answers = await _gold_answers(tx, project, member, model.gold_answers)
+    gold_answers = model.gold_answers.get(member.id, 0)
     if q.gold_rate > 0 and gold_answers < settings.known_after:
-        gold = await tx.assign(project.id, member.id, True, ctx.now, lease_s, wait=wait)
-        if gold is not None:
-            return gold
+        gold_answers = (await tx.gold_counts(project.id, [member.id]))[member.id].total
+        if gold_answers < settings.known_after:
+            gold = await tx.assign(project.id, member.id, True, ctx.now, lease_s, wait=wait)
+            if gold is not None:
+                return gold
+    posteriors = model.posteriors([c.answers for c in found])
     order = offer_order(
         Person(model.confusion(member.id), gold_answers),
         [
             Candidate(
                 item=c.item_id,
-                posterior=model.posterior(c.answers),
+                posterior=post,
                 answers=c.n_answers,
                 limit=c.n_target,
                 leased=c.n_load - c.n_answers,
             )
-            for c in found
+            for c, post in zip(found, posteriors, strict=True)
         ],
         OverlapPolicy(q.min_overlap, q.max_overlap, q.confidence),
         settings,
     )
     return await _first_free(tx, project, member, order[:TRIES], ctx.now, lease_s)
-
-
-async def _gold_answers(
-    tx: Tx, project: Project, member: Member, estimated: Mapping[int, int]
-) -> int:
-    """The member's gold answers: the model's figure, or counted now when that is below
-    `known_after` (the model may be a minute old, and only grows)."""
-    known = estimated.get(member.id, 0)
-    if known >= RoutingSettings().known_after:
-        return known
-    counts = await tx.gold_counts(project.id, [member.id])
-    return counts[member.id].total
 
 
 async def _first_free(

@@ -164,10 +164,12 @@ def answer_value(
     the log-odds its top class still lacks to reach ``policy.confidence`` and ``e`` the
     log-odds one typical answer (``typical_accuracy``) brings. The value is ``R`` now minus its
     expectation after the person's answer, over the labels they might give. ``posterior`` is
-    ``[n, K]``, ``answers`` the items' answer counts, ``confusion`` the person's ``[K, K]``.
+    ``[n, K]``, ``answers`` the items' answer counts, ``confusion`` the person's ``[K, K]``
+    (or a stack ``[c, K, K]`` of several people, giving ``[c, n]``).
     """
     post = np.asarray(posterior, dtype=np.float64)
     n_answers = np.asarray(answers, dtype=np.float64)
+    conf = np.asarray(confusion, dtype=np.float64)
     k = post.shape[1]
     goal = _logit(np.asarray(min(policy.confidence, 1.0 - 1e-9)))
     step = float(np.log(typical_accuracy * (k - 1) / (1.0 - typical_accuracy)))
@@ -177,11 +179,13 @@ def answer_value(
         return np.asarray(np.maximum(policy.min_overlap - count, missing), dtype=np.float64)
 
     now = remaining(post.max(axis=1), n_answers)
-    joint = post[:, :, None] * confusion[None, :, :]  # [item, true, answered]
-    p_label = joint.sum(axis=1)
-    after = joint / np.maximum(p_label[:, None, :], 1e-300)
-    later = remaining(after.max(axis=1), n_answers[:, None] + 1.0)
-    return np.asarray(now - (p_label * later).sum(axis=1), dtype=np.float64)
+    stack = conf[None] if conf.ndim == 2 else conf
+    joint = post[None, :, :, None] * stack[:, None, :, :]  # [person, item, true, answered]
+    p_label = joint.sum(axis=2)
+    after = joint / np.maximum(p_label[:, :, None, :], 1e-300)
+    later = remaining(after.max(axis=2), n_answers[None, :, None] + 1.0)
+    value = now[None, :] - (p_label * later).sum(axis=2)
+    return np.asarray(value[0] if conf.ndim == 2 else value, dtype=np.float64)
 
 
 def typical_confusion(n_classes: int, accuracy: float) -> FloatArray:
@@ -227,8 +231,8 @@ def offer_order(
     answers = np.asarray([c.answers for c in pool], dtype=np.int64)
     k = posterior.shape[1]
     acc = settings.typical_accuracy
-    mine = answer_value(posterior, answers, person.confusion, policy, acc)
-    typical = answer_value(posterior, answers, typical_confusion(k, acc), policy, acc)
+    both = np.stack([person.confusion, typical_confusion(k, acc)])
+    mine, typical = answer_value(posterior, answers, both, policy, acc)
     advantage = mine - typical
     gold_first = person.gold_answers < settings.known_after
     fresh_first = float(np.mean(np.diag(person.confusion))) < acc

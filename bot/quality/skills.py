@@ -23,6 +23,21 @@ from bot.quality.encoding import Answers, FloatArray
 from bot.quality.online import FINAL_MODEL, OnlineDawidSkene, OnlineSettings
 from bot.quality.overlap import WorkerModel
 
+NEWCOMER_ACCURACY = 0.75
+"""How often the live model expects someone it knows nothing about to be right: the prior of
+the gold accuracy estimate (`bot.judging.verdicts.PRIOR_ACCURACY`), so that with skill routing
+a project's first answers settle as soon as without it."""
+PRIOR_WEIGHT = 2.0
+"""Pseudo-answers per row of the live model's prior: a couple of answers outweigh it."""
+
+
+def live_settings(n_classes: int) -> OnlineSettings:
+    """The online model's settings for a live project of ``n_classes`` classes: a Dirichlet
+    prior of `PRIOR_WEIGHT` pseudo-answers per row, `NEWCOMER_ACCURACY` of them right."""
+    wrong = PRIOR_WEIGHT * (1.0 - NEWCOMER_ACCURACY) / max(n_classes - 1, 1)
+    return OnlineSettings(diag_prior=PRIOR_WEIGHT * NEWCOMER_ACCURACY, off_prior=wrong)
+
+
 StoredAnswer = tuple[int, int, str, str | None]
 """(item id, member id, value, the item's gold label or None): one answer the model counts."""
 
@@ -34,15 +49,18 @@ class SkillModel:
 
     labels: tuple[str, ...]
     class_prior: FloatArray
-    counts: Mapping[int, FloatArray] = field(default_factory=dict)
-    gold_answers: Mapping[int, int] = field(default_factory=dict)
-    settings: OnlineSettings = field(default_factory=OnlineSettings)
+    counts: Mapping[int, FloatArray]
+    gold_answers: Mapping[int, int]
+    settings: OnlineSettings
+    _log_confusion: dict[int, FloatArray] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @classmethod
-    def empty(cls, labels: Sequence[str], settings: OnlineSettings | None = None) -> SkillModel:
+    def empty(cls, labels: Sequence[str]) -> SkillModel:
         """The model before any answer: everyone at the prior, classes equally likely."""
         k = len(labels)
-        return cls(tuple(labels), np.full(k, 1.0 / k), settings=settings or OnlineSettings())
+        return cls(tuple(labels), np.full(k, 1.0 / k), {}, {}, live_settings(k))
 
     def confusion(self, member_id: int) -> FloatArray:
         """The member's posterior-mean confusion matrix ``[true, answered]``."""
@@ -59,12 +77,26 @@ class SkillModel:
     def posterior(self, answers: Sequence[tuple[int, str]]) -> FloatArray:
         """An item's posterior over ``labels`` from its answers ``(member id, value)``
         (values outside ``labels`` are left out)."""
-        log = np.log(self.class_prior).copy()
-        for member_id, value in answers:
-            if value in self.labels:
-                log += np.log(self.confusion(member_id)[:, self.labels.index(value)])
-        post = np.exp(log - log.max())
-        return np.asarray(post / post.sum(), dtype=np.float64)
+        return np.asarray(self.posteriors([answers])[0], dtype=np.float64)
+
+    def posteriors(self, items: Sequence[Sequence[tuple[int, str]]]) -> FloatArray:
+        """:meth:`posterior` of several items at once, ``[n, K]``."""
+        log = np.tile(np.log(self.class_prior), (len(items), 1))
+        index = {label: k for k, label in enumerate(self.labels)}
+        for row, answers in enumerate(items):
+            for member_id, value in answers:
+                k = index.get(value)
+                if k is not None:
+                    log[row] += self._log_column(member_id)[k]
+        post = np.exp(log - log.max(axis=1, keepdims=True))
+        return np.asarray(post / post.sum(axis=1, keepdims=True), dtype=np.float64)
+
+    def _log_column(self, member_id: int) -> FloatArray:
+        """``log confusion[:, k]`` of the member, as rows ``[k, true]`` (cached)."""
+        cached = self._log_confusion.get(member_id)
+        if cached is None:
+            cached = self._log_confusion[member_id] = np.log(self.confusion(member_id)).T
+        return cached
 
     def worker_model(self, member_ids: Sequence[int]) -> WorkerModel:
         """The stopping rule's model of these members (everyone else at the prior)."""
@@ -78,14 +110,14 @@ class SkillModel:
 def estimate(
     labels: Sequence[str],
     answers: Sequence[StoredAnswer],
-    settings: OnlineSettings | None = None,
 ) -> SkillModel:
-    """The skill model of a project's counted answers (gold items clamped to their label)."""
-    settings = settings or OnlineSettings()
+    """The skill model of a project's counted answers (gold items clamped to their label),
+    with the prior of :func:`live_settings`."""
     classes = tuple(labels)
+    settings = live_settings(len(classes))
     kept = [a for a in answers if a[2] in classes]
     if not kept:
-        return SkillModel.empty(classes, settings)
+        return SkillModel.empty(classes)
     model, members, _ = _online(classes, kept, settings)
     counts = model.counts()
     gold: dict[int, int] = {}

@@ -22,8 +22,8 @@ WHERE c.id IN (
   SELECT id FROM (SELECT i.id FROM items i WHERE {_MAY_TAKE}
                   ORDER BY i.n_answers DESC, i.id LIMIT ?3) AS near
   UNION
-  SELECT id FROM (SELECT i.id FROM items i WHERE {_MAY_TAKE}
-                  ORDER BY i.n_answers, i.id LIMIT ?4) AS fresh)
+  SELECT id FROM (SELECT i.id FROM items i WHERE {_MAY_TAKE} AND i.n_answers = 0
+                  ORDER BY i.id LIMIT ?4) AS fresh)
 ORDER BY c.id, an.id
 """
 
@@ -96,31 +96,32 @@ class SkillOps(SqlBase):
         assert row is not None
         return int(row[0]), int(row[1])
 
-    async def skill_model(self, project_id: int, member_ids: Sequence[int]) -> StoredSkills | None:
-        head = await self._one(
-            "SELECT labels, class_prior, answers, last_answer, refreshed_at FROM skill_models"
-            " WHERE project_id = ?",
-            (project_id,),
-        )
-        if head is None:
-            return None
-        model = StoredSkills(
-            labels=json.loads(head[0]),
-            class_prior=json.loads(head[1]),
-            answers=head[2],
-            last_answer=head[3],
-            refreshed_at=head[4],
-        )
+    async def skill_model(
+        self, project_id: int, member_ids: Sequence[int]
+    ) -> StoredSkills | None:
         wanted = sorted(set(member_ids))
-        for start in range(0, len(wanted), 500):
+        model: StoredSkills | None = None
+        for start in range(0, max(len(wanted), 1), 500):
             chunk = wanted[start : start + 500]
+            among = f"s.member_id IN ({','.join('?' * len(chunk))})" if chunk else "FALSE"
             for r in await self._all(
-                "SELECT member_id, counts, gold_answers FROM skills WHERE project_id = ?"
-                f" AND member_id IN ({','.join('?' * len(chunk))})",
-                (project_id, *chunk),
+                "SELECT m.labels, m.class_prior, m.answers, m.last_answer, m.refreshed_at,"
+                " s.member_id, s.counts, s.gold_answers FROM skill_models m"
+                f" LEFT JOIN skills s ON s.project_id = m.project_id AND {among}"
+                " WHERE m.project_id = ?",
+                (*chunk, project_id),
             ):
-                model.counts[int(r[0])] = json.loads(r[1])
-                model.gold_answers[int(r[0])] = int(r[2])
+                if model is None:
+                    model = StoredSkills(
+                        labels=json.loads(r[0]),
+                        class_prior=json.loads(r[1]),
+                        answers=r[2],
+                        last_answer=r[3],
+                        refreshed_at=r[4],
+                    )
+                if r[5] is not None:
+                    model.counts[int(r[5])] = json.loads(r[6])
+                    model.gold_answers[int(r[5])] = int(r[7])
         return model
 
     async def save_skill_model(self, project_id: int, model: StoredSkills) -> None:

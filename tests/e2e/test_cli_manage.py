@@ -19,7 +19,7 @@ from bot.core import Core
 from cli.common import Heading
 from cli.main import build_parser
 from storage.contract import Store
-from tests.e2e.test_cli import PROJECT_TOML, failed, ok, tapmark
+from tests.e2e.test_cli import PROJECT_TOML, export_jsonl, failed, ok, tapmark
 
 SMALL = """name = "cats"
 title = "Cats"
@@ -626,3 +626,26 @@ async def test_a_project_file_in_chat_gets_the_same_lines(store: Store) -> None:
         "cats.toml: line 9: quality.gold_rat: not a setting here; did you mean gold_rate "
         "(the share of tasks that are gold questions)?"
     ) in last(root)
+
+
+async def test_batch_aggregate_recomputes_finished_results_by_dawid_skene(
+    tmp_path: Path, db_url: str, cats: str, crowd: Recorder
+) -> None:
+    path = batch_file(tmp_path, "b1.jsonl", 2)
+    ok(tapmark(tmp_path, "batch", "import", "cats", str(path), "--publish", "--db", db_url))
+    ann = crowd.person("ann")
+    await ann.command("start", cats)
+    await ann.tap("yes")
+    await ann.tap("no")
+    out = ok(tapmark(tmp_path, "batch", "aggregate", "cats", "b1", "--db", db_url)).stdout
+    assert out.strip() == (
+        "batch 'b1' of 'cats': 2 results recomputed by Dawid-Skene (QA's decisions kept)"
+    )
+    rows = export_jsonl(tmp_path, db_url, "cats")
+    assert sorted((r["result"]["label"], r["result"]["method"]) for r in rows) == [
+        ("no", "dawid_skene"),
+        ("yes", "dawid_skene"),
+    ]
+    assert "no batch named 'b9'" in failed(
+        tapmark(tmp_path, "batch", "aggregate", "cats", "b9", "--db", db_url)
+    )

@@ -11,6 +11,8 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from adapters.console.recorder import Person, Recorder
 from bot.chat.actions import Toast
 from bot.core import Core
@@ -50,10 +52,11 @@ async def label_in_rounds(
         crew = [(p, rng) for p, rng in crew if first_button(p) == "Next task"]
 
 
+@pytest.mark.parametrize("routing", ["arrival", "skill"])
 async def test_200_annotators_race_through_1000_items(
-    store: Store, make_project: Callable[..., Any]
+    store: Store, make_project: Callable[..., Any], routing: str
 ) -> None:
-    code = await make_project(items=ITEMS, overlap=OVERLAP)
+    code = await make_project(items=ITEMS, overlap=OVERLAP, extra=f'routing = "{routing}"')
     recorder = Recorder(Core(store, rng=random.Random(11)))
     people = [recorder.person(f"u{i}") for i in range(ANNOTATORS)]
     await asyncio.gather(*(p.command("start", code) for p in people))
@@ -79,13 +82,14 @@ async def test_200_annotators_race_through_1000_items(
 
 
 @BOTH_ENGINES
+@pytest.mark.parametrize("routing", ["arrival", "skill"])
 async def test_dynamic_overlap_holds_under_a_race(
-    store: Store, make_project: Callable[..., Any]
+    store: Store, make_project: Callable[..., Any], routing: str
 ) -> None:
     """Items ask for 2 answers, then one more at a time up to 4 while they disagree: with 60
     people racing, none gets more than 4 or an answer twice from one person, and every item
-    ends done or disputed."""
-    code = await make_project(items=120, overlap=2, max_overlap=4)
+    ends done or disputed; in arrival order and routed by skill."""
+    code = await make_project(items=120, overlap=2, max_overlap=4, extra=f'routing = "{routing}"')
     recorder = Recorder(Core(store, rng=random.Random(12)))
     people = [recorder.person(f"d{i}") for i in range(60)]
     await asyncio.gather(*(p.command("start", code) for p in people))

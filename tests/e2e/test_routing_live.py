@@ -11,9 +11,11 @@ import pytest
 from adapters.console.recorder import Person, Recorder
 from bot.chat.markup import plain
 from bot.jobs.scheduler import run_due
+from bot.managing.batches import MOVES, move_batch
 from bot.managing.operations import import_batch, make_invite, save_project
 from bot.managing.projectfile import parse_project
-from domain.enums import BatchStatus, Role
+from domain.entities import Result
+from domain.enums import BatchStatus, ItemStatus, Role
 from storage.contract import Store
 from storage.rows import StoredSkills
 from tests.conftest import BOTH_ENGINES, PROJECT_TOML, Clock, raw
@@ -144,9 +146,11 @@ async def test_the_scheduler_estimates_skills_from_all_answers_and_stopping_uses
     recorder: Recorder, store: Store, clock: Clock
 ) -> None:
     """Gold says Alice and Bob are right and Eve always wrong; once the scheduler has
-    estimated the model, Alice's and Bob's two answers settle an item (at the prior, two
-    answers would give 0.67)."""
-    code = await _project(store, 2, 4, gold_rate=1.0, extra=SKILL + "\nmin_gold_accuracy = 0.0")
+    estimated the model, Alice's and Bob's two answers settle an item at 0.97 (at the prior,
+    75% right each, two answers give 0.95)."""
+    code = await _project(
+        store, 2, 4, gold_rate=1.0, extra=SKILL + "\nmin_gold_accuracy = 0.0\nconfidence = 0.97"
+    )
     gold = ["pos", "neg", "neu", "pos", "neg"]
     await import_batch(
         store,
@@ -188,4 +192,57 @@ async def test_the_scheduler_estimates_skills_from_all_answers_and_stopping_uses
             " JOIN results r ON r.item_id = i.id WHERE i.ext_id = 'real one'",
         )
     assert rows and rows[0][:3] == ("done", "pos", "skill_posterior")
-    assert rows[0][3] >= 0.9
+    assert rows[0][3] >= 0.97
+
+
+async def _outcomes(store: Store) -> dict[str, tuple[str, str, str, float]]:
+    async with store.transaction() as tx:
+        rows = await raw(
+            tx,
+            "SELECT i.ext_id, i.status, r.label, r.method, r.confidence FROM items i"
+            " JOIN results r ON r.item_id = i.id WHERE i.gold IS NULL",
+        )
+    return {r[0]: (r[1], r[2], r[3], float(r[4])) for r in rows}
+
+
+async def test_closing_a_batch_recomputes_its_results_by_dawid_skene_and_keeps_qa_decisions(
+    recorder: Recorder, store: Store, clock: Clock
+) -> None:
+    """Alice is right on every gold question, Eve wrong on every one. They split on two
+    items, which are disputed at the overlap limit (the skill model was never estimated, so
+    both are at the prior); QA decides one of them. Closing the batch sides with Alice on the
+    other, with a confidence, and leaves QA's decision."""
+    code = await _project(store, 2, 2, gold_rate=1.0, extra=SKILL + "\nmin_gold_accuracy = 0.0")
+    gold = ["pos", "neg", "neu", "pos", "neg"]
+    await import_batch(
+        store, "t", "g.jsonl", b"".join(lines([f"gold {i}"], g) for i, g in enumerate(gold)), True
+    )
+    await import_batch(store, "t", "b.jsonl", lines(["first", "second"]), True)
+    wrong = {"pos": "neg", "neg": "neu", "neu": "pos"}
+    for name in ("alice", "eve"):
+        person = recorder.person(name)
+        await person.command("start", code)
+        for _ in range(len(gold)):
+            i = int(re.findall(r"gold (\d)", card(person))[0])
+            await person.tap(gold[i] if name == "alice" else wrong[gold[i]])
+        for _ in range(2):
+            await person.tap("pos" if name == "alice" else "neg")
+    before = await _outcomes(store)
+    assert {k: v[0] for k, v in before.items()} == {"first": "disputed", "second": "disputed"}
+    async with store.transaction() as tx:
+        project = await tx.project_by_name("t")
+        assert project is not None
+        (second,) = await raw(tx, "SELECT id FROM items WHERE ext_id = 'second'")
+        await tx.set_item_outcome(
+            second[0],
+            ItemStatus.DONE,
+            Result(item_id=second[0], label="neu", confidence=1.0, method="qa"),
+            clock(),
+        )
+        batch = next(b for b in await tx.batches(project.id) if b.name == "b")
+        await move_batch(tx, project, batch, MOVES["close"], None, clock())
+    after = await _outcomes(store)
+    assert after["second"] == ("done", "neu", "qa", 1.0)
+    status, label, method, confidence = after["first"]
+    assert (status, label, method) == ("disputed", "pos", "dawid_skene")
+    assert 0.5 < confidence < 1.0

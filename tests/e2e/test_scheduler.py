@@ -200,6 +200,7 @@ async def test_the_digest_reaches_the_managers_once_a_day_at_their_local_time(
         "leases": 1,
         "waiting": 0,
         "stranded": 0,
+        "skills": 0,
         "deadlines": 0,
         "reminders": 0,
         "digests": 0,

@@ -2,11 +2,14 @@
 
 Hypothesis drives a small crowd through the real core (console people): members join, ask for
 work, answer, skip, report, take up a wake, let leases expire, get suspended and reinstated,
-with gold questions and dynamic overlap on. After every step, no item that wants an answer is
-left while an eligible member waits untold: the member then holds a lease or was woken (a wake
-promises one of the item's free slots for a few minutes, `storage.contract.PROMISE_S`; a slot
-counts as promised only to someone active who can still take that item). At the
-end, fresh annotators finish the work: every real item reaches its target or is disputed (or
+with gold questions and dynamic overlap on, in arrival order and with skill routing (whose
+skill model the scheduler's ticks refresh). After every step, nobody holds two assignments on
+one item, no item has more leases and answers than its overlap limit, and no item that wants an
+answer is left while an eligible member waits untold: the member then holds a lease or was
+woken (a wake promises one of the item's free slots for a few minutes,
+`storage.contract.PROMISE_S`; a slot counts as promised only to someone active who can still
+take that item). At the end, fresh annotators finish the work: every real item reaches its
+target or is disputed (or
 waits for QA after a report).
 
 The rules read the database directly for the invariant, so it does not trust the counters the
@@ -80,8 +83,19 @@ def labels_on_screen(person: Person) -> list[str]:
     return [b.label for b in message.screen.buttons()] if message else []
 
 
+TWICE_OR_BEYOND = """
+SELECT 'twice', a.item_id, a.member_id FROM assignments a WHERE a.project_id = {p}
+GROUP BY a.item_id, a.member_id HAVING COUNT(*) > 1
+UNION ALL
+SELECT 'beyond', i.id, NULL FROM items i WHERE i.project_id = {p} AND i.gold IS NULL
+  AND (SELECT COUNT(*) FROM assignments a WHERE a.item_id = i.id AND a.status = 'leased')
+    + (SELECT COUNT(*) FROM answers x WHERE x.item_id = i.id AND x.excluded IS NULL) > {most}
+"""
+
+
 class Waiting(RuleBasedStateMachine):
     engine = "sqlite"
+    routing = "arrival"
 
     def __init__(self) -> None:
         super().__init__()
@@ -105,7 +119,7 @@ class Waiting(RuleBasedStateMachine):
             folder = self.stack.enter_context(tempfile.TemporaryDirectory())
             url = f"sqlite:///{Path(folder) / 'w.db'}"
         self.store: Store = await self.stack.enter_async_context(open_store(url))
-        extra = "confidence = 0.9"
+        extra = f'confidence = 0.9\nrouting = "{self.routing}"\nexploration = 0.1'
         toml = PROJECT_TOML.format(name="t", overlap=2, max_overlap=3, gold_rate=0.2, extra=extra)
         await save_project(self.store, parse_project("t.toml", toml), update=False)
         await import_batch(self.store, "t", "b1.jsonl", batch_lines(ITEMS, gold_every=4), True)
@@ -219,6 +233,20 @@ class Waiting(RuleBasedStateMachine):
         untold = self.run(self._untold())
         assert untold == [], f"(item, member) short while the member waits untold: {untold}"
 
+    @invariant()
+    def nobody_gets_an_item_twice_nor_an_item_beyond_its_overlap(self) -> None:
+        if not hasattr(self, "store"):
+            return
+        broken = self.run(self._broken())
+        assert broken == [], f"assigned twice to one person, or beyond max_overlap: {broken}"
+
+    async def _broken(self) -> list[tuple[Any, ...]]:
+        async with self.store.transaction() as tx:
+            project = await tx.project_by_name("t")
+            assert project is not None
+            most = project.spec.quality.max_overlap
+            return await raw(tx, TWICE_OR_BEYOND.format(p=project.id, most=most))
+
     async def _untold(self) -> list[tuple[Any, ...]]:
         async with self.store.transaction() as tx:
             project = await tx.project_by_name("t")
@@ -268,12 +296,39 @@ class WaitingOnPostgres(Waiting):
     engine = "postgres"
 
 
+class RoutedOnSqlite(Waiting):
+    engine = "sqlite"
+    routing = "skill"
+
+
+class RoutedOnPostgres(Waiting):
+    engine = "postgres"
+    routing = "skill"
+
+
 def test_nobody_waits_untold_on_sqlite() -> None:
     WaitingOnSqlite.TestCase.settings = SETTINGS
     WaitingOnSqlite.TestCase().runTest()
 
 
 def test_nobody_waits_untold_on_postgres() -> None:
+    _postgres_reachable()
+    WaitingOnPostgres.TestCase.settings = SETTINGS
+    WaitingOnPostgres.TestCase().runTest()
+
+
+def test_with_skill_routing_nobody_waits_untold_and_every_item_finishes_on_sqlite() -> None:
+    RoutedOnSqlite.TestCase.settings = SETTINGS
+    RoutedOnSqlite.TestCase().runTest()
+
+
+def test_with_skill_routing_nobody_waits_untold_and_every_item_finishes_on_postgres() -> None:
+    _postgres_reachable()
+    RoutedOnPostgres.TestCase.settings = SETTINGS
+    RoutedOnPostgres.TestCase().runTest()
+
+
+def _postgres_reachable() -> None:
     async def reachable() -> None:
         (await connect()).terminate()
 
@@ -284,5 +339,3 @@ def test_nobody_waits_untold_on_postgres() -> None:
         raise
     finally:
         loop.close()
-    WaitingOnPostgres.TestCase.settings = SETTINGS
-    WaitingOnPostgres.TestCase().runTest()

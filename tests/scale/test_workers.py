@@ -31,9 +31,11 @@ async def pg_url() -> AsyncIterator[str]:
         yield url
 
 
-async def prepare(url: str, items: int, overlap: int = 3) -> str:
+async def prepare(url: str, items: int, overlap: int = 3, routing: str = "arrival") -> str:
     async with open_store(url) as store:
-        spec = parse_project("bench.toml", PROJECT.format(overlap=overlap, gold_rate=0.0))
+        spec = parse_project(
+            "bench.toml", PROJECT.format(overlap=overlap, gold_rate=0.0, routing=routing)
+        )
         await save_project(store, spec, update=False)
         await import_batch(store, "bench", "b.jsonl", batch(items, 0), True)
         return (await make_invite(store, "bench", Role.ANNOTATOR, None, None)).code
@@ -52,8 +54,11 @@ async def stored(store: Store) -> tuple[dict[str, list[str]], int]:
     return who, leases
 
 
-async def test_four_workers_keep_every_item_at_exactly_its_overlap(pg_url: str) -> None:
-    code = await prepare(pg_url, items=300)
+@pytest.mark.parametrize("routing", ["arrival", "skill"])
+async def test_four_workers_keep_every_item_at_exactly_its_overlap(
+    pg_url: str, routing: str
+) -> None:
+    code = await prepare(pg_url, items=300, routing=routing)
     reports, _ = await run_workers(pg_url, code, workers=4, annotators=100, seed=3)
     assert sum(r["answers"] for r in reports) == 900
     async with open_store(pg_url) as store:
