@@ -46,7 +46,7 @@ from storage.rows import (
     GoldCount,
     MemberRow,
     MemberStats,
-    RouteCandidate,
+    RouteView,
     StoredSkills,
 )
 
@@ -380,10 +380,10 @@ class Tx(ServiceTx):
     @abstractmethod
     async def route_candidates(
         self, project_id: int, member_id: int, nearest: int, freshest: int
-    ) -> list[RouteCandidate]:
+    ) -> RouteView:
         """Open items the member may take (as `assign` would lease them): the `nearest` with
-        most answers and `freshest` of those with none, each once, with their counted
-        answers."""
+        most answers and `freshest` of those with none, each once, with their counted answers;
+        and the stored skill model with the rows of the member and of those answerers."""
 
     @abstractmethod
     async def lease_item(

@@ -5,6 +5,8 @@ The entities they hold live in `domain`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pydantic import BaseModel
 
 from domain.entities import Batch, Item, Member, Result
@@ -120,12 +122,24 @@ class StoredSkills(BaseModel):
     gold_answers: dict[int, int] = {}
 
 
-class RouteCandidate(BaseModel):
+@dataclass(slots=True)
+class RouteCandidate:
     """An open item someone may take, for routing: its answer count, load and target, and its
-    counted answers as (member id, value)."""
+    counted answers as (member id, value). (A dataclass, not a model: routing reads a dozen on
+    every pick.)"""
 
     item_id: int
     n_answers: int
     n_load: int
     n_target: int
-    answers: list[tuple[int, str]] = []
+    answers: list[tuple[int, str]]
+
+
+@dataclass(slots=True)
+class RouteView:
+    """What routing reads for one pick: the candidates, and the project's stored skill model
+    with the rows of the person asking and of everyone who answered a candidate (None when
+    the model was never estimated)."""
+
+    candidates: list[RouteCandidate]
+    skills: StoredSkills | None

@@ -49,12 +49,16 @@ def skill_labels(project: Project) -> list[str] | None:
 
 async def load_skills(tx: Tx, project: Project, member_ids: Sequence[int]) -> SkillModel | None:
     """The project's skill model with these members' rows (everyone else at the prior), or
-    None when it does not route by skill. A stored model over other classes (the labels
-    changed) counts as none yet."""
+    None when it does not route by skill."""
     labels = skill_labels(project)
     if labels is None:
         return None
-    stored = await tx.skill_model(project.id, member_ids)
+    return skill_model(labels, await tx.skill_model(project.id, member_ids))
+
+
+def skill_model(labels: list[str], stored: StoredSkills | None) -> SkillModel:
+    """The model of the stored rows over `labels`; a stored model over other classes (the
+    labels changed since) counts as none yet."""
     if stored is None or stored.labels != labels:
         return SkillModel.empty(labels)
     return SkillModel(

@@ -17,7 +17,7 @@ overlap limits, the same locks, and work for whoever asks while any is open to t
 from __future__ import annotations
 
 from bot.context import Ctx
-from bot.judging.skills import load_skills, skill_labels
+from bot.judging.skills import skill_labels, skill_model
 from bot.quality.overlap import OverlapPolicy
 from bot.quality.routing import Candidate, Person, RoutingSettings, offer_order
 from domain.entities import Assignment, Member, Project
@@ -34,15 +34,15 @@ async def routed_lease(
     """A lease chosen by skill, or None when routing is off, skipped this time (exploration)
     or found nothing it could lease (see the module docstring)."""
     q = project.spec.quality
-    if skill_labels(project) is None or (q.exploration > 0 and ctx.rng.random() < q.exploration):
+    labels = skill_labels(project)
+    if labels is None or (q.exploration > 0 and ctx.rng.random() < q.exploration):
         return None
     tx = ctx.tx
-    found = await tx.route_candidates(project.id, member.id, NEAREST, FRESHEST)
+    view = await tx.route_candidates(project.id, member.id, NEAREST, FRESHEST)
+    found = view.candidates
     if not found:
         return None
-    model = await load_skills(tx, project, [member.id, *(m for c in found for m, _ in c.answers)])
-    if model is None:
-        return None
+    model = skill_model(labels, view.skills)
     settings = RoutingSettings(exploration=q.exploration)
     gold_answers = model.gold_answers.get(member.id, 0)
     if q.gold_rate > 0 and gold_answers < settings.known_after:

@@ -7,7 +7,7 @@ import json
 from collections.abc import Sequence
 
 from domain.entities import Assignment
-from storage.rows import RouteCandidate, StoredSkills
+from storage.rows import RouteCandidate, RouteView, StoredSkills
 from storage.sql.base import SqlBase
 
 _MAY_TAKE = """i.project_id = ?1 AND i.status = 'open' AND i.gold IS NULL
@@ -16,8 +16,12 @@ _MAY_TAKE = """i.project_id = ?1 AND i.status = 'open' AND i.gold IS NULL
   AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = i.id AND a.member_id = ?2)"""
 
 _CANDIDATES = f"""
-SELECT c.id, c.n_answers, c.n_load, c.n_target, an.member_id, an.value
+SELECT c.id, c.n_answers, c.n_load, c.n_target, an.member_id, an.value, s.counts, s.gold_answers,
+  m.labels, m.class_prior, m.answers, m.last_answer, m.refreshed_at, me.counts, me.gold_answers
 FROM items c LEFT JOIN answers an ON an.item_id = c.id AND an.excluded IS NULL
+LEFT JOIN skill_models m ON m.project_id = ?1
+LEFT JOIN skills s ON s.project_id = ?1 AND s.member_id = an.member_id
+LEFT JOIN skills me ON me.project_id = ?1 AND me.member_id = ?2
 WHERE c.id IN (
   SELECT id FROM (SELECT i.id FROM items i WHERE {_MAY_TAKE}
                   ORDER BY i.n_answers DESC, i.id LIMIT ?3) AS near
@@ -44,19 +48,33 @@ RETURNING id
 class SkillOps(SqlBase):
     async def route_candidates(
         self, project_id: int, member_id: int, nearest: int, freshest: int
-    ) -> list[RouteCandidate]:
+    ) -> RouteView:
         rows = await self._all(_CANDIDATES, (project_id, member_id, nearest, freshest))
         out: dict[int, RouteCandidate] = {}
+        skills: StoredSkills | None = None
         for r in rows:
             item_id = int(r[0])
             cand = out.get(item_id)
             if cand is None:
-                cand = out[item_id] = RouteCandidate(
-                    item_id=item_id, n_answers=r[1], n_load=r[2], n_target=r[3]
+                cand = out[item_id] = RouteCandidate(item_id, r[1], r[2], r[3], [])
+            if skills is None and r[8] is not None:
+                skills = StoredSkills(
+                    labels=json.loads(r[8]),
+                    class_prior=json.loads(r[9]),
+                    answers=r[10],
+                    last_answer=r[11],
+                    refreshed_at=r[12],
                 )
+                if r[13] is not None:
+                    skills.counts[member_id] = json.loads(r[13])
+                    skills.gold_answers[member_id] = int(r[14])
             if r[4] is not None:
-                cand.answers.append((int(r[4]), str(r[5])))
-        return list(out.values())
+                answerer = int(r[4])
+                cand.answers.append((answerer, str(r[5])))
+                if skills is not None and r[6] is not None and answerer not in skills.counts:
+                    skills.counts[answerer] = json.loads(r[6])
+                    skills.gold_answers[answerer] = int(r[7])
+        return RouteView(list(out.values()), skills)
 
     async def lease_item(
         self, project_id: int, member_id: int, item_id: int, now: float, lease_s: float
