@@ -25,6 +25,7 @@ annotator's confusion matrix, each item's posterior), in two views:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -171,12 +172,13 @@ def answer_value(
     n_answers = np.asarray(answers, dtype=np.float64)
     conf = np.asarray(confusion, dtype=np.float64)
     k = post.shape[1]
-    goal = _logit(np.asarray(min(policy.confidence, 1.0 - 1e-9)))
-    step = float(np.log(typical_accuracy * (k - 1) / (1.0 - typical_accuracy)))
+    confidence = min(policy.confidence, 1.0 - 1e-9)
+    goal = math.log(confidence) - math.log1p(-confidence)
+    step = math.log(typical_accuracy * (k - 1) / (1.0 - typical_accuracy))
 
     def remaining(top: FloatArray, count: FloatArray) -> FloatArray:
         missing = np.maximum(goal - _logit(top), 0.0) / step
-        return np.asarray(np.maximum(policy.min_overlap - count, missing), dtype=np.float64)
+        return np.maximum(policy.min_overlap - count, missing)
 
     now = remaining(post.max(axis=1), n_answers)
     stack = conf[None] if conf.ndim == 2 else conf
@@ -239,11 +241,11 @@ def offer_order(
     keys = [
         (
             0 if c.gold == gold_first else 1,
-            -round(float(v), 9),
+            -v,
             c.answers if fresh_first else -c.answers,
             c.item,
         )
-        for c, v in zip(pool, advantage, strict=True)
+        for c, v in zip(pool, np.round(advantage, 9).tolist(), strict=True)
     ]
     order = sorted(range(len(pool)), key=keys.__getitem__)
     return [pool[j].item for j in order]
@@ -251,4 +253,4 @@ def offer_order(
 
 def _logit(p: FloatArray) -> FloatArray:
     q = np.clip(p, 1e-12, 1.0 - 1e-12)
-    return np.asarray(np.log(q) - np.log1p(-q), dtype=np.float64)
+    return np.log(q / (1.0 - q))

@@ -15,7 +15,7 @@ clamped (``FINAL_MODEL``), each item's label and confidence.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -52,9 +52,6 @@ class SkillModel:
     counts: Mapping[int, FloatArray]
     gold_answers: Mapping[int, int]
     settings: OnlineSettings
-    _log_confusion: dict[int, FloatArray] = field(
-        default_factory=dict, init=False, repr=False, compare=False
-    )
 
     @classmethod
     def empty(cls, labels: Sequence[str]) -> SkillModel:
@@ -64,10 +61,7 @@ class SkillModel:
 
     def confusion(self, member_id: int) -> FloatArray:
         """The member's posterior-mean confusion matrix ``[true, answered]``."""
-        k = len(self.labels)
-        c = self.counts.get(member_id, np.zeros((k, k))) + self.settings.off_prior
-        c[np.arange(k), np.arange(k)] += self.settings.diag_prior - self.settings.off_prior
-        return np.asarray(c / c.sum(axis=1, keepdims=True), dtype=np.float64)
+        return np.asarray(self.confusions([member_id])[0], dtype=np.float64)
 
     def raw_counts(self, member_id: int) -> FloatArray:
         """The member's expected answer counts without the prior (zeros if unseen)."""
@@ -80,23 +74,34 @@ class SkillModel:
         return np.asarray(self.posteriors([answers])[0], dtype=np.float64)
 
     def posteriors(self, items: Sequence[Sequence[tuple[int, str]]]) -> FloatArray:
-        """:meth:`posterior` of several items at once, ``[n, K]``."""
-        log = np.tile(np.log(self.class_prior), (len(items), 1))
-        index = {label: k for k, label in enumerate(self.labels)}
+        """:meth:`posterior` of several items at once, ``[n, K]`` (one pass over the
+        members involved)."""
+        index = {label: j for j, label in enumerate(self.labels)}
+        rows: list[int] = []
+        members: list[int] = []
+        labels: list[int] = []
         for row, answers in enumerate(items):
             for member_id, value in answers:
-                k = index.get(value)
-                if k is not None:
-                    log[row] += self._log_column(member_id)[k]
+                j = index.get(value)
+                if j is not None:
+                    rows.append(row)
+                    members.append(member_id)
+                    labels.append(j)
+        log = np.tile(np.log(self.class_prior), (len(items), 1))
+        if rows:
+            ids, where = np.unique(np.asarray(members), return_inverse=True)
+            log_conf = np.log(self.confusions(ids.tolist()))  # [member, true, answered]
+            np.add.at(log, np.asarray(rows), log_conf[where, :, np.asarray(labels)])
         post = np.exp(log - log.max(axis=1, keepdims=True))
         return np.asarray(post / post.sum(axis=1, keepdims=True), dtype=np.float64)
 
-    def _log_column(self, member_id: int) -> FloatArray:
-        """``log confusion[:, k]`` of the member, as rows ``[k, true]`` (cached)."""
-        cached = self._log_confusion.get(member_id)
-        if cached is None:
-            cached = self._log_confusion[member_id] = np.log(self.confusion(member_id)).T
-        return cached
+    def confusions(self, member_ids: Sequence[int]) -> FloatArray:
+        """:meth:`confusion` of several members, ``[m, K, K]``."""
+        k = len(self.labels)
+        zero = np.zeros((k, k))
+        c = np.stack([self.counts.get(m, zero) for m in member_ids]) + self.settings.off_prior
+        c[:, np.arange(k), np.arange(k)] += self.settings.diag_prior - self.settings.off_prior
+        return np.asarray(c / c.sum(axis=2, keepdims=True), dtype=np.float64)
 
     def worker_model(self, member_ids: Sequence[int]) -> WorkerModel:
         """The stopping rule's model of these members (everyone else at the prior)."""

@@ -58,12 +58,14 @@ class SkillOps(SqlBase):
             if cand is None:
                 cand = out[item_id] = RouteCandidate(item_id, r[1], r[2], r[3], [])
             if skills is None and r[8] is not None:
-                skills = StoredSkills(
+                skills = StoredSkills.model_construct(
                     labels=json.loads(r[8]),
                     class_prior=json.loads(r[9]),
                     answers=r[10],
                     last_answer=r[11],
                     refreshed_at=r[12],
+                    counts={},
+                    gold_answers={},
                 )
                 if r[13] is not None:
                     skills.counts[member_id] = json.loads(r[13])
@@ -114,9 +116,7 @@ class SkillOps(SqlBase):
         assert row is not None
         return int(row[0]), int(row[1])
 
-    async def skill_model(
-        self, project_id: int, member_ids: Sequence[int]
-    ) -> StoredSkills | None:
+    async def skill_model(self, project_id: int, member_ids: Sequence[int]) -> StoredSkills | None:
         wanted = sorted(set(member_ids))
         model: StoredSkills | None = None
         for start in range(0, max(len(wanted), 1), 500):
