@@ -379,11 +379,12 @@ class Tx(ServiceTx):
     # skill routing (see `bot.labeling.routed`)
     @abstractmethod
     async def route_candidates(
-        self, project_id: int, member_id: int, nearest: int, freshest: int
+        self, project_id: int, member_id: int, nearest: int, freshest: int, now: float
     ) -> RouteView:
         """Open items the member may take (as `assign` would lease them): the `nearest` with
         most answers and `freshest` of those with none, each once, with their counted answers;
-        and the stored skill model with the rows of the member and of those answerers."""
+        the stored skill model with the rows of the member and of those answerers; and the
+        item a wake promised the member, while that promise holds at `now`."""
 
     @abstractmethod
     async def lease_item(

@@ -137,9 +137,11 @@ class RouteCandidate:
 
 @dataclass(slots=True)
 class RouteView:
-    """What routing reads for one pick: the candidates, and the project's stored skill model
+    """What routing reads for one pick: the candidates, the project's stored skill model
     with the rows of the person asking and of everyone who answered a candidate (None when
-    the model was never estimated)."""
+    the model was never estimated), and the item a wake promised the person, if the promise
+    still holds (`Tx.wake_waiting`)."""
 
     candidates: list[RouteCandidate]
     skills: StoredSkills | None
+    promised: int | None = None

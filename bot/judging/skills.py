@@ -71,24 +71,28 @@ def skill_model(labels: list[str], stored: StoredSkills | None) -> SkillModel:
 
 
 async def refresh_skills(store: Store, project: Project, now: float) -> int:
-    """Re-estimate the project's skill model if answers changed since the stored one; 1 if it
-    did, else 0. The answers are read in one transaction and the model written in another:
-    EM runs between them in a thread, holding no lock and not the event loop (SQLite's single
-    writer and the bot go on serving answers)."""
+    """Re-estimate the project's skill model if answers changed since the stored one (warm,
+    from the stored one: `bot.quality.skills.estimate`); 1 if it did, else 0. The answers are
+    read in one transaction and the model written in another: EM runs between them in a
+    thread, holding no lock and not the event loop (SQLite's single writer and the bot go on
+    serving answers)."""
     labels = skill_labels(project)
     if labels is None:
         return 0
     async with store.transaction() as tx:
         answers, last = await tx.skill_stamp(project.id)
-        stored = await tx.skill_model(project.id, ())
+        head = await tx.skill_model(project.id, ())
         if (
-            stored is not None
-            and stored.labels == labels
-            and (stored.answers, stored.last_answer) == (answers, last)
+            head is not None
+            and head.labels == labels
+            and (head.answers, head.last_answer) == (answers, last)
         ):
             return 0
         rows = await tx.skill_answers(project.id)
-    model = await asyncio.to_thread(estimate, labels, rows)
+        members = sorted({r[1] for r in rows})
+        stored = None if head is None else await tx.skill_model(project.id, members)
+    previous = None if stored is None or stored.labels != labels else skill_model(labels, stored)
+    model = await asyncio.to_thread(estimate, labels, rows, previous)
     async with store.transaction() as tx:
         await tx.save_skill_model(
             project.id,

@@ -6,7 +6,9 @@ is offered a bounded list of the items they may take, the `NEAREST` with most an
 model (`bot.judging.skills`): a strong annotator gets the items still uncertain, a weak or new
 one the nearly done or fresh ones, where a wrong answer costs least. Someone whose skill is
 still unknown (fewer than `known_after` gold answers) gets a gold question first when the
-project has any. With the project's ``exploration`` rate a pick ignores the estimates.
+project has any. With the project's ``exploration`` rate a pick ignores the estimates. Someone
+a wake told about work gets the item the wake promised them first (`Tx.wake_waiting` counts
+that slot as theirs for a while, so the others were not told about it).
 
 The first `TRIES` choices are leased one by one (on PostgreSQL an item another transaction
 holds is passed over); when none can be, or routing is off, the caller leases in arrival
@@ -38,7 +40,7 @@ async def routed_lease(
     if labels is None or (q.exploration > 0 and ctx.rng.random() < q.exploration):
         return None
     tx = ctx.tx
-    view = await tx.route_candidates(project.id, member.id, NEAREST, FRESHEST)
+    view = await tx.route_candidates(project.id, member.id, NEAREST, FRESHEST, ctx.now)
     found = view.candidates
     if not found:
         return None
@@ -67,6 +69,9 @@ async def routed_lease(
         OverlapPolicy(q.min_overlap, q.max_overlap, q.confidence),
         settings,
     )
+    if view.promised in order:
+        order.remove(view.promised)
+        order.insert(0, view.promised)
     return await _first_free(tx, project, member, order[:TRIES], ctx.now, lease_s)
 
 

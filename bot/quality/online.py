@@ -119,18 +119,23 @@ class OnlineDawidSkene:
         settings: OnlineSettings | None = None,
         gold_items: IntArray | None = None,
         gold_labels: IntArray | None = None,
+        start: FloatArray | None = None,
+        rounds: int | None = None,
     ) -> OnlineDawidSkene:
-        """The model of stored answers: gold clamped, then EM to convergence (a cold start)."""
+        """The model of stored answers: gold clamped, then EM to convergence from majority
+        vote (a cold start), or warm-started from the items' posteriors ``start`` (``[n_items,
+        K]``, say from the matrices of an earlier estimate) for at most ``rounds`` passes."""
         model = cls(answers.n_classes, settings, answers.n_items, answers.n_workers)
         if gold_items is not None and gold_labels is not None:
             for item, label in zip(gold_items.tolist(), gold_labels.tolist(), strict=True):
                 model.set_gold(int(item), int(label))
         model._append(answers.items, answers.workers, answers.labels)
-        model._post = np.array(majority_vote(answers).posterior, dtype=np.float64)
+        begin = majority_vote(answers).posterior if start is None else start
+        model._post = np.array(begin, dtype=np.float64)
         model._post[np.bincount(answers.items, minlength=answers.n_items) == 0] = 0.0
         model._apply_clamp()
         model._recount()
-        model.refresh(rounds=model.settings.em().max_iter, tol=1e-6)
+        model.refresh(rounds=rounds or model.settings.em().max_iter, tol=1e-6)
         return model
 
     # ---- sizes and growth -------------------------------------------------------------------

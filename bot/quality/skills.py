@@ -112,18 +112,27 @@ class SkillModel:
         return WorkerModel(confusion, self.class_prior, default, {m: i for i, m in enumerate(ids)})
 
 
+WARM_ROUNDS = 5
+"""EM passes of a re-estimate warm-started from the model before it."""
+
+
 def estimate(
     labels: Sequence[str],
     answers: Sequence[StoredAnswer],
+    previous: SkillModel | None = None,
 ) -> SkillModel:
     """The skill model of a project's counted answers (gold items clamped to their label),
-    with the prior of :func:`live_settings`."""
+    with the prior of :func:`live_settings`. From scratch, EM runs to convergence from majority
+    vote; given the `previous` model (over the same labels), it starts from the posteriors
+    that model gives the items and runs at most `WARM_ROUNDS` passes: the scheduler's refresh,
+    whose cost then stays a few passes however many answers came since."""
     classes = tuple(labels)
     settings = live_settings(len(classes))
     kept = [a for a in answers if a[2] in classes]
     if not kept:
         return SkillModel.empty(classes)
-    model, members, _ = _online(classes, kept, settings)
+    warm = previous if previous is not None and previous.labels == classes else None
+    model, members, _ = _online(classes, kept, settings, warm)
     counts = model.counts()
     gold: dict[int, int] = {}
     for _, member_id, _, gold_label in kept:
@@ -158,7 +167,10 @@ def final_results(
 
 
 def _online(
-    classes: tuple[str, ...], answers: Sequence[StoredAnswer], settings: OnlineSettings
+    classes: tuple[str, ...],
+    answers: Sequence[StoredAnswer],
+    settings: OnlineSettings,
+    warm: SkillModel | None = None,
 ) -> tuple[OnlineDawidSkene, list[int], list[int]]:
     members = sorted({a[1] for a in answers})
     items = sorted({a[0] for a in answers})
@@ -173,10 +185,18 @@ def _online(
         n_classes=len(classes),
     )
     gold = {i_index[a[0]]: classes.index(a[3]) for a in answers if a[3] in classes}
+    start = None
+    if warm is not None:
+        by_item: list[list[tuple[int, str]]] = [[] for _ in items]
+        for item_id, member_id, value, _ in answers:
+            by_item[i_index[item_id]].append((member_id, value))
+        start = warm.posteriors(by_item)
     model = OnlineDawidSkene.of(
         encoded,
         settings,
         np.asarray(list(gold), dtype=np.int64),
         np.asarray(list(gold.values()), dtype=np.int64),
+        start=start,
+        rounds=None if warm is None else WARM_ROUNDS,
     )
     return model, members, items

@@ -7,6 +7,7 @@ import json
 from collections.abc import Sequence
 
 from domain.entities import Assignment
+from storage.contract import PROMISE_S
 from storage.rows import RouteCandidate, RouteView, StoredSkills
 from storage.sql.base import SqlBase
 
@@ -17,7 +18,11 @@ _MAY_TAKE = """i.project_id = ?1 AND i.status = 'open' AND i.gold IS NULL
 
 _CANDIDATES = f"""
 SELECT c.id, c.n_answers, c.n_load, c.n_target, an.member_id, an.value, s.counts, s.gold_answers,
-  m.labels, m.class_prior, m.answers, m.last_answer, m.refreshed_at, me.counts, me.gold_answers
+  m.labels, m.class_prior, m.answers, m.last_answer, m.refreshed_at, me.counts, me.gold_answers,
+  (SELECT r.woken_item FROM roles r WHERE r.project_id = ?1 AND r.member_id = ?2
+   AND r.role = 'annotator' AND r.woken_at >= ?5
+   AND NOT EXISTS (SELECT 1 FROM assignments wa WHERE wa.project_id = ?1
+                   AND wa.member_id = ?2 AND wa.shown_at >= r.woken_at)) AS promised
 FROM items c LEFT JOIN answers an ON an.item_id = c.id AND an.excluded IS NULL
 LEFT JOIN skill_models m ON m.project_id = ?1
 LEFT JOIN skills s ON s.project_id = ?1 AND s.member_id = an.member_id
@@ -47,9 +52,11 @@ RETURNING id
 
 class SkillOps(SqlBase):
     async def route_candidates(
-        self, project_id: int, member_id: int, nearest: int, freshest: int
+        self, project_id: int, member_id: int, nearest: int, freshest: int, now: float
     ) -> RouteView:
-        rows = await self._all(_CANDIDATES, (project_id, member_id, nearest, freshest))
+        rows = await self._all(
+            _CANDIDATES, (project_id, member_id, nearest, freshest, now - PROMISE_S)
+        )
         out: dict[int, RouteCandidate] = {}
         skills: StoredSkills | None = None
         for r in rows:
@@ -76,7 +83,8 @@ class SkillOps(SqlBase):
                 if skills is not None and r[6] is not None and answerer not in skills.counts:
                     skills.counts[answerer] = json.loads(r[6])
                     skills.gold_answers[answerer] = int(r[7])
-        return RouteView(list(out.values()), skills)
+        promised = None if not rows or rows[0][15] is None else int(rows[0][15])
+        return RouteView(list(out.values()), skills, promised)
 
     async def lease_item(
         self, project_id: int, member_id: int, item_id: int, now: float, lease_s: float

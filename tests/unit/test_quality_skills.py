@@ -73,3 +73,17 @@ def test_final_results_side_with_skill_and_leave_gold_out() -> None:
     assert all(0.0 < conf <= 1.0 for _, conf in finals.values())
     assert len(finals) == 270
     assert np.mean(right) > np.mean(majority), "weighting by skill beats the plain vote"
+
+
+def test_a_warm_re_estimate_from_the_model_before_agrees_with_one_from_scratch() -> None:
+    """The scheduler re-estimates from the stored model with a few EM passes: after a fifth
+    more answers, each member's matrix is where a cold start to convergence puts it."""
+    rows, accuracy, _ = _crowd(2)
+    earlier = estimate(LABELS, rows[: len(rows) * 4 // 5])
+    warm = estimate(LABELS, rows, earlier)
+    cold = estimate(LABELS, rows)
+    for member in accuracy:
+        assert np.abs(warm.confusion(member) - cold.confusion(member)).max() < 0.02, member
+    assert np.abs(warm.class_prior - cold.class_prior).max() < 0.01
+    other = SkillModel.empty(("a", "b"))
+    assert np.allclose(estimate(LABELS, rows, other).confusion(1000), cold.confusion(1000))
