@@ -4,7 +4,9 @@ and stopping, and the final aggregation."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from bot.managing.projectfile import ProjectFileError, parse_project
 from bot.quality.skills import NEWCOMER_ACCURACY, SkillModel, estimate, final_results
 
 LABELS = ("pos", "neg", "neu")
@@ -87,3 +89,18 @@ def test_a_warm_re_estimate_from_the_model_before_agrees_with_one_from_scratch()
     assert np.abs(warm.class_prior - cold.class_prior).max() < 0.01
     other = SkillModel.empty(("a", "b"))
     assert np.allclose(estimate(LABELS, rows, other).confusion(1000), cold.confusion(1000))
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('routing = "fast"', r"line 6: quality.routing: must be one of 'skill' or 'arrival'"),
+        ("exploration = 2", r"line 6: quality.exploration: must be at most 1.0, not 2"),
+    ],
+)
+def test_a_bad_routing_setting_names_its_line_and_field(line: str, message: str) -> None:
+    head = 'name = "p"\ntitle = "P"\ntask = "binary"\nlabels = ["yes", "no"]\n[quality]\n'
+    with pytest.raises(ProjectFileError, match=message):
+        parse_project("p.toml", head + line + "\n")
+    spec = parse_project("p.toml", head).spec
+    assert (spec.quality.routing, spec.quality.exploration) == ("arrival", 0.05)
