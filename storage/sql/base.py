@@ -160,6 +160,28 @@ def parse_spec(raw: str) -> ProjectSpec:
     return ProjectSpec.model_validate_json(raw)
 
 
+def new_lease(
+    assignment_id: int,
+    project_id: int,
+    item_id: int,
+    member_id: int,
+    gold: bool,
+    now: float,
+    lease_s: float,
+) -> Assignment:
+    """The assignment a lease just inserted."""
+    return Assignment(
+        id=assignment_id,
+        project_id=project_id,
+        item_id=item_id,
+        member_id=member_id,
+        status="leased",
+        is_gold=gold,
+        shown_at=now,
+        expires_at=now + lease_s,
+    )
+
+
 def assignment_from(row: Row) -> Assignment:
     return Assignment(
         id=row["id"],

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from domain.entities import Assignment
 from storage.contract import PROMISE_S
 from storage.rows import RouteCandidate, RouteView, StoredSkills
-from storage.sql.base import SqlBase
+from storage.sql.base import SqlBase, new_lease
 
 _MAY_TAKE = """i.project_id = ?1 AND i.status = 'open' AND i.gold IS NULL
   AND i.n_load < i.n_target
@@ -95,16 +95,7 @@ class SkillOps(SqlBase):
         row = await self._one(sql, (project_id, member_id, item_id, now, now + lease_s))
         if row is None:
             return None
-        return Assignment(
-            id=int(row[0]),
-            project_id=project_id,
-            item_id=item_id,
-            member_id=member_id,
-            status="leased",
-            is_gold=False,
-            shown_at=now,
-            expires_at=now + lease_s,
-        )
+        return new_lease(int(row[0]), project_id, item_id, member_id, False, now, lease_s)
 
     async def skill_answers(self, project_id: int) -> list[tuple[int, int, str, str | None]]:
         rows = await self._all(

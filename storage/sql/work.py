@@ -14,6 +14,7 @@ from storage.sql.base import (
     SqlBase,
     assignment_from,
     item_from,
+    new_lease,
     parse_spec,
 )
 
@@ -248,17 +249,7 @@ class WorkOps(SqlBase):
             if await self.open_assignment(project_id, member_id) is not None:
                 raise Conflict("the member already holds an unanswered lease here")
             return None
-        assignment_id, item_id = int(row[0]), int(row[1])
-        return Assignment(
-            id=assignment_id,
-            project_id=project_id,
-            item_id=item_id,
-            member_id=member_id,
-            status="leased",
-            is_gold=gold,
-            shown_at=now,
-            expires_at=now + lease_s,
-        )
+        return new_lease(int(row[0]), project_id, int(row[1]), member_id, gold, now, lease_s)
 
     async def assignment(self, assignment_id: int) -> Assignment | None:
         row = await self._one(
