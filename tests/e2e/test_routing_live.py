@@ -246,3 +246,40 @@ async def test_closing_a_batch_recomputes_its_results_by_dawid_skene_and_keeps_q
     status, label, method, confidence = after["first"]
     assert (status, label, method) == ("disputed", "pos", "dawid_skene")
     assert 0.5 < confidence < 1.0
+
+
+async def test_a_woken_person_gets_the_item_their_wake_promised_not_routings_choice(
+    recorder: Recorder, store: Store, clock: Clock
+) -> None:
+    """Dave (weak) waits; a fresh batch goes live and the wake promises him the last slot of
+    "split me" (the others were not told about that slot). Routing alone would give him the
+    fresh item; he gets the promised one."""
+    code = await _project(store, 3, 5, extra='routing = "skill"\nexploration = 0.0')
+    await import_batch(store, "t", "b1.jsonl", lines(["split me"]), True)
+    alice, bob, dave = (recorder.person(n) for n in ("alice", "bob", "dave"))
+    await alice.command("start", code)
+    await alice.tap("pos")
+    await bob.command("start", code)
+    await bob.tap("neg")
+    await _set_batches(store, BatchStatus.PAUSED)
+    await dave.command("start", code)
+    assert "No tasks" in card(dave)
+    await import_batch(store, "t", "b2.jsonl", lines(["fresh one"]), False)
+    ids = await _members(store)
+    strong, weak = _matrix(60.0, 1.0), _matrix(8.0, 6.0)
+    await _save_skills(store, {ids["alice"]: strong, ids["bob"]: strong, ids["dave"]: weak}, 9)
+    async with store.transaction() as tx:
+        project = await tx.project_by_name("t")
+        assert project is not None
+        b1, b2 = sorted(await tx.batches(project.id), key=lambda b: b.name)
+        await tx.set_batch_status(b1.id, BatchStatus.PUBLISHED)
+        await move_batch(tx, project, b2, MOVES["publish"], None, clock())
+        rows = await raw(
+            tx,
+            "SELECT i.ext_id FROM roles r JOIN items i ON i.id = r.woken_item"
+            " WHERE r.member_id = ?",
+            ids["dave"],
+        )
+    assert [r[0] for r in rows] == ["split me"]
+    await dave.command("next")
+    assert "split me" in card(dave)
