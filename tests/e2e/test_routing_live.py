@@ -88,6 +88,19 @@ async def _save_skills(store: Store, skills: dict[int, list[list[float]]], gold:
         )
 
 
+async def _split_and_paused(recorder: Recorder, store: Store, routing: str) -> str:
+    """Project "t" (3 to 5 answers) whose one item, "split me", Alice and Bob split on; its
+    batch then paused. Returns the invite code."""
+    code = await _project(store, 3, 5, extra=f'routing = "{routing}"\nexploration = 0.0')
+    await import_batch(store, "t", "b1.jsonl", lines(["split me"]), True)
+    for name, label in (("alice", "pos"), ("bob", "neg")):
+        person = recorder.person(name)
+        await person.command("start", code)
+        await person.tap(label)
+    await _set_batches(store, BatchStatus.PAUSED)
+    return code
+
+
 @pytest.mark.parametrize("routing", ["skill", "arrival"])
 async def test_the_item_strong_annotators_split_on_goes_to_a_strong_one_not_a_weak_one(
     recorder: Recorder, store: Store, routing: str
@@ -95,14 +108,8 @@ async def test_the_item_strong_annotators_split_on_goes_to_a_strong_one_not_a_we
     """Alice and Bob (both strong) split on "split me"; a fresh item comes in. With skill
     routing, Dave (near chance) gets the fresh item and Carol (strong) the split one; in
     arrival order Dave, asking first, gets the split one (most answers first)."""
-    code = await _project(store, 3, 5, extra=f'routing = "{routing}"\nexploration = 0.0')
-    await import_batch(store, "t", "b1.jsonl", lines(["split me"]), True)
-    alice, bob, carol, dave = (recorder.person(n) for n in ("alice", "bob", "carol", "dave"))
-    await alice.command("start", code)
-    await alice.tap("pos")
-    await bob.command("start", code)
-    await bob.tap("neg")
-    await _set_batches(store, BatchStatus.PAUSED)
+    code = await _split_and_paused(recorder, store, routing)
+    carol, dave = recorder.person("carol"), recorder.person("dave")
     await carol.command("start", code)
     await dave.command("start", code)
     assert "split me" not in card(carol) + card(dave)
@@ -254,14 +261,8 @@ async def test_a_woken_person_gets_the_item_their_wake_promised_not_routings_cho
     """Dave (weak) waits; a fresh batch goes live and the wake promises him the last slot of
     "split me" (the others were not told about that slot). Routing alone would give him the
     fresh item; he gets the promised one."""
-    code = await _project(store, 3, 5, extra='routing = "skill"\nexploration = 0.0')
-    await import_batch(store, "t", "b1.jsonl", lines(["split me"]), True)
-    alice, bob, dave = (recorder.person(n) for n in ("alice", "bob", "dave"))
-    await alice.command("start", code)
-    await alice.tap("pos")
-    await bob.command("start", code)
-    await bob.tap("neg")
-    await _set_batches(store, BatchStatus.PAUSED)
+    code = await _split_and_paused(recorder, store, "skill")
+    dave = recorder.person("dave")
     await dave.command("start", code)
     assert "No tasks" in card(dave)
     await import_batch(store, "t", "b2.jsonl", lines(["fresh one"]), False)
