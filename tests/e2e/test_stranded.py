@@ -64,6 +64,17 @@ async def _set_batch(store: Store, status: BatchStatus) -> None:
         await tx.set_batch_status(batch.id, status)
 
 
+async def _split_by_two_of_three(recorder: Recorder, make_project: MakeProject) -> None:
+    """One item (2 to 3 answers); Alice, Bob and Carol join, Alice answers pos and Bob neg, so
+    it wants Carol's answer."""
+    code = await make_project(items=1, overlap=2, max_overlap=3)
+    alice, bob, carol = (recorder.person(n) for n in ("alice", "bob", "carol"))
+    for person in (alice, bob, carol):
+        await person.command("start", code)
+    await alice.tap("pos")
+    await bob.tap("neg")
+
+
 async def test_an_item_that_wants_more_people_than_have_joined_waits_for_them(
     recorder: Recorder, make_project: MakeProject, store: Store, clock: Clock
 ) -> None:
@@ -196,12 +207,8 @@ async def test_an_item_people_passed_on_waits_for_others_to_join(
 ) -> None:
     """Three joined and carol skipped: only two could answer, fewer than the three the item
     now wants, so it waits for someone new instead of going to QA."""
-    code = await make_project(items=1, overlap=2, max_overlap=3)
-    alice, bob, carol = (recorder.person(n) for n in ("alice", "bob", "carol"))
-    for person in (alice, bob, carol):
-        await person.command("start", code)
-    await alice.tap("pos")
-    await bob.tap("neg")
+    await _split_by_two_of_three(recorder, make_project)
+    carol = recorder.person("carol")
     await recorder.deliver()
     await carol.tap("Next task")
     await carol.tap("Skip")
@@ -212,12 +219,8 @@ async def test_an_item_people_passed_on_waits_for_others_to_join(
 async def test_suspending_the_only_one_left_disputes_and_reinstating_them_reopens(
     recorder: Recorder, make_project: MakeProject, store: Store, clock: Clock
 ) -> None:
-    code = await make_project(items=1, overlap=2, max_overlap=3)
-    alice, bob, carol = (recorder.person(n) for n in ("alice", "bob", "carol"))
-    for person in (alice, bob, carol):
-        await person.command("start", code)
-    await alice.tap("pos")
-    await bob.tap("neg")
+    await _split_by_two_of_three(recorder, make_project)
+    carol = recorder.person("carol")
     await _member_op(store, clock, "carol", suspend_member)
     assert (await _item(store))[0] == ItemStatus.DISPUTED
     await _member_op(store, clock, "carol", reinstate_member)
@@ -232,12 +235,7 @@ async def test_suspending_the_only_one_left_disputes_and_reinstating_them_reopen
 async def test_removing_the_only_one_left_disputes_the_item(
     recorder: Recorder, make_project: MakeProject, store: Store, clock: Clock
 ) -> None:
-    code = await make_project(items=1, overlap=2, max_overlap=3)
-    alice, bob, carol = (recorder.person(n) for n in ("alice", "bob", "carol"))
-    for person in (alice, bob, carol):
-        await person.command("start", code)
-    await alice.tap("pos")
-    await bob.tap("neg")
+    await _split_by_two_of_three(recorder, make_project)
     await _member_op(store, clock, "carol", remove_member)
     assert (await _item(store))[0] == ItemStatus.DISPUTED
 
@@ -248,12 +246,7 @@ async def test_the_scheduler_disputes_what_no_event_could(
     """While the batch is paused its items are nobody's to answer or judge; carol is
     suspended then, and once the batch is back only the scheduler's tick sees the item has
     nobody left."""
-    code = await make_project(items=1, overlap=2, max_overlap=3)
-    alice, bob, carol = (recorder.person(n) for n in ("alice", "bob", "carol"))
-    for person in (alice, bob, carol):
-        await person.command("start", code)
-    await alice.tap("pos")
-    await bob.tap("neg")
+    await _split_by_two_of_three(recorder, make_project)
     await _set_batch(store, BatchStatus.PAUSED)
     await _member_op(store, clock, "carol", suspend_member)
     await _set_batch(store, BatchStatus.PUBLISHED)
@@ -376,12 +369,7 @@ async def test_an_item_whose_answers_all_left_goes_to_qa_without_a_leaning(
 async def test_resuming_a_batch_disputes_what_became_stranded_while_it_was_paused(
     recorder: Recorder, make_project: MakeProject, store: Store, clock: Clock
 ) -> None:
-    code = await make_project(items=1, overlap=2, max_overlap=3)
-    alice, bob, carol = (recorder.person(n) for n in ("alice", "bob", "carol"))
-    for person in (alice, bob, carol):
-        await person.command("start", code)
-    await alice.tap("pos")
-    await bob.tap("neg")
+    await _split_by_two_of_three(recorder, make_project)
     await _set_batch(store, BatchStatus.PAUSED)
     await _member_op(store, clock, "carol", suspend_member)
     async with store.transaction() as tx:
