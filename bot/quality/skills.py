@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.quality.encoding import Answers, FloatArray
+from bot.quality.dawid_skene import dawid_skene_gold
+from bot.quality.encoding import Answers, FloatArray, IntArray
 from bot.quality.online import FINAL_MODEL, OnlineDawidSkene, OnlineSettings
 from bot.quality.overlap import WorkerModel
 
@@ -132,7 +133,7 @@ def estimate(
     if not kept:
         return SkillModel.empty(classes)
     warm = previous if previous is not None and previous.labels == classes else None
-    model, members, _ = _online(classes, kept, settings, warm)
+    model, members = _online(classes, kept, settings, warm)
     counts = model.counts()
     gold: dict[int, int] = {}
     for _, member_id, _, gold_label in kept:
@@ -150,20 +151,56 @@ def estimate(
 def final_results(
     labels: Sequence[str], answers: Sequence[StoredAnswer], seed: int = 0
 ) -> dict[int, tuple[str, float]]:
-    """Each answered item's final (label, confidence) by Dawid-Skene over all the answers,
-    gold clamped; gold items are left out."""
+    """Each answered item's final (label, confidence) by gold-anchored Dawid-Skene over all
+    the answers (the ``ds_gold`` method, `FINAL_MODEL`'s smoothing); gold items are left out."""
     classes = tuple(labels)
     kept = [a for a in answers if a[2] in classes]
     if not kept:
         return {}
-    model, _, items = _online(classes, kept, OnlineSettings())
-    result = model.final(FINAL_MODEL, seed)
-    gold_items = {a[0] for a in kept if a[3] in classes}
+    coded = _Coded.of(classes, kept)
+    result = dawid_skene_gold(
+        coded.answers, coded.gold_items, coded.gold_labels, FINAL_MODEL.diag_prior, seed=seed
+    )
+    gold = set(coded.gold_items.tolist())
     return {
         item_id: (classes[int(result.labels[j])], float(result.confidence[j]))
-        for j, item_id in enumerate(items)
-        if item_id not in gold_items
+        for j, item_id in enumerate(coded.items)
+        if j not in gold
     }
+
+
+@dataclass(frozen=True, slots=True)
+class _Coded:
+    """Stored answers in index form: members and items (database ids) in index order."""
+
+    answers: Answers
+    members: list[int]
+    items: list[int]
+    gold_items: IntArray
+    gold_labels: IntArray
+
+    @classmethod
+    def of(cls, classes: tuple[str, ...], answers: Sequence[StoredAnswer]) -> _Coded:
+        members = sorted({a[1] for a in answers})
+        items = sorted({a[0] for a in answers})
+        m_index = {m: j for j, m in enumerate(members)}
+        i_index = {i: j for j, i in enumerate(items)}
+        encoded = Answers.from_arrays(
+            [i_index[a[0]] for a in answers],
+            [m_index[a[1]] for a in answers],
+            [classes.index(a[2]) for a in answers],
+            n_items=len(items),
+            n_workers=len(members),
+            n_classes=len(classes),
+        )
+        gold = {i_index[a[0]]: classes.index(a[3]) for a in answers if a[3] in classes}
+        return cls(
+            encoded,
+            members,
+            items,
+            np.asarray(list(gold), dtype=np.int64),
+            np.asarray(list(gold.values()), dtype=np.int64),
+        )
 
 
 def _online(
@@ -171,32 +208,21 @@ def _online(
     answers: Sequence[StoredAnswer],
     settings: OnlineSettings,
     warm: SkillModel | None = None,
-) -> tuple[OnlineDawidSkene, list[int], list[int]]:
-    members = sorted({a[1] for a in answers})
-    items = sorted({a[0] for a in answers})
-    m_index = {m: j for j, m in enumerate(members)}
-    i_index = {i: j for j, i in enumerate(items)}
-    encoded = Answers.from_arrays(
-        [i_index[a[0]] for a in answers],
-        [m_index[a[1]] for a in answers],
-        [classes.index(a[2]) for a in answers],
-        n_items=len(items),
-        n_workers=len(members),
-        n_classes=len(classes),
-    )
-    gold = {i_index[a[0]]: classes.index(a[3]) for a in answers if a[3] in classes}
+) -> tuple[OnlineDawidSkene, list[int]]:
+    coded = _Coded.of(classes, answers)
     start = None
     if warm is not None:
-        by_item: list[list[tuple[int, str]]] = [[] for _ in items]
+        position = {item_id: j for j, item_id in enumerate(coded.items)}
+        by_item: list[list[tuple[int, str]]] = [[] for _ in coded.items]
         for item_id, member_id, value, _ in answers:
-            by_item[i_index[item_id]].append((member_id, value))
+            by_item[position[item_id]].append((member_id, value))
         start = warm.posteriors(by_item)
     model = OnlineDawidSkene.of(
-        encoded,
+        coded.answers,
         settings,
-        np.asarray(list(gold), dtype=np.int64),
-        np.asarray(list(gold.values()), dtype=np.int64),
+        coded.gold_items,
+        coded.gold_labels,
         start=start,
         rounds=None if warm is None else WARM_ROUNDS,
     )
-    return model, members, items
+    return model, coded.members
