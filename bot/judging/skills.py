@@ -117,17 +117,18 @@ async def aggregate(tx: Tx, project: Project, now: float, batch_id: int | None =
     if labels is None:
         return 0
     finals = final_results(labels, await tx.skill_answers(project.id))
-    written = 0
-    for item_id, (label, confidence) in sorted(finals.items()):
-        item = await tx.item(item_id)
-        if batch_id is not None and item.batch_id != batch_id:
-            continue
-        if item.status not in (ItemStatus.DONE, ItemStatus.DISPUTED):
-            continue
-        current = await tx.result(item_id)
-        if current is not None and current.method not in AUTOMATIC:
-            continue
+    settled = []
+    async for row in tx.export_rows(project.id):
+        item, current = row.item, row.result
+        if (
+            item.id in finals
+            and (batch_id is None or item.batch_id == batch_id)
+            and item.status in (ItemStatus.DONE, ItemStatus.DISPUTED)
+            and (current is None or current.method in AUTOMATIC)
+        ):
+            settled.append((item.id, item.status))
+    for item_id, status in settled:
+        label, confidence = finals[item_id]
         result = Result(item_id=item_id, label=label, confidence=confidence, method=FINAL_METHOD)
-        await tx.set_item_outcome(item_id, item.status, result, now)
-        written += 1
-    return written
+        await tx.set_item_outcome(item_id, status, result, now)
+    return len(settled)
