@@ -64,11 +64,6 @@ class SkillModel:
         """The member's posterior-mean confusion matrix ``[true, answered]``."""
         return np.asarray(self.confusions([member_id])[0], dtype=np.float64)
 
-    def raw_counts(self, member_id: int) -> FloatArray:
-        """The member's expected answer counts without the prior (zeros if unseen)."""
-        k = len(self.labels)
-        return np.asarray(self.counts.get(member_id, np.zeros((k, k))), dtype=np.float64)
-
     def posterior(self, answers: Sequence[tuple[int, str]]) -> FloatArray:
         """An item's posterior over ``labels`` from its answers ``(member id, value)``
         (values outside ``labels`` are left out)."""
