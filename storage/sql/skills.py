@@ -10,6 +10,7 @@ from domain.entities import Assignment
 from storage.contract import PROMISE_S
 from storage.rows import RouteCandidate, RouteView, StoredSkills
 from storage.sql.base import SqlBase, new_lease
+from storage.sql.work import lease_one_sql
 
 _MAY_TAKE = """i.project_id = ?1 AND i.status = 'open' AND i.gold IS NULL
   AND i.n_load < i.n_target
@@ -34,19 +35,6 @@ WHERE c.id IN (
   SELECT id FROM (SELECT i.id FROM items i WHERE {_MAY_TAKE} AND i.n_answers = 0
                   ORDER BY i.id LIMIT ?4) AS fresh)
 ORDER BY c.id, an.id
-"""
-
-_LEASE_ONE = """
-INSERT INTO assignments (project_id, item_id, member_id, status, is_gold, shown_at, expires_at)
-SELECT ?1, pick.id, ?2, 'leased', 0, ?4, ?5
-FROM (SELECT i.id FROM items i WHERE i.id = ?3 AND {may_take} {lock}) AS pick
-WHERE EXISTS (SELECT 1 FROM roles r WHERE r.project_id = ?1 AND r.member_id = ?2
-              AND r.role = 'annotator' AND r.status = 'active'
-              AND r.qualification IN ('none', 'passed')
-              AND r.guide_version >= (SELECT COALESCE(MAX(g.version), 0) FROM guidelines g
-                                      WHERE g.project_id = r.project_id))
-ON CONFLICT DO NOTHING
-RETURNING id
 """
 
 
@@ -91,8 +79,11 @@ class SkillOps(SqlBase):
     ) -> Assignment | None:
         """On PostgreSQL the item's row is locked, skipping it when another transaction holds
         it (``lock_pick``): the caller tries its next choice."""
-        sql = _LEASE_ONE.format(may_take=_MAY_TAKE, lock=self.lock_pick)
-        row = await self._one(sql, (project_id, member_id, item_id, now, now + lease_s))
+        pick = (project_id, item_id, member_id)
+        row = await self._one(
+            lease_one_sql(self.lock_pick),
+            (project_id, member_id, 0, now, now + lease_s, *pick, project_id, member_id),
+        )
         if row is None:
             return None
         return new_lease(int(row[0]), project_id, item_id, member_id, False, now, lease_s)

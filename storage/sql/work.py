@@ -37,7 +37,7 @@ RETURNING id, item_id
 
 _PICK_OPEN = """
 SELECT i.id FROM items i JOIN batches b ON b.id = i.batch_id
-WHERE i.project_id = ? AND i.status = 'open' AND i.gold IS NULL AND b.status = 'published'
+WHERE i.project_id = ? {only} AND i.status = 'open' AND i.gold IS NULL AND b.status = 'published'
   AND i.n_load < i.n_target
   AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = i.id AND a.member_id = ?)
 ORDER BY i.n_answers DESC, i.id
@@ -118,16 +118,25 @@ _BATCH_FIGURES = """,
 
 
 @lru_cache(maxsize=8)
-def _lease_sql(gold: bool, lock: str) -> str:
-    """Real work waits for a passed qualification; the qualification itself is gold."""
+def _lease_sql(gold: bool, lock: str, one: bool = False) -> str:
+    """Real work waits for a passed qualification; the qualification itself is gold. With
+    `one`, the pick of real work is of one given item (its id the parameter after the
+    project's)."""
     if gold:
         return _LEASE.format(
             pick=_PICK_GOLD.format(lock=lock).strip(), qualified="r.qualification != 'failed'"
         )
     return _LEASE.format(
-        pick=_PICK_OPEN.format(lock=lock).strip(),
+        pick=_PICK_OPEN.format(lock=lock, only="AND i.id = ?" if one else "").strip(),
         qualified="r.qualification IN ('none', 'passed')",
     )
+
+
+def lease_one_sql(lock: str) -> str:
+    """The lease of one given item to a member, under the conditions of any pick of real
+    work; parameters: project, member, 0, now, expiry, project, item, member, project,
+    member."""
+    return _lease_sql(False, lock, one=True)
 
 
 class WorkOps(SqlBase):
