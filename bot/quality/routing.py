@@ -25,6 +25,7 @@ annotator's confusion matrix, each item's posterior), in two views:
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -184,17 +185,23 @@ def answer_value(
     stack = conf[None] if conf.ndim == 2 else conf
     joint = post[None, :, :, None] * stack[:, None, :, :]  # [person, item, true, answered]
     p_label = joint.sum(axis=2)
-    after = joint / np.maximum(p_label[:, :, None, :], 1e-300)
-    later = remaining(after.max(axis=2), n_answers[None, :, None] + 1.0)
+    top_after = joint.max(axis=2) / np.maximum(p_label, 1e-300)
+    later = remaining(top_after, n_answers[None, :, None] + 1.0)
     value = now[None, :] - (p_label * later).sum(axis=2)
     return np.asarray(value[0] if conf.ndim == 2 else value, dtype=np.float64)
 
 
 def typical_confusion(n_classes: int, accuracy: float) -> FloatArray:
     """The ``[K, K]`` matrix of a typical annotator: right with ``accuracy``, wrong evenly."""
+    return _typical(n_classes, accuracy).copy()
+
+
+@functools.lru_cache(maxsize=64)
+def _typical(n_classes: int, accuracy: float) -> FloatArray:
     off = (1.0 - accuracy) / max(n_classes - 1, 1)
     out = np.full((n_classes, n_classes), off)
     np.fill_diagonal(out, accuracy)
+    out.flags.writeable = False
     return out
 
 
@@ -229,15 +236,15 @@ def offer_order(
         return []
     if settings.routing == "arrival":
         return [c.item for c in sorted(pool, key=lambda c: (-c.answers, c.item))]
-    posterior = np.stack([c.posterior for c in pool])
-    answers = np.asarray([c.answers for c in pool], dtype=np.int64)
+    posterior = np.array([c.posterior for c in pool], dtype=np.float64)
+    answers = np.array([c.answers for c in pool], dtype=np.int64)
     k = posterior.shape[1]
     acc = settings.typical_accuracy
-    both = np.stack([person.confusion, typical_confusion(k, acc)])
+    both = np.array([person.confusion, _typical(k, acc)])
     mine, typical = answer_value(posterior, answers, both, policy, acc)
     advantage = mine - typical
     gold_first = person.gold_answers < settings.known_after
-    fresh_first = float(np.mean(np.diag(person.confusion))) < acc
+    fresh_first = float(person.confusion.trace()) / k < acc
     keys = [
         (
             0 if c.gold == gold_first else 1,
@@ -245,7 +252,7 @@ def offer_order(
             c.answers if fresh_first else -c.answers,
             c.item,
         )
-        for c, v in zip(pool, np.round(advantage, 9).tolist(), strict=True)
+        for c, v in zip(pool, advantage.round(9).tolist(), strict=True)
     ]
     order = sorted(range(len(pool)), key=keys.__getitem__)
     return [pool[j].item for j in order]

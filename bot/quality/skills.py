@@ -73,21 +73,19 @@ class SkillModel:
         """:meth:`posterior` of several items at once, ``[n, K]`` (one pass over the
         members involved)."""
         index = {label: j for j, label in enumerate(self.labels)}
-        rows: list[int] = []
-        members: list[int] = []
-        labels: list[int] = []
+        members: dict[int, int] = {}
+        cells: list[tuple[int, int, int]] = []
         for row, answers in enumerate(items):
             for member_id, value in answers:
                 j = index.get(value)
                 if j is not None:
-                    rows.append(row)
-                    members.append(member_id)
-                    labels.append(j)
-        log = np.tile(np.log(self.class_prior), (len(items), 1))
-        if rows:
-            ids, where = np.unique(np.asarray(members), return_inverse=True)
-            log_conf = np.log(self.confusions(ids.tolist()))  # [member, true, answered]
-            np.add.at(log, np.asarray(rows), log_conf[where, :, np.asarray(labels)])
+                    cells.append((row, members.setdefault(member_id, len(members)), j))
+        log = np.empty((len(items), len(self.labels)))
+        log[:] = np.log(self.class_prior)
+        if cells:
+            rows, who, labels = np.array(cells).T
+            log_conf = np.log(self.confusions(list(members)))  # [member, true, answered]
+            np.add.at(log, rows, log_conf[who, :, labels])
         post = np.exp(log - log.max(axis=1, keepdims=True))
         return np.asarray(post / post.sum(axis=1, keepdims=True), dtype=np.float64)
 
@@ -95,7 +93,7 @@ class SkillModel:
         """:meth:`confusion` of several members, ``[m, K, K]``."""
         k = len(self.labels)
         zero = np.zeros((k, k))
-        c = np.stack([self.counts.get(m, zero) for m in member_ids]) + self.settings.off_prior
+        c = np.array([self.counts.get(m, zero) for m in member_ids]) + self.settings.off_prior
         c[:, np.arange(k), np.arange(k)] += self.settings.diag_prior - self.settings.off_prior
         return np.asarray(c / c.sum(axis=2, keepdims=True), dtype=np.float64)
 
