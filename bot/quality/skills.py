@@ -39,6 +39,9 @@ def live_settings(n_classes: int) -> OnlineSettings:
     return OnlineSettings(diag_prior=PRIOR_WEIGHT * NEWCOMER_ACCURACY, off_prior=wrong)
 
 
+_NOBODY = -1
+"""A member id no one has: the model's row for someone it has not seen (the prior)."""
+
 StoredAnswer = tuple[int, int, str, str | None]
 """(item id, member id, value, the item's gold label or None): one answer the model counts."""
 
@@ -100,10 +103,10 @@ class SkillModel:
     def worker_model(self, member_ids: Sequence[int]) -> WorkerModel:
         """The stopping rule's model of these members (everyone else at the prior)."""
         ids = list(dict.fromkeys(member_ids))
-        k = len(self.labels)
-        confusion = np.stack([self.confusion(m) for m in ids]) if ids else np.zeros((0, k, k))
-        default = self.confusion(-1)
-        return WorkerModel(confusion, self.class_prior, default, {m: i for i, m in enumerate(ids)})
+        stack = self.confusions([*ids, _NOBODY])
+        return WorkerModel(
+            stack[:-1], self.class_prior, stack[-1], {m: i for i, m in enumerate(ids)}
+        )
 
 
 WARM_ROUNDS = 5
