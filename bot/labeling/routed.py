@@ -7,8 +7,9 @@ model (`bot.judging.skills`): a strong annotator gets the items still uncertain,
 one the nearly done or fresh ones, where a wrong answer costs least. Someone whose skill is
 still unknown (fewer than `known_after` gold answers) gets a gold question first when the
 project has any. With the project's ``exploration`` rate a pick ignores the estimates. Someone
-a wake told about work gets the item the wake promised them first (`Tx.wake_waiting` counts
-that slot as theirs for a while, so the others were not told about it).
+a wake told about work gets the item the wake promised them before anything else, exploration
+included: `Tx.wake_waiting` counts that slot as theirs, so nobody else was told about it, and
+their taking another item ends the promise without waking anyone for that slot.
 
 The first `TRIES` choices are leased one by one (on PostgreSQL an item another transaction
 holds is passed over); when none can be, or routing is off, the caller leases in arrival
@@ -37,12 +38,17 @@ async def routed_lease(
     or found nothing it could lease (see the module docstring)."""
     q = project.spec.quality
     labels = skill_labels(project)
-    if labels is None or (q.exploration > 0 and ctx.rng.random() < q.exploration):
+    if labels is None:
         return None
+    explore = q.exploration > 0 and ctx.rng.random() < q.exploration
     tx = ctx.tx
     view = await tx.route_candidates(project.id, member.id, NEAREST, FRESHEST, ctx.now)
-    found = view.candidates
-    if not found:
+    if view.promised is not None:
+        kept = await tx.lease_item(project.id, member.id, view.promised, ctx.now, lease_s)
+        if kept is not None:
+            return kept
+    found = [c for c in view.candidates if c.item_id != view.promised]
+    if explore or not found:
         return None
     model = skill_model(labels, view.skills)
     settings = RoutingSettings(exploration=q.exploration)
@@ -69,9 +75,6 @@ async def routed_lease(
         OverlapPolicy(q.min_overlap, q.max_overlap, q.confidence),
         settings,
     )
-    if view.promised in order:
-        order.remove(view.promised)
-        order.insert(0, view.promised)
     return await _first_free(tx, project, member, order[:TRIES], ctx.now, lease_s)
 
 
