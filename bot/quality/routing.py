@@ -191,13 +191,11 @@ def answer_value(
     return np.asarray(value[0] if conf.ndim == 2 else value, dtype=np.float64)
 
 
-def typical_confusion(n_classes: int, accuracy: float) -> FloatArray:
-    """The ``[K, K]`` matrix of a typical annotator: right with ``accuracy``, wrong evenly."""
-    return _typical(n_classes, accuracy).copy()
-
-
 @functools.lru_cache(maxsize=64)
-def _typical(n_classes: int, accuracy: float) -> FloatArray:
+def typical_confusion(n_classes: int, accuracy: float) -> FloatArray:
+    """The ``[K, K]`` matrix of a typical annotator: right with ``accuracy``, wrong evenly.
+
+    Built once per ``(K, accuracy)`` and shared, so it is read-only."""
     off = (1.0 - accuracy) / max(n_classes - 1, 1)
     out = np.full((n_classes, n_classes), off)
     np.fill_diagonal(out, accuracy)
@@ -240,7 +238,7 @@ def offer_order(
     answers = np.array([c.answers for c in pool], dtype=np.int64)
     k = posterior.shape[1]
     acc = settings.typical_accuracy
-    both = np.array([person.confusion, _typical(k, acc)])
+    both = np.array([person.confusion, typical_confusion(k, acc)])
     mine, typical = answer_value(posterior, answers, both, policy, acc)
     advantage = mine - typical
     gold_first = person.gold_answers < settings.known_after
