@@ -88,10 +88,13 @@ async def _save_skills(store: Store, skills: dict[int, list[list[float]]], gold:
         )
 
 
-async def _split_and_paused(recorder: Recorder, store: Store, routing: str) -> str:
+async def _split_and_paused(
+    recorder: Recorder, store: Store, routing: str, gold_rate: float = 0.0
+) -> str:
     """Project "t" (3 to 5 answers) whose one item, "split me", Alice and Bob split on; its
     batch then paused. Returns the invite code."""
-    code = await _project(store, 3, 5, extra=f'routing = "{routing}"\nexploration = 0.0')
+    extra = f'routing = "{routing}"\nexploration = 0.0\ngold_feedback = "never"'
+    code = await _project(store, 3, 5, gold_rate, extra)
     await import_batch(store, "t", "b1.jsonl", lines(["split me"]), True)
     for name, label in (("alice", "pos"), ("bob", "neg")):
         person = recorder.person(name)
@@ -255,24 +258,34 @@ async def test_closing_a_batch_recomputes_its_results_by_dawid_skene_and_keeps_q
     assert 0.5 < confidence < 1.0
 
 
+@pytest.mark.parametrize("gold_rate", [0.0, 1e-9], ids=["no-gold", "gold-first"])
 async def test_a_woken_person_gets_the_item_their_wake_promised_not_routings_choice(
-    recorder: Recorder, store: Store, clock: Clock
+    recorder: Recorder, store: Store, clock: Clock, gold_rate: float
 ) -> None:
     """Dave (weak) waits; a fresh batch goes live and the wake promises him the last slot of
     "split me" (the others were not told about that slot). Routing alone would give him the
-    fresh item; he gets the promised one."""
-    code = await _split_and_paused(recorder, store, "skill")
+    fresh item; he gets the promised one. In "gold-first" the project has gold questions and
+    Dave has answered none, so routing would give him gold first (the rate's own draw never
+    does): the promise still comes first."""
+    code = await _split_and_paused(recorder, store, "skill", gold_rate)
     dave = recorder.person("dave")
     await dave.command("start", code)
     assert "No tasks" in card(dave)
+    if gold_rate:
+        await import_batch(store, "t", "g.jsonl", lines(["gold one"], "pos"), True)
     await import_batch(store, "t", "b2.jsonl", lines(["fresh one"]), False)
     ids = await _members(store)
     strong, weak = _matrix(60.0, 1.0), _matrix(8.0, 6.0)
-    await _save_skills(store, {ids["alice"]: strong, ids["bob"]: strong, ids["dave"]: weak}, 9)
+    await _save_skills(
+        store,
+        {ids["alice"]: strong, ids["bob"]: strong, ids["dave"]: weak},
+        0 if gold_rate else 9,
+    )
     async with store.transaction() as tx:
         project = await tx.project_by_name("t")
         assert project is not None
-        b1, b2 = sorted(await tx.batches(project.id), key=lambda b: b.name)
+        batches = await tx.batches(project.id)
+        b1, b2 = sorted((b for b in batches if b.name.startswith("b")), key=lambda b: b.name)
         await tx.set_batch_status(b1.id, BatchStatus.PUBLISHED)
         await move_batch(tx, project, b2, MOVES["publish"], None, clock())
         rows = await raw(
