@@ -45,11 +45,13 @@ async def label_in_rounds(
 ) -> None:
     """Everyone labels until told there is nothing for them; then the messages saying work came
     back (an item that asks for one more answer, a lease another worker let go) are delivered,
-    as the outbox pump would, and those told go on."""
-    while crew:
-        await asyncio.gather(*(label_until_done(p, rng, saved) for p, rng in crew))
+    as the outbox pump would, and those told go on (someone who stopped in an earlier round
+    too: a wake may come to anyone waiting)."""
+    everyone, busy = crew, crew
+    while busy:
+        await asyncio.gather(*(label_until_done(p, rng, saved) for p, rng in busy))
         await recorder.deliver()
-        crew = [(p, rng) for p, rng in crew if first_button(p) == "Next task"]
+        busy = [(p, rng) for p, rng in everyone if first_button(p) == "Next task"]
 
 
 @pytest.mark.parametrize("routing", ["arrival", "skill"])
