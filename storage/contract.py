@@ -274,8 +274,14 @@ class Tx(ServiceTx):
         results and resolving their open dispute flags with `resolution`; their ids."""
 
     @abstractmethod
-    async def stop_waiting(self, project_id: int, member_id: int) -> None:
-        """The member no longer waits for work in the project (they were told otherwise)."""
+    async def stop_waiting(
+        self, project_id: int, member_id: int, taking: int | None = None
+    ) -> None:
+        """The member no longer waits for work in the project (they were told otherwise, or
+        hold work: `taking`, the item they now hold). A wake's promise to them ends too: a slot
+        it promised them and they did not take is open to the others again, so the project is
+        noted in `freed` and whoever waits hears of it (a woken person who took another item,
+        a gold question or nothing leaves no slot that nobody was told about)."""
 
     @abstractmethod
     async def step_away(self, project_id: int, member_id: int) -> bool:

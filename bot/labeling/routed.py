@@ -8,8 +8,8 @@ one the nearly done or fresh ones, where a wrong answer costs least. Someone who
 still unknown (fewer than `known_after` gold answers) gets a gold question first when the
 project has any. With the project's ``exploration`` rate a pick ignores the estimates. Someone
 a wake told about work gets the item the wake promised them before anything else, exploration
-included: `Tx.wake_waiting` counts that slot as theirs, so nobody else was told about it, and
-their taking another item ends the promise without waking anyone for that slot.
+included: `Tx.wake_waiting` counts that slot as theirs, so nobody else was told about it (when
+they take other work after all, `Tx.stop_waiting` passes the slot on to whoever waits).
 
 The first `TRIES` choices are leased one by one (on PostgreSQL an item another transaction
 holds is passed over); when none can be, or routing is off, the caller leases in arrival

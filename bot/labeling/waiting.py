@@ -9,8 +9,10 @@ the message goes out with the change that caused it, once per wait.
 
 A wake promises the person one free slot of an item they may take (`Tx.wake_waiting`), so a
 freed slot wakes someone who can take it, and no more people than there are slots. A promise
-that lapses unused (the person did not come) is given to the next person waiting by the
-scheduler's `wake_all`, every minute, which also catches anything an event missed.
+the person ends by taking other work (a gold question, another item) frees its slot at once
+(`Tx.stop_waiting`); one that lapses unused (the person did not come) is given to the next
+person waiting by the scheduler's `wake_all`, every minute, which also catches anything an
+event missed.
 """
 
 from __future__ import annotations

@@ -71,7 +71,7 @@ async def next_task(
     if assignment is not None:
         # A wait they had is over: they hold work (and a gold question's feedback, shown
         # instead of the next task, must not leave them on the waiting list).
-        await tx.stop_waiting(project.id, member.id)
+        await tx.stop_waiting(project.id, member.id, assignment.item_id)
         return assignment
     role = await tx.annotator_role(project.id, member.id)
     title = escape(project.title)
@@ -98,7 +98,9 @@ async def next_task(
         assignment = await _lease(ctx, member, project, wait=False)
         if assignment is None and not ctx.last_try:
             raise Busy("the items free for this person are held by other transactions")
-        await tx.stop_waiting(project.id, member.id)
+        await tx.stop_waiting(
+            project.id, member.id, None if assignment is None else assignment.item_id
+        )
         if assignment is not None:
             return assignment
         return await idle_screen(tx, member.id, BUSY, ctx.now)

@@ -88,6 +88,15 @@ UPDATE roles SET waiting_since = NULL, woken_item = ?, woken_at = ?
 WHERE project_id = ? AND member_id = ? AND role = 'annotator' AND waiting_since IS NOT NULL
 """
 
+_STOP_WAITING = """
+UPDATE roles SET waiting_since = NULL, woken_at = NULL,
+  woken_item = CASE WHEN woken_at IS NULL THEN NULL ELSE woken_item END
+WHERE project_id = ? AND member_id = ? AND role = 'annotator'
+RETURNING woken_item
+"""
+"""Ends a wait and the wake's promise with it: the right-hand sides read the row as it was,
+so what comes back is the item of a promise not yet ended (NULL when there was none)."""
+
 _STRANDED = """
 SELECT i.id FROM items i JOIN batches b ON b.id = i.batch_id
 WHERE i.project_id = ? AND i.status = 'open' AND i.gold IS NULL AND b.status = 'published'
@@ -155,12 +164,12 @@ class WorkOps(SqlBase):
         )
         return await self._one(_OPEN_FOR, (project_id, member_id)) is not None
 
-    async def stop_waiting(self, project_id: int, member_id: int) -> None:
-        await self._exec(
-            "UPDATE roles SET waiting_since = NULL WHERE project_id = ? AND member_id = ?"
-            " AND role = 'annotator'",
-            (project_id, member_id),
-        )
+    async def stop_waiting(
+        self, project_id: int, member_id: int, taking: int | None = None
+    ) -> None:
+        row = await self._one(_STOP_WAITING, (project_id, member_id))
+        if row is not None and row[0] is not None and int(row[0]) != taking:
+            self.freed.add(project_id)
 
     async def step_away(self, project_id: int, member_id: int) -> bool:
         ended = await self._end_leases("project_id = ? AND member_id = ?", (project_id, member_id))

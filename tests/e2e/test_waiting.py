@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Callable
 from typing import Any
+
+import pytest
 
 from adapters.console.recorder import Person, Recorder
 from bot.chat.actions import Toast
@@ -148,6 +151,35 @@ async def test_a_promise_nobody_took_goes_to_the_next_person_on_the_next_tick(
     assert await recorder.deliver() == 1
     assert BACK in text(carol), "bob never came: carol is told"
     await carol.tap("Next task")
+    assert "item number 0" in text(carol)
+
+
+@pytest.mark.parametrize("routing", ["arrival", "skill"])
+async def test_a_woken_person_who_takes_other_work_passes_the_promised_slot_on(
+    recorder: Recorder, make_project: MakeProject, store: Store, routing: str
+) -> None:
+    """Bob is woken for the one free slot (Carol, waiting too, is not: the slot is his), but
+    a gold question comes first for him. The slot he was promised is open again, so Carol
+    hears at once, not only when his promise would have lapsed."""
+    code = await make_project(
+        items=1, overlap=1, gold_rate=1.0, extra=f'routing = "{routing}"\nexploration = 0.0'
+    )
+    alice, bob, carol = (recorder.person(n) for n in ("alice", "bob", "carol"))
+    for person in (alice, bob, carol):
+        await person.command("start", code)
+    assert "No tasks" in text(bob) and "No tasks" in text(carol)
+    gold = json.dumps({"id": "g0", "data": {"text": "a control question"}, "gold": "pos"})
+    await import_batch(store, "t", "g.jsonl", (gold + "\n").encode(), True)
+    assert await recorder.deliver() == 0, "a gold question is not work anyone waits for"
+    await alice.tap("Skip")
+    assert await recorder.deliver() == 1, "one slot: one person told"
+    assert BACK in text(bob) and "No tasks" in text(carol)
+    await bob.tap("Next task")
+    assert "a control question" in text(bob)
+    assert await recorder.deliver() == 1
+    assert BACK in text(carol)
+    await carol.tap("Next task")
+    await carol.tap("pos")  # her own gold question first, too
     assert "item number 0" in text(carol)
 
 
